@@ -1,0 +1,215 @@
+"""The headless half of the ``equiview`` command line: data, eval, check-invariance, train.
+
+``viewer.cli`` extends :func:`build_parser` with the ``gui`` and ``render`` subcommands, so ``core`` never needs
+to know the viewer exists. Every subcommand takes ``--json`` and then prints exactly one JSON object on stdout.
+Bad input (unknown source, missing checkpoint, unknown molecule) exits with code 2 and a one-line error on stderr,
+the same code argparse uses for malformed arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Sequence
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit code 2."""
+
+
+def _print_result(result: dict, as_json: bool, render_text: Callable[[dict], str]) -> None:
+    if as_json:
+        print(json.dumps(result))
+    else:
+        print(render_text(result))
+
+
+def _text_table(result: dict) -> str:
+    width = max(len(k) for k in result)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in result.items())
+
+
+# ---------------------------------------------------------------------------------------------- data
+def _cmd_data_info(args: argparse.Namespace) -> int:
+    from core.data.info import dataset_info
+
+    result = dataset_info(source=args.source, root=args.root, seed=args.seed)
+    _print_result(result, args.json, _text_table)
+    return 0
+
+
+def _cmd_data_bundle(args: argparse.Namespace) -> int:
+    from core.data.bundle import BUNDLE_PATH, build_bundle
+
+    out = build_bundle(args.out or BUNDLE_PATH)
+    result = {"out": str(out), "bytes": out.stat().st_size}
+    _print_result(result, args.json, lambda r: f"wrote {r['out']} ({r['bytes'] / 1e6:.2f} MB)")
+    return 0
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    from core.data.sources import SOURCES
+
+    parser.add_argument("--source", choices=SOURCES, default="bundled",
+                        help="where the molecules come from (default: bundled)")
+    parser.add_argument("--root", default=None, help="data folder for --source pyg")
+
+
+def _add_data_parser(subparsers) -> None:
+    data = subparsers.add_parser("data", help="inspect or regenerate the QM9 data")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+
+    info = data_sub.add_parser("info", help="molecule counts, split sizes and the test-split hash")
+    _add_source_arguments(info)
+    info.add_argument("--seed", type=int, default=420, help="split seed (default: 420, the tutorial's)")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.set_defaults(handler=_cmd_data_info)
+
+    bundle = data_sub.add_parser("bundle", help="regenerate assets/qm9_filtered.npz from qm9pack")
+    bundle.add_argument("--out", default=None, help="output path (default: the bundled asset)")
+    bundle.add_argument("--json", action="store_true", help="print one JSON object")
+    bundle.set_defaults(handler=_cmd_data_bundle)
+
+
+# ---------------------------------------------------------------------------------------------- eval
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from core.checkpoints import load_checkpoint
+    from core.data import QM9DataModule, load_dataset
+    from core.data.targets import TARGETS
+    from core.evaluation import mean_absolute_error
+
+    checkpoint = load_checkpoint(args.checkpoint)
+    dataset = load_dataset(args.source, root=args.root)
+    split = QM9DataModule(dataset, target_idx=checkpoint.target_idx, seed=args.seed).split(args.split)
+    mae = mean_absolute_error(checkpoint, dataset, split, batch_size=args.batch_size)
+    target = TARGETS[checkpoint.target_idx]
+    result = {
+        "model": checkpoint.kind,
+        "split": args.split,
+        "count": int(len(split)),
+        "mae": mae,
+        "target": checkpoint.target_idx,
+        "unit": target.unit,
+        "checkpoint": str(args.checkpoint),
+    }
+    _print_result(
+        result, args.json,
+        lambda r: f"{r['model']} on {r['split']} ({r['count']} molecules): MAE {r['mae']:.4f} {r['unit']}",
+    )
+    return 0
+
+
+def _add_eval_parser(subparsers) -> None:
+    parser = subparsers.add_parser("eval", help="mean absolute error of a checkpoint on a split")
+    parser.add_argument("--checkpoint", required=True, help="an equiview checkpoint or a tutorial state_dict")
+    parser.add_argument("--split", choices=("test", "val", "train"), default="test")
+    _add_source_arguments(parser)
+    parser.add_argument("--seed", type=int, default=420, help="split seed (default: 420)")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=_cmd_eval)
+
+
+# ----------------------------------------------------------------------------------- check-invariance
+def _cmd_check_invariance(args: argparse.Namespace) -> int:
+    from core.invariance_check import check_invariance
+
+    if args.molecules < 1 or args.trials < 1:
+        raise CommandError("--molecules and --trials must be at least 1")
+    result = check_invariance(
+        checkpoints=args.checkpoint or [],
+        molecules=args.molecules,
+        trials=args.trials,
+        seed=args.seed,
+        source=args.source,
+        root=args.root,
+    )
+    _print_result(
+        result, args.json,
+        lambda r: "\n".join(
+            f"{kind:<6} max|h(g·x) − h(x)| = {r[kind]['max_error']:.3e}  ({r[kind]['model']})"
+            for kind in ("egnn", "naive")
+        ),
+    )
+    return 0
+
+
+def _add_check_invariance_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "check-invariance",
+        help="largest per-atom embedding change under random rotations, reflections and translations",
+    )
+    parser.add_argument("--checkpoint", action="append", metavar="PATH",
+                        help="a checkpoint to test (repeatable, one per model kind); "
+                             "without it the seed's untrained demo models are used")
+    parser.add_argument("--molecules", type=int, default=10, help="molecules to test (default: 10)")
+    parser.add_argument("--trials", type=int, default=20, help="random E(3) elements per molecule (default: 20)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for molecules, transforms and demo models")
+    _add_source_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=_cmd_check_invariance)
+
+
+# --------------------------------------------------------------------------------------------- train
+def _add_train_parser(subparsers) -> None:
+    from core.training.cli import add_train_arguments, run_train
+
+    parser = subparsers.add_parser("train", help="train a model and write a checkpoint")
+    add_train_arguments(parser)
+    parser.set_defaults(handler=run_train)
+
+
+# ---------------------------------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    """The parser with the headless subcommands; ``parser.subcommands`` lets the viewer add its own."""
+    parser = argparse.ArgumentParser(
+        prog="equiview",
+        description="See E(3) invariance in graph neural networks on QM9 molecules.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.subcommands = subparsers
+    _add_data_parser(subparsers)
+    _add_eval_parser(subparsers)
+    _add_check_invariance_parser(subparsers)
+    _add_train_parser(subparsers)
+    return parser
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Exception types whose message is meant for the user (printed as one line, exit 2)."""
+    from core.checkpoints import CheckpointError
+    from core.data.sources import DataSourceError
+
+    return (CommandError, CheckpointError, DataSourceError, KeyError, ValueError, OSError)
+
+
+def error_message(exc: BaseException) -> str:
+    # KeyError wraps its message in quotes; show the plain sentence.
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    return str(exc) or type(exc).__name__
+
+
+def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+    """Parse ``argv`` and run the chosen subcommand, turning user errors into exit code 2."""
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(handler(args) or 0)
+    except user_errors() as exc:
+        print(f"equiview: error: {error_message(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(build_parser(), argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""From per-atom embeddings to atom colours: a scalar projection, then a frozen colour scale.
+
+Both steps are *fitted once on the original pose* and then frozen, so when the molecule is moved
+an invariant model keeps every atom's colour and a non-invariant one visibly changes it.
+numpy + matplotlib only (no Qt), so the viewer and the tests share the same logic.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import matplotlib
+import numpy as np
+from torch import Tensor
+
+PROJECTION_KINDS = ("channel", "pca", "norm")
+
+_CURATED_COLORMAPS = ("viridis", "plasma", "coolwarm", "cividis", "magma", "turbo", "RdBu_r")
+
+
+def available_colormaps() -> tuple[str, ...]:
+    """A short curated list of matplotlib colormaps suitable for per-atom scalars."""
+    return tuple(name for name in _CURATED_COLORMAPS if name in matplotlib.colormaps)
+
+
+def _as_matrix(h: Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
+    """Embeddings as a float64 array ``[n, d]`` (a 1-D input is ``n`` atoms with one channel)."""
+    if isinstance(h, Tensor):
+        h = h.detach().cpu().numpy()
+    array = np.asarray(h, dtype=np.float64)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2:
+        raise ValueError(f"embeddings must have shape [n_atoms, d], got {list(array.shape)}")
+    if not np.isfinite(array).all():
+        raise ValueError("embeddings contain NaN or infinite values")
+    return array
+
+
+class Projection:
+    """Map embeddings ``[n, d]`` to one scalar per atom.
+
+    * ``"channel"``: column ``channel`` of the embedding.
+    * ``"norm"``: the L2 norm of each atom's embedding.
+    * ``"pca"``: the coordinate along the first principal component of the *original* pose's
+      embeddings; mean and direction are frozen by :meth:`fit`, and the direction's sign is
+      fixed so its largest-magnitude entry is positive (deterministic across runs).
+
+    Call :meth:`fit` with the original pose's embeddings, then call the projection on any pose.
+    """
+
+    def __init__(self, kind: str = "channel", channel: int = 0) -> None:
+        if kind not in PROJECTION_KINDS:
+            raise ValueError(f"unknown projection {kind!r}; expected one of {', '.join(PROJECTION_KINDS)}")
+        if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)) or channel < 0:
+            raise ValueError(f"channel must be a non-negative integer, got {channel!r}")
+        self.kind = kind
+        self.channel = int(channel)
+        self.dim: int | None = None
+        self.mean: np.ndarray | None = None
+        self.direction: np.ndarray | None = None
+
+    @property
+    def is_fitted(self) -> bool:
+        return self.dim is not None
+
+    def _check_width(self, d: int) -> None:
+        if self.dim is not None and d != self.dim:
+            raise ValueError(f"projection was fitted on {self.dim}-dimensional embeddings, got {d}-dimensional")
+        if self.kind == "channel" and self.channel >= d:
+            raise ValueError(f"channel {self.channel} is out of range for {d}-dimensional embeddings (0..{d - 1})")
+
+    def fit(self, h_original: Tensor | np.ndarray) -> "Projection":
+        """Freeze what the projection needs from the original pose; returns ``self``."""
+        h = _as_matrix(h_original)
+        if h.shape[0] == 0:
+            raise ValueError("cannot fit a projection on zero atoms")
+        self.dim = None
+        self._check_width(h.shape[1])
+        self.dim = h.shape[1]
+        if self.kind == "pca":
+            self.mean = h.mean(axis=0)
+            self.direction = _first_principal_direction(h - self.mean)
+        return self
+
+    def __call__(self, h: Tensor | np.ndarray) -> np.ndarray:
+        """One float64 value per atom, ``[n]``."""
+        array = _as_matrix(h)
+        self._check_width(array.shape[1])
+        if self.kind == "channel":
+            return array[:, self.channel].copy()
+        if self.kind == "norm":
+            return np.linalg.norm(array, axis=1)
+        if self.mean is None or self.direction is None:
+            raise RuntimeError("Projection('pca') must be fitted on the original pose before it is applied")
+        return (array - self.mean) @ self.direction
+
+    def __repr__(self) -> str:
+        extra = f", channel={self.channel}" if self.kind == "channel" else ""
+        return f"Projection({self.kind!r}{extra}, fitted={self.is_fitted})"
+
+
+def _first_principal_direction(centred: np.ndarray) -> np.ndarray:
+    d = centred.shape[1]
+    if centred.shape[0] < 2 or not np.any(centred):
+        # no spread to orient along: fall back to the first axis so the output is defined (all 0)
+        direction = np.zeros(d)
+        direction[0] = 1.0
+        return direction
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    direction = vt[0]
+    if direction[np.argmax(np.abs(direction))] < 0:  # SVD's sign is arbitrary; make it deterministic
+        direction = -direction
+    return direction
+
+
+class ColourScale:
+    """A frozen value range ``[vmin, vmax]`` mapped through a matplotlib colormap.
+
+    Values outside the range are clipped to the end colours, so a changed embedding stays
+    visible as a saturated colour instead of silently re-scaling the whole molecule.
+    """
+
+    def __init__(self, vmin: float, vmax: float, cmap: str = "viridis") -> None:
+        vmin, vmax = float(vmin), float(vmax)
+        if not (math.isfinite(vmin) and math.isfinite(vmax)):
+            raise ValueError(f"colour scale limits must be finite, got {vmin}..{vmax}")
+        if not vmin < vmax:
+            raise ValueError(f"colour scale needs vmin < vmax, got {vmin}..{vmax}")
+        if cmap not in matplotlib.colormaps:
+            raise ValueError(f"unknown colormap {cmap!r}; try one of {', '.join(available_colormaps())}")
+        self.vmin = vmin
+        self.vmax = vmax
+        self.cmap = cmap
+
+    @classmethod
+    def fit(cls, values: Tensor | np.ndarray | Sequence[float], cmap: str = "viridis") -> "ColourScale":
+        """Limits from the original pose's values (min..max); a constant set gets a padded range."""
+        array = _as_values(values)
+        if array.size == 0:
+            raise ValueError("cannot fit a colour scale on zero values")
+        vmin, vmax = float(array.min()), float(array.max())
+        # A spread below 1e-3 (relative to the values' size) counts as constant: pad it so rounding
+        # noise of an invariant model stays near the middle colour instead of spanning the colormap.
+        pad_floor = 1e-3 * max(1.0, abs(vmin), abs(vmax))
+        if vmax - vmin < pad_floor:
+            centre = 0.5 * (vmin + vmax)
+            vmin, vmax = centre - pad_floor, centre + pad_floor
+        return cls(vmin, vmax, cmap)
+
+    @property
+    def colormap(self) -> matplotlib.colors.Colormap:
+        """The matplotlib colormap object (e.g. for a colour bar)."""
+        return matplotlib.colormaps[self.cmap]
+
+    def normalise(self, values: Tensor | np.ndarray | Sequence[float], clip: bool = True) -> np.ndarray:
+        """(values - vmin) / (vmax - vmin), clipped to [0, 1] unless ``clip`` is False."""
+        scaled = (_as_values(values) - self.vmin) / (self.vmax - self.vmin)
+        return np.clip(scaled, 0.0, 1.0) if clip else scaled
+
+    def rgba(self, values: Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
+        """Colours ``uint8 [n, 4]`` (RGBA, alpha 255) for ``n`` values."""
+        return np.ascontiguousarray(self.colormap(self.normalise(values), bytes=True), dtype=np.uint8)
+
+    def lookup_table(self, size: int = 256) -> np.ndarray:
+        """``size`` evenly spaced colours from vmin to vmax, ``uint8 [size, 4]`` (e.g. for a VTK LUT)."""
+        if size < 2:
+            raise ValueError(f"a lookup table needs at least 2 colours, got {size}")
+        return np.ascontiguousarray(self.colormap(np.linspace(0.0, 1.0, size), bytes=True), dtype=np.uint8)
+
+    def with_cmap(self, cmap: str) -> "ColourScale":
+        """The same frozen limits with another colormap."""
+        return ColourScale(self.vmin, self.vmax, cmap)
+
+    def __repr__(self) -> str:
+        return f"ColourScale(vmin={self.vmin:.6g}, vmax={self.vmax:.6g}, cmap={self.cmap!r})"
+
+
+def _as_values(values: Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
+    if isinstance(values, Tensor):
+        values = values.detach().cpu().numpy()
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(f"colour values must be one scalar per atom, shape [n], got {list(array.shape)}")
+    if not np.isfinite(array).all():
+        raise ValueError("colour values contain NaN or infinite values")
+    return array

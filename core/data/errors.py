@@ -1,0 +1,5 @@
+"""The one exception type of the data layer."""
+
+
+class DataSourceError(RuntimeError):
+    """A dataset could not be loaded; ``str(error)`` is a single line saying why and what to do."""

@@ -1,0 +1,70 @@
+"""One entry point for every way of getting QM9: :func:`load_dataset`.
+
+=============  ===============================================================
+source         what it reads
+=============  ===============================================================
+``bundled``    ``assets/qm9_filtered.npz`` (default; 21,800 filtered molecules)
+``qm9pack``    the qm9pack package's CSVs, converted once into the user cache
+``pyg``        ``torch_geometric.datasets.QM9`` files under ``root``
+=============  ===============================================================
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from core.data.bundle import BUNDLE_PATH, load_bundle
+from core.data.errors import DataSourceError
+from core.data.molecules import QM9Molecules
+
+SOURCES: tuple[str, ...] = ("bundled", "qm9pack", "pyg")
+MAX_HEAVY_ATOMS = 8
+"""The tutorial keeps molecules with fewer than 9 heavy (non-hydrogen) atoms."""
+
+__all__ = ["SOURCES", "MAX_HEAVY_ATOMS", "DataSourceError", "load_dataset"]
+
+
+def _bundle_file(root: str | os.PathLike | None) -> Path:
+    if root is None:
+        return BUNDLE_PATH
+    root = Path(root)
+    return root / BUNDLE_PATH.name if root.is_dir() else root
+
+
+def load_dataset(
+    source: str = "bundled",
+    root: str | os.PathLike | None = None,
+    filtered: bool = True,
+    *,
+    download: bool = False,
+) -> QM9Molecules:
+    """Load QM9 as :class:`QM9Molecules` in PyG's order (ascending QM9 index).
+
+    ``filtered=True`` keeps the tutorial's 21,800 molecules with at most 8 heavy atoms;
+    ``filtered=False`` keeps all 130,831 (not possible for ``bundled``, which only ships
+    the filtered set). ``root`` means: for ``bundled`` another bundle file (or a folder
+    holding ``qm9_filtered.npz``); for ``qm9pack`` a folder with the three qm9pack CSVs
+    (default: the installed package); for ``pyg`` PyG's dataset folder (default:
+    ``<cache>/pyg_qm9``). ``download=True`` lets the ``pyg`` source fetch missing files.
+
+    Every failure is a :class:`DataSourceError` with a one-line message.
+    """
+    name = str(source).strip().lower()
+    if name == "bundled":
+        if not filtered:
+            raise DataSourceError(
+                "the bundled set only holds the 21,800 filtered molecules; use source='qm9pack' for all 130,831"
+            )
+        molecules = load_bundle(_bundle_file(root))
+        molecules.source = "bundled"
+        return molecules
+    if name == "qm9pack":
+        from core.data.qm9pack_source import load_qm9pack
+
+        return load_qm9pack(filtered=filtered, root=root, max_heavy_atoms=MAX_HEAVY_ATOMS)
+    if name == "pyg":
+        from core.data.pyg_source import load_pyg
+
+        return load_pyg(root, filtered=filtered, download=download, max_heavy_atoms=MAX_HEAVY_ATOMS)
+    raise DataSourceError(f"unknown data source {source!r}: choose one of {', '.join(SOURCES)}")

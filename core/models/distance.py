@@ -1,0 +1,18 @@
+"""Eq. (2) of Satorras et al. (2021): the squared distance ||x_i - x_j||^2 along each edge."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+
+class SquaredDistance(nn.Module):
+    """Eq. (2): d_ij = ||x_i - x_j||^2 for every edge (row, col) of ``edge_index``.
+
+    The only place the EGNN looks at coordinates. A squared distance is unchanged by any
+    rotation, reflection or translation of all positions, which is what makes every
+    downstream embedding E(3)-invariant. Returns a column ``[num_edges, 1]``.
+    """
+
+    def forward(self, pos: Tensor, edge_index: Tensor) -> Tensor:
+        row, col = edge_index
+        return (pos[row] - pos[col]).pow(2).sum(dim=1, keepdim=True)

@@ -1,0 +1,92 @@
+"""The tutorial's naive baseline: raw coordinates fed as node features to a GIN.
+
+Because ``f_pos_embed`` sees the coordinates themselves, rotating or translating a molecule
+changes every atom embedding: this model is *not* E(3)-invariant, which is the point of the demo.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+import torch_geometric.nn as geom_nn
+from torch import Tensor, nn
+from torch_geometric.data import Data
+from torch_geometric.nn.aggr import SumAggregation
+
+from core.models.embedding import AtomTypeEmbedding
+from core.models.inputs import check_positions, require_attributes
+from core.models.readout import PredictionHead
+
+
+class NaiveEuclideanGNN(nn.Module):
+    """Atom-type embedding + linear embedding of raw positions, combined and passed through
+    PyG's :class:`~torch_geometric.nn.models.GIN` over the *bond* graph (``data.edge_index``).
+
+    Args:
+        hidden_channels: width of the embeddings and of the GIN's hidden layers.
+        num_layers: number of GIN convolutions.
+        num_spatial_dims: coordinates per atom (3 for molecules).
+        final_embedding_size: width of the GIN's output (default: ``hidden_channels``).
+    """
+
+    def __init__(
+        self,
+        hidden_channels: int,
+        num_layers: int,
+        num_spatial_dims: int = 3,
+        final_embedding_size: Optional[int] = None,
+    ) -> None:
+        super().__init__()
+        if hidden_channels < 1 or num_layers < 1 or num_spatial_dims < 1:
+            raise ValueError(
+                f"NaiveEuclideanGNN needs hidden_channels, num_layers and num_spatial_dims >= 1, "
+                f"got {hidden_channels}, {num_layers}, {num_spatial_dims}"
+            )
+        if final_embedding_size is None:
+            final_embedding_size = hidden_channels
+        if final_embedding_size < 1:
+            raise ValueError(f"final_embedding_size must be >= 1, got {final_embedding_size}")
+        self.hidden_channels = hidden_channels
+        self.num_layers = num_layers
+        self.num_spatial_dims = num_spatial_dims
+        self.final_embedding_size = final_embedding_size
+
+        act = nn.ReLU()
+        self.f_initial_embed = AtomTypeEmbedding(hidden_channels)
+        self.f_pos_embed = nn.Linear(num_spatial_dims, hidden_channels)
+        self.f_combine = nn.Sequential(nn.Linear(2 * hidden_channels, hidden_channels), act)
+        self.gnn = geom_nn.models.GIN(
+            in_channels=hidden_channels,
+            hidden_channels=hidden_channels,
+            out_channels=final_embedding_size,
+            num_layers=num_layers,
+            act=act,
+        )
+        self.aggregation = SumAggregation()
+        self.f_predict = PredictionHead(final_embedding_size, 1, act)
+
+    def encode(self, data: Data) -> Tensor:
+        """Per-atom embeddings ``[num_atoms, final_embedding_size]``; uses the bonds in ``data.edge_index``."""
+        require_attributes(data, type(self).__name__, "z", "pos", "edge_index")
+        atom_embedding = self.f_initial_embed(data.z)
+        pos = data.pos.to(atom_embedding.dtype)
+        check_positions(pos, atom_embedding.size(0), self.num_spatial_dims)
+        # the raw coordinates enter as ordinary features: the source of the missing invariance
+        pos_embedding = self.f_pos_embed(pos)
+        initial_node_embed = self.f_combine(torch.cat((atom_embedding, pos_embedding), dim=-1))
+        return self.gnn(initial_node_embed, data.edge_index)
+
+    def readout(self, node_embed: Tensor, batch_index: Optional[Tensor] = None) -> Tensor:
+        """Sum the atom embeddings of each molecule (all atoms when ``batch_index`` is None), then f_predict."""
+        return self.f_predict(self.aggregation(node_embed, batch_index))
+
+    def forward(self, data: Data) -> Tensor:
+        """Graph-level predictions ``[num_graphs, 1]``."""
+        return self.readout(self.encode(data), getattr(data, "batch", None))
+
+    def extra_repr(self) -> str:
+        return (
+            f"hidden_channels={self.hidden_channels}, num_layers={self.num_layers}, "
+            f"num_spatial_dims={self.num_spatial_dims}, final_embedding_size={self.final_embedding_size}"
+        )

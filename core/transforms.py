@@ -1,0 +1,237 @@
+"""Elements g of the Euclidean group E(3) acting on atom positions: x -> R x + t.
+
+``R`` is orthogonal (det +1: a rotation, det -1: a rotation combined with a reflection) and ``t``
+a translation. Positions are row vectors, so a whole ``[n, 3]`` array transforms as
+``pos @ R.T + t``. Matrices are kept in float64; :meth:`E3Transform.apply` computes in float64 and
+returns the input's dtype, so float32 molecules are moved with float32 rounding only once.
+
+Conventions
+-----------
+* Euler angles (:meth:`E3Transform.from_euler`): ``R = Rz(rz) @ Ry(ry) @ Rx(rx)``, i.e. extrinsic
+  rotations about the fixed x, then y, then z axis, each counter-clockwise (right-hand rule).
+* Composition: ``g.compose(h)`` (also ``g @ h``) is g after h, ``(g.compose(h)).apply(x) == g.apply(h.apply(x))``.
+* Viewer sliders (:meth:`E3Transform.from_view`): optional mirror through the plane x = 0, then the
+  Euler rotation, both about a centre point, then the translation.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence, Union
+
+import numpy as np
+import torch
+from torch import Tensor
+
+ArrayLike = Union[Tensor, np.ndarray, Sequence[float], Sequence[Sequence[float]]]
+
+# Tolerance for accepting a matrix as orthogonal (float32 input rounded to float64 is ~1e-7 off).
+_ORTHOGONALITY_TOL = 1e-5
+
+
+def _as_float64(values: ArrayLike, shape: tuple[int, ...], what: str) -> Tensor:
+    if isinstance(values, Tensor):
+        tensor = values.detach().to(device="cpu", dtype=torch.float64)
+    else:
+        tensor = torch.as_tensor(np.asarray(values, dtype=np.float64))
+    if tuple(tensor.shape) != shape:
+        raise ValueError(f"{what} must have shape {list(shape)}, got {list(tensor.shape)}")
+    if not bool(torch.isfinite(tensor).all()):
+        raise ValueError(f"{what} contains NaN or infinite values")
+    return tensor
+
+
+def _unit_vector(vector: ArrayLike, what: str) -> Tensor:
+    v = _as_float64(vector, (3,), what)
+    norm = float(torch.linalg.vector_norm(v))
+    if norm < 1e-12:
+        raise ValueError(f"{what} must be a non-zero 3-vector")
+    return v / norm
+
+
+def _rotation_x(angle: float) -> Tensor:
+    c, s = math.cos(angle), math.sin(angle)
+    return torch.tensor([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]], dtype=torch.float64)
+
+
+def _rotation_y(angle: float) -> Tensor:
+    c, s = math.cos(angle), math.sin(angle)
+    return torch.tensor([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]], dtype=torch.float64)
+
+
+def _rotation_z(angle: float) -> Tensor:
+    c, s = math.cos(angle), math.sin(angle)
+    return torch.tensor([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]], dtype=torch.float64)
+
+
+class E3Transform:
+    """Apply g in E(3) to positions: ``apply(pos) = pos @ R.T + t``.
+
+    Args:
+        rotation: orthogonal ``[3, 3]`` matrix ``R`` (det +1 or -1).
+        translation: ``[3]`` vector ``t`` (default: zero).
+    """
+
+    # No __slots__: the instance attribute ``translation`` (the vector) shadows the class-level
+    # constructor ``E3Transform.translation(t)``, which the API names the same way.
+
+    def __init__(self, rotation: ArrayLike, translation: ArrayLike = (0.0, 0.0, 0.0)) -> None:
+        r = _as_float64(rotation, (3, 3), "rotation")
+        deviation = float((r.T @ r - torch.eye(3, dtype=torch.float64)).abs().max())
+        if deviation > _ORTHOGONALITY_TOL:
+            raise ValueError(f"rotation must be an orthogonal matrix (max |R^T R - I| = {deviation:.2e})")
+        self.rotation: Tensor = r
+        self.translation: Tensor = _as_float64(translation, (3,), "translation")
+
+    @classmethod
+    def _trusted(cls, rotation: Tensor, translation: Tensor) -> "E3Transform":
+        # Products and transposes of valid elements are valid: skip the checks (the viewer builds
+        # one element per slider step, so construction cost matters).
+        g = cls.__new__(cls)
+        g.rotation, g.translation = rotation, translation
+        return g
+
+    # ----------------------------------------------------------------- constructors
+    @classmethod
+    def identity(cls) -> "E3Transform":
+        """The neutral element: positions unchanged."""
+        return cls(torch.eye(3, dtype=torch.float64))
+
+    @classmethod
+    def translation(cls, t: ArrayLike) -> "E3Transform":  # type: ignore[no-redef]
+        """Shift every position by ``t`` (called on the class: ``E3Transform.translation(t)``)."""
+        return cls(torch.eye(3, dtype=torch.float64), t)
+
+    @classmethod
+    def from_euler(cls, rx: float, ry: float, rz: float, degrees: bool = True) -> "E3Transform":
+        """Rotation ``R = Rz(rz) @ Ry(ry) @ Rx(rx)``: about the fixed x axis first, then y, then z."""
+        if degrees:
+            rx, ry, rz = math.radians(rx), math.radians(ry), math.radians(rz)
+        return cls(_rotation_z(rz) @ _rotation_y(ry) @ _rotation_x(rx))
+
+    @classmethod
+    def from_axis_angle(cls, axis: ArrayLike, angle_deg: float) -> "E3Transform":
+        """Counter-clockwise rotation by ``angle_deg`` degrees about ``axis`` (Rodrigues' formula)."""
+        k = _unit_vector(axis, "rotation axis")
+        theta = math.radians(angle_deg)
+        cross = torch.tensor(
+            [[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]], dtype=torch.float64
+        )
+        r = torch.eye(3, dtype=torch.float64) + math.sin(theta) * cross + (1.0 - math.cos(theta)) * (cross @ cross)
+        return cls(r)
+
+    @classmethod
+    def reflection(cls, normal: ArrayLike = (1.0, 0.0, 0.0)) -> "E3Transform":
+        """Mirror through the plane through the origin with the given normal (Householder matrix)."""
+        n = _unit_vector(normal, "reflection normal")
+        return cls(torch.eye(3, dtype=torch.float64) - 2.0 * torch.outer(n, n))
+
+    @classmethod
+    def random(
+        cls,
+        generator: torch.Generator | None = None,
+        reflect: bool | None = None,
+        translation_scale: float = 2.0,
+    ) -> "E3Transform":
+        """A random element of E(3).
+
+        The orthogonal part is Haar-uniform: the QR decomposition of a standard Gaussian matrix
+        with the signs of R's diagonal moved into Q is uniform on O(3). ``reflect=None`` keeps that
+        (det -1 with probability 1/2); ``True``/``False`` force det -1/+1 by flipping the last
+        column, which keeps the distribution uniform on that half. The translation is Gaussian with
+        standard deviation ``translation_scale`` (Å) per axis; pass 0 for a pure rotation.
+        """
+        gaussian = torch.randn(3, 3, generator=generator, dtype=torch.float64)
+        q, r = torch.linalg.qr(gaussian)
+        q = q * torch.sign(torch.diagonal(r)).unsqueeze(0)
+        if reflect is not None and (bool(torch.linalg.det(q) < 0) != reflect):
+            q[:, 2] = -q[:, 2]
+        t = torch.randn(3, generator=generator, dtype=torch.float64) * translation_scale
+        return cls(q, t)
+
+    @classmethod
+    def from_view(
+        cls,
+        rx: float,
+        ry: float,
+        rz: float,
+        translation: ArrayLike = (0.0, 0.0, 0.0),
+        reflect: bool = False,
+        center: ArrayLike = (0.0, 0.0, 0.0),
+    ) -> "E3Transform":
+        """What the viewer's sliders produce (angles in degrees).
+
+        x -> translation + c + Rz Ry Rx M (x - c), where M = diag(-1, 1, 1) mirrors through the
+        plane x = 0 (the x coordinate changes sign) when ``reflect`` is set, and ``c`` is ``center``
+        (pass the molecule's centroid so rotating and mirroring keep it in place; default: origin).
+        """
+        if not all(math.isfinite(angle) for angle in (rx, ry, rz)):
+            raise ValueError(f"view angles must be finite, got ({rx}, {ry}, {rz})")
+        c = _as_float64(center, (3,), "center")
+        shift = _as_float64(translation, (3,), "translation")
+        rx, ry, rz = math.radians(rx), math.radians(ry), math.radians(rz)
+        r = _rotation_z(rz) @ _rotation_y(ry) @ _rotation_x(rx)
+        if reflect:
+            r = r * torch.tensor([-1.0, 1.0, 1.0], dtype=torch.float64)  # R @ diag(-1, 1, 1)
+        return cls._trusted(r, c + shift - r @ c)
+
+    # ----------------------------------------------------------------- algebra
+    def compose(self, other: "E3Transform") -> "E3Transform":
+        """``self`` after ``other``: ``self.compose(other).apply(x) == self.apply(other.apply(x))``."""
+        return E3Transform._trusted(
+            self.rotation @ other.rotation, self.rotation @ other.translation + self.translation
+        )
+
+    def __matmul__(self, other: "E3Transform") -> "E3Transform":
+        return self.compose(other)
+
+    def inverse(self) -> "E3Transform":
+        """The element undoing this one: x -> R^T (x - t)."""
+        r_t = self.rotation.T
+        return E3Transform._trusted(r_t.contiguous(), -(r_t @ self.translation))
+
+    @property
+    def determinant(self) -> float:
+        """det R: +1 for proper rotations, -1 when a reflection is included."""
+        return float(torch.linalg.det(self.rotation))
+
+    @property
+    def is_reflection(self) -> bool:
+        """True when the transform mirrors space (det R = -1)."""
+        return self.determinant < 0
+
+    def allclose(self, other: "E3Transform", atol: float = 1e-9) -> bool:
+        """Same rotation and translation up to ``atol``."""
+        return bool(
+            torch.allclose(self.rotation, other.rotation, atol=atol, rtol=0.0)
+            and torch.allclose(self.translation, other.translation, atol=atol, rtol=0.0)
+        )
+
+    # ----------------------------------------------------------------- acting on positions
+    def apply(self, pos: Tensor | np.ndarray) -> Tensor | np.ndarray:
+        """Transformed copy of positions ``[n, 3]``, same type (torch/numpy) and dtype as the input."""
+        if isinstance(pos, np.ndarray):
+            if pos.ndim != 2 or pos.shape[1] != 3:
+                raise ValueError(f"positions must have shape [n, 3], got {list(pos.shape)}")
+            out = pos.astype(np.float64) @ self.rotation.numpy().T + self.translation.numpy()
+            return out.astype(pos.dtype if np.issubdtype(pos.dtype, np.floating) else np.float64)
+        if not isinstance(pos, Tensor):
+            raise TypeError(f"positions must be a torch.Tensor or numpy array, got {type(pos).__name__}")
+        if pos.dim() != 2 or pos.size(1) != 3:
+            raise ValueError(f"positions must have shape [n, 3], got {list(pos.shape)}")
+        dtype = pos.dtype if pos.dtype.is_floating_point else torch.float64
+        rotation = self.rotation.to(pos.device)
+        out = pos.to(torch.float64) @ rotation.T + self.translation.to(pos.device)
+        return out.to(dtype)
+
+    def as_matrix4(self) -> np.ndarray:
+        """4x4 homogeneous matrix (float64 numpy), e.g. for a VTK actor's user matrix."""
+        m = np.eye(4)
+        m[:3, :3] = self.rotation.numpy()
+        m[:3, 3] = self.translation.numpy()
+        return m
+
+    def __repr__(self) -> str:
+        r = np.array2string(self.rotation.numpy(), precision=4, suppress_small=True, separator=", ")
+        t = np.array2string(self.translation.numpy(), precision=4, suppress_small=True, separator=", ")
+        return f"E3Transform(rotation={r}, translation={t})".replace("\n", "")

@@ -1,0 +1,49 @@
+"""The bundle file format and the shipped assets/qm9_filtered.npz."""
+
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+from core.data import BUNDLE_PATH, DataSourceError, load_bundle, save_bundle
+
+
+def test_shipped_bundle_is_small_flat_and_pickle_free():
+    assert BUNDLE_PATH.stat().st_size < 10 * 1024 * 1024
+    with np.load(BUNDLE_PATH, allow_pickle=False) as npz:
+        dtypes = {name: npz[name].dtype for name in ("z", "pos", "atom_ptr", "bonds", "bond_ptr", "y", "qm9_index")}
+        assert npz["y"].shape == (21800, 19)
+        assert int(npz["molecules_before_filter"]) == 130831
+    assert dtypes == {"z": np.uint8, "pos": np.float32, "atom_ptr": np.int32, "bonds": np.uint8,
+                      "bond_ptr": np.int32, "y": np.float32, "qm9_index": np.int32}
+
+
+def test_save_and_load_round_trip_with_identical_bytes(tmp_path, dataset):
+    sample = dataset.subset(np.arange(0, 2000, 7))
+    first = save_bundle(sample, tmp_path / "a.npz")
+    second = save_bundle(sample, tmp_path / "b.npz")
+    assert first.read_bytes() == second.read_bytes()
+    loaded = load_bundle(first)
+    for key in ("z", "pos", "atom_ptr", "bonds", "bond_ptr", "y", "qm9_index"):
+        assert torch.equal(getattr(loaded, key), getattr(sample, key)), key
+    assert loaded.molecules_before_filter == 130831
+    assert not list(tmp_path.glob("*.partial-*"))
+
+
+def test_damaged_and_foreign_files_are_one_line_errors(tmp_path):
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(BUNDLE_PATH.read_bytes()[:1000])
+    with pytest.raises(DataSourceError, match="cannot read bundle"):
+        load_bundle(truncated)
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, weights=np.zeros(3))
+    with pytest.raises(DataSourceError, match="not an equiview bundle: missing arrays z"):
+        load_bundle(foreign)
+    with pytest.raises(DataSourceError, match="bundle not found"):
+        load_bundle(tmp_path / "absent.npz")
+
+
+def test_bundle_entries_have_fixed_timestamps():
+    with zipfile.ZipFile(BUNDLE_PATH) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
