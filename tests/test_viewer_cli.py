@@ -1,0 +1,134 @@
+"""``equiview gui --screenshot`` and ``equiview render`` as a user runs them, in subprocesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from viewer_fixtures import ROOT, is_blank, read_png, requires_display, run_equiview
+
+
+def _one_line_error(done: subprocess.CompletedProcess) -> str:
+    lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("equiview: error:")
+    return lines[0]
+
+
+@pytest.mark.gui
+@requires_display
+def test_gui_screenshot_writes_the_grid(tmp_path):
+    out = tmp_path / "gui.png"
+    done = run_equiview("gui", "--screenshot", str(out), "--size", "720x540", "--rotate", "0,0,45",
+                        "--molecule", "gdb_814", env={"EQUIVIEW_SETTINGS": str(tmp_path / "s.ini")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    image = read_png(out)
+    assert image.shape[:2] == (540, 720)
+    assert not is_blank(image)
+    assert not (tmp_path / "s.ini").exists() or "geometry" not in (tmp_path / "s.ini").read_text()
+
+
+@pytest.mark.gui
+@requires_display
+def test_full_window_screenshot_in_process(qtbot, dataset, tmp_path, monkeypatch):
+    from viewer.app import run_gui
+    from viewer.library import ModelLibrary
+    from viewer.snapshot import Snapshot, TransformParams
+
+    monkeypatch.setenv("EQUIVIEW_SETTINGS", str(tmp_path / "s.ini"))
+    out = tmp_path / "window.png"
+    code = run_gui(dataset, ModelLibrary(), Snapshot(transform=TransformParams(rz=30.0)), size=(640, 480),
+                   screenshot=str(out), full_window=True)
+    assert code == 0
+    image = read_png(out)
+    assert image.shape[1] > 640 and image.shape[0] > 480  # the grid plus the panels, menu and status bar
+    assert not is_blank(image)
+
+
+def test_render_without_display_writes_the_same_grid(tmp_path):
+    out = tmp_path / "render.png"
+    env = {"EQUIVIEW_SETTINGS": str(tmp_path / "s.ini"), "DISPLAY": None, "WAYLAND_DISPLAY": None}
+    done = run_equiview("render", "--out", str(out), "--size", "600x450", "--scale", "2", "--rotate", "10,20,30",
+                        "--translate", "1,0,0", "--reflect", "--naive", "seed:2", "--json", env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    import json
+
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (result["width"], result["height"]) == (1200, 900)
+    assert result["molecule"] == "gdb_814"
+    assert result["egnn_max_error"] <= 1e-5 < 1e-3 < result["naive_max_error"]
+    image = read_png(out)
+    assert image.shape[:2] == (900, 1200)
+    assert not is_blank(image)
+    # every model view has content: the colour bar column and the molecule are drawn
+    for top in (300, 600):
+        assert not is_blank(image[top + 60 : top + 240, 100:500])
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("render", "--out", "x.png", "--rotate", "1,2"), "--rotate expects three"),
+        (("render", "--out", "x.png", "--rotate", "0,0,270"), "-180..180"),
+        (("render", "--out", "x.png", "--translate", "0,nan,0"), "--translate expects three"),
+        (("render", "--out", "x.png", "--size", "big"), "--size expects"),
+        (("render", "--out", "/nonexistent-folder/x.png"), "does not exist"),
+        (("gui", "--screenshot", "x.png", "--scale", "9"), "--scale must be"),
+        (("gui", "--transparent"), "only apply together with --screenshot"),
+        (("gui", "--screenshot", "x.png", "--full-window", "--scale", "2"), "--full-window captures"),
+        (("gui", "--naive", "/nonexistent/model.pt"), "no such checkpoint"),
+        (("gui", "--molecule", "5"), "no display"),
+        (("render", "--out", "x.png", "--egnn", "seed:x"), "seed:N"),
+        (("render", "--out", "x.png", "--molecule", "gdb_99999999"), "gdb_99999999"),
+        (("render", "--out", "x.png", "--colormap", "rainbowz"), "--colormap"),
+    ],
+)
+def test_bad_values_exit_2_with_one_line(tmp_path, capsys, monkeypatch, args, fragment):
+    from viewer.cli import main
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    args = tuple(str(tmp_path / a) if a == "x.png" else a for a in args)
+    assert main(list(args)) == 2
+    lines = [line for line in capsys.readouterr().err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("equiview: error:")
+    assert fragment in lines[0]
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_bad_checkpoint_file_exits_2(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_text("not a checkpoint")
+    done = run_equiview("render", "--out", str(tmp_path / "x.png"), "--egnn", str(bad), env={"DISPLAY": None})
+    line = _one_line_error(done)
+    assert "--egnn" in line and "bad.pt" in line
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_help_lists_viewer_commands_without_importing_qt_or_vtk():
+    script = (
+        "import sys, viewer.cli\n"
+        "try:\n"
+        "    viewer.cli.main(['--help'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        "heavy = [m for m in ('PySide6', 'pyvista', 'vtk', 'pyvistaqt') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
+                          env=dict(os.environ, OMP_NUM_THREADS="1"), timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "gui" in done.stdout and "render" in done.stdout and "data" in done.stdout
+
+
+def test_gui_is_the_default_command():
+    from viewer.cli import _with_default_command
+
+    assert _with_default_command([]) == ["gui"]
+    assert _with_default_command(["--molecule", "5"]) == ["gui", "--molecule", "5"]
+    assert _with_default_command(["--help"]) == ["--help"]
+    assert _with_default_command(["render", "--out", "a.png"]) == ["render", "--out", "a.png"]

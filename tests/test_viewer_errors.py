@@ -1,0 +1,182 @@
+"""Failures in the window: a message, the window alive, the previous state kept. Closing cleans up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from viewer_fixtures import *  # noqa: F401,F403 - fixtures: settings, window
+from viewer_fixtures import close_window, make_window, read_png, requires_display, wait_for_frame
+
+pytestmark = [pytest.mark.gui, requires_display]
+
+
+def _demo_checkpoint(tmp_path, kind: str):
+    from core.checkpoints import save_checkpoint
+    from core.models.registry import demo_hparams, demo_model
+
+    path = tmp_path / f"{kind}-demo.pt"
+    save_checkpoint(path, demo_model(kind, seed=3), kind=kind, hparams=demo_hparams(kind))
+    return path
+
+
+def _snapshot_and_values(window):
+    return (window.state.snapshot(),
+            window.scene.view("naive", "transformed").point_array("value").copy())
+
+
+def test_bad_checkpoint_reports_and_keeps_state(qtbot, window, tmp_path):
+    window.transform_panel.rotation_spins[2].setValue(40.0)
+    wait_for_frame(qtbot, window)
+    before, values = _snapshot_and_values(window)
+
+    garbage = tmp_path / "broken.pt"
+    garbage.write_bytes(b"PK\x03\x04 this is not a torch archive")
+    with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
+        assert window.load_checkpoint(garbage) is False
+    message = blocker.args[0]
+    assert "broken.pt" in message and "\n" not in message
+    assert window.error_box is not None and window.error_box.isVisible()
+    assert window.error_box.text() == message
+    assert message in window.statusBar().currentMessage()
+    assert window.isVisible()
+    after, values_after = _snapshot_and_values(window)
+    assert after == before
+    np.testing.assert_array_equal(values_after, values)
+
+    # a checkpoint of the wrong kind for a row is refused by that row
+    naive_file = _demo_checkpoint(tmp_path, "naive")
+    with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
+        assert window.models_panel.boxes["egnn"].use_checkpoint(naive_file) is False
+    assert "holds a Naive GNN checkpoint, not an Equivariant GNN one" in blocker.args[0]
+    assert window.state.snapshot() == before
+
+    # the app still works: the next slider step renders
+    window.transform_panel.rotation_spins[2].setValue(80.0)
+    wait_for_frame(qtbot, window)
+    assert window.controller.frame.transform.rz == 80.0
+
+
+def test_valid_checkpoint_loads_by_file_and_by_drop(qtbot, window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    naive_file = _demo_checkpoint(tmp_path, "naive")
+    assert window.load_checkpoint(naive_file)
+    wait_for_frame(qtbot, window)
+    source = window.state.source("naive")
+    assert source.checkpoint == naive_file.resolve()
+    assert window.controller.frame.rows["naive"].trained
+    assert "naive-demo.pt" in window.readouts.models["naive"].title.text()
+    combo = window.models_panel.boxes["naive"].source_combo
+    assert "naive-demo.pt" in combo.currentText()
+
+    egnn_file = _demo_checkpoint(tmp_path, "egnn")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(egnn_file))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    wait_for_frame(qtbot, window)
+    assert window.state.source("egnn").checkpoint == egnn_file.resolve()
+    assert window.controller.frame.rows["egnn"].max_error <= 1e-5
+
+    # back to the untrained demo with another seed: new colours
+    before = window.scene.view("egnn", "original").point_array("value").copy()
+    box = window.models_panel.boxes["egnn"]
+    box.source_combo.setCurrentIndex(0)
+    box.source_combo.activated.emit(0)
+    box.seed_spin.setValue(7)
+    wait_for_frame(qtbot, window)
+    assert window.state.source("egnn").is_untrained and window.state.source("egnn").seed == 7
+    assert not np.allclose(before, window.scene.view("egnn", "original").point_array("value"))
+
+
+def test_export_errors_and_success(qtbot, window, tmp_path):
+    before = window.state.snapshot()
+    with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
+        assert window.export_screenshot(tmp_path / "missing-folder" / "grid.png") is False
+    assert "does not exist" in blocker.args[0]
+    with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
+        assert window.export_screenshot(tmp_path) is False  # a folder, not a file
+    assert "folder" in blocker.args[0]
+    assert window.isVisible() and window.state.snapshot() == before
+
+    out = tmp_path / "grid.png"
+    assert window.export_screenshot(out)
+    image = read_png(out)
+    width, height = window.grid_size()
+    assert image.shape[:2] == (height, width)
+    assert image[..., :3].std() > 5  # not blank
+
+    big = tmp_path / "grid-2x.png"
+    assert window.export_screenshot(big, scale=2, transparent=True)
+    image = read_png(big)
+    assert image.shape == (2 * height, 2 * width, 4)
+    assert image[12, 12, 3] == 0 and image[..., 3].max() == 255  # transparent background, opaque molecule
+
+    assert window.copy_to_clipboard()
+    from PySide6.QtGui import QGuiApplication
+
+    clip = QGuiApplication.clipboard().image()
+    assert (clip.width(), clip.height()) == (width, height)
+
+    dialog = window.open_export_dialog()
+    assert dialog.isVisible() and dialog.scale_spin.maximum() == 4
+    dialog.path_edit.setText(str(tmp_path / "from-dialog.png"))
+    dialog.scale_spin.setValue(1)
+    dialog._accept()
+    assert (tmp_path / "from-dialog.png").is_file()
+
+
+def test_unknown_molecule_keeps_the_current_one(qtbot, window):
+    panel = window.molecule_panel
+    panel.search_edit.setText("gdb_99999999")
+    with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
+        assert panel.search() is False
+    assert "gdb_99999999" in blocker.args[0]
+    panel.search_edit.setText("C99")
+    with qtbot.waitSignal(window.errorOccurred, timeout=5000):
+        assert panel.search() is False
+    assert window.state.molecule == 800
+    assert window.isVisible()
+
+
+def test_close_leaves_no_window_or_plotter(qtbot, dataset, settings):
+    from PySide6.QtWidgets import QApplication
+
+    from viewer.app import drain_events
+    from viewer.main_window import MainWindow
+
+    window = make_window(qtbot, dataset, settings)
+    plotter = window.plotter
+    window.show_error("a message box that is still open when the window closes")
+    window.close()
+    drain_events()
+    assert plotter._closed
+    assert plotter.render_window is None
+    visible = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    assert not any(isinstance(w, MainWindow) or w.objectName() == "errorBox" for w in visible)
+    # geometry and dock layout were saved to the isolated settings
+    assert settings.value("window/geometry") is not None
+    close_window(window)  # idempotent
+
+
+def test_geometry_and_folders_are_remembered(qtbot, dataset, settings, tmp_path):
+    from viewer.main_window import MainWindow
+    from viewer.snapshot import Snapshot
+
+    first = make_window(qtbot, dataset, settings, size=(1100, 700))
+    assert first.export_screenshot(tmp_path / "a.png")
+    close_window(first)
+    assert settings.value("paths/export") == str(tmp_path.resolve())
+
+    from viewer.app import create_application
+
+    create_application()
+    second = MainWindow(dataset, settings=settings, initial=Snapshot(), restore_geometry=True)
+    try:
+        assert (second.width(), second.height()) == (1100, 700)
+        assert second._folder("paths/export") == str(tmp_path.resolve())
+    finally:
+        close_window(second)

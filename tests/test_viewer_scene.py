@@ -1,0 +1,210 @@
+"""Scene, pipeline, state and library without a window (VTK off-screen rendering, no Qt widgets)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from viewer.cli import prefer_offscreen_gl
+
+prefer_offscreen_gl()  # without an X display, VTK goes straight to OSMesa
+
+
+@pytest.fixture(scope="module")
+def pipeline(dataset):
+    from viewer.pipeline import Pipeline
+
+    return Pipeline(dataset)
+
+
+@pytest.fixture
+def offscreen_scene():
+    from viewer.offscreen import make_offscreen_plotter
+    from viewer.scene import GridScene
+
+    plotter = make_offscreen_plotter((900, 700))
+    scene = GridScene(plotter)
+    yield scene
+    plotter.close()
+
+
+def test_identity_frame_has_no_error_and_both_columns_agree(pipeline):
+    from viewer.snapshot import Snapshot
+
+    frame = pipeline.frame(Snapshot())
+    assert frame.molecule.name == "gdb_814" and frame.molecule.formula == "C5H7NO"
+    np.testing.assert_allclose(frame.positions_transformed, frame.positions_original, atol=1e-6)
+    for row in frame.rows.values():
+        assert row.max_error == 0.0
+        np.testing.assert_array_equal(row.rgba_original, row.rgba_transformed)
+        assert row.lut.shape == (256, 4) and row.vmin < row.vmax
+        assert not row.trained and row.target_idx == 5
+    assert frame.molecule.bonds.shape[1] == 2 and (frame.molecule.bonds[:, 0] < frame.molecule.bonds[:, 1]).all()
+    assert set(frame.titles) == {(r, c) for r in ("input", "naive", "egnn") for c in ("original", "transformed")}
+
+
+def test_colour_scale_is_frozen_on_the_original_pose(pipeline):
+    from viewer.snapshot import Snapshot, TransformParams
+
+    still = pipeline.frame(Snapshot())
+    moved = pipeline.frame(Snapshot(transform=TransformParams(rx=90, tz=3.0)))
+    for kind in ("naive", "egnn"):
+        assert (moved.rows[kind].vmin, moved.rows[kind].vmax) == (still.rows[kind].vmin, still.rows[kind].vmax)
+    assert moved.rows["egnn"].max_error <= 1e-5
+    assert moved.rows["naive"].max_error > 1e-3
+    assert "max |Δh|" in moved.titles[("naive", "transformed")]
+
+
+def test_projections_of_a_multichannel_model(pipeline, tmp_path):
+    from core.checkpoints import save_checkpoint
+    from core.models.registry import build_model
+
+    from viewer.library import ModelSource
+    from viewer.snapshot import ProjectionSpec, Snapshot, TransformParams
+
+    model = build_model("egnn", hidden_channels=8, num_mp_layers=1)
+    path = save_checkpoint(tmp_path / "wide.pt", model, kind="egnn", hparams={"hidden_channels": 8, "num_mp_layers": 1})
+    sources = {"naive": ModelSource.untrained("naive"), "egnn": ModelSource.from_checkpoint("egnn", path)}
+    for spec in (ProjectionSpec("pca"), ProjectionSpec("norm"), ProjectionSpec("channel", 7)):
+        snapshot = Snapshot(transform=TransformParams(ry=45, reflect=True), sources=sources,
+                            projections={"naive": ProjectionSpec(), "egnn": spec})
+        row = pipeline.frame(snapshot).rows["egnn"]
+        assert row.embedding_dim == 8 and row.trained
+        assert np.abs(row.values_transformed - row.values_original).max() <= 1e-4
+        assert spec.label() in row.bar_title
+    with pytest.raises(ValueError, match="out of range"):
+        pipeline.frame(Snapshot(sources=sources, projections={"naive": ProjectionSpec(), "egnn": ProjectionSpec("channel", 8)}))
+
+
+def test_random_slider_values_reproduce_a_haar_random_element():
+    from core.transforms import E3Transform
+
+    from viewer.snapshot import TransformParams
+
+    for seed in range(6):
+        params = TransformParams.random(torch.Generator().manual_seed(seed))
+        reference = E3Transform.random(torch.Generator().manual_seed(seed), reflect=None, translation_scale=1.5)
+        rebuilt = E3Transform.from_view(params.rx, params.ry, params.rz, params.translation, params.reflect)
+        assert rebuilt.is_reflection == reference.is_reflection == params.reflect
+        assert torch.allclose(rebuilt.rotation, reference.rotation, atol=3e-3)
+        assert torch.allclose(rebuilt.translation, reference.translation.clamp(-10, 10), atol=6e-3)
+
+
+def test_view_state_validates_and_signals_once():
+    from viewer.snapshot import ModelSource, ProjectionSpec, TransformParams
+    from viewer.state import ViewState
+
+    state = ViewState(1000)
+    assert state.molecule == 800
+    seen = []
+    state.transformChanged.connect(seen.append)
+    state.set_rotation(2, 30.0)
+    state.set_rotation(2, 30.0)  # unchanged: no signal
+    state.set_translation(0, 99.0)  # clamped to the slider range
+    assert len(seen) == 2 and state.transform.tx == 10.0 and state.transform.rz == 30.0
+    with pytest.raises(ValueError, match="out of range"):
+        state.set_molecule(1000)
+    with pytest.raises(ValueError, match="unknown colormap"):
+        state.set_colormap("no-such-map")
+    with pytest.raises(ValueError, match="unknown projection"):
+        state.set_projection("naive", ProjectionSpec("median"))
+    state.set_source(ModelSource.untrained("egnn", 4))
+    snapshot = state.snapshot()
+    assert snapshot.sources["egnn"].seed == 4 and snapshot.transform == TransformParams(rz=30.0, tx=10.0)
+    state.reset_transform()
+    assert state.transform.is_identity
+
+
+def test_library_caches_and_checks_kinds(tmp_path):
+    from core.checkpoints import CheckpointError, save_checkpoint
+    from core.models.registry import demo_hparams, demo_model
+
+    from viewer.library import ModelLibrary, ModelLoadError
+    from viewer.snapshot import ModelSource
+
+    library = ModelLibrary()
+    first = library.load(ModelSource.untrained("naive", 2))
+    assert library.load(ModelSource.untrained("naive", 2)) is first
+    assert first.embedding_dim == 1 and not first.trained
+    path = save_checkpoint(tmp_path / "n.pt", demo_model("naive", 1), kind="naive", hparams=demo_hparams("naive"))
+    assert library.load_file(path).kind == "naive"
+    with pytest.raises(ModelLoadError, match="holds a Naive GNN checkpoint, not an Equivariant GNN one"):
+        library.load(ModelSource.from_checkpoint("egnn", path))
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    with pytest.raises(CheckpointError, match="junk.pt"):
+        library.load(ModelSource.from_checkpoint("naive", tmp_path / "junk.pt"))
+    defaults = library.default_sources()
+    assert set(defaults) == {"naive", "egnn"}
+
+
+def test_scene_writes_in_place_and_reads_back(offscreen_scene, pipeline, dataset):
+    from viewer.snapshot import Snapshot, TransformParams
+
+    scene = offscreen_scene
+    scene.update(pipeline.frame(Snapshot()))
+    view = scene.view("naive", "transformed")
+    points, atom_actor, tubes = view.atoms.GetPoints(), view.atom_actor, view.tubes
+    frame = pipeline.frame(Snapshot(transform=TransformParams(rz=45.0)))
+    scene.update(frame)
+    assert view.atoms.GetPoints() is points and view.atom_actor is atom_actor and view.tubes is tubes
+    np.testing.assert_allclose(view.atom_positions(), frame.positions_transformed)
+    np.testing.assert_allclose(view.point_array("value"), frame.rows["naive"].values_transformed)
+    np.testing.assert_array_equal(view.point_array("rgba"), frame.rows["naive"].rgba_transformed)
+    assert view.title.GetInput() == frame.titles[("naive", "transformed")]
+    assert view.bonds.GetNumberOfPoints() == 4 * len(frame.molecule.bonds)
+    # another molecule with another atom count: new arrays, same actors
+    methane = pipeline.frame(Snapshot(molecule=dataset.find("gdb_1")))
+    scene.update(methane)
+    assert view.atom_actor is atom_actor and view.atom_positions().shape == (5, 3)
+    assert scene.transformed_in_view()
+
+
+def test_scene_image_pick_and_layout(offscreen_scene, pipeline):
+    from viewer.scene import encode_png, label_types
+    from viewer.snapshot import Snapshot, TransformParams
+
+    scene = offscreen_scene
+    frame = pipeline.frame(Snapshot(transform=TransformParams(rx=30.0)))
+    scene.update(frame)
+    image = scene.image()
+    assert image.shape == (700, 900, 3)
+    assert image.reshape(-1, 3).std(axis=0).max() > 10
+    assert encode_png(image)[:8] == b"\x89PNG\r\n\x1a\n"
+
+    renderer = scene.view("egnn", "transformed").renderer
+    p = frame.positions_transformed[0]
+    renderer.SetWorldPoint(*p, 1.0)
+    renderer.WorldToDisplay()
+    x, y, _ = renderer.GetDisplayPoint()
+    hit = scene.pick(x, y)
+    assert hit is not None and (hit.row, hit.column) == ("egnn", "transformed")
+    np.testing.assert_allclose(frame.positions_transformed[hit.atom], p, atol=1.0)  # the front atom there
+
+    scene.set_input_row_visible(False)
+    assert scene.visible_rows() == ("naive", "egnn")
+    assert scene.view("naive", "original").renderer.GetViewport() == pytest.approx((0.0, 0.5, 0.5, 1.0))
+    assert not scene.view("input", "transformed").renderer.GetDraw()
+    assert label_types(np.array([[0, 0, 0, 255], [255, 255, 255, 255]], dtype=np.uint8)).tolist() == [1, 0]
+
+
+def test_half_bonds_take_their_atoms_colour():
+    from viewer.scene import half_bond_segments
+
+    positions = np.array([[0.0, 0, 0], [2.0, 0, 0], [2.0, 2.0, 0]])
+    points, owners = half_bond_segments(positions, np.array([[0, 1], [1, 2]]))
+    assert points.shape == (8, 3) and owners.tolist() == [0, 0, 1, 1, 1, 1, 2, 2]
+    np.testing.assert_allclose(points[1], [1.0, 0, 0])  # midpoint
+    np.testing.assert_allclose(points[2], positions[1])
+
+
+def test_molecule_search(dataset):
+    from viewer.widgets.molecule_panel import MoleculeIndex
+
+    index = MoleculeIndex(dataset)
+    assert index.search("gdb_814", 0)[0] == 800
+    assert index.search("800", 0)[0] == 800
+    first, status = index.search("c5h7no", 800)
+    assert first != 800 and "match" in status
+    with pytest.raises(KeyError, match="no molecule with formula"):
+        index.search("Xe2", 0)

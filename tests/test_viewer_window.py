@@ -1,0 +1,229 @@
+"""The real main window under Xvfb + Mesa: sliders, invariance of the colours, read-back of VTK data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from viewer_fixtures import *  # noqa: F401,F403 - fixtures: settings, window
+from viewer_fixtures import requires_display, settle, wait_for_frame
+
+pytestmark = [pytest.mark.gui, requires_display]
+
+
+def transformed_positions(dataset, index, rx=0.0, ry=0.0, rz=0.0, t=(0.0, 0.0, 0.0), reflect=False):
+    from core.transforms import E3Transform
+
+    pos = dataset[index].pos
+    centre = pos.double().mean(dim=0)
+    return E3Transform.from_view(rx, ry, rz, t, reflect, center=centre).apply(pos).double().numpy()
+
+
+def test_rotation_slider_keeps_egnn_colours_and_changes_naive_ones(qtbot, window, dataset):
+    scene = window.scene
+    egnn_before = scene.view("egnn", "transformed").point_array("value")
+    naive_before = scene.view("naive", "transformed").point_array("value")
+    original_points = scene.view("input", "original").atom_positions()
+    actors_before = {key: (v.atom_actor, v.bond_actor, v.atoms.GetPoints()) for key, v in scene.views.items()}
+    props_before = [v.renderer.GetViewProps().GetNumberOfItems() for v in scene.views.values()]
+
+    slider = window.transform_panel.rotation_sliders[2]
+    slider.setValue(60)
+    wait_for_frame(qtbot, window)
+
+    assert window.state.transform.rz == 60.0
+    assert window.transform_panel.rotation_spins[2].value() == 60.0
+    # the transformed views show exactly the transformed coordinates the models saw
+    expected = transformed_positions(dataset, 800, rz=60.0)
+    for row in ("input", "naive", "egnn"):
+        np.testing.assert_allclose(scene.view(row, "transformed").atom_positions(), expected, atol=1e-5)
+    np.testing.assert_allclose(scene.view("input", "original").atom_positions(), original_points)
+    assert np.abs(expected - original_points).max() > 0.5  # the molecule did move
+
+    egnn_original = scene.view("egnn", "original").point_array("value")
+    egnn_after = scene.view("egnn", "transformed").point_array("value")
+    naive_original = scene.view("naive", "original").point_array("value")
+    naive_after = scene.view("naive", "transformed").point_array("value")
+    assert np.abs(egnn_after - egnn_original).max() <= 1e-5
+    assert np.abs(egnn_after - egnn_before).max() <= 1e-5
+    assert np.abs(naive_after - naive_original).max() > 1e-3
+    assert np.abs(naive_after - naive_before).max() > 1e-3
+    # the colours written for VTK follow the values
+    rgba_o = scene.view("egnn", "original").point_array("rgba").astype(int)
+    rgba_t = scene.view("egnn", "transformed").point_array("rgba").astype(int)
+    assert np.abs(rgba_o - rgba_t).max() <= 1
+    assert not np.array_equal(scene.view("naive", "original").point_array("rgba"),
+                              scene.view("naive", "transformed").point_array("rgba"))
+
+    # in place: same actors, same VTK points objects, no new props
+    for key, view in scene.views.items():
+        assert (view.atom_actor, view.bond_actor, view.atoms.GetPoints()) == actors_before[key]
+    assert [v.renderer.GetViewProps().GetNumberOfItems() for v in scene.views.values()] == props_before
+
+    readout = window.readouts.models
+    assert "invariant" in readout["egnn"].error.text()
+    assert "changed" in readout["naive"].error.text()
+    assert "untrained" in readout["naive"].prediction.text()
+
+
+def test_translation_and_mirror_move_the_molecule_and_keep_egnn_invariant(qtbot, window, dataset):
+    panel = window.transform_panel
+    panel.translation_spins[0].setValue(2.5)
+    panel.rotation_spins[1].setValue(-30.0)
+    panel.reflect_box.setChecked(True)
+    wait_for_frame(qtbot, window)
+    params = window.state.transform
+    assert (params.tx, params.ry, params.reflect) == (2.5, -30.0, True)
+    assert panel.translation_sliders[0].value() == 25  # the slider follows the spin box
+    expected = transformed_positions(dataset, 800, ry=-30.0, t=(2.5, 0.0, 0.0), reflect=True)
+    np.testing.assert_allclose(window.scene.view("egnn", "transformed").atom_positions(), expected, atol=1e-5)
+    frame = window.controller.frame
+    assert frame.rows["egnn"].max_error <= 1e-5
+    assert frame.rows["naive"].max_error > 1e-3
+    # predictions of the invariant model agree for both poses
+    assert frame.rows["egnn"].prediction_transformed == pytest.approx(frame.rows["egnn"].prediction_original, abs=1e-4)
+
+
+def test_keyboard_reset_and_random(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    slider = window.transform_panel.rotation_sliders[0]
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_PageUp)
+    wait_for_frame(qtbot, window)
+    assert window.state.transform.rx == 15.0  # page step 15 degrees
+    qtbot.keyClick(slider, Qt.Key.Key_Right)
+    assert window.state.transform.rx == 16.0
+
+    window.transform_panel.random_button.click()
+    wait_for_frame(qtbot, window)
+    assert not window.state.transform.is_identity
+    assert window.controller.frame.rows["egnn"].max_error <= 1e-5
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow())
+    qtbot.keyClick(slider, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    wait_for_frame(qtbot, window)
+    assert window.state.transform.is_identity
+    assert all(s.value() == 0 for s in window.transform_panel.rotation_sliders)
+    assert window.controller.frame.rows["naive"].max_error == 0.0
+
+
+def test_slider_drag_drops_multisampling_and_restores_it(qtbot, window):
+    scene = window.scene
+    settle(qtbot, window)
+    assert scene.render_window.GetMultiSamples() == scene.style.quality_samples
+    slider = window.transform_panel.rotation_sliders[1]
+    slider.sliderPressed.emit()
+    slider.setValue(20)
+    wait_for_frame(qtbot, window)
+    assert scene.render_window.GetMultiSamples() == 0
+    assert not scene.view("egnn", "original").label_actor.GetVisibility()
+    slider.sliderReleased.emit()
+    settle(qtbot, window)
+    assert scene.render_window.GetMultiSamples() == scene.style.quality_samples
+    assert scene.view("egnn", "original").label_actor.GetVisibility()
+
+
+def test_picking_an_atom_shows_its_values(qtbot, window):
+    from PySide6.QtCore import QPoint, Qt
+
+    settle(qtbot, window)
+    scene = window.scene
+    renderer = scene.view("naive", "original").renderer
+    positions = window.controller.frame.molecule.positions
+    screen = []
+    for p in positions:
+        renderer.SetWorldPoint(*p, 1.0)
+        renderer.WorldToDisplay()
+        screen.append(renderer.GetDisplayPoint()[:2])
+    screen = np.array(screen)
+    # the atom farthest from all others on screen: no overlap, an unambiguous pick
+    gaps = np.linalg.norm(screen[:, None] - screen[None], axis=2) + np.eye(len(screen)) * 1e9
+    atom = int(np.argmax(gaps.min(axis=1)))
+    ratio = window.plotter.devicePixelRatioF()
+    height = scene.render_window.GetSize()[1]
+    x, y = screen[atom][0] / ratio, (height - 1 - screen[atom][1]) / ratio
+    hit = window.pick_atom(round(x), round(y))
+    assert hit is not None and (hit.row, hit.column, hit.atom) == ("naive", "original", atom)
+    assert window.pick_atom(3, 3) is None  # a corner of a view: background
+
+    qtbot.mouseClick(window.plotter, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    qtbot.waitUntil(lambda: window.readouts.selected_atom() == atom)
+    text = window.readouts.atom.text()
+    assert f"Atom {atom}" in text and "Naive GNN" in text and "Equivariant GNN" in text
+
+
+def test_input_row_labels_and_colormap(qtbot, window):
+    scene = window.scene
+    window.models_panel.input_row_check.setChecked(False)
+    wait_for_frame(qtbot, window)
+    assert not scene.input_row_visible
+    assert not scene.view("input", "original").renderer.GetDraw()
+    assert scene.view("naive", "original").renderer.GetViewport()[3] == pytest.approx(1.0)
+    assert window.input_row_action.isChecked() is False
+    window.input_row_action.setChecked(True)
+    assert scene.input_row_visible and scene.view("input", "original").renderer.GetDraw()
+
+    window.labels_action.setChecked(False)
+    assert window.state.show_labels is False
+    settle(qtbot, window)
+    assert not scene.view("input", "original").label_actor.GetVisibility()
+
+    before = scene.view("naive", "original").point_array("rgba").copy()
+    combo = window.models_panel.colormap_combo
+    combo.setCurrentText("plasma")
+    combo.activated.emit(combo.currentIndex())
+    wait_for_frame(qtbot, window)
+    assert window.state.colormap == "plasma"
+    assert not np.array_equal(before, scene.view("naive", "original").point_array("rgba"))
+    lut = scene.view("naive", "transformed").lut
+    assert lut.GetNumberOfTableValues() == 256
+
+
+def test_molecule_browser_and_properties(qtbot, window, dataset):
+    panel = window.molecule_panel
+    assert window.state.molecule == 800
+    assert "gdb_814" in panel.summary.text()
+    assert "gdb_814" in window.windowTitle()
+    # the properties table shows the molecule's 19 targets; row 5 is <R^2>
+    assert panel.table.rowCount() == 19
+    assert float(panel.table.item(5, 1).text()) == pytest.approx(float(dataset[800].y[0, 5]), rel=1e-4)
+    assert panel.table.item(5, 2).text() == "a0²"
+
+    panel.next_button.click()
+    wait_for_frame(qtbot, window)
+    assert window.state.molecule == 801
+    n = dataset[801].z.numel()
+    assert window.scene.view("input", "original").atom_positions().shape == (n, 3)
+    np.testing.assert_allclose(window.scene.view("input", "original").atom_positions(),
+                               dataset[801].pos.double().numpy(), atol=1e-6)
+
+    panel.search_edit.setText("gdb_1")
+    assert panel.search()
+    wait_for_frame(qtbot, window)
+    assert window.state.molecule == dataset.find("gdb_1")
+    assert window.scene.view("input", "original").atom_positions().shape == (5, 3)  # methane
+
+    panel.search_edit.setText("C5H7NO")
+    assert panel.search()
+    wait_for_frame(qtbot, window)
+    from core.elements import formula
+
+    assert formula(dataset[window.state.molecule].z.tolist()) == "C5H7NO"
+    assert "match" in panel.search_status.text()
+
+
+def test_vtk_letter_keys_do_not_change_the_scene(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    camera = window.scene.camera
+    before = (camera.GetPosition(), camera.GetParallelScale())
+    representation = window.scene.view("naive", "original").bond_actor.GetProperty().GetRepresentation()
+    window.plotter.setFocus()
+    for key in (Qt.Key.Key_W, Qt.Key.Key_V, Qt.Key.Key_Q, Qt.Key.Key_E, Qt.Key.Key_Plus, Qt.Key.Key_R):
+        qtbot.keyClick(window.plotter, key)
+    wait_for_frame(qtbot, window)
+    assert window.isVisible() and not window.plotter._closed
+    assert window.scene.view("naive", "original").bond_actor.GetProperty().GetRepresentation() == representation
+    assert (camera.GetPosition(), camera.GetParallelScale()) == before

@@ -1,0 +1,100 @@
+"""Helpers shared by the viewer tests: isolated settings, a real main window, PNG reading.
+
+Import the fixtures into a test module with ``from viewer_fixtures import *``. GUI tests need an X
+display (the project runs pytest under ``xvfb-run``); without one they are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+requires_display = pytest.mark.skipif(
+    not os.environ.get("DISPLAY"), reason="needs an X display with OpenGL (run pytest under xvfb-run)"
+)
+
+
+def read_png(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.load()
+        return np.asarray(image)
+
+
+def is_blank(image: np.ndarray) -> bool:
+    """True when the picture is one flat colour (nothing drawn)."""
+    rgb = image[..., :3].reshape(-1, 3).astype(np.int16)
+    return bool(np.abs(rgb - rgb[0]).max() < 8)
+
+
+def run_equiview(*args: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    """``equiview ARGS`` in a subprocess (the installed console script's entry point)."""
+    command = [sys.executable, "-c", "import sys; from viewer.cli import main; sys.exit(main(sys.argv[1:]))", *args]
+    full_env = dict(os.environ, OMP_NUM_THREADS="1")
+    if env:
+        full_env.update(env)
+    for key, value in list(full_env.items()):
+        if value is None:
+            del full_env[key]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=full_env, cwd=ROOT)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """A QSettings in a temporary INI file: tests never touch the user's settings."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "equiview-test.ini"), QSettings.Format.IniFormat)
+
+
+def wait_for_frame(qtbot, window, timeout: int = 10000) -> None:
+    """Wait until the last state change has been rendered."""
+    qtbot.waitUntil(lambda: window.controller._pending is None, timeout=timeout)
+
+
+def make_window(qtbot, dataset, settings, snapshot=None, size=(1280, 800)):
+    from viewer.app import create_application
+    from viewer.snapshot import Snapshot
+
+    create_application()
+    from viewer.main_window import MainWindow
+
+    window = MainWindow(dataset, settings=settings, initial=snapshot or Snapshot(), restore_geometry=False)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    wait_for_frame(qtbot, window)
+    return window
+
+
+def close_window(window) -> None:
+    from viewer.app import drain_events
+
+    if not window._closed:
+        for box in (window.error_box,):
+            if box is not None:
+                box.close()
+        window.close()
+    drain_events()
+
+
+@pytest.fixture
+def window(qtbot, dataset, settings):
+    """The real main window on gdb_814 with the untrained demo models (seed 0), 1280x800."""
+    window = make_window(qtbot, dataset, settings)
+    yield window
+    close_window(window)
+
+
+def settle(qtbot, window) -> None:
+    """Wait for the settle timer (multisampling and labels back on) and the frame it renders."""
+    qtbot.waitUntil(lambda: not window.scene.fast and not window.state.interacting, timeout=10000)
+    wait_for_frame(qtbot, window)

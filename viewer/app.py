@@ -1,0 +1,94 @@
+"""Start the Qt application: ``equiview gui`` and the tests share :func:`create_application`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+from PySide6.QtWidgets import QApplication
+
+from viewer.resources import app_icon, stylesheet
+
+ORGANIZATION = "equiview"
+APPLICATION = "equiview"
+SETTINGS_ENV = "EQUIVIEW_SETTINGS"
+"""Path of an INI file to use instead of the platform's settings store (tests, kiosks)."""
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (created once), with names, icon and style sheet set."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else [sys.argv[0]])
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    app.setWindowIcon(app_icon())
+    app.setStyleSheet(stylesheet())
+    return app
+
+
+def settings_from_env() -> QSettings:
+    path = os.environ.get(SETTINGS_ENV)
+    if path:
+        return QSettings(str(Path(path).expanduser()), QSettings.Format.IniFormat)
+    return QSettings(ORGANIZATION, APPLICATION)
+
+
+def drain_events() -> None:
+    """Process pending events including deferred deletes (as pyvistaqt's own tests do)."""
+    QApplication.processEvents()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()
+
+
+def run_gui(
+    dataset,
+    library,
+    snapshot=None,
+    *,
+    size: tuple[int, int] | None = None,
+    screenshot: str | None = None,
+    scale: int = 1,
+    transparent: bool = False,
+    full_window: bool = False,
+) -> int:
+    """Open the window; with ``screenshot`` write the PNG of the grid (or the whole window) and exit (0, or 2)."""
+    started = time.perf_counter()
+    app = create_application()
+    from viewer.main_window import MainWindow
+
+    headless = screenshot is not None
+    window = MainWindow(
+        dataset,
+        settings=settings_from_env(),
+        library=library,
+        initial=snapshot,
+        restore_geometry=size is None and not headless,
+        persist=not headless,
+    )
+    window.show()
+    if size is not None:
+        window.resize_grid(*size)
+    drain_events()
+    window.controller.refresh()
+    if not headless:
+        window.statusBar().showMessage(f"Ready in {time.perf_counter() - started:.1f} s", 5000)
+        return int(app.exec())
+    if full_window:
+        window.scene.set_fast(False)
+        window.scene.render()
+        drain_events()
+        ok = window.grab().save(str(screenshot), "PNG")
+        message = window.last_error if ok else f"cannot write {screenshot}"
+    else:
+        ok = window.export_screenshot(screenshot, scale=scale, transparent=transparent)
+        message = window.last_error
+    window.close()
+    drain_events()
+    if not ok:
+        print(f"equiview: error: {message}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,295 @@
+"""The ``equiview`` command: core's headless subcommands plus ``gui`` (the default) and ``render``.
+
+Qt and PyVista are imported inside the two commands only, so ``equiview data info`` stays fast.
+Bad values exit with code 2 and a one-line message, like the rest of the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from viewer.snapshot import (
+    DEFAULT_MOLECULE,
+    MODEL_ROWS,
+    ROTATION_RANGE,
+    TRANSLATION_RANGE,
+    ModelSource,
+    Snapshot,
+    TransformParams,
+)
+
+try:  # the lead's parser with data / eval / check-invariance / train
+    from core.cli import CommandError, build_parser, run
+except ImportError:  # pragma: no cover - only while core.cli does not exist
+    CommandError = ValueError  # type: ignore[misc,assignment]
+
+    def build_parser() -> argparse.ArgumentParser:
+        parser = argparse.ArgumentParser(prog="equiview", description="See E(3) invariance in GNNs on QM9 molecules.")
+        parser.subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+        return parser
+
+    def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+        args = parser.parse_args(argv)
+        try:
+            return int(args.handler(args) or 0)
+        except (KeyError, ValueError, OSError) as error:
+            text = error.args[0] if isinstance(error, KeyError) and error.args else error
+            print(f"equiview: error: {text}", file=sys.stderr)
+            return 2
+
+
+RENDER_DEFAULT_SIZE = (1200, 900)
+MAX_SIZE = 8192
+
+
+# ---------------------------------------------------------------------------------------------- parsing
+def parse_triple(text: str, option: str, bounds: tuple[float, float], unit: str) -> tuple[float, float, float]:
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 3 or not all(v == v and abs(v) != float("inf") for v in values):
+        raise CommandError(f"{option} expects three comma-separated numbers ({unit}), e.g. 30,0,45; got {text!r}")
+    lo, hi = bounds
+    if not all(lo <= v <= hi for v in values):
+        raise CommandError(f"{option} values must lie in {lo:g}..{hi:g} {unit}; got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    parts = str(text).lower().replace("×", "x").split("x")
+    try:
+        width, height = (int(p) for p in parts)
+    except ValueError:
+        raise CommandError(f"--size expects WIDTHxHEIGHT in pixels, e.g. 1200x900; got {text!r}") from None
+    if not (64 <= width <= MAX_SIZE and 64 <= height <= MAX_SIZE):
+        raise CommandError(f"--size must be between 64 and {MAX_SIZE} pixels per side; got {text!r}")
+    return width, height
+
+
+def parse_source(kind: str, text: str | None) -> ModelSource | None:
+    """``--naive``/``--egnn``: a checkpoint path, ``untrained`` or ``seed:N`` (untrained demo with seed N)."""
+    if text is None:
+        return None
+    value = text.strip()
+    if value.lower() == "untrained":
+        return ModelSource.untrained(kind, 0)
+    if value.lower().startswith("seed:"):
+        seed = value[5:]
+        if not seed.isdigit():
+            raise CommandError(f"--{kind} seed:N needs a non-negative integer N; got {text!r}")
+        return ModelSource.untrained(kind, int(seed))
+    return ModelSource.from_checkpoint(kind, value)
+
+
+def check_output_path(path: str, option: str) -> Path:
+    target = Path(path).expanduser()
+    if not str(path).strip():
+        raise CommandError(f"{option} needs a file name")
+    if target.is_dir():
+        raise CommandError(f"{option} {path} is a folder, not a file name")
+    if not target.parent.is_dir():
+        raise CommandError(f"{option}: folder {target.parent} does not exist")
+    if not os.access(target.parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise CommandError(f"{option}: {target} is not writable")
+    return target
+
+
+def snapshot_from_args(args: argparse.Namespace, dataset, library) -> Snapshot:
+    """The viewer state the options describe; loads the model sources so bad files fail here."""
+    from viewer.library import LOAD_ERRORS, default_projection, error_text
+
+    molecule = min(DEFAULT_MOLECULE, len(dataset) - 1) if args.molecule is None else dataset.find(args.molecule)
+    rx, ry, rz = parse_triple(args.rotate, "--rotate", ROTATION_RANGE, "degrees") if args.rotate else (0.0, 0.0, 0.0)
+    tx, ty, tz = (
+        parse_triple(args.translate, "--translate", TRANSLATION_RANGE, "Å") if args.translate else (0.0, 0.0, 0.0)
+    )
+    sources = library.default_sources()
+    for kind in MODEL_ROWS:
+        given = parse_source(kind, getattr(args, kind))
+        if given is not None:
+            sources[kind] = given
+    projections = {}
+    for kind, source in sources.items():
+        try:
+            loaded = library.load(source)
+        except LOAD_ERRORS as error:
+            if given_for(args, kind):
+                raise CommandError(f"--{kind}: {error_text(error)}") from None
+            sources[kind] = ModelSource.untrained(kind, 0)  # a broken shipped file: fall back to the demo
+            loaded = library.load(sources[kind])
+        projections[kind] = default_projection(loaded)
+    from core.colouring import available_colormaps
+
+    if args.colormap not in available_colormaps():
+        raise CommandError(f"--colormap {args.colormap!r} is unknown; choose one of {', '.join(available_colormaps())}")
+    return Snapshot(
+        molecule=molecule,
+        transform=TransformParams(rx, ry, rz, tx, ty, tz, bool(args.reflect)),
+        sources=sources,
+        projections=projections,
+        colormap=args.colormap,
+        show_input_row=not args.hide_input,
+        show_labels=not args.no_labels,
+    )
+
+
+def given_for(args: argparse.Namespace, kind: str) -> bool:
+    return getattr(args, kind, None) is not None
+
+
+def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> None:
+    # nothing heavy here: building the parser must not import torch, Qt or VTK
+    group = parser.add_argument_group("what to show")
+    group.add_argument("--molecule", metavar="ID", default=None,
+                       help=f"position in the filtered set or a name like gdb_814 (default: {DEFAULT_MOLECULE}, gdb_814)")
+    group.add_argument("--naive", metavar="CKPT", default=None,
+                       help="naive GNN: a checkpoint file, 'untrained' or 'seed:N' (default: the shipped "
+                            "checkpoint if present, else the untrained demo)")
+    group.add_argument("--egnn", metavar="CKPT", default=None, help="equivariant GNN: same choices as --naive")
+    group.add_argument("--rotate", metavar="RX,RY,RZ", default=None,
+                       help="rotation about x, y, z in degrees (-180..180), about the molecule's centroid")
+    group.add_argument("--translate", metavar="X,Y,Z", default=None, help="translation in Å (-10..10 each)")
+    group.add_argument("--reflect", action="store_true", help="mirror x -> -x before rotating")
+    group.add_argument("--colormap", default="viridis", help="a matplotlib colormap: viridis (default), plasma, "
+                       "coolwarm, cividis, magma, turbo or RdBu_r")
+    group.add_argument("--hide-input", action="store_true", help="hide the input row (coloured by element)")
+    group.add_argument("--no-labels", action="store_true", help="do not annotate atom indices")
+    group.add_argument("--source", default="bundled", help="where the molecules come from: bundled (default), "
+                       "qm9pack or pyg")
+    group.add_argument("--root", default=None, help="data folder for --source pyg/qm9pack")
+
+    image = parser.add_argument_group("image")
+    image.add_argument("--size", metavar="WxH", default=None, help=size_help)
+    image.add_argument("--scale", type=int, default=1, metavar="N", help="image scale factor 1..4 (default 1)")
+    image.add_argument("--transparent", action="store_true", help="transparent background")
+
+
+def _validate_common(args: argparse.Namespace) -> None:
+    """Checks that need no data, done before anything heavy is imported."""
+    if not 1 <= args.scale <= 4:
+        raise CommandError(f"--scale must be 1, 2, 3 or 4; got {args.scale}")
+    args.size = parse_size(args.size) if args.size else None
+    if args.rotate:
+        parse_triple(args.rotate, "--rotate", ROTATION_RANGE, "degrees")
+    if args.translate:
+        parse_triple(args.translate, "--translate", TRANSLATION_RANGE, "Å")
+    for kind in MODEL_ROWS:
+        source = parse_source(kind, getattr(args, kind))
+        if source is not None and source.checkpoint is not None and not source.checkpoint.is_file():
+            raise CommandError(f"--{kind}: {source.checkpoint}: no such checkpoint file")
+
+
+def _load(args: argparse.Namespace):
+    from core.data import load_dataset
+
+    from viewer.library import ModelLibrary
+
+    dataset = load_dataset(args.source, root=args.root)
+    library = ModelLibrary()
+    return dataset, library, snapshot_from_args(args, dataset, library)
+
+
+# ---------------------------------------------------------------------------------------------- commands
+def _has_display() -> bool:
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    _validate_common(args)
+    if args.screenshot is not None:
+        check_output_path(args.screenshot, "--screenshot")
+    elif args.scale != 1 or args.transparent or args.full_window:
+        raise CommandError("--scale, --transparent and --full-window only apply together with --screenshot")
+    if args.full_window and (args.scale != 1 or args.transparent):
+        raise CommandError("--full-window captures the window as shown: no --scale or --transparent")
+    if not _has_display():
+        raise CommandError("no display to open a window on: run under xvfb-run, or use 'equiview render --out FILE.png'")
+    dataset, library, snapshot = _load(args)
+    from viewer.app import run_gui
+
+    return run_gui(dataset, library, snapshot, size=args.size, screenshot=args.screenshot,
+                   scale=args.scale, transparent=args.transparent, full_window=args.full_window)
+
+
+def prefer_offscreen_gl() -> None:
+    """Without an X display let VTK go straight to OSMesa instead of failing on X first."""
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkOSOpenGLRenderWindow")
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    _validate_common(args)
+    out = check_output_path(args.out, "--out")
+    prefer_offscreen_gl()
+    dataset, library, snapshot = _load(args)
+    from viewer.offscreen import render_frame
+    from viewer.pipeline import Pipeline
+    from viewer.scene import write_png
+
+    frame = Pipeline(dataset, library).frame(snapshot)
+    size = args.size or RENDER_DEFAULT_SIZE
+    image = render_frame(frame, size=size, scale=args.scale, transparent=args.transparent)
+    write_png(image, out)
+    result = {"out": str(out), "width": int(image.shape[1]), "height": int(image.shape[0]),
+              "molecule": frame.molecule.name,
+              "naive_max_error": frame.rows["naive"].max_error, "egnn_max_error": frame.rows["egnn"].max_error}
+    if args.json:
+        import json
+
+        print(json.dumps(result))
+    else:
+        print(f"wrote {out} ({result['width']}x{result['height']}, {frame.molecule.name}; "
+              f"max|Δh| naive {result['naive_max_error']:.2e}, egnn {result['egnn_max_error']:.2e})")
+    return 0
+
+
+def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
+    subparsers = getattr(parser, "subcommands", None)
+    if subparsers is None:
+        subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+        parser.subcommands = subparsers
+    gui = subparsers.add_parser("gui", help="open the viewer window (the default command)",
+                                description="Open the equiview window.")
+    _add_state_arguments(gui, "size of the 3D grid in pixels, e.g. 1200x900 (the window grows around it)")
+    gui.add_argument("--screenshot", metavar="PATH", default=None,
+                     help="open the window, apply the state, write the grid as PNG to PATH and exit")
+    gui.add_argument("--full-window", action="store_true",
+                     help="with --screenshot: capture the whole window (panels included) instead of the grid")
+    gui.set_defaults(handler=_cmd_gui)
+
+    render = subparsers.add_parser("render", help="write the grid as PNG without a window or display",
+                                   description="Render the grid off screen (no Qt, no display needed).")
+    _add_state_arguments(render, f"image size in pixels before --scale (default {RENDER_DEFAULT_SIZE[0]}x{RENDER_DEFAULT_SIZE[1]})")
+    render.add_argument("--out", required=True, metavar="PATH", help="PNG file to write")
+    render.add_argument("--json", action="store_true", help="print one JSON object")
+    render.set_defaults(handler=_cmd_render)
+
+
+def build_full_parser() -> argparse.ArgumentParser:
+    parser = build_parser()
+    add_viewer_commands(parser)
+    return parser
+
+
+def _with_default_command(argv: Sequence[str] | None) -> list[str]:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help")):
+        return ["gui", *args]
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``equiview [COMMAND] ...``; without a command, ``gui``."""
+    return run(build_full_parser(), _with_default_command(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

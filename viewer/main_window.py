@@ -1,0 +1,541 @@
+"""The equiview main window: the linked 3D grid in the centre, controls and readouts on the right."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.data.molecules import QM9Molecules
+
+from viewer.controller import SceneController, restore_state
+from viewer.library import LOAD_ERRORS, ModelLibrary, default_projection, error_text, kind_mismatch
+from viewer.offscreen import camera_state, render_frame
+from viewer.pipeline import Frame, Pipeline
+from viewer.resources import app_icon
+from viewer.scene import DEFAULT_STYLE, GridScene, write_png
+from viewer.snapshot import MODEL_TITLES, Snapshot
+from viewer.state import ViewState
+from viewer.widgets.export_dialog import ExportDialog
+from viewer.widgets.models_panel import ModelsPanel
+from viewer.widgets.molecule_panel import MoleculePanel
+from viewer.widgets.readouts import ReadoutPanel
+from viewer.widgets.transform_panel import TransformPanel
+
+DEFAULT_WINDOW_SIZE = (1280, 800)
+DOCK_WIDTH = 380
+CLICK_SLOP_PX = 4
+
+
+def make_interactor(parent: QWidget):
+    """The embedded VTK widget: one render window with a 3 x 2 grid of renderers."""
+    from pyvistaqt import QtInteractor
+
+    style = DEFAULT_STYLE
+    plotter = QtInteractor(
+        parent,
+        shape=(3, 2),
+        multi_samples=style.quality_samples,
+        auto_update=False,  # we render exactly when something changed
+    )
+    plotter.setAcceptDrops(False)  # checkpoint files dropped on the grid go to the window
+    plotter.setMouseTracking(True)
+    # PyVista's and VTK's one-letter keys (q, v, w, s, e, plus, ...) would switch the scene to
+    # wireframe, reset cameras or end the interactor behind the viewer's back: the menus and
+    # shortcuts of the window are the keyboard interface.
+    if plotter.iren is not None:
+        plotter.iren._key_press_event_callbacks.clear()
+        plotter.iren.interactor.RemoveObservers("CharEvent")
+    return plotter
+
+
+class MainWindow(QMainWindow):
+    """Owns the view state, the scene and the panels; reports every failure without changing state."""
+
+    errorOccurred = Signal(str)
+
+    def __init__(
+        self,
+        dataset: QM9Molecules,
+        *,
+        settings: QSettings | None = None,
+        library: ModelLibrary | None = None,
+        initial: Snapshot | None = None,
+        restore_geometry: bool = True,
+        persist: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("equiviewMainWindow")
+        self.dataset = dataset
+        self.settings = settings if settings is not None else QSettings()
+        self.library = library or ModelLibrary()
+        self.persist = persist
+        self.last_error: str | None = None
+        self.error_box: QMessageBox | None = None
+        self.export_dialog: ExportDialog | None = None
+        self._user_camera = False
+        self._press: QPoint | None = None
+        self._closed = False
+        self._moving_ms = 0.0
+
+        self.setWindowTitle("equiview")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+
+        self.state = ViewState(len(dataset), self)
+        for source in self.library.default_sources().values():
+            try:
+                self.state.set_projection(source.kind, default_projection(self.library.load(source)))
+                self.state.set_source(source)
+            except LOAD_ERRORS as error:  # a broken shipped file: keep the untrained demo, say why
+                self.last_error = error_text(error)
+        if initial is not None:
+            restore_state(self.state, initial)
+
+        self.plotter = make_interactor(self)
+        self.scene = GridScene(self.plotter, request_render=self.plotter.update)
+        self.pipeline = Pipeline(dataset, self.library)
+        self.controller = SceneController(self.state, self.pipeline, self.scene, self)
+        self.setCentralWidget(self.plotter)
+        self.plotter.installEventFilter(self)
+
+        self._build_panels()
+        self._build_menus()
+        self.frame_label = QLabel()
+        self.frame_label.setObjectName("frameLabel")
+        self.frame_label.setProperty("muted", True)
+        self.statusBar().addPermanentWidget(self.frame_label)
+
+        self.controller.errorOccurred.connect(self.show_error)
+        self.controller.frameChanged.connect(self._frame_changed)
+        self.controller.frameRendered.connect(self._frame_rendered)
+        for panel in (self.transform_panel, self.models_panel, self.molecule_panel):
+            panel.errorOccurred.connect(self.show_error)
+        self.models_panel.loadRequested.connect(self.choose_checkpoint)
+        self.state.moleculeChanged.connect(lambda _i: setattr(self, "_user_camera", False))
+
+        self.resize(*DEFAULT_WINDOW_SIZE)
+        if restore_geometry:
+            self._restore_settings()
+        if not self.controller.refresh():
+            raise RuntimeError(self.last_error or "the first frame could not be drawn")
+        pending = self.last_error
+        if pending:
+            self.show_error(pending)
+        self.statusBar().showMessage("Drag the sliders: the EGNN rows keep their colours, the naive rows do not.", 8000)
+
+    # ------------------------------------------------------------------ layout
+    def _build_panels(self) -> None:
+        self.transform_panel = TransformPanel(self.state)
+        self.models_panel = ModelsPanel(self.state, self.library)
+        self.molecule_panel = MoleculePanel(self.state, self.dataset)
+        self.readouts = ReadoutPanel()
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("controlTabs")
+        self.tabs.addTab(self.transform_panel, "&Transform")
+        self.tabs.addTab(self.models_panel, "Mo&dels")
+        self.tabs.addTab(self.molecule_panel, "Mo&lecule")
+
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.readouts)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(column)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.dock = QDockWidget("Controls", self)
+        self.dock.setObjectName("controlsDock")
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.dock.setWidget(scroll)
+        self.dock.setMinimumWidth(340)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.setCheckable(checkable)
+        if checkable:
+            action.toggled.connect(slot)
+        else:
+            action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.load_action = self._action("&Load checkpoint…", self.choose_checkpoint, QKeySequence.StandardKey.Open,
+                                        "Load a trained naive or EGNN checkpoint (Ctrl+O)")
+        self.export_action = self._action("&Export screenshot…", self.open_export_dialog, "Ctrl+E",
+                                          "Save the grid of views as a PNG (Ctrl+E)")
+        self.copy_action = self._action("&Copy image to clipboard", self.copy_to_clipboard, "Ctrl+Shift+C",
+                                        "Copy the grid of views to the clipboard")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        for action in (self.load_action, None, self.export_action, self.copy_action, None, self.quit_action):
+            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+
+        view_menu = menu.addMenu("&View")
+        self.reset_action = self._action("&Reset transform", self.transform_panel.reset, "Ctrl+R",
+                                         "Back to the identity (Ctrl+R)")
+        self.random_action = self._action("Ra&ndom E(3) element", self.transform_panel.randomise, "Ctrl+G")
+        self.fit_action = self._action("&Fit view", self.fit_view, "Ctrl+0", "Fit the camera to both poses")
+        self.input_row_action = self._action("Show &input row", self._guarded(self.state.set_show_input_row),
+                                             "Ctrl+I", checkable=True)
+        self.labels_action = self._action("Show atom in&dices", self._guarded(self.state.set_show_labels),
+                                          "Ctrl+L", checkable=True)
+        for action in (self.reset_action, self.random_action, None, self.fit_action, None,
+                       self.input_row_action, self.labels_action):
+            view_menu.addSeparator() if action is None else view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.dock.toggleViewAction())
+
+        molecule_menu = menu.addMenu("&Molecule")
+        self.previous_action = self._action("&Previous", self.molecule_panel.previous, QKeySequence.StandardKey.MoveToPreviousPage)
+        self.next_action = self._action("&Next", self.molecule_panel.next, QKeySequence.StandardKey.MoveToNextPage)
+        self.find_action = self._action("&Find…", self.focus_search, QKeySequence.StandardKey.Find)
+        for action in (self.previous_action, self.next_action, self.find_action):
+            molecule_menu.addAction(action)
+
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("&About equiview", self.show_about, "F1"))
+
+        self.state.inputRowChanged.connect(self._sync_toggles)
+        self.state.labelsChanged.connect(self._sync_toggles)
+        self._sync_toggles()
+
+    def _guarded(self, setter):
+        def run(value) -> None:
+            try:
+                setter(value)
+            except Exception as error:  # noqa: BLE001
+                self.show_error(error_text(error))
+
+        return run
+
+    @Slot()
+    def _sync_toggles(self, *_args) -> None:
+        for action, value in ((self.input_row_action, self.state.show_input_row),
+                              (self.labels_action, self.state.show_labels)):
+            if action.isChecked() != value:
+                action.blockSignals(True)
+                action.setChecked(value)
+                action.blockSignals(False)
+
+    # ------------------------------------------------------------------ feedback
+    @Slot(str)
+    def show_error(self, message: str) -> None:
+        """Status bar + a non-blocking message box; the state stays as it was."""
+        message = error_text(Exception(message)) if message else "unknown error"
+        self.last_error = message
+        self.statusBar().showMessage(message, 15000)
+        if self.error_box is not None:
+            self.error_box.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, "equiview", message, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result, b=box: self._box_closed(b))
+        self.error_box = box
+        box.open()
+        self.errorOccurred.emit(message)
+
+    def _box_closed(self, box: QMessageBox) -> None:
+        if self.error_box is box:
+            self.error_box = None
+
+    @Slot(object)
+    def _frame_changed(self, frame: Frame) -> None:
+        try:
+            self.readouts.show_frame(frame)
+            molecule = frame.molecule
+            self.setWindowTitle(f"equiview: {molecule.name} ({molecule.formula})")
+        except Exception as error:  # noqa: BLE001 - never raise into Qt
+            self.statusBar().showMessage(error_text(error), 8000)
+
+    @Slot(float)
+    def _frame_rendered(self, ms: float) -> None:
+        # while moving, only remember the time: repainting a label would cost a window composite
+        if self._closed:
+            return
+        if self.scene.fast:
+            self._moving_ms = ms
+            return
+        frame = self.controller.frame
+        if frame is not None:
+            molecule = frame.molecule
+            moving = f" · moving {self._moving_ms:.0f} ms" if self._moving_ms else ""
+            self.frame_label.setText(f"{molecule.name} · {molecule.num_atoms} atoms · still frame {ms:.0f} ms{moving}")
+
+    def show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About equiview")
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.setText(
+            "<b>equiview</b>: see E(3) invariance in graph neural networks.<br><br>"
+            "Each QM9 molecule is drawn in its original pose (left) and moved by an element g of E(3) "
+            "(right). Rows: the input coloured by element, a naive GNN that reads raw coordinates, and an "
+            "EGNN that only sees distances. The EGNN's colours stay put; the naive GNN's change."
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.molecule_panel)
+        self.molecule_panel.search_edit.setFocus()
+        self.molecule_panel.search_edit.selectAll()
+
+    def fit_view(self) -> None:
+        try:
+            self._user_camera = False
+            self.controller.fit_view()
+        except Exception as error:  # noqa: BLE001
+            self.show_error(error_text(error))
+
+    # ------------------------------------------------------------------ checkpoints
+    def _folder(self, key: str) -> str:
+        value = self.settings.value(key, "", type=str)
+        return value if value and Path(value).is_dir() else str(Path.home())
+
+    @Slot()
+    def choose_checkpoint(self, kind: str | None = None) -> None:
+        try:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Load checkpoint", self._folder("paths/checkpoints"),
+                "PyTorch checkpoints (*.pt *.pth *.ckpt);;All files (*)",
+            )
+        except Exception as error:  # noqa: BLE001 - never raise into Qt
+            self.show_error(error_text(error))
+            return
+        if path:
+            self.load_checkpoint(path, kind=kind if isinstance(kind, str) else None)
+
+    def load_checkpoint(self, path: str | os.PathLike, kind: str | None = None) -> bool:
+        """Load a checkpoint into the row of its model kind; False (and a message) on failure."""
+        try:
+            loaded = self.library.load_file(path)
+            if kind is not None and loaded.kind != kind:
+                raise ValueError(f"{path}: {kind_mismatch(loaded.kind, kind)}")
+        except Exception as error:  # noqa: BLE001 - any failure is reported, state unchanged
+            self.show_error(f"Cannot load checkpoint: {error_text(error)}")
+            return False
+        if not self.models_panel.boxes[loaded.kind].use_checkpoint(path):
+            return False
+        self.settings.setValue("paths/checkpoints", str(Path(path).resolve().parent))
+        self.statusBar().showMessage(f"Loaded {Path(path).name} into the {MODEL_TITLES[loaded.kind]} row", 8000)
+        return True
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(url.isLocalFile() for url in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        try:
+            for url in event.mimeData().urls():
+                if url.isLocalFile():
+                    self.load_checkpoint(url.toLocalFile())
+            event.acceptProposedAction()
+        except Exception as error:  # noqa: BLE001
+            self.show_error(error_text(error))
+
+    # ------------------------------------------------------------------ export
+    def grid_size(self) -> tuple[int, int]:
+        width, height = self.scene.render_window.GetSize()
+        return int(width), int(height)
+
+    def grid_image(self, scale: int = 1, transparent: bool = False) -> np.ndarray:
+        """The 3D grid as an image; scale > 1 renders off screen at that size with scaled text."""
+        scale = int(scale)
+        if not 1 <= scale <= 4:
+            raise ValueError(f"scale must be between 1 and 4, got {scale}")
+        if self.controller.frame is None:
+            raise RuntimeError("nothing has been drawn yet")
+        if scale == 1:
+            return self.scene.image(1, transparent)
+        return render_frame(self.controller.frame, size=self.grid_size(), scale=scale, transparent=transparent,
+                            camera=camera_state(self.scene.camera))
+
+    def export_screenshot(self, path: str | os.PathLike, scale: int = 1, transparent: bool = False) -> bool:
+        """Write the grid to ``path`` as PNG; False (and a message) when that fails."""
+        try:
+            if not str(path).strip():
+                raise ValueError("no file name given for the screenshot")
+            target = Path(path).expanduser()
+            if target.is_dir():
+                raise IsADirectoryError(f"{target} is a folder, not a file name")
+            if not target.parent.is_dir():
+                raise FileNotFoundError(f"cannot write {target}: folder {target.parent} does not exist")
+            write_png(self.grid_image(scale, transparent), target)
+        except Exception as error:  # noqa: BLE001
+            self.show_error(f"Export failed: {error_text(error)}")
+            return False
+        self.settings.setValue("paths/export", str(target.resolve().parent))
+        self.statusBar().showMessage(f"Saved {target}", 8000)
+        return True
+
+    def open_export_dialog(self) -> ExportDialog | None:
+        try:
+            frame = self.controller.frame
+            name = f"equiview_{frame.molecule.name}.png" if frame is not None else "equiview.png"
+            default = str(Path(self._folder("paths/export")) / name)
+            dialog = ExportDialog(default, self.grid_size(), self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.exportRequested.connect(self.export_screenshot)
+            dialog.finished.connect(lambda _result, d=dialog: self._dialog_closed(d))
+            self.export_dialog = dialog
+            dialog.open()
+            return dialog
+        except Exception as error:  # noqa: BLE001 - never raise into Qt
+            self.show_error(error_text(error))
+            return None
+
+    def _dialog_closed(self, dialog: ExportDialog) -> None:
+        if self.export_dialog is dialog:
+            self.export_dialog = None
+
+    def copy_to_clipboard(self) -> bool:
+        try:
+            image = np.ascontiguousarray(self.grid_image(1, False)[:, :, :3])
+            height, width, _ = image.shape
+            qimage = QImage(image.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+            QGuiApplication.clipboard().setImage(qimage)
+        except Exception as error:  # noqa: BLE001
+            self.show_error(f"Copy failed: {error_text(error)}")
+            return False
+        self.statusBar().showMessage("Copied the grid to the clipboard", 5000)
+        return True
+
+    # ------------------------------------------------------------------ mouse over the grid
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.plotter and not self._closed:
+            try:
+                self._grid_event(event)
+            except Exception as error:  # noqa: BLE001 - never raise into Qt
+                self.statusBar().showMessage(error_text(error), 5000)
+        return super().eventFilter(watched, event)
+
+    def _grid_event(self, event: QEvent) -> None:
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:
+            self._press = event.position().toPoint()
+            self._user_camera = True
+            self.controller.begin_motion()
+        elif kind == QEvent.Type.MouseButtonRelease:
+            self.controller.end_motion()
+            press, self._press = self._press, None
+            point = event.position().toPoint()
+            if press is not None and (point - press).manhattanLength() <= CLICK_SLOP_PX:
+                self._pick_at(point, sticky=True)
+        elif kind == QEvent.Type.Wheel:
+            self._user_camera = True
+            self.controller.begin_motion()
+        elif kind == QEvent.Type.MouseMove and self._press is None:
+            self._pick_at(event.position().toPoint(), sticky=False)
+        elif kind == QEvent.Type.Resize:
+            # the render window takes the new size when the widget handles the event: act after it
+            QTimer.singleShot(0, self._after_resize)
+
+    def _after_resize(self) -> None:
+        if self._closed:
+            return
+        try:
+            self.scene.on_resize()
+            if not self._user_camera and self.controller.frame is not None:
+                self.scene.fit_camera()
+            self.scene.render()
+        except Exception as error:  # noqa: BLE001 - never raise into Qt
+            self.statusBar().showMessage(error_text(error), 5000)
+
+    def pick_atom(self, x: int, y: int):
+        """The atom at widget pixel (x, y) (Qt convention: origin top left), or None."""
+        ratio = self.plotter.devicePixelRatioF()
+        _, height = self.scene.render_window.GetSize()
+        return self.scene.pick(x * ratio, height - 1 - y * ratio)
+
+    def _pick_at(self, point: QPoint, sticky: bool) -> None:
+        hit = self.pick_atom(point.x(), point.y())
+        if hit is None:
+            self.readouts.show_atom(None)
+            return
+        self.readouts.show_atom(hit.atom, sticky=sticky)
+        text = self.readouts.atom_text(hit.atom).replace("<br>", " · ")
+        self.statusBar().showMessage(re.sub(r"<[^>]+>", "", text), 4000)
+
+    # ------------------------------------------------------------------ settings and closing
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+
+    def resize_grid(self, width: int, height: int) -> None:
+        """Resize the window so that the 3D grid is ``width`` x ``height`` device-independent pixels."""
+        from PySide6.QtWidgets import QApplication
+
+        for _ in range(3):
+            QApplication.processEvents()
+            dw = self.width() - self.plotter.width()
+            dh = self.height() - self.plotter.height()
+            self.resize(width + dw, height + dh)
+            QApplication.processEvents()
+            if (self.plotter.width(), self.plotter.height()) == (width, height):
+                break
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        try:
+            if self.persist:
+                self.save_settings()
+        except Exception as error:  # noqa: BLE001 - closing must not fail
+            self.statusBar().showMessage(error_text(error))
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop timers and close the render window (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.controller.detach()
+        for box in (self.error_box, self.export_dialog):
+            try:
+                if box is not None:
+                    box.close()
+            except RuntimeError:  # already deleted by Qt
+                pass
+        self.plotter.removeEventFilter(self)
+        self.plotter.close()

@@ -1,0 +1,708 @@
+"""The grid of linked 3D views, drawn with PyVista/VTK into any plotter with ``shape=(3, 2)``.
+
+The scene is Qt-free: the GUI hands it a ``pyvistaqt.QtInteractor`` and ``equiview render`` a
+``pyvista.Plotter(off_screen=True)``. Rows: input coloured by element, naive GNN, equivariant GNN;
+columns: original pose, transformed pose. All six views share one camera.
+
+Every view owns one mapper for all atoms (ray-cast sphere imposters sized by element) and one
+mesh for all bonds (two half-tubes per bond, each coloured like its atom). These actors are built once, when the
+scene is created; :meth:`GridScene.update` only writes new points, colours and text into the
+existing VTK arrays and marks them modified. A molecule with a different atom count gets fresh
+arrays on the same actors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import vtkmodules.vtkRenderingFreeType  # noqa: F401 - text rendering backend
+import vtkmodules.vtkRenderingOpenGL2  # noqa: F401 - OpenGL implementations of the mappers below
+from vtkmodules.util.numpy_support import numpy_to_vtk
+from vtkmodules.vtkCommonCore import VTK_FONT_FILE, VTK_ID_TYPE, VTK_UNSIGNED_CHAR, vtkLookupTable, vtkPoints
+from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkImageData, vtkPolyData
+from vtkmodules.vtkFiltersCore import vtkTubeFilter
+from vtkmodules.vtkIOImage import vtkPNGWriter
+from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
+from vtkmodules.vtkRenderingCore import (
+    vtkActor,
+    vtkActor2D,
+    vtkMapper,
+    vtkPolyDataMapper,
+    vtkProperty,
+    vtkRenderer,
+    vtkTextActor,
+    vtkTextProperty,
+    vtkTextRenderer,
+)
+from vtkmodules.vtkRenderingLabel import vtkLabeledDataMapper
+from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper
+
+from viewer.pipeline import Frame
+
+ROWS = ("input", "naive", "egnn")
+COLUMNS = ("original", "transformed")
+BAR_ROWS = ("naive", "egnn")
+# radius must be float32: the sphere imposter mapper uploads it as is
+ATOM_ARRAYS = {"radius": (1, np.float32), "value": (1, np.float64), "rgba": (4, np.uint8), "type": (1, np.int32)}
+BOND_ARRAYS = {"rgba": (4, np.uint8)}
+DARK_LABEL, LIGHT_LABEL = 0, 1  # label text types: dark text on light atoms, light text on dark atoms
+
+
+@dataclass(frozen=True)
+class SceneStyle:
+    """Colours (RGB 0..1), font sizes (px at scale 1) and geometry of the scene."""
+
+    background: tuple[float, float, float] = (0.972, 0.976, 0.984)
+    text: tuple[float, float, float] = (0.13, 0.15, 0.19)
+    border: tuple[float, float, float] = (0.80, 0.82, 0.86)
+    title_size: int = 13
+    label_size: int = 11
+    bar_label_size: int = 11
+    cylinder_resolution: int = 10
+    bond_radius: float = 0.085
+    atom_scale: float = 1.0
+    title_band: float = 26.0  # px kept free at the top of each view for its title
+    bar_band: float = 78.0  # px kept free at the right of a view with a colour bar
+    margin: float = 1.03  # camera fit slack
+    quality_samples: int = 4  # MSAA for still frames and screenshots (0 while interacting)
+
+
+DEFAULT_STYLE = SceneStyle()
+
+
+def _font_file(name: str) -> str | None:
+    """DejaVu Sans from matplotlib's data (always installed with core): full Unicode coverage for ⟨R²⟩, Δ, Å."""
+    import os
+
+    import matplotlib
+
+    path = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", name)
+    return path if os.path.isfile(path) else None
+
+
+_FONT_FILE = _font_file("DejaVuSans.ttf")
+_BOLD_FONT_FILE = _font_file("DejaVuSans-Bold.ttf") or _FONT_FILE
+
+
+def _configure_text_rendering() -> None:
+    # VTK's default backend treats '|' and '$' as MathText markup and drops them; titles use |Δh|.
+    renderer = vtkTextRenderer.GetInstance()
+    if renderer is not None:
+        renderer.SetDefaultBackend(vtkTextRenderer.FreeType)
+
+
+def style_text(prop: vtkTextProperty, size: float, colour, bold: bool = False) -> None:
+    """One look for every text in the scene."""
+    font = _BOLD_FONT_FILE if bold else _FONT_FILE
+    if font is not None:
+        prop.SetFontFamily(VTK_FONT_FILE)
+        prop.SetFontFile(font)
+    prop.SetFontSize(max(1, round(size)))
+    prop.SetColor(*colour)
+    prop.SetBold(bold)
+    prop.SetItalic(False)
+    prop.SetShadow(False)
+
+
+# The home view looks along the molecule's flattest direction (its smallest principal axis), with
+# the longest axis horizontal to suit the wide views, then tilts a little so that depth reads.
+_TILT_DEGREES = (18.0, -22.0)  # about the horizontal, then about the vertical screen axis
+
+
+def _rotate(vector: np.ndarray, axis: np.ndarray, degrees: float) -> np.ndarray:
+    axis = axis / np.linalg.norm(axis)
+    angle = math.radians(degrees)
+    return (vector * math.cos(angle) + np.cross(axis, vector) * math.sin(angle)
+            + axis * float(axis @ vector) * (1.0 - math.cos(angle)))
+
+
+def home_view_direction(positions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(unit vector from the focal point to the camera, view up) of the home view of ``positions``."""
+    direction = np.array([0.0, 0.0, 1.0])
+    up = np.array([0.0, 1.0, 0.0])
+    if positions is not None and len(positions) >= 3:
+        centred = np.asarray(positions, dtype=np.float64) - np.mean(positions, axis=0)
+        _, singular, vt = np.linalg.svd(centred, full_matrices=False)
+        if singular.shape[0] == 3 and singular[1] > 1e-6:
+            # look along the smallest axis with the middle one up, so the longest runs across the view;
+            # deterministic signs: the normal points to +z where it can, the middle axis to +y
+            mid_axis, normal = vt[1], vt[2]
+            normal = normal if normal @ np.array([0.3, 0.2, 1.0]) >= 0 else -normal
+            mid_axis = mid_axis if mid_axis @ np.array([0.2, 1.0, 0.3]) >= 0 else -mid_axis
+            direction, up = normal, mid_axis
+    right = np.cross(up, direction)
+    direction = _rotate(direction, right, _TILT_DEGREES[0])
+    up = _rotate(up, right, _TILT_DEGREES[0])
+    direction = _rotate(direction, up, _TILT_DEGREES[1])
+    direction /= np.linalg.norm(direction)
+    up = up - (up @ direction) * direction
+    return direction, up / np.linalg.norm(up)
+
+
+def half_bond_segments(positions: np.ndarray, bonds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """End points of the two halves of every bond and the atom owning each point.
+
+    Bond k = (i, j) becomes the segments (p_i, mid) and (p_j, mid): points ``4k .. 4k+3`` are
+    ``p_i, mid, p_j, mid``, so each half takes the colour of its own atom (Jmol's half-bond look).
+    """
+    m = bonds.shape[0]
+    points = np.empty((4 * m, 3))
+    owners = np.empty(4 * m, dtype=np.int64)
+    if m:
+        start, end = positions[bonds[:, 0]], positions[bonds[:, 1]]
+        middle = 0.5 * (start + end)
+        points[0::4], points[1::4], points[2::4], points[3::4] = start, middle, end, middle
+        owners[0::4] = owners[1::4] = bonds[:, 0]
+        owners[2::4] = owners[3::4] = bonds[:, 1]
+    return points, owners
+
+
+def label_types(rgba: np.ndarray) -> np.ndarray:
+    """Per atom: light label text on dark colours, dark text on light ones (perceived luminance)."""
+    rgb = rgba[:, :3].astype(np.float64) / 255.0
+    luminance = 0.299 * rgb[:, 0] + 0.587 * rgb[:, 1] + 0.114 * rgb[:, 2]
+    return np.where(luminance < 0.5, LIGHT_LABEL, DARK_LABEL).astype(np.int32)
+
+
+class _Arrays:
+    """numpy arrays backing the VTK arrays of one polydata; written in place on each update.
+
+    ``spec`` maps array names to (components, dtype). ``cells`` is "verts" (one vertex per point)
+    or "segments" (a line from point 2k to 2k+1).
+    """
+
+    def __init__(self, polydata: vtkPolyData, n: int, spec: dict[str, tuple[int, type]], cells: str) -> None:
+        self.polydata = polydata
+        self.n = n
+        self.points = np.zeros((n, 3), dtype=np.float64)
+        vtk_points = vtkPoints()
+        vtk_points.SetData(numpy_to_vtk(self.points, deep=False))
+        polydata.SetPoints(vtk_points)
+        self.vtk_points = vtk_points
+        self.arrays: dict[str, np.ndarray] = {}
+        self.vtk_arrays: dict[str, object] = {}
+        point_data = polydata.GetPointData()
+        for name, (width, dtype) in spec.items():
+            array = np.zeros((n, width) if width > 1 else n, dtype=dtype)
+            vtk_array = numpy_to_vtk(array, deep=False)
+            vtk_array.SetName(name)
+            # replace, not add: the old array of the same name goes away with its numpy buffer
+            point_data.RemoveArray(name)
+            point_data.AddArray(vtk_array)
+            self.arrays[name] = array
+            self.vtk_arrays[name] = vtk_array
+        connectivity = vtkCellArray()
+        ids = numpy_to_vtk(np.arange(n, dtype=np.int64), deep=True, array_type=VTK_ID_TYPE)
+        connectivity.SetData(1 if cells == "verts" else 2, ids)
+        if cells == "verts":
+            polydata.SetVerts(connectivity)
+        else:
+            polydata.SetLines(connectivity)
+
+    def modified(self) -> None:
+        self.vtk_points.Modified()
+        for vtk_array in self.vtk_arrays.values():
+            vtk_array.Modified()
+        self.polydata.Modified()
+
+
+class View:
+    """One viewport: atoms, bonds, index labels, title and (model rows, right column) a colour bar."""
+
+    def __init__(self, renderer: vtkRenderer, row: str, column: str, style: SceneStyle, font_scale: float) -> None:
+        self.renderer = renderer
+        self.row = row
+        self.column = column
+        self.style = style
+
+        # Atoms: one point per atom drawn as a ray-cast sphere imposter (exact spheres at any zoom,
+        # one quad each: Mesa's software renderer would spend most of a frame on tessellated spheres).
+        self.atoms = vtkPolyData()
+        self.atom_arrays = _Arrays(self.atoms, 0, ATOM_ARRAYS, "verts")
+        self.atom_mapper = vtkOpenGLSphereMapper()
+        self.atom_mapper.SetInputData(self.atoms)
+        self.atom_mapper.SetScaleArray("radius")
+        self._colour_by(self.atom_mapper)
+        self.atom_actor = vtkActor()
+        self.atom_actor.SetMapper(self.atom_mapper)
+        self._shade(self.atom_actor.GetProperty(), specular=0.35)
+        renderer.AddViewProp(self.atom_actor)
+
+        # Bonds: two line segments per bond (atom -> midpoint) turned into tubes; one mesh per view.
+        self._owners = np.zeros(0, dtype=np.int64)
+        self.bonds = vtkPolyData()
+        self.bond_arrays = _Arrays(self.bonds, 0, BOND_ARRAYS, "segments")
+        self.tubes = vtkTubeFilter()
+        self.tubes.SetInputData(self.bonds)
+        self.tubes.SetRadius(style.bond_radius)
+        self.tubes.SetNumberOfSides(style.cylinder_resolution)
+        self.tubes.CappingOff()
+        self.bond_mapper = vtkPolyDataMapper()
+        self.bond_mapper.SetInputConnection(self.tubes.GetOutputPort())
+        self._colour_by(self.bond_mapper)
+        self.bond_actor = vtkActor()
+        self.bond_actor.SetMapper(self.bond_mapper)
+        self._shade(self.bond_actor.GetProperty(), specular=0.2)
+        renderer.AddViewProp(self.bond_actor)
+
+        self.label_mapper = vtkLabeledDataMapper()
+        self.label_mapper.SetInputData(self.atoms)
+        self.label_mapper.SetLabelModeToLabelIds()
+        for label_type, colour in ((DARK_LABEL, (0.06, 0.06, 0.08)), (LIGHT_LABEL, (1.0, 1.0, 1.0))):
+            label_text = vtkTextProperty()
+            style_text(label_text, style.label_size * font_scale, colour, bold=True)
+            label_text.SetJustificationToCentered()
+            label_text.SetVerticalJustificationToCentered()
+            self.label_mapper.SetLabelTextProperty(label_text, label_type)
+        self.label_actor = vtkActor2D()
+        self.label_actor.SetMapper(self.label_mapper)
+        renderer.AddViewProp(self.label_actor)
+
+        self.title = vtkTextActor()
+        self.title.SetTextScaleModeToNone()
+        title_prop = self.title.GetTextProperty()
+        style_text(title_prop, style.title_size * font_scale, style.text, bold=column == "original")
+        title_prop.SetJustificationToCentered()
+        title_prop.SetVerticalJustificationToTop()
+        coordinate = self.title.GetPositionCoordinate()
+        coordinate.SetCoordinateSystemToNormalizedViewport()
+        coordinate.SetValue(0.5, 0.975)
+        renderer.AddViewProp(self.title)
+
+        self.bar: vtkScalarBarActor | None = None
+        self.lut: vtkLookupTable | None = None
+        self._bar_key: tuple | None = None
+        if row in BAR_ROWS and column == "transformed":
+            self._build_bar(font_scale)
+
+    @staticmethod
+    def _colour_by(mapper: vtkMapper) -> None:
+        mapper.SetScalarModeToUsePointFieldData()
+        mapper.SelectColorArray("rgba")
+        mapper.SetColorModeToDirectScalars()
+        mapper.ScalarVisibilityOn()
+
+    @staticmethod
+    def _shade(prop: vtkProperty, specular: float) -> None:
+        prop.SetAmbient(0.18)
+        prop.SetDiffuse(0.82)
+        prop.SetSpecular(specular)
+        prop.SetSpecularPower(40.0)
+
+    def _build_bar(self, font_scale: float) -> None:
+        self.lut = vtkLookupTable()
+        self.lut.SetNumberOfTableValues(256)
+        self.lut.Build()
+        bar = vtkScalarBarActor()
+        bar.SetLookupTable(self.lut)
+        bar.SetOrientationToVertical()
+        bar.SetNumberOfLabels(3)
+        bar.SetLabelFormat("%-#6.3g")
+        bar.UnconstrainedFontSizeOn()
+        bar.SetTextPositionToSucceedScalarBar()
+        bar.SetBarRatio(0.3)
+        bar.DrawFrameOff()
+        bar.SetDrawTickLabels(True)
+        bar.SetVerticalTitleSeparation(round(6 * font_scale))
+        style_text(bar.GetLabelTextProperty(), self.style.bar_label_size * font_scale, self.style.text)
+        style_text(bar.GetTitleTextProperty(), self.style.bar_label_size * font_scale, self.style.text, bold=True)
+        self.bar = bar
+        self.renderer.AddViewProp(bar)
+
+    # ------------------------------------------------------------------ data
+    def resize(self, num_atoms: int, num_bonds: int) -> None:
+        """Fresh arrays for a molecule of another size (same actors and mappers)."""
+        if self.atom_arrays.n != num_atoms:
+            self.atom_arrays = _Arrays(self.atoms, num_atoms, ATOM_ARRAYS, "verts")
+        if self.bond_arrays.n != 4 * num_bonds:
+            self.bond_arrays = _Arrays(self.bonds, 4 * num_bonds, BOND_ARRAYS, "segments")
+        self.bond_actor.SetVisibility(num_bonds > 0)
+
+    def write_geometry(self, positions: np.ndarray, radii: np.ndarray, bonds: np.ndarray) -> None:
+        """Move atoms and bonds; the bonds' colours follow their atoms (see :meth:`write_colours`)."""
+        atoms = self.atom_arrays
+        atoms.points[:] = positions
+        atoms.arrays["radius"][:] = radii
+        atoms.modified()
+        points, owners = half_bond_segments(positions, bonds)
+        halves = self.bond_arrays
+        halves.points[:] = points
+        halves.modified()
+        self._owners = owners
+
+    def write_colours(self, rgba: np.ndarray, values: np.ndarray) -> bool:
+        """Recolour atoms and half-bonds; returns False (and touches nothing) when nothing changed."""
+        atoms = self.atom_arrays
+        if np.array_equal(atoms.arrays["rgba"], rgba) and np.array_equal(atoms.arrays["value"], values):
+            return False
+        atoms.arrays["rgba"][:] = rgba
+        atoms.arrays["value"][:] = values
+        atoms.arrays["type"][:] = label_types(rgba)
+        atoms.modified()
+        if len(self._owners):
+            self.bond_arrays.arrays["rgba"][:] = rgba[self._owners]
+            self.bond_arrays.modified()
+        return True
+
+    def set_title(self, text: str) -> None:
+        if self.title.GetInput() != text:
+            self.title.SetInput(text)
+
+    def set_bar(self, lut: np.ndarray, vmin: float, vmax: float, title: str) -> None:
+        """Colour bar of the frozen scale; untouched (no text re-rendering) while the scale stays the same."""
+        if self.bar is None or self.lut is None:
+            return
+        key = (lut.tobytes(), float(vmin), float(vmax))
+        if key != self._bar_key:
+            self._bar_key = key
+            table = numpy_to_vtk(np.ascontiguousarray(lut, dtype=np.uint8), deep=True)
+            self.lut.SetNumberOfTableValues(len(lut))
+            self.lut.SetTable(table)
+            self.lut.SetTableRange(vmin, vmax)
+            self.lut.Modified()
+        if self.bar.GetTitle() != title:
+            self.bar.SetTitle(title)
+
+    def place_bar(self, width_px: float, height_px: float, band_px: float, title_px: float) -> None:
+        """Keep the colour bar inside the right band of the view, below the title."""
+        if self.bar is None or width_px <= 0 or height_px <= 0:
+            return
+        bar_width = min(0.95, band_px / width_px)
+        bottom = 0.07
+        self.bar.SetPosition(1.0 - bar_width - 4.0 / width_px, bottom)
+        self.bar.SetWidth(bar_width)
+        self.bar.SetHeight(max(0.2, 1.0 - bottom - 1.4 * title_px / height_px))
+
+    def set_labels_visible(self, visible: bool) -> None:
+        self.label_actor.SetVisibility(bool(visible))
+
+    # ------------------------------------------------------------------ read back
+    def atom_positions(self) -> np.ndarray:
+        """Atom centres as stored in the VTK points (a copy)."""
+        from vtkmodules.util.numpy_support import vtk_to_numpy
+
+        points = self.atoms.GetPoints()
+        if points is None or points.GetNumberOfPoints() == 0:
+            return np.zeros((0, 3))
+        return vtk_to_numpy(points.GetData()).astype(np.float64).copy()
+
+    def point_array(self, name: str) -> np.ndarray:
+        """A per-atom array (``"rgba"``, ``"value"``, ``"radius"``) read back from VTK (a copy)."""
+        from vtkmodules.util.numpy_support import vtk_to_numpy
+
+        array = self.atoms.GetPointData().GetArray(name)
+        if array is None:
+            raise KeyError(f"no point array {name!r} in view {self.row}/{self.column}")
+        return vtk_to_numpy(array).copy()
+
+
+@dataclass(frozen=True)
+class Pick:
+    """An atom under the mouse: which view and which atom."""
+
+    row: str
+    column: str
+    atom: int
+
+
+class GridScene:
+    """Six linked views of one molecule; built once per plotter, updated in place.
+
+    ``plotter`` must have ``shape=(3, 2)``. ``font_scale`` multiplies text sizes (exports at 2x use 2).
+    ``request_render`` replaces ``plotter.render``: a Qt widget passes its ``update`` so that the
+    next paint renders once, instead of rendering now and again when Qt paints.
+    """
+
+    def __init__(self, plotter, style: SceneStyle = DEFAULT_STYLE, font_scale: float = 1.0,
+                 request_render=None) -> None:
+        if tuple(plotter.shape) != (len(ROWS), len(COLUMNS)):
+            raise ValueError(f"the scene needs a plotter with shape (3, 2), got {tuple(plotter.shape)}")
+        _configure_text_rendering()
+        self.plotter = plotter
+        self._request_render = request_render if request_render is not None else plotter.render
+        self.style = style
+        self.font_scale = float(font_scale)
+        self.frame: Frame | None = None
+        self._molecule_key: tuple | None = None
+        self._input_visible = True
+        self._labels_visible = True
+        self._fast = False
+
+        self.views: dict[tuple[str, str], View] = {}
+        for r, row in enumerate(ROWS):
+            for c, column in enumerate(COLUMNS):
+                renderer = plotter.renderers[plotter.renderers.loc_to_index((r, c))]
+                renderer.SetBackground(*style.background)
+                renderer.add_border(color=style.border, width=1.0,
+                                    edges=("top",) if column == "original" else ("top", "left"))
+                self.views[(row, column)] = View(renderer, row, column, style, self.font_scale)
+        plotter.link_views()
+        self.camera = plotter.renderers[0].GetActiveCamera()
+        self.camera.ParallelProjectionOn()
+        self._apply_layout()
+
+    # ------------------------------------------------------------------ access
+    def view(self, row: str, column: str) -> View:
+        return self.views[(row, column)]
+
+    @property
+    def render_window(self):
+        return self.plotter.render_window
+
+    @property
+    def input_row_visible(self) -> bool:
+        return self._input_visible
+
+    @property
+    def labels_visible(self) -> bool:
+        return self._labels_visible
+
+    def visible_rows(self) -> tuple[str, ...]:
+        return tuple(row for row in ROWS if row != "input" or self._input_visible)
+
+    # ------------------------------------------------------------------ layout
+    def _apply_layout(self) -> None:
+        rows = self.visible_rows()
+        n = len(rows)
+        for row in ROWS:
+            for c, column in enumerate(COLUMNS):
+                renderer = self.views[(row, column)].renderer
+                if row in rows:
+                    k = rows.index(row)
+                    renderer.SetViewport(0.5 * c, 1.0 - (k + 1) / n, 0.5 * (c + 1), 1.0 - k / n)
+                    renderer.DrawOn()
+                    renderer.InteractiveOn()
+                else:
+                    renderer.SetViewport(0.0, 0.0, 1e-4, 1e-4)
+                    renderer.DrawOff()
+                    renderer.InteractiveOff()
+        self._place_bars()
+
+    def view_size_px(self) -> tuple[float, float]:
+        """Width and height in pixels of one visible view."""
+        width, height = self.render_window.GetSize()
+        return 0.5 * width, height / max(1, len(self.visible_rows()))
+
+    def _place_bars(self) -> None:
+        width, height = self.view_size_px()
+        for row in BAR_ROWS:
+            self.views[(row, "transformed")].place_bar(
+                width, height, self.style.bar_band * self.font_scale, self.style.title_band * self.font_scale
+            )
+
+    def set_input_row_visible(self, visible: bool) -> None:
+        visible = bool(visible)
+        if visible != self._input_visible:
+            self._input_visible = visible
+            self._apply_layout()
+            if self.frame is not None:
+                self.fit_camera()
+
+    def set_labels_visible(self, visible: bool) -> None:
+        self._labels_visible = bool(visible)
+        self._apply_label_visibility()
+
+    def _apply_label_visibility(self) -> None:
+        # index labels cost more than the molecules on a software renderer: hidden while moving
+        shown = self._labels_visible and not self._fast
+        for view in self.views.values():
+            view.set_labels_visible(shown)
+
+    def on_resize(self) -> None:
+        """Re-place the colour bars after the window changed size."""
+        self._place_bars()
+
+    # ------------------------------------------------------------------ content
+    def update(self, frame: Frame) -> None:
+        """Write ``frame`` into the existing VTK arrays (no actors are created)."""
+        molecule = frame.molecule
+        key = (molecule.index, molecule.num_atoms)
+        new_molecule = key != self._molecule_key
+        if new_molecule:
+            for view in self.views.values():
+                view.resize(molecule.num_atoms, len(molecule.bonds))
+        radii = molecule.atom_radii * self.style.atom_scale
+        for (row, column), view in self.views.items():
+            positions = frame.positions(column)
+            if row == "input":
+                rgba, values = molecule.element_rgba, molecule.z.astype(np.float64)
+            else:
+                model_row = frame.rows[row]
+                if column == "original":
+                    rgba, values = model_row.rgba_original, model_row.values_original
+                else:
+                    rgba, values = model_row.rgba_transformed, model_row.values_transformed
+                if column == "transformed":
+                    view.set_bar(model_row.lut, model_row.vmin, model_row.vmax, model_row.bar_title)
+            # the original pose never moves: its geometry is written once per molecule
+            if new_molecule or column == "transformed":
+                view.write_geometry(positions, radii, molecule.bonds)
+            view.write_colours(rgba, values)
+            view.set_title(frame.titles.get((row, column), ""))
+        self.frame = frame
+        self._molecule_key = key
+        if frame.show_input_row != self._input_visible:
+            self.set_input_row_visible(frame.show_input_row)
+        if frame.show_labels != self._labels_visible:
+            self.set_labels_visible(frame.show_labels)
+        if new_molecule:
+            self.fit_camera()
+
+    # ------------------------------------------------------------------ camera
+    def fit_camera(self, direction: np.ndarray | None = None, up: np.ndarray | None = None) -> None:
+        """Fit the shared camera to the original pose and every rotation of the transformed pose.
+
+        The transformed pose is bounded by a ball around its centroid with the molecule's reach, so
+        turning the rotation sliders never leaves the view; titles and colour bars keep their bands.
+        """
+        if self.frame is None:
+            return
+        molecule = self.frame.molecule
+        camera = self.camera
+        if direction is None or up is None:
+            direction, up = home_view_direction(molecule.positions)
+        direction = np.asarray(direction, dtype=np.float64)
+        direction /= np.linalg.norm(direction)
+        up = np.asarray(up, dtype=np.float64)
+        right = np.cross(up, direction)
+        right /= np.linalg.norm(right)
+        up = np.cross(direction, right)
+
+        centres = [molecule.centre, self.frame.positions_transformed.mean(axis=0)]
+        lo_r = min(float(c @ right) for c in centres) - molecule.radius
+        hi_r = max(float(c @ right) for c in centres) + molecule.radius
+        lo_u = min(float(c @ up) for c in centres) - molecule.radius
+        hi_u = max(float(c @ up) for c in centres) + molecule.radius
+        mid_d = float(np.mean([c @ direction for c in centres]))
+        focal = right * 0.5 * (lo_r + hi_r) + up * 0.5 * (lo_u + hi_u) + direction * mid_d
+
+        width, height = self.view_size_px()
+        width, height = max(width, 1.0), max(height, 1.0)
+        scale = self.font_scale
+        free_w = max(width - 2.0 * self.style.bar_band * scale, 0.3 * width)
+        free_h = max(height - 2.0 * self.style.title_band * scale, 0.3 * height)
+        half_w = 0.5 * (hi_r - lo_r) * self.style.margin
+        half_h = 0.5 * (hi_u - lo_u) * self.style.margin
+        # parallel scale = half the world height of the whole view
+        parallel_scale = max(half_h * height / free_h, half_w * height / free_w)
+
+        distance = 10.0 * (molecule.radius + 5.0)
+        camera.SetFocalPoint(*focal)
+        camera.SetPosition(*(focal + direction * distance))
+        camera.SetViewUp(*up)
+        camera.SetParallelScale(parallel_scale)
+        for view in self.views.values():
+            view.renderer.ResetCameraClippingRange()
+            view.renderer.camera_set = True  # keep pyvista from resetting it on the first show()
+        self._place_bars()
+
+    def transformed_in_view(self) -> bool:
+        """Whether every atom of the transformed pose lies inside the visible view area."""
+        if self.frame is None:
+            return True
+        renderer = self.views[(self.visible_rows()[0], "transformed")].renderer
+        x0, y0, x1, y1 = renderer.GetViewport()
+        width, height = self.render_window.GetSize()
+        for p in self.frame.positions_transformed:
+            renderer.SetWorldPoint(float(p[0]), float(p[1]), float(p[2]), 1.0)
+            renderer.WorldToDisplay()
+            x, y, _ = renderer.GetDisplayPoint()
+            if not (x0 * width <= x <= x1 * width and y0 * height <= y <= y1 * height):
+                return False
+        return True
+
+    # ------------------------------------------------------------------ picking
+    def pick(self, x: float, y: float) -> Pick | None:
+        """The atom drawn at display pixel (x, y) (VTK convention: origin bottom left), or None."""
+        if self.frame is None:
+            return None
+        width, height = self.render_window.GetSize()
+        for (row, column), view in self.views.items():
+            if row not in self.visible_rows():
+                continue
+            x0, y0, x1, y1 = view.renderer.GetViewport()
+            if not (x0 * width <= x < x1 * width and y0 * height <= y < y1 * height):
+                continue
+            positions = self.frame.positions(column)
+            radii = self.frame.molecule.atom_radii * self.style.atom_scale
+            pixels_per_angstrom = (y1 - y0) * height / (2.0 * self.camera.GetParallelScale())
+            best: tuple[float, int] | None = None
+            renderer = view.renderer
+            for i, p in enumerate(positions):
+                renderer.SetWorldPoint(float(p[0]), float(p[1]), float(p[2]), 1.0)
+                renderer.WorldToDisplay()
+                px, py, depth = renderer.GetDisplayPoint()
+                if math.hypot(px - x, py - y) <= radii[i] * pixels_per_angstrom + 1.0:
+                    if best is None or depth < best[0]:
+                        best = (depth, i)
+            return Pick(row, column, best[1]) if best is not None else None
+        return None
+
+    # ------------------------------------------------------------------ rendering
+    def set_fast(self, fast: bool) -> None:
+        """While something moves: no multisampling (Mesa's software renderer pays per sample), no index labels."""
+        fast = bool(fast)
+        if fast == self._fast:
+            return
+        self._fast = fast
+        self.render_window.SetMultiSamples(0 if fast else self.style.quality_samples)
+        self._apply_label_visibility()
+
+    @property
+    def fast(self) -> bool:
+        return self._fast
+
+    def render(self) -> None:
+        """Render once: now (off screen) or at the next paint (Qt)."""
+        self._request_render()
+
+    def image(self, scale: int = 1, transparent: bool = False) -> np.ndarray:
+        """The whole grid as an RGB(A) uint8 array ``[h * scale, w * scale, 3 or 4]``, rendered at full quality."""
+        if not 1 <= int(scale) <= 8:
+            raise ValueError(f"screenshot scale must be between 1 and 8, got {scale}")
+        was_fast = self._fast
+        self.set_fast(False)
+        try:
+            image = self.plotter.screenshot(
+                None, transparent_background=bool(transparent), return_img=True, scale=int(scale)
+            )
+        finally:
+            self.set_fast(was_fast)
+        return np.ascontiguousarray(image)
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of an RGB or RGBA uint8 image ``[h, w, c]`` (top row first), via VTK."""
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise ValueError(f"expected an image [h, w, 3|4], got shape {list(image.shape)}")
+    height, width, channels = image.shape
+    data = vtkImageData()
+    data.SetDimensions(width, height, 1)
+    flat = np.ascontiguousarray(image[::-1]).reshape(-1, channels)
+    vtk_array = numpy_to_vtk(flat, deep=True, array_type=VTK_UNSIGNED_CHAR)
+    vtk_array.SetNumberOfComponents(channels)
+    data.GetPointData().SetScalars(vtk_array)
+    writer = vtkPNGWriter()
+    writer.SetInputData(data)
+    writer.WriteToMemoryOn()
+    writer.Write()
+    result = writer.GetResult()
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    return vtk_to_numpy(result).tobytes()
+
+
+def write_png(image: np.ndarray, path) -> None:
+    """Write ``image`` as a PNG; ``OSError`` with a one-line message when the path is not writable."""
+    from pathlib import Path
+
+    target = Path(path)
+    payload = encode_png(image)
+    try:
+        with open(target, "wb") as handle:
+            handle.write(payload)
+    except OSError as error:
+        raise OSError(f"cannot write {target}: {error.strerror or error}") from None

@@ -1,0 +1,158 @@
+"""Plain, Qt-free description of what the viewer shows.
+
+A :class:`Snapshot` is everything needed to draw the grid: the molecule, the slider values, the
+two model sources with their colour projections, the colormap and the display toggles. The Qt
+``ViewState`` produces one on demand and ``equiview render`` builds one from its command line, so
+the same pipeline and scene code draw both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+MODEL_ROWS = ("naive", "egnn")
+"""The two model rows of the grid, top to bottom."""
+
+MODEL_TITLES = {"naive": "Naive GNN", "egnn": "Equivariant GNN"}
+
+ROTATION_RANGE = (-180.0, 180.0)
+TRANSLATION_RANGE = (-10.0, 10.0)
+DEFAULT_MOLECULE = 800
+"""The seed's sample molecule (gdb_814)."""
+DEFAULT_COLORMAP = "viridis"
+
+
+@dataclass(frozen=True)
+class TransformParams:
+    """Slider values: rotations about x, y, z (degrees), translation (Å), mirror x -> -x."""
+
+    rx: float = 0.0
+    ry: float = 0.0
+    rz: float = 0.0
+    tx: float = 0.0
+    ty: float = 0.0
+    tz: float = 0.0
+    reflect: bool = False
+
+    @property
+    def rotation(self) -> tuple[float, float, float]:
+        return (self.rx, self.ry, self.rz)
+
+    @property
+    def translation(self) -> tuple[float, float, float]:
+        return (self.tx, self.ty, self.tz)
+
+    @property
+    def is_identity(self) -> bool:
+        return self == TransformParams()
+
+    def with_rotation(self, axis: int, degrees: float) -> "TransformParams":
+        return replace(self, **{("rx", "ry", "rz")[axis]: float(degrees)})
+
+    def with_translation(self, axis: int, angstrom: float) -> "TransformParams":
+        return replace(self, **{("tx", "ty", "tz")[axis]: float(angstrom)})
+
+    @classmethod
+    def random(cls, generator=None, translation_scale: float = 1.5) -> "TransformParams":
+        """Slider values of a random element of E(3): Haar-uniform rotation, mirrored half the time.
+
+        ``core.transforms.E3Transform.random`` draws the orthogonal matrix Q; the sliders describe
+        ``Rz Ry Rx M`` with M the optional mirror x -> -x, so the Euler angles are read off ``Q M``.
+        """
+        import math
+
+        import numpy as np
+
+        from core.transforms import E3Transform
+
+        g = E3Transform.random(generator, reflect=None, translation_scale=translation_scale)
+        q = g.rotation.numpy()
+        reflect = bool(np.linalg.det(q) < 0)
+        r = q @ np.diag([-1.0, 1.0, 1.0]) if reflect else q
+        ry = -math.asin(float(np.clip(r[2, 0], -1.0, 1.0)))
+        rx = math.atan2(r[2, 1], r[2, 2])
+        rz = math.atan2(r[1, 0], r[0, 0])
+        t = np.clip(g.translation.numpy(), *TRANSLATION_RANGE)
+        return cls(
+            rx=round(math.degrees(rx), 1),
+            ry=round(math.degrees(ry), 1),
+            rz=round(math.degrees(rz), 1),
+            tx=round(float(t[0]), 2),
+            ty=round(float(t[1]), 2),
+            tz=round(float(t[2]), 2),
+            reflect=reflect,
+        )
+
+    def describe(self) -> str:
+        """Short text such as ``R(30°, 0°, 45°) · t(1.0, 0, 0) Å · mirrored``."""
+        parts = []
+        if any(self.rotation):
+            parts.append("R(" + ", ".join(f"{v:g}°" for v in self.rotation) + ")")
+        if any(self.translation):
+            parts.append("t(" + ", ".join(f"{v:g}" for v in self.translation) + ") Å")
+        if self.reflect:
+            parts.append("mirrored")
+        return " · ".join(parts) if parts else "identity"
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model row's network comes from: an untrained demo model or a checkpoint file."""
+
+    kind: str
+    seed: int = 0
+    checkpoint: Path | None = None
+
+    @classmethod
+    def untrained(cls, kind: str, seed: int = 0) -> "ModelSource":
+        return cls(kind=kind, seed=int(seed))
+
+    @classmethod
+    def from_checkpoint(cls, kind: str, path: str | Path) -> "ModelSource":
+        return cls(kind=kind, checkpoint=Path(path).expanduser().resolve())
+
+    @property
+    def is_untrained(self) -> bool:
+        return self.checkpoint is None
+
+    def label(self) -> str:
+        if self.checkpoint is None:
+            return f"untrained, seed {self.seed}"
+        return self.checkpoint.name
+
+
+@dataclass(frozen=True)
+class ProjectionSpec:
+    """How a row turns d-dimensional embeddings into one colour value per atom."""
+
+    kind: str = "channel"  # "channel" | "pca" | "norm"
+    channel: int = 0
+
+    def label(self) -> str:
+        if self.kind == "channel":
+            return f"channel {self.channel}"
+        if self.kind == "pca":
+            return "PC 1"
+        return "norm ‖h‖"
+
+
+def _default_sources() -> dict[str, ModelSource]:
+    return {kind: ModelSource.untrained(kind, 0) for kind in MODEL_ROWS}
+
+
+def _default_projections() -> dict[str, ProjectionSpec]:
+    return {kind: ProjectionSpec() for kind in MODEL_ROWS}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the grid shows, as plain values."""
+
+    molecule: int = DEFAULT_MOLECULE
+    transform: TransformParams = field(default_factory=TransformParams)
+    sources: dict[str, ModelSource] = field(default_factory=_default_sources)
+    projections: dict[str, ProjectionSpec] = field(default_factory=_default_projections)
+    colormap: str = DEFAULT_COLORMAP
+    show_input_row: bool = True
+    show_labels: bool = True

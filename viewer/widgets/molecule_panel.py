@@ -1,0 +1,226 @@
+"""Molecule browser: index, search by gdb_N or formula, previous/next, and the 19 QM9 properties."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.data.molecules import QM9Molecules
+from core.data.targets import TARGETS
+from core.elements import formula
+
+from viewer.library import error_text
+from viewer.state import ViewState
+
+
+class MoleculeIndex:
+    """Formula lookup over a dataset, built on first use (Qt-free)."""
+
+    def __init__(self, dataset: QM9Molecules) -> None:
+        self.dataset = dataset
+        self._formulas: list[str] | None = None
+
+    def formulas(self) -> list[str]:
+        if self._formulas is None:
+            z = self.dataset.z.numpy()
+            ptr = self.dataset.atom_ptr.numpy()
+            self._formulas = [formula(z[ptr[i] : ptr[i + 1]].tolist()) for i in range(len(self.dataset))]
+        return self._formulas
+
+    def formula_of(self, index: int) -> str:
+        if self._formulas is not None:
+            return self._formulas[index]
+        data_z = self.dataset.z[int(self.dataset.atom_ptr[index]) : int(self.dataset.atom_ptr[index + 1])]
+        return formula(data_z.tolist())
+
+    def matches(self, text: str) -> list[int]:
+        wanted = text.strip().replace(" ", "").lower()
+        return [i for i, f in enumerate(self.formulas()) if f.lower() == wanted]
+
+    def search(self, text: str, current: int) -> tuple[int, str]:
+        """(index, status text) for a query: a position, ``gdb_N`` or a formula (next match after ``current``).
+
+        Raises ``KeyError`` with a one-line message when nothing matches.
+        """
+        query = text.strip()
+        if not query:
+            raise KeyError("type a molecule position (e.g. 800), a name (gdb_814) or a formula (C5H7NO)")
+        looks_like_name = query.lower().startswith(("gdb", "dsgdb")) or query.lstrip("-").isdigit()
+        if looks_like_name:
+            index = self.dataset.find(query)
+            return index, f"{query} → #{index}"
+        hits = self.matches(query)
+        if not hits:
+            raise KeyError(f"no molecule with formula {query!r} (and not a position or gdb_N name)")
+        after = [i for i in hits if i > current]
+        index = after[0] if after else hits[0]
+        return index, f"{query}: match {hits.index(index) + 1} of {len(hits)}"
+
+
+def format_value(value: float) -> str:
+    if not np.isfinite(value):
+        return "–"
+    magnitude = abs(value)
+    if magnitude != 0 and (magnitude >= 1e5 or magnitude < 1e-3):
+        return f"{value:.4e}"
+    return f"{value:.4f}"
+
+
+class MoleculePanel(QWidget):
+    errorOccurred = Signal(str)
+
+    def __init__(self, state: ViewState, dataset: QM9Molecules, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.dataset = dataset
+        self.index = MoleculeIndex(dataset)
+
+        self.index_spin = QSpinBox()
+        self.index_spin.setObjectName("moleculeSpin")
+        self.index_spin.setRange(0, len(dataset) - 1)
+        self.index_spin.setKeyboardTracking(False)
+        self.index_spin.setAccessibleName("Molecule position in the filtered dataset")
+        self.index_spin.valueChanged.connect(self._index_changed)
+        self.previous_button = QPushButton("◀")
+        self.previous_button.setObjectName("previousButton")
+        self.previous_button.setToolTip("Previous molecule (Page Up)")
+        self.previous_button.setAccessibleName("Previous molecule")
+        self.previous_button.clicked.connect(self.previous)
+        self.next_button = QPushButton("▶")
+        self.next_button.setObjectName("nextButton")
+        self.next_button.setToolTip("Next molecule (Page Down)")
+        self.next_button.setAccessibleName("Next molecule")
+        self.next_button.clicked.connect(self.next)
+        for button in (self.previous_button, self.next_button):
+            button.setFixedWidth(34)
+        of_label = QLabel(f"of {len(dataset):,}")
+        of_label.setProperty("muted", True)
+        nav = QHBoxLayout()
+        nav.addWidget(QLabel("#"))
+        nav.addWidget(self.index_spin, 1)
+        nav.addWidget(of_label)
+        nav.addWidget(self.previous_button)
+        nav.addWidget(self.next_button)
+
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("searchEdit")
+        self.search_edit.setPlaceholderText("gdb_814, 800 or C5H7NO")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setAccessibleName("Find a molecule")
+        self.search_edit.returnPressed.connect(self.search)
+        self.search_button = QPushButton("&Find")
+        self.search_button.setObjectName("searchButton")
+        self.search_button.clicked.connect(self.search)
+        find = QHBoxLayout()
+        find.addWidget(self.search_edit, 1)
+        find.addWidget(self.search_button)
+
+        self.summary = QLabel()
+        self.summary.setObjectName("moleculeSummary")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.search_status = QLabel()
+        self.search_status.setObjectName("searchStatus")
+        self.search_status.setProperty("muted", True)
+
+        self.table = QTableWidget(len(TARGETS), 3)
+        self.table.setObjectName("propertiesTable")
+        self.table.setHorizontalHeaderLabels(["Property", "Value", "Unit"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        for row, target in enumerate(TARGETS):
+            name = QTableWidgetItem(target.name)
+            name.setToolTip(target.description)
+            unit = QTableWidgetItem(target.unit)
+            value = QTableWidgetItem()
+            value.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value.setToolTip(target.description)
+            self.table.setItem(row, 0, name)
+            self.table.setItem(row, 1, value)
+            self.table.setItem(row, 2, unit)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setMinimumHeight(120)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(nav)
+        layout.addLayout(find)
+        layout.addWidget(self.search_status)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+
+        state.moleculeChanged.connect(self._follow_state)
+        self._follow_state(state.molecule)
+
+    # ------------------------------------------------------------------ actions
+    def _guard(self, action, *args) -> bool:
+        try:
+            action(*args)
+            return True
+        except Exception as error:  # noqa: BLE001 - never raise into Qt
+            self.errorOccurred.emit(error_text(error))
+            return False
+
+    @Slot(int)
+    def _index_changed(self, value: int) -> None:
+        if not self._guard(self.state.set_molecule, value):
+            self._follow_state(self.state.molecule)
+
+    @Slot()
+    def previous(self) -> None:
+        if self.state.molecule > 0:
+            self._guard(self.state.set_molecule, self.state.molecule - 1)
+
+    @Slot()
+    def next(self) -> None:
+        if self.state.molecule < self.state.num_molecules - 1:
+            self._guard(self.state.set_molecule, self.state.molecule + 1)
+
+    @Slot()
+    def search(self) -> bool:
+        """Go to the molecule named in the search box; a clear message when there is none."""
+        try:
+            index, status = self.index.search(self.search_edit.text(), self.state.molecule)
+            self.state.set_molecule(index)
+        except Exception as error:  # noqa: BLE001
+            message = error_text(error)
+            self.search_status.setText(message)
+            self.errorOccurred.emit(message)
+            return False
+        self.search_status.setText(status)
+        return True
+
+    # ------------------------------------------------------------------ state -> widgets
+    @Slot(int)
+    def _follow_state(self, index: int) -> None:
+        with QSignalBlocker(self.index_spin):
+            self.index_spin.setValue(index)
+        self.previous_button.setEnabled(index > 0)
+        self.next_button.setEnabled(index < self.state.num_molecules - 1)
+        name = f"gdb_{int(self.dataset.qm9_index[index])}"
+        atoms = int(self.dataset.atom_ptr[index + 1] - self.dataset.atom_ptr[index])
+        chemical = self.index.formula_of(index)
+        pretty = "".join(f"<sub>{c}</sub>" if c.isdigit() else c for c in chemical)
+        self.summary.setText(f"<b>{name}</b> &nbsp; {pretty} &nbsp; · &nbsp; {atoms} atoms")
+        self.summary.setToolTip(f"{name}: {chemical}, {atoms} atoms, position {index} in the filtered set")
+        y = self.dataset.y[index].numpy().astype(np.float64)
+        for row in range(len(TARGETS)):
+            self.table.item(row, 1).setText(format_value(float(y[row])))

@@ -1,0 +1,143 @@
+"""Live numbers: invariance error and predictions per model, and the atom under the mouse."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from core.data.targets import TARGETS
+from core.elements import SYMBOLS
+
+from viewer.pipeline import Frame, format_error
+from viewer.snapshot import MODEL_ROWS, MODEL_TITLES
+
+INVARIANT_TOLERANCE = 1e-4
+"""Below this max |Δh| a row is reported as invariant (float32 rounding is ~1e-6)."""
+
+
+TARGET_SYMBOLS = {"mu": "μ", "alpha": "α", "homo": "ε_HOMO", "lumo": "ε_LUMO", "gap": "Δε", "r2": "⟨R²⟩",
+           "zpve": "ZPVE", "cv": "c_v"}
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}" if abs(value) < 1e5 else f"{value:.3e}"
+
+
+class ModelReadout(QWidget):
+    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.title = QLabel()
+        self.title.setObjectName(f"{kind}ReadoutTitle")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.error = QLabel()
+        self.error.setObjectName(f"{kind}ErrorLabel")
+        self.error.setTextFormat(Qt.TextFormat.RichText)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.prediction = QLabel()
+        self.prediction.setObjectName(f"{kind}PredictionLabel")
+        self.prediction.setTextFormat(Qt.TextFormat.RichText)
+        self.prediction.setWordWrap(True)
+        self.prediction.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 6)
+        layout.setSpacing(1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.error)
+        layout.addWidget(self.prediction)
+
+    def show_frame(self, frame: Frame) -> None:
+        row = frame.rows[self.kind]
+        self.title.setText(f"<b>{MODEL_TITLES[self.kind]}</b> · {row.model_label}")
+        invariant = row.max_error < INVARIANT_TOLERANCE
+        colour = "#1a7f37" if invariant else "#c2410c"
+        verdict = "invariant" if invariant else "changed"
+        note = ""
+        if float(np.ptp(row.values_original)) < 1e-9:
+            note = ("<br><span style='color:#b45309'>every atom gets the same value here (a constant "
+                    "embedding, e.g. dead ReLUs): invariant for a trivial reason; try another seed</span>")
+        self.error.setText(
+            f"max |h(g·x) − h(x)| = <b style='color:{colour}'>{format_error(row.max_error)}</b> ({verdict}){note}"
+        )
+        target = TARGETS[row.target_idx]
+        symbol = TARGET_SYMBOLS.get(target.name, target.name)
+        dft = float(frame.molecule.y[row.target_idx])
+        unit = target.unit
+        values = (
+            f"{symbol} predicted: <b>{_number(row.prediction_original)}</b> (x) · "
+            f"<b>{_number(row.prediction_transformed)}</b> (g·x) · DFT {_number(dft)} {unit}"
+        )
+        self.prediction.setToolTip(f"{target.description} [{unit}] predicted for both poses; DFT value from QM9")
+        if row.trained:
+            self.prediction.setText(values)
+        else:
+            self.prediction.setText(
+                f"<span style='color:#6b7280'>{values}<br><i>untrained model: the prediction is meaningless</i></span>"
+            )
+
+
+class ReadoutPanel(QGroupBox):
+    """Per-model invariance error and predictions, plus the hovered/clicked atom."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Readouts", parent)
+        self.models = {kind: ModelReadout(kind) for kind in MODEL_ROWS}
+        self.atom = QLabel("Hover over an atom to see its values; click to keep them.")
+        self.atom.setObjectName("atomLabel")
+        self.atom.setWordWrap(True)
+        self.atom.setTextFormat(Qt.TextFormat.RichText)
+        self.atom.setProperty("muted", True)
+        self.atom.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QGridLayout(self)
+        for i, kind in enumerate(MODEL_ROWS):
+            layout.addWidget(self.models[kind], i, 0)
+        layout.addWidget(self.atom, len(MODEL_ROWS), 0)
+        self._frame: Frame | None = None
+        self._atom: int | None = None
+
+    @Slot(object)
+    def show_frame(self, frame: Frame) -> None:
+        self._frame = frame
+        for readout in self.models.values():
+            readout.show_frame(frame)
+        if self._atom is not None and self._atom < frame.molecule.num_atoms:
+            self.show_atom(self._atom, sticky=True)
+        else:
+            self._atom = None
+
+    def atom_text(self, atom: int) -> str:
+        frame = self._frame
+        if frame is None or not 0 <= atom < frame.molecule.num_atoms:
+            return ""
+        z = int(frame.molecule.z[atom])
+        parts = [f"<b>Atom {atom}</b> · {SYMBOLS[z]} (Z = {z})"]
+        for kind in MODEL_ROWS:
+            row = frame.rows[kind]
+            before = float(row.values_original[atom])
+            after = float(row.values_transformed[atom])
+            parts.append(
+                f"{MODEL_TITLES[kind]}: {before:.4g} → {after:.4g} (Δ {abs(after - before):.2g})"
+            )
+        return "<br>".join(parts)
+
+    def show_atom(self, atom: int | None, sticky: bool = False) -> None:
+        if atom is None:
+            if self._atom is not None:
+                self.atom.setText(self.atom_text(self._atom))
+            return
+        if sticky:
+            self._atom = atom
+        self.atom.setText(self.atom_text(atom))
+
+    def selected_atom(self) -> int | None:
+        return self._atom
+
+    def values_of(self, atom: int) -> dict[str, tuple[float, float]]:
+        """(original, transformed) colour value of ``atom`` per model (for tests and tooltips)."""
+        if self._frame is None:
+            return {}
+        return {
+            kind: (float(np.asarray(row.values_original)[atom]), float(np.asarray(row.values_transformed)[atom]))
+            for kind, row in self._frame.rows.items()
+        }

@@ -1,0 +1,198 @@
+"""Rotation, translation and mirror controls. They write to the view state and follow it back."""
+
+from __future__ import annotations
+
+import torch
+from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.library import error_text
+from viewer.snapshot import ROTATION_RANGE, TRANSLATION_RANGE, TransformParams
+from viewer.state import ViewState
+
+AXES = ("X", "Y", "Z")
+TRANSLATION_STEPS_PER_ANGSTROM = 10  # slider resolution: 0.1 Å
+
+
+class TransformPanel(QWidget):
+    """Sliders with spin boxes for rx, ry, rz (degrees) and tx, ty, tz (Å), a mirror box, Random and Reset."""
+
+    errorOccurred = Signal(str)
+
+    def __init__(self, state: ViewState, parent: QWidget | None = None, seed: int = 0) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._generator = torch.Generator().manual_seed(int(seed))
+
+        self.rotation_sliders: list[QSlider] = []
+        self.rotation_spins: list[QDoubleSpinBox] = []
+        self.translation_sliders: list[QSlider] = []
+        self.translation_spins: list[QDoubleSpinBox] = []
+
+        rotation_box = QGroupBox("Rotation about the centroid")
+        rotation_grid = QGridLayout(rotation_box)
+        for axis, name in enumerate(AXES):
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setObjectName(f"rotation{name}Slider")
+            slider.setRange(int(ROTATION_RANGE[0]), int(ROTATION_RANGE[1]))
+            slider.setSingleStep(1)
+            slider.setPageStep(15)
+            slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+            slider.setTickInterval(90)
+            slider.setAccessibleName(f"Rotation about {name} in degrees")
+            spin = QDoubleSpinBox()
+            spin.setObjectName(f"rotation{name}Spin")
+            spin.setRange(*ROTATION_RANGE)
+            spin.setDecimals(1)
+            spin.setSingleStep(1.0)
+            spin.setSuffix(" °")
+            spin.setKeyboardTracking(False)
+            spin.setAccessibleName(f"Rotation about {name} in degrees")
+            label = QLabel(f"&{name}")
+            label.setBuddy(slider)
+            rotation_grid.addWidget(label, axis, 0)
+            rotation_grid.addWidget(slider, axis, 1)
+            rotation_grid.addWidget(spin, axis, 2)
+            slider.valueChanged.connect(lambda value, a=axis: self._rotation_slider(a, value))
+            spin.valueChanged.connect(lambda value, a=axis: self._rotation_spin(a, value))
+            self._track_drag(slider)
+            self.rotation_sliders.append(slider)
+            self.rotation_spins.append(spin)
+
+        translation_box = QGroupBox("Translation")
+        translation_grid = QGridLayout(translation_box)
+        steps = TRANSLATION_STEPS_PER_ANGSTROM
+        for axis, name in enumerate(AXES):
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setObjectName(f"translation{name}Slider")
+            slider.setRange(int(TRANSLATION_RANGE[0] * steps), int(TRANSLATION_RANGE[1] * steps))
+            slider.setSingleStep(1)
+            slider.setPageStep(steps)
+            slider.setAccessibleName(f"Translation along {name} in ångström")
+            spin = QDoubleSpinBox()
+            spin.setObjectName(f"translation{name}Spin")
+            spin.setRange(*TRANSLATION_RANGE)
+            spin.setDecimals(2)
+            spin.setSingleStep(0.1)
+            spin.setSuffix(" Å")
+            spin.setKeyboardTracking(False)
+            spin.setAccessibleName(f"Translation along {name} in ångström")
+            label = QLabel(f"t{name.lower()}")
+            label.setBuddy(slider)
+            translation_grid.addWidget(label, axis, 0)
+            translation_grid.addWidget(slider, axis, 1)
+            translation_grid.addWidget(spin, axis, 2)
+            slider.valueChanged.connect(lambda value, a=axis: self._translation_slider(a, value))
+            spin.valueChanged.connect(lambda value, a=axis: self._translation_spin(a, value))
+            self._track_drag(slider)
+            self.translation_sliders.append(slider)
+            self.translation_spins.append(spin)
+
+        self.reflect_box = QCheckBox("&Mirror through the plane x = 0")
+        self.reflect_box.setObjectName("reflectCheck")
+        self.reflect_box.setToolTip("Apply x → −x before the rotation: an improper element of E(3)")
+        self.reflect_box.toggled.connect(self._reflect)
+
+        self.random_button = QPushButton("Ra&ndom E(3)")
+        self.random_button.setObjectName("randomButton")
+        self.random_button.setToolTip("A uniformly random rotation, mirrored half the time, and a random shift")
+        self.random_button.clicked.connect(self.randomise)
+        self.reset_button = QPushButton("&Reset")
+        self.reset_button.setObjectName("resetButton")
+        self.reset_button.setToolTip("Back to the identity (Ctrl+R)")
+        self.reset_button.clicked.connect(self.reset)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.random_button)
+        buttons.addWidget(self.reset_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(rotation_box)
+        layout.addWidget(translation_box)
+        layout.addWidget(self.reflect_box)
+        layout.addLayout(buttons)
+        hint = QLabel(
+            "Left: the molecule as stored (x); right: moved by g ∈ E(3). Model rows colour each atom by "
+            "its embedding h: an invariant network keeps every colour (max |Δh| ≈ 0), the naive GNN "
+            "reads raw coordinates and does not."
+        )
+        hint.setObjectName("transformHint")
+        hint.setWordWrap(True)
+        hint.setProperty("muted", True)
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wrap, never widen the dock
+        layout.addSpacing(6)
+        layout.addWidget(hint)
+        layout.addStretch(1)
+
+        state.transformChanged.connect(self._follow_state)
+        self._follow_state(state.transform)
+
+    # ------------------------------------------------------------------ widget -> state
+    def _track_drag(self, slider: QSlider) -> None:
+        slider.sliderPressed.connect(lambda: self._guard(self.state.set_interacting, True))
+        slider.sliderReleased.connect(lambda: self._guard(self.state.set_interacting, False))
+
+    def _guard(self, action, *args) -> None:
+        try:
+            action(*args)
+        except Exception as error:  # noqa: BLE001 - never raise into Qt
+            self.errorOccurred.emit(error_text(error))
+
+    @Slot()
+    def randomise(self) -> None:
+        self._guard(lambda: self.state.set_transform(TransformParams.random(self._generator)))
+
+    @Slot()
+    def reset(self) -> None:
+        self._guard(self.state.reset_transform)
+
+    def _rotation_slider(self, axis: int, value: int) -> None:
+        current = self.state.transform.rotation[axis]
+        if round(current) != value:  # a slider shows whole degrees; keep finer spin box values
+            self._guard(self.state.set_rotation, axis, float(value))
+
+    def _rotation_spin(self, axis: int, value: float) -> None:
+        self._guard(self.state.set_rotation, axis, float(value))
+
+    def _translation_slider(self, axis: int, value: int) -> None:
+        current = self.state.transform.translation[axis]
+        if round(current * TRANSLATION_STEPS_PER_ANGSTROM) != value:
+            self._guard(self.state.set_translation, axis, value / TRANSLATION_STEPS_PER_ANGSTROM)
+
+    def _translation_spin(self, axis: int, value: float) -> None:
+        self._guard(self.state.set_translation, axis, float(value))
+
+    def _reflect(self, checked: bool) -> None:
+        self._guard(self.state.set_reflect, checked)
+
+    # ------------------------------------------------------------------ state -> widget
+    @Slot(object)
+    def _follow_state(self, params: TransformParams) -> None:
+        for axis in range(3):
+            rotation = params.rotation[axis]
+            translation = params.translation[axis]
+            for widget, value in (
+                (self.rotation_sliders[axis], round(rotation)),
+                (self.rotation_spins[axis], rotation),
+                (self.translation_sliders[axis], round(translation * TRANSLATION_STEPS_PER_ANGSTROM)),
+                (self.translation_spins[axis], translation),
+            ):
+                if widget.value() != value:
+                    with QSignalBlocker(widget):
+                        widget.setValue(value)
+        if self.reflect_box.isChecked() != params.reflect:
+            with QSignalBlocker(self.reflect_box):
+                self.reflect_box.setChecked(params.reflect)
