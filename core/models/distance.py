@@ -15,4 +15,6 @@ class SquaredDistance(nn.Module):
 
     def forward(self, pos: Tensor, edge_index: Tensor) -> Tensor:
         row, col = edge_index
-        return (pos[row] - pos[col]).pow(2).sum(dim=1, keepdim=True)
+        # index_select rather than pos[row]: same values, a much cheaper backward pass
+        difference = pos.index_select(0, row) - pos.index_select(0, col)
+        return difference.pow(2).sum(dim=1, keepdim=True)

@@ -55,9 +55,10 @@ class EquivariantMPLayer(nn.Module):
         return self.message_mlp(source_node_embed, target_node_embed, node_dist)
 
     def forward(self, node_embed: Tensor, node_pos: Tensor, edge_index: Tensor) -> Tensor:
-        row, col = edge_index
+        col = edge_index[1]
         squared_distance = self.compute_distances(node_pos, edge_index)
-        messages = self.node_message_function(node_embed[row], node_embed[col], squared_distance)
+        # eq. (3) for all edges at once; equal to node_message_function(h[row], h[col], d), computed per atom
+        messages = self.message_mlp.forward_per_atom(node_embed, edge_index, squared_distance)
         # sum over j != i in eq. (4): every message lands on its receiving atom `col`
         aggregated = scatter_sum(messages, col, dim_size=node_embed.size(0))
         return self.residual_proj(node_embed) + self.node_update_mlp(node_embed, aggregated)
