@@ -36,6 +36,7 @@ from torch import Tensor, nn
 
 import core
 from core.data.targets import TARGETS
+from core.embeddings import predict_from_embedding
 from core.models.registry import MODEL_KINDS, build_model, check_kind, default_hparams
 
 FORMAT_TAG = "equiview-checkpoint"
@@ -105,14 +106,25 @@ class Checkpoint:
     def target_unit(self) -> str:
         return TARGETS[self.target_idx].unit
 
-    def predict(self, batch: Any) -> Tensor:
-        """Graph-level predictions ``[num_graphs, target_size]`` in the target's units (de-normalised)."""
-        with torch.no_grad():
-            prediction = self.model(batch)
+    def denormalise(self, prediction: Tensor) -> Tensor:
+        """Model output -> the target's units: ``prediction * std + mean`` when trained on standardised targets."""
         if self.normalisation is None:
             return prediction
         mean, std = self.normalisation
         return prediction * std + mean
+
+    def predict(self, batch: Any) -> Tensor:
+        """Graph-level predictions ``[num_graphs, target_size]`` in the target's units (de-normalised)."""
+        with torch.no_grad():
+            prediction = self.model(batch)
+        return self.denormalise(prediction)
+
+    def predict_from_embedding(self, node_embed: Tensor, batch: Tensor | None = None) -> Tensor:
+        """:meth:`predict` from per-atom embeddings already computed by ``encode`` (readout only).
+
+        ``batch`` assigns atoms to graphs as in a PyG batch; None means all atoms form one molecule.
+        """
+        return self.denormalise(predict_from_embedding(self.model, node_embed, batch))
 
     def describe(self) -> str:
         """One line for logs and the viewer, e.g. ``egnn (hidden_channels=64, ...) -> r2 [a0²]``."""

@@ -1,7 +1,7 @@
-"""From per-atom embeddings to atom colours: a scalar projection, then a frozen colour scale.
+"""Atom colours: from per-atom embeddings (a scalar projection, then a frozen colour scale) or by element.
 
-Both steps are *fitted once on the original pose* and then frozen, so when the molecule is moved
-an invariant model keeps every atom's colour and a non-invariant one visibly changes it.
+Both embedding steps are *fitted once on the original pose* and then frozen, so when the molecule is
+moved an invariant model keeps every atom's colour and a non-invariant one visibly changes it.
 numpy + matplotlib only (no Qt), so the viewer and the tests share the same logic.
 """
 
@@ -13,6 +13,8 @@ from typing import Sequence
 import matplotlib
 import numpy as np
 from torch import Tensor
+
+from core.elements import CPK_COLORS
 
 PROJECTION_KINDS = ("channel", "pca", "norm")
 
@@ -188,3 +190,22 @@ def _as_values(values: Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
     if not np.isfinite(array).all():
         raise ValueError("colour values contain NaN or infinite values")
     return array
+
+
+def element_rgba(z: Tensor | np.ndarray | Sequence[int]) -> np.ndarray:
+    """Jmol/CPK colours of atoms with atomic numbers ``z``, ``uint8 [n, 4]`` (RGBA, alpha 255)."""
+    numbers = z.detach().cpu().numpy() if isinstance(z, Tensor) else np.asarray(z)
+    rgb = np.asarray(CPK_COLORS, dtype=np.float64)[numbers.astype(np.int64).reshape(-1)]
+    rgba = np.empty((rgb.shape[0], 4), dtype=np.uint8)
+    rgba[:, :3] = np.round(rgb * 255.0).astype(np.uint8)
+    rgba[:, 3] = 255
+    return rgba
+
+
+def is_dark(rgba: np.ndarray) -> np.ndarray:
+    """Per ``uint8`` RGB(A) colour ``[n, 3|4]``: True where its perceived luminance is below one half
+    (light text reads better on it than dark text)."""
+    rgb = np.asarray(rgba)[:, :3].astype(np.float64) / 255.0
+    # ITU-R BT.601 luma weights: how bright a colour looks to the eye
+    luminance = 0.299 * rgb[:, 0] + 0.587 * rgb[:, 1] + 0.114 * rgb[:, 2]
+    return luminance < 0.5

@@ -41,11 +41,16 @@ def _run_in_eval_mode(model: nn.Module, fn):
         model.train()
 
 
+def _model_method(model: nn.Module, name: str, signature: str):
+    """``model.<name>``, or a ``TypeError`` saying the model is not one of equiview's."""
+    method = getattr(model, name, None)
+    if method is None:
+        raise TypeError(f"{type(model).__name__} has no {signature} method; expected an equiview model")
+    return method
+
+
 def _encoder(model: nn.Module):
-    encode = getattr(model, "encode", None)
-    if encode is None:
-        raise TypeError(f"{type(model).__name__} has no encode(data) method; expected an equiview model")
-    return encode
+    return _model_method(model, "encode", "encode(data)")
 
 
 def encode(model: nn.Module, data: Data) -> Tensor:
@@ -57,6 +62,16 @@ def encode(model: nn.Module, data: Data) -> Tensor:
 def predict(model: nn.Module, data: Data) -> Tensor:
     """Graph-level prediction ``[num_graphs, target_size]`` (no gradients, eval mode), in model units."""
     return _run_in_eval_mode(model, lambda: model(data))
+
+
+def predict_from_embedding(model: nn.Module, node_embed: Tensor, batch: Tensor | None = None) -> Tensor:
+    """Graph-level prediction ``[num_graphs, target_size]`` from per-atom embeddings, in model units.
+
+    Runs only the model's readout (sum over the atoms of each graph in ``batch``, all atoms when
+    None, then the MLP), so a caller that already has ``encode``'s output does not encode twice.
+    """
+    readout = _model_method(model, "readout", "readout(h, batch)")
+    return _run_in_eval_mode(model, lambda: readout(node_embed, batch))
 
 
 def transformed(data: Data, transform: E3Transform) -> Data:

@@ -11,13 +11,14 @@ Conventions
   rotations about the fixed x, then y, then z axis, each counter-clockwise (right-hand rule).
 * Composition: ``g.compose(h)`` (also ``g @ h``) is g after h, ``(g.compose(h)).apply(x) == g.apply(h.apply(x))``.
 * Viewer sliders (:meth:`E3Transform.from_view`): optional mirror through the plane x = 0, then the
-  Euler rotation, both about a centre point, then the translation.
+  Euler rotation, both about a centre point, then the translation. :meth:`E3Transform.to_view` reads
+  the slider values back off any element.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence, Union
+from typing import NamedTuple, Sequence, Union
 
 import numpy as np
 import torch
@@ -64,6 +65,41 @@ def _rotation_z(angle: float) -> Tensor:
     return torch.tensor([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]], dtype=torch.float64)
 
 
+def _euler_matrix(rx: float, ry: float, rz: float) -> Tensor:
+    """``Rz(rz) @ Ry(ry) @ Rx(rx)``, angles in radians."""
+    return _rotation_z(rz) @ _rotation_y(ry) @ _rotation_x(rx)
+
+
+# Below this |cos(ry)| the x and z rotations turn about the same axis (gimbal lock): rx is set to 0.
+_GIMBAL_LOCK_TOL = 1e-9
+
+# Mirror through the plane x = 0 as a column scaling: R * _MIRROR_X == R @ diag(-1, 1, 1).
+_MIRROR_X = torch.tensor([-1.0, 1.0, 1.0], dtype=torch.float64)
+
+
+def _euler_angles(r: Tensor) -> tuple[float, float, float]:
+    """(rx, ry, rz) in radians with ``r == Rz(rz) @ Ry(ry) @ Rx(rx)`` for a proper rotation ``r``.
+
+    ry lies in [-pi/2, pi/2], rx and rz in (-pi, pi].
+    """
+    m = r.tolist()
+    ry = -math.asin(min(1.0, max(-1.0, m[2][0])))
+    if math.cos(ry) > _GIMBAL_LOCK_TOL:
+        return math.atan2(m[2][1], m[2][2]), ry, math.atan2(m[1][0], m[0][0])
+    # ry = ±90°: only rz ∓ rx is defined; choose rx = 0 (then r[0][1] = -sin rz, r[1][1] = cos rz)
+    return 0.0, ry, math.atan2(-m[0][1], m[1][1])
+
+
+class ViewParams(NamedTuple):
+    """Slider values of an E(3) element (see :meth:`E3Transform.from_view`); angles in degrees, shift in Å."""
+
+    rx: float
+    ry: float
+    rz: float
+    translation: tuple[float, float, float]
+    reflect: bool
+
+
 class E3Transform:
     """Apply g in E(3) to positions: ``apply(pos) = pos @ R.T + t``.
 
@@ -107,7 +143,7 @@ class E3Transform:
         """Rotation ``R = Rz(rz) @ Ry(ry) @ Rx(rx)``: about the fixed x axis first, then y, then z."""
         if degrees:
             rx, ry, rz = math.radians(rx), math.radians(ry), math.radians(rz)
-        return cls(_rotation_z(rz) @ _rotation_y(ry) @ _rotation_x(rx))
+        return cls(_euler_matrix(rx, ry, rz))
 
     @classmethod
     def from_axis_angle(cls, axis: ArrayLike, angle_deg: float) -> "E3Transform":
@@ -169,11 +205,26 @@ class E3Transform:
             raise ValueError(f"view angles must be finite, got ({rx}, {ry}, {rz})")
         c = _as_float64(center, (3,), "center")
         shift = _as_float64(translation, (3,), "translation")
-        rx, ry, rz = math.radians(rx), math.radians(ry), math.radians(rz)
-        r = _rotation_z(rz) @ _rotation_y(ry) @ _rotation_x(rx)
+        r = _euler_matrix(math.radians(rx), math.radians(ry), math.radians(rz))
         if reflect:
-            r = r * torch.tensor([-1.0, 1.0, 1.0], dtype=torch.float64)  # R @ diag(-1, 1, 1)
+            r = r * _MIRROR_X  # R @ diag(-1, 1, 1)
         return cls._trusted(r, c + shift - r @ c)
+
+    def to_view(self, center: ArrayLike = (0.0, 0.0, 0.0)) -> ViewParams:
+        """The slider values that rebuild this element: ``from_view(*g.to_view(c), center=c) ≈ g``.
+
+        ``reflect`` is ``det R < 0``; the Euler angles (degrees) are read off ``R M`` (M the mirror
+        x -> -x when reflecting), with ry in [-90, 90] and rx, rz in (-180, 180]; at ry = ±90°, where
+        only rz ∓ rx is defined, rx is 0. ``translation`` is ``t - c + R c`` for the centre ``c``.
+        """
+        c = _as_float64(center, (3,), "center")
+        reflect = self.is_reflection
+        proper = self.rotation * _MIRROR_X if reflect else self.rotation  # M is its own inverse
+        rx, ry, rz = _euler_angles(proper)
+        shift = self.translation - c + self.rotation @ c
+        return ViewParams(
+            math.degrees(rx), math.degrees(ry), math.degrees(rz), tuple(float(v) for v in shift), reflect
+        )
 
     # ----------------------------------------------------------------- algebra
     def compose(self, other: "E3Transform") -> "E3Transform":

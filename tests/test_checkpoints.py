@@ -82,6 +82,25 @@ def test_round_trip(tmp_path, dataset, kind):
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
 
 
+@pytest.mark.parametrize("normalisation", [None, (190.0, 45.0)])
+def test_predict_from_embedding_matches_predict(tmp_path, dataset, normalisation):
+    from core.embeddings import encode
+
+    torch.manual_seed(2)
+    model = build_model("egnn", hidden_channels=16)
+    path = save_checkpoint(tmp_path / "e.pt", model, kind="egnn", hparams={"hidden_channels": 16},
+                           normalisation=normalisation)
+    loaded = load_checkpoint(path)
+    batch = dataset.collate([0, 800, 5634])
+    h = encode(loaded.model, batch)
+    assert torch.allclose(loaded.predict_from_embedding(h, batch.batch), loaded.predict(batch), atol=1e-4)
+    one = dataset[800]
+    assert torch.allclose(loaded.predict_from_embedding(encode(loaded.model, one)), loaded.predict(one), atol=1e-4)
+    raw = torch.tensor([[2.0]])
+    expected = raw if normalisation is None else raw * normalisation[1] + normalisation[0]
+    assert torch.equal(loaded.denormalise(raw), expected)
+
+
 def test_file_holds_only_plain_data(tmp_path, dataset):
     model = demo_model("egnn")
     path = save_checkpoint(tmp_path / "e.pt", model, kind="egnn", hparams=demo_hparams("egnn"))

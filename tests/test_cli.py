@@ -58,6 +58,34 @@ def test_console_script_prints_one_json_object():
     assert json.loads(done.stdout)["filtered"] == 21800
 
 
+def test_building_the_parser_imports_neither_torch_geometric_nor_torch():
+    # `equiview --help` must stay fast: torch_geometric alone takes seconds to import
+    script = (
+        "import sys, core.cli\n"
+        "parser = core.cli.build_parser()\n"
+        "parser.format_help()\n"
+        "heavy = sorted(m for m in ('torch_geometric', 'torch') if m in sys.modules)\n"
+        "assert not heavy, heavy\n"
+        "import core.data\n"
+        "assert core.data.SOURCES == ('bundled', 'qm9pack', 'pyg')\n"
+        "assert 'torch_geometric' not in sys.modules\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
+
+
+def test_data_package_exports_load_on_first_use():
+    import core.data
+
+    assert set(core.data.__all__) <= set(dir(core.data))
+    for name in core.data.__all__:
+        assert getattr(core.data, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        core.data.nope  # noqa: B018
+
+
 def _expected_mae(model, dataset, indices, target_idx=5) -> float:
     batch = Batch.from_data_list([dataset[int(i)] for i in indices])
     with torch.no_grad():

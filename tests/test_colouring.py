@@ -122,3 +122,27 @@ def test_available_colormaps_and_lookup_table():
     scale = ColourScale(-2.0, 2.0, "viridis").with_cmap("magma")
     assert (scale.vmin, scale.vmax, scale.cmap) == (-2.0, 2.0, "magma")
     assert scale.colormap.name == "magma"
+
+
+def test_element_colours_are_cpk_rgba():
+    from core.colouring import element_rgba
+    from core.elements import CPK_COLORS
+
+    rgba = element_rgba(torch.tensor([6, 1, 8, 7]))
+    assert rgba.dtype == np.uint8 and rgba.shape == (4, 4)
+    assert rgba[:, 3].tolist() == [255] * 4
+    assert rgba[1].tolist() == [255, 255, 255, 255]  # hydrogen: white
+    assert rgba[2].tolist() == [255, 13, 13, 255]  # oxygen: Jmol red FF0D0D
+    np.testing.assert_array_equal(rgba[:, :3], np.round(np.array([CPK_COLORS[z] for z in (6, 1, 8, 7)]) * 255))
+    np.testing.assert_array_equal(element_rgba(np.array([6, 1, 8, 7])), rgba)
+    assert element_rgba([]).shape == (0, 4)
+
+
+def test_dark_colours_by_perceived_luminance():
+    from core.colouring import is_dark
+
+    colours = np.array([[0, 0, 0, 255], [255, 255, 255, 255], [0, 0, 255, 255], [255, 255, 0, 255],
+                        [0, 180, 0, 255]], dtype=np.uint8)
+    # pure blue looks dark (luma 0.11), yellow light (0.89); green 180 (0.41) is still below one half
+    assert is_dark(colours).tolist() == [True, False, True, False, True]
+    assert is_dark(colours[:, :3]).tolist() == is_dark(colours).tolist()

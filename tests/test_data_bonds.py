@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from core.data import infer_bonds, infer_bonds_flat
+from core.data.bonds import unique_bonds
 from core.data.qm9pack_source import qm9pack_csv_paths
 
 
@@ -119,3 +120,16 @@ def test_bond_counts_agree_with_qm9_smiles(dataset):
         agree += undirected_bond_count(data) == smiles_bond_count(text, data.num_nodes - hydrogens, hydrogens)
     # Over all 130,831 molecules 44 disagree (0.03 %, strained rings with long bonds).
     assert agree / len(smiles) >= 0.995
+
+
+def test_unique_bonds_lists_each_bond_once(dataset):
+    methane = dataset[dataset.find("gdb_1")]
+    assert unique_bonds(methane.edge_index).tolist() == [[0, 1], [0, 2], [0, 3], [0, 4]]
+    benzene = dataset[dataset.find("gdb_214")]
+    pairs = unique_bonds(benzene.edge_index)
+    assert pairs.dtype == np.int64 and pairs.shape == (undirected_bond_count(benzene), 2)
+    assert (pairs[:, 0] < pairs[:, 1]).all()
+    # duplicates, one direction only and self-loops; numpy input as well as tensors
+    edges = np.array([[2, 1, 1, 3, 3], [1, 2, 2, 3, 0]])
+    assert unique_bonds(edges).tolist() == [[0, 3], [1, 2]]
+    assert unique_bonds(torch.zeros((2, 0), dtype=torch.long)).shape == (0, 2)

@@ -126,3 +126,19 @@ def test_compare_poses_on_a_batch(dataset):
     assert egnn.prediction_original.shape == (3, 1) and egnn.max_error < INVARIANCE_TOL
     assert compare_poses(demo_model("naive"), batch, g).max_error > 10 * INVARIANCE_TOL
     assert type(transformed(batch, g)) is type(batch)
+
+
+@pytest.mark.parametrize("kind", ["naive", "egnn"])
+def test_predict_from_embedding_is_the_forward_pass_without_encoding_again(dataset, kind):
+    from core.embeddings import predict, predict_from_embedding
+
+    model = demo_model(kind, seed=3)
+    one = dataset[800]
+    assert torch.allclose(predict_from_embedding(model, encode(model, one)), predict(model, one), atol=1e-5)
+    batch = dataset.collate([0, 800, 1234])
+    h = encode(model, batch)
+    assert torch.allclose(predict_from_embedding(model, h, batch.batch), predict(model, batch), atol=1e-4)
+    with pytest.raises(TypeError, match="Linear has no readout"):
+        predict_from_embedding(torch.nn.Linear(1, 1), h)
+    with pytest.raises(TypeError, match="Linear has no encode"):
+        encode(torch.nn.Linear(1, 1), one)

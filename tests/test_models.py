@@ -136,6 +136,14 @@ def test_registry_defaults_and_bad_hparams():
         EquivariantGNN(hidden_channels=8, num_mp_layers=0)
 
 
+@pytest.mark.parametrize("kind", ["naive", "egnn"])
+def test_final_embedding_size_defaults_to_hidden_and_must_be_positive(kind):
+    assert build_model(kind, hidden_channels=8).final_embedding_size == 8
+    assert build_model(kind, hidden_channels=8, final_embedding_size=3).final_embedding_size == 3
+    with pytest.raises(ValueError, match="final_embedding_size must be >= 1, got 0"):
+        build_model(kind, hidden_channels=8, final_embedding_size=0)
+
+
 def _reference_egnn_embeddings(model: EquivariantGNN, z: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
     """Eqs. (1)-(4) written out atom by atom from the raw parameters (float64), independent of the modules."""
     params = {key: value.double() for key, value in model.state_dict().items()}

@@ -159,6 +159,42 @@ def test_from_view():
     assert mirrored.allclose(expected, atol=1e-12)
 
 
+@pytest.mark.parametrize("reflect", [None, True, False])
+def test_to_view_inverts_from_view(reflect):
+    generator = torch.Generator().manual_seed(21)
+    center = torch.tensor([0.7, -1.2, 2.5], dtype=torch.float64)
+    reflections = 0
+    for _ in range(100):
+        g = E3Transform.random(generator, reflect=reflect)
+        view = g.to_view()
+        assert view.reflect == g.is_reflection
+        assert -90.0 <= view.ry <= 90.0 and -180.0 < view.rx <= 180.0 and -180.0 < view.rz <= 180.0
+        assert E3Transform.from_view(*view).allclose(g, atol=1e-9)
+        assert E3Transform.from_view(*g.to_view(center), center=center).allclose(g, atol=1e-9)
+        reflections += view.reflect
+    if reflect is None:
+        assert 0 < reflections < 100  # both halves of O(3) were read back
+    else:
+        assert reflections == (100 if reflect else 0)
+
+
+def test_to_view_reads_back_slider_values():
+    view = E3Transform.from_view(30, -45, 120, translation=(1, 2, -3), reflect=True).to_view()
+    assert (view.rx, view.ry, view.rz) == pytest.approx((30, -45, 120), abs=1e-9)
+    assert view.translation == pytest.approx((1, 2, -3), abs=1e-12) and view.reflect is True
+    center = (1.0, 2.0, 3.0)
+    assert E3Transform.from_view(10, 0, 0, center=center).to_view(center).translation == pytest.approx((0, 0, 0), abs=1e-12)
+    assert E3Transform.identity().to_view() == (0.0, 0.0, 0.0, (0.0, 0.0, 0.0), False)
+
+
+@pytest.mark.parametrize("ry", [90.0, -90.0])
+def test_to_view_at_gimbal_lock(ry):
+    g = E3Transform.from_view(25, ry, -70, reflect=True)
+    view = g.to_view()
+    assert view.rx == 0.0 and view.ry == pytest.approx(ry)
+    assert E3Transform.from_view(*view).allclose(g, atol=1e-9)
+
+
 def test_invalid_matrices_are_rejected():
     with pytest.raises(ValueError, match="orthogonal"):
         E3Transform(torch.eye(3) * 2)

@@ -196,15 +196,3 @@ def test_half_bonds_take_their_atoms_colour():
     assert points.shape == (8, 3) and owners.tolist() == [0, 0, 1, 1, 1, 1, 2, 2]
     np.testing.assert_allclose(points[1], [1.0, 0, 0])  # midpoint
     np.testing.assert_allclose(points[2], positions[1])
-
-
-def test_molecule_search(dataset):
-    from viewer.widgets.molecule_panel import MoleculeIndex
-
-    index = MoleculeIndex(dataset)
-    assert index.search("gdb_814", 0)[0] == 800
-    assert index.search("800", 0)[0] == 800
-    first, status = index.search("c5h7no", 800)
-    assert first != 800 and "match" in status
-    with pytest.raises(KeyError, match="no molecule with formula"):
-        index.search("Xe2", 0)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Sequence
+
+from core.cli import CommandError, build_parser, run
+from core.cli_values import check_output_path, parse_size, parse_triple
 
 from viewer.snapshot import (
     DEFAULT_MOLECULE,
@@ -22,56 +24,10 @@ from viewer.snapshot import (
     TransformParams,
 )
 
-try:  # the lead's parser with data / eval / check-invariance / train
-    from core.cli import CommandError, build_parser, run
-except ImportError:  # pragma: no cover - only while core.cli does not exist
-    CommandError = ValueError  # type: ignore[misc,assignment]
-
-    def build_parser() -> argparse.ArgumentParser:
-        parser = argparse.ArgumentParser(prog="equiview", description="See E(3) invariance in GNNs on QM9 molecules.")
-        parser.subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
-        return parser
-
-    def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
-        args = parser.parse_args(argv)
-        try:
-            return int(args.handler(args) or 0)
-        except (KeyError, ValueError, OSError) as error:
-            text = error.args[0] if isinstance(error, KeyError) and error.args else error
-            print(f"equiview: error: {text}", file=sys.stderr)
-            return 2
-
-
 RENDER_DEFAULT_SIZE = (1200, 900)
-MAX_SIZE = 8192
 
 
 # ---------------------------------------------------------------------------------------------- parsing
-def parse_triple(text: str, option: str, bounds: tuple[float, float], unit: str) -> tuple[float, float, float]:
-    parts = [p.strip() for p in str(text).split(",")]
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) != 3 or not all(v == v and abs(v) != float("inf") for v in values):
-        raise CommandError(f"{option} expects three comma-separated numbers ({unit}), e.g. 30,0,45; got {text!r}")
-    lo, hi = bounds
-    if not all(lo <= v <= hi for v in values):
-        raise CommandError(f"{option} values must lie in {lo:g}..{hi:g} {unit}; got {text!r}")
-    return values  # type: ignore[return-value]
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    parts = str(text).lower().replace("×", "x").split("x")
-    try:
-        width, height = (int(p) for p in parts)
-    except ValueError:
-        raise CommandError(f"--size expects WIDTHxHEIGHT in pixels, e.g. 1200x900; got {text!r}") from None
-    if not (64 <= width <= MAX_SIZE and 64 <= height <= MAX_SIZE):
-        raise CommandError(f"--size must be between 64 and {MAX_SIZE} pixels per side; got {text!r}")
-    return width, height
-
-
 def parse_source(kind: str, text: str | None) -> ModelSource | None:
     """``--naive``/``--egnn``: a checkpoint path, ``untrained`` or ``seed:N`` (untrained demo with seed N)."""
     if text is None:
@@ -85,19 +41,6 @@ def parse_source(kind: str, text: str | None) -> ModelSource | None:
             raise CommandError(f"--{kind} seed:N needs a non-negative integer N; got {text!r}")
         return ModelSource.untrained(kind, int(seed))
     return ModelSource.from_checkpoint(kind, value)
-
-
-def check_output_path(path: str, option: str) -> Path:
-    target = Path(path).expanduser()
-    if not str(path).strip():
-        raise CommandError(f"{option} needs a file name")
-    if target.is_dir():
-        raise CommandError(f"{option} {path} is a folder, not a file name")
-    if not target.parent.is_dir():
-        raise CommandError(f"{option}: folder {target.parent} does not exist")
-    if not os.access(target.parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise CommandError(f"{option}: {target} is not writable")
-    return target
 
 
 def snapshot_from_args(args: argparse.Namespace, dataset, library) -> Snapshot:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-import torch
+
 from torch import Tensor, nn
 
 from core.checkpoints import Checkpoint, CheckpointError, load_checkpoint
+from core.cli import error_message
 from core.data.bundle import BUNDLE_PATH
-from core.data.targets import TARGETS
+from core.data.targets import DEFAULT_TARGET, TARGETS
+from core.embeddings import predict_from_embedding
 from core.models.registry import MODEL_KINDS, demo_model
 
 from viewer.snapshot import MODEL_TITLES, ModelSource, ProjectionSpec
@@ -21,7 +23,7 @@ from viewer.snapshot import MODEL_TITLES, ModelSource, ProjectionSpec
 CHECKPOINT_DIR = BUNDLE_PATH.parent / "checkpoints"
 """Where the shipped checkpoints live (``assets/checkpoints/naive.pt`` and ``egnn.pt``)."""
 
-DEFAULT_TARGET_IDX = 5  # <R^2>, what the tutorial trains on and what untrained demos are compared with
+DEFAULT_TARGET_IDX = DEFAULT_TARGET  # <R^2>, what the tutorial trains on and what untrained demos are compared with
 
 
 class ModelLoadError(ValueError):
@@ -79,16 +81,12 @@ class LoadedModel:
         """Graph-level prediction of one molecule from its atom embeddings, in the target's units.
 
         Uses the model's readout (sum over atoms + MLP) so a slider step does not run the encoder
-        twice; a checkpoint's target normalisation is undone like ``Checkpoint.predict`` does.
+        twice; a checkpoint undoes its target normalisation (``Checkpoint.predict_from_embedding``).
         """
-        readout = getattr(self.model, "readout", None)
-        with torch.no_grad():
-            if readout is None:
-                raise ModelLoadError(f"{type(self.model).__name__} has no readout(h) method")
-            prediction = readout(h, None)
-            if self.checkpoint is not None and self.checkpoint.normalisation is not None:
-                mean, std = self.checkpoint.normalisation
-                prediction = prediction * std + mean
+        if self.checkpoint is not None:
+            prediction = self.checkpoint.predict_from_embedding(h)
+        else:
+            prediction = predict_from_embedding(self.model, h)
         return float(prediction.reshape(-1)[0])
 
 
@@ -153,9 +151,6 @@ LOAD_ERRORS: tuple[type[BaseException], ...] = (CheckpointError, ModelLoadError,
 
 
 def error_text(error: BaseException) -> str:
-    """One line for an error dialog or stderr."""
-    if isinstance(error, KeyError) and error.args:
-        text = str(error.args[0])
-    else:
-        text = str(error) or type(error).__name__
-    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    """One line for an error dialog or stderr: the command line's message, cut to its first line."""
+    text = error_message(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

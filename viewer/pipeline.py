@@ -13,9 +13,10 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
-from core.colouring import ColourScale, Projection
+from core.colouring import ColourScale, Projection, element_rgba
+from core.data.bonds import unique_bonds
 from core.data.molecules import QM9Molecules
-from core.elements import CPK_COLORS, DISPLAY_RADII, formula
+from core.elements import DISPLAY_RADII, formula
 from core.embeddings import encode, transformed
 from core.transforms import E3Transform
 
@@ -102,15 +103,6 @@ class Frame:
         return self.molecule.positions if column == "original" else self.positions_transformed
 
 
-def _unique_bonds(edge_index: torch.Tensor) -> np.ndarray:
-    pairs = edge_index.t().numpy().astype(np.int64)
-    if pairs.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.sort(pairs, axis=1)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    return np.unique(pairs, axis=0)
-
-
 def prepare_molecule(dataset: QM9Molecules, index: int) -> Molecule:
     data = dataset[index]
     z = data.z.numpy().astype(np.int64)
@@ -118,10 +110,6 @@ def prepare_molecule(dataset: QM9Molecules, index: int) -> Molecule:
     centre = positions.mean(axis=0)
     radii = np.array([DISPLAY_RADII[int(v)] for v in z], dtype=np.float64)
     reach = np.linalg.norm(positions - centre, axis=1) + radii
-    rgb = np.array([CPK_COLORS[int(v)] for v in z], dtype=np.float64)
-    rgba = np.empty((len(z), 4), dtype=np.uint8)
-    rgba[:, :3] = np.round(rgb * 255.0).astype(np.uint8)
-    rgba[:, 3] = 255
     return Molecule(
         index=int(index),
         name=str(data.name),
@@ -129,10 +117,10 @@ def prepare_molecule(dataset: QM9Molecules, index: int) -> Molecule:
         data=data,
         z=z,
         positions=positions,
-        bonds=_unique_bonds(data.edge_index),
+        bonds=unique_bonds(data.edge_index),
         centre=centre,
         radius=float(reach.max()) if len(reach) else 1.0,
-        element_rgba=rgba,
+        element_rgba=element_rgba(z),
         atom_radii=radii,
         y=data.y.numpy().astype(np.float64).reshape(-1),
     )

@@ -39,6 +39,9 @@ from vtkmodules.vtkRenderingCore import (
 from vtkmodules.vtkRenderingLabel import vtkLabeledDataMapper
 from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper
 
+from core.colouring import is_dark
+from core.home_view import home_view_direction
+
 from viewer.pipeline import Frame
 
 ROWS = ("input", "naive", "egnn")
@@ -106,41 +109,6 @@ def style_text(prop: vtkTextProperty, size: float, colour, bold: bool = False) -
     prop.SetShadow(False)
 
 
-# The home view looks along the molecule's flattest direction (its smallest principal axis), with
-# the longest axis horizontal to suit the wide views, then tilts a little so that depth reads.
-_TILT_DEGREES = (18.0, -22.0)  # about the horizontal, then about the vertical screen axis
-
-
-def _rotate(vector: np.ndarray, axis: np.ndarray, degrees: float) -> np.ndarray:
-    axis = axis / np.linalg.norm(axis)
-    angle = math.radians(degrees)
-    return (vector * math.cos(angle) + np.cross(axis, vector) * math.sin(angle)
-            + axis * float(axis @ vector) * (1.0 - math.cos(angle)))
-
-
-def home_view_direction(positions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(unit vector from the focal point to the camera, view up) of the home view of ``positions``."""
-    direction = np.array([0.0, 0.0, 1.0])
-    up = np.array([0.0, 1.0, 0.0])
-    if positions is not None and len(positions) >= 3:
-        centred = np.asarray(positions, dtype=np.float64) - np.mean(positions, axis=0)
-        _, singular, vt = np.linalg.svd(centred, full_matrices=False)
-        if singular.shape[0] == 3 and singular[1] > 1e-6:
-            # look along the smallest axis with the middle one up, so the longest runs across the view;
-            # deterministic signs: the normal points to +z where it can, the middle axis to +y
-            mid_axis, normal = vt[1], vt[2]
-            normal = normal if normal @ np.array([0.3, 0.2, 1.0]) >= 0 else -normal
-            mid_axis = mid_axis if mid_axis @ np.array([0.2, 1.0, 0.3]) >= 0 else -mid_axis
-            direction, up = normal, mid_axis
-    right = np.cross(up, direction)
-    direction = _rotate(direction, right, _TILT_DEGREES[0])
-    up = _rotate(up, right, _TILT_DEGREES[0])
-    direction = _rotate(direction, up, _TILT_DEGREES[1])
-    direction /= np.linalg.norm(direction)
-    up = up - (up @ direction) * direction
-    return direction, up / np.linalg.norm(up)
-
-
 def half_bond_segments(positions: np.ndarray, bonds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """End points of the two halves of every bond and the atom owning each point.
 
@@ -161,9 +129,7 @@ def half_bond_segments(positions: np.ndarray, bonds: np.ndarray) -> tuple[np.nda
 
 def label_types(rgba: np.ndarray) -> np.ndarray:
     """Per atom: light label text on dark colours, dark text on light ones (perceived luminance)."""
-    rgb = rgba[:, :3].astype(np.float64) / 255.0
-    luminance = 0.299 * rgb[:, 0] + 0.587 * rgb[:, 1] + 0.114 * rgb[:, 2]
-    return np.where(luminance < 0.5, LIGHT_LABEL, DARK_LABEL).astype(np.int32)
+    return np.where(is_dark(rgba), LIGHT_LABEL, DARK_LABEL).astype(np.int32)
 
 
 class _Arrays:

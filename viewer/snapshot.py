@@ -57,31 +57,24 @@ class TransformParams:
     def random(cls, generator=None, translation_scale: float = 1.5) -> "TransformParams":
         """Slider values of a random element of E(3): Haar-uniform rotation, mirrored half the time.
 
-        ``core.transforms.E3Transform.random`` draws the orthogonal matrix Q; the sliders describe
-        ``Rz Ry Rx M`` with M the optional mirror x -> -x, so the Euler angles are read off ``Q M``.
+        ``core.transforms.E3Transform.random`` draws the element and ``E3Transform.to_view`` reads
+        the slider values off it; they are rounded to the spin boxes' precision and the shift is
+        clipped to the slider range.
         """
-        import math
-
-        import numpy as np
-
         from core.transforms import E3Transform
 
         g = E3Transform.random(generator, reflect=None, translation_scale=translation_scale)
-        q = g.rotation.numpy()
-        reflect = bool(np.linalg.det(q) < 0)
-        r = q @ np.diag([-1.0, 1.0, 1.0]) if reflect else q
-        ry = -math.asin(float(np.clip(r[2, 0], -1.0, 1.0)))
-        rx = math.atan2(r[2, 1], r[2, 2])
-        rz = math.atan2(r[1, 0], r[0, 0])
-        t = np.clip(g.translation.numpy(), *TRANSLATION_RANGE)
+        view = g.to_view()
+        lo, hi = TRANSLATION_RANGE
+        tx, ty, tz = (round(min(max(v, lo), hi), 2) for v in view.translation)
         return cls(
-            rx=round(math.degrees(rx), 1),
-            ry=round(math.degrees(ry), 1),
-            rz=round(math.degrees(rz), 1),
-            tx=round(float(t[0]), 2),
-            ty=round(float(t[1]), 2),
-            tz=round(float(t[2]), 2),
-            reflect=reflect,
+            rx=round(view.rx, 1),
+            ry=round(view.ry, 1),
+            rz=round(view.rz, 1),
+            tx=tx,
+            ty=ty,
+            tz=tz,
+            reflect=view.reflect,
         )
 
     def describe(self) -> str:

@@ -6,22 +6,57 @@ Typical use::
     ds = load_dataset()              # the bundled 21,800 molecules
     data = ds[ds.find("gdb_814")]    # a torch_geometric Data
     dm = QM9DataModule(ds)           # the tutorial's 80/10/10 split, seed 420
+
+The names below are imported on first use (PEP 562): most submodules pull in torch_geometric
+(seconds), and ``equiview --help`` only needs :data:`SOURCES`, so importing the package stays cheap.
 """
 
-from core.data.bonds import BOND_TOLERANCE, infer_bonds, infer_bonds_flat
-from core.data.bundle import BUNDLE_PATH, build_bundle, load_bundle, save_bundle
-from core.data.cache import cache_dir
-from core.data.datamodule import QM9DataModule, split_sha256
-from core.data.errors import DataSourceError
-from core.data.graph import batch_complete_edge_index, complete_edge_index
-from core.data.info import dataset_info
-from core.data.molecules import QM9Molecules
-from core.data.sources import MAX_HEAVY_ATOMS, SOURCES, load_dataset
-from core.data.targets import DEFAULT_TARGET, HARTREE_TO_EV, NUM_TARGETS, TARGETS, Target, target_index
+from __future__ import annotations
 
-__all__ = [
-    "BOND_TOLERANCE", "BUNDLE_PATH", "DEFAULT_TARGET", "DataSourceError", "HARTREE_TO_EV", "MAX_HEAVY_ATOMS",
-    "NUM_TARGETS", "QM9DataModule", "QM9Molecules", "SOURCES", "TARGETS", "Target", "batch_complete_edge_index",
-    "build_bundle", "cache_dir", "complete_edge_index", "dataset_info", "infer_bonds", "infer_bonds_flat",
-    "load_bundle", "load_dataset", "save_bundle", "split_sha256", "target_index",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> submodule that defines it
+_EXPORTS: dict[str, str] = {
+    "BOND_TOLERANCE": "bonds", "infer_bonds": "bonds", "infer_bonds_flat": "bonds",
+    "BUNDLE_PATH": "bundle", "build_bundle": "bundle", "load_bundle": "bundle", "save_bundle": "bundle",
+    "cache_dir": "cache",
+    "QM9DataModule": "datamodule", "split_sha256": "datamodule",
+    "DataSourceError": "errors",
+    "batch_complete_edge_index": "graph", "complete_edge_index": "graph",
+    "dataset_info": "info",
+    "QM9Molecules": "molecules",
+    "MoleculeSearch": "search", "SearchHit": "search",
+    "MAX_HEAVY_ATOMS": "sources", "SOURCES": "sources", "load_dataset": "sources",
+    "DEFAULT_TARGET": "targets", "HARTREE_TO_EV": "targets", "NUM_TARGETS": "targets", "TARGETS": "targets",
+    "Target": "targets", "target_index": "targets",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
+    from core.data.bonds import BOND_TOLERANCE, infer_bonds, infer_bonds_flat
+    from core.data.bundle import BUNDLE_PATH, build_bundle, load_bundle, save_bundle
+    from core.data.cache import cache_dir
+    from core.data.datamodule import QM9DataModule, split_sha256
+    from core.data.errors import DataSourceError
+    from core.data.graph import batch_complete_edge_index, complete_edge_index
+    from core.data.info import dataset_info
+    from core.data.molecules import QM9Molecules
+    from core.data.search import MoleculeSearch, SearchHit
+    from core.data.sources import MAX_HEAVY_ATOMS, SOURCES, load_dataset
+    from core.data.targets import DEFAULT_TARGET, HARTREE_TO_EV, NUM_TARGETS, TARGETS, Target, target_index

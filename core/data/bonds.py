@@ -99,3 +99,18 @@ def infer_bonds(z, pos, factor: float = BOND_TOLERANCE) -> torch.Tensor:
     pos_np = torch.as_tensor(pos).detach().cpu().numpy()
     bonds, _ = infer_bonds_flat(z_np, pos_np, np.array([0, z_np.size]), factor)
     return torch.from_numpy(bonds.T.copy())
+
+
+def unique_bonds(edge_index: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Every bond once, as ``int64 [m, 2]`` rows ``(i, j)`` with i < j in ascending order.
+
+    ``edge_index`` [2, E] lists directed edges (both directions, as in ``Data.edge_index``);
+    duplicates and self-loops are dropped. This is the list a viewer draws one stick for.
+    """
+    edges = edge_index.detach().cpu().numpy() if isinstance(edge_index, torch.Tensor) else np.asarray(edge_index)
+    pairs = edges.reshape(2, -1).T.astype(np.int64)
+    if pairs.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(pairs, axis=1)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    return np.unique(pairs, axis=0)

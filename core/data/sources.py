@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.data.bundle import BUNDLE_PATH, load_bundle
 from core.data.errors import DataSourceError
-from core.data.molecules import QM9Molecules
+
+if TYPE_CHECKING:
+    from core.data.molecules import QM9Molecules
+
+# Nothing heavy at module level: the command line reads SOURCES to build its parser, and the
+# bundle/molecule modules import torch_geometric (seconds). load_dataset imports them when called.
 
 SOURCES: tuple[str, ...] = ("bundled", "qm9pack", "pyg")
 MAX_HEAVY_ATOMS = 8
@@ -26,6 +31,8 @@ __all__ = ["SOURCES", "MAX_HEAVY_ATOMS", "DataSourceError", "load_dataset"]
 
 
 def _bundle_file(root: str | os.PathLike | None) -> Path:
+    from core.data.bundle import BUNDLE_PATH
+
     if root is None:
         return BUNDLE_PATH
     root = Path(root)
@@ -52,6 +59,8 @@ def load_dataset(
     """
     name = str(source).strip().lower()
     if name == "bundled":
+        from core.data.bundle import load_bundle
+
         if not filtered:
             raise DataSourceError(
                 "the bundled set only holds the 21,800 filtered molecules; use source='qm9pack' for all 130,831"

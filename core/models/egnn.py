@@ -25,7 +25,7 @@ from core.models.edges import complete_edges_for
 from core.models.embedding import AtomTypeEmbedding
 from core.models.inputs import check_positions, require_attributes
 from core.models.message import MessageMLP
-from core.models.readout import PredictionHead
+from core.models.readout import PredictionHead, final_embedding_width
 from core.models.update import NodeUpdateMLP, ResidualProjection
 
 
@@ -91,10 +91,7 @@ class EquivariantGNN(nn.Module):
                 f"EquivariantGNN needs hidden_channels, num_mp_layers and target_size >= 1, "
                 f"got {hidden_channels}, {num_mp_layers}, {target_size}"
             )
-        if final_embedding_size is None:
-            final_embedding_size = hidden_channels
-        if final_embedding_size < 1:
-            raise ValueError(f"final_embedding_size must be >= 1, got {final_embedding_size}")
+        final_embedding_size = final_embedding_width(final_embedding_size, hidden_channels)
         self.hidden_channels = hidden_channels
         self.final_embedding_size = final_embedding_size
         self.target_size = target_size

@@ -16,7 +16,7 @@ from torch_geometric.nn.aggr import SumAggregation
 
 from core.models.embedding import AtomTypeEmbedding
 from core.models.inputs import check_positions, require_attributes
-from core.models.readout import PredictionHead
+from core.models.readout import PredictionHead, final_embedding_width
 
 
 class NaiveEuclideanGNN(nn.Module):
@@ -43,10 +43,7 @@ class NaiveEuclideanGNN(nn.Module):
                 f"NaiveEuclideanGNN needs hidden_channels, num_layers and num_spatial_dims >= 1, "
                 f"got {hidden_channels}, {num_layers}, {num_spatial_dims}"
             )
-        if final_embedding_size is None:
-            final_embedding_size = hidden_channels
-        if final_embedding_size < 1:
-            raise ValueError(f"final_embedding_size must be >= 1, got {final_embedding_size}")
+        final_embedding_size = final_embedding_width(final_embedding_size, hidden_channels)
         self.hidden_channels = hidden_channels
         self.num_layers = num_layers
         self.num_spatial_dims = num_spatial_dims

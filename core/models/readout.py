@@ -16,3 +16,11 @@ class PredictionHead(nn.Sequential):
             act,
             nn.Linear(embedding_size, target_size),
         )
+
+
+def final_embedding_width(final_embedding_size: int | None, hidden_channels: int) -> int:
+    """Width of the atom embeddings the readout sums: ``final_embedding_size``, by default ``hidden_channels``."""
+    width = hidden_channels if final_embedding_size is None else final_embedding_size
+    if width < 1:
+        raise ValueError(f"final_embedding_size must be >= 1, got {width}")
+    return width

@@ -19,55 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.molecules import QM9Molecules
+from core.data.search import MoleculeSearch
 from core.data.targets import TARGETS
-from core.elements import formula
 
 from viewer.library import error_text
 from viewer.state import ViewState
-
-
-class MoleculeIndex:
-    """Formula lookup over a dataset, built on first use (Qt-free)."""
-
-    def __init__(self, dataset: QM9Molecules) -> None:
-        self.dataset = dataset
-        self._formulas: list[str] | None = None
-
-    def formulas(self) -> list[str]:
-        if self._formulas is None:
-            z = self.dataset.z.numpy()
-            ptr = self.dataset.atom_ptr.numpy()
-            self._formulas = [formula(z[ptr[i] : ptr[i + 1]].tolist()) for i in range(len(self.dataset))]
-        return self._formulas
-
-    def formula_of(self, index: int) -> str:
-        if self._formulas is not None:
-            return self._formulas[index]
-        data_z = self.dataset.z[int(self.dataset.atom_ptr[index]) : int(self.dataset.atom_ptr[index + 1])]
-        return formula(data_z.tolist())
-
-    def matches(self, text: str) -> list[int]:
-        wanted = text.strip().replace(" ", "").lower()
-        return [i for i, f in enumerate(self.formulas()) if f.lower() == wanted]
-
-    def search(self, text: str, current: int) -> tuple[int, str]:
-        """(index, status text) for a query: a position, ``gdb_N`` or a formula (next match after ``current``).
-
-        Raises ``KeyError`` with a one-line message when nothing matches.
-        """
-        query = text.strip()
-        if not query:
-            raise KeyError("type a molecule position (e.g. 800), a name (gdb_814) or a formula (C5H7NO)")
-        looks_like_name = query.lower().startswith(("gdb", "dsgdb")) or query.lstrip("-").isdigit()
-        if looks_like_name:
-            index = self.dataset.find(query)
-            return index, f"{query} → #{index}"
-        hits = self.matches(query)
-        if not hits:
-            raise KeyError(f"no molecule with formula {query!r} (and not a position or gdb_N name)")
-        after = [i for i in hits if i > current]
-        index = after[0] if after else hits[0]
-        return index, f"{query}: match {hits.index(index) + 1} of {len(hits)}"
 
 
 def format_value(value: float) -> str:
@@ -86,7 +42,7 @@ class MoleculePanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.dataset = dataset
-        self.index = MoleculeIndex(dataset)
+        self.index = MoleculeSearch(dataset)
 
         self.index_spin = QSpinBox()
         self.index_spin.setObjectName("moleculeSpin")
@@ -198,14 +154,14 @@ class MoleculePanel(QWidget):
     def search(self) -> bool:
         """Go to the molecule named in the search box; a clear message when there is none."""
         try:
-            index, status = self.index.search(self.search_edit.text(), self.state.molecule)
-            self.state.set_molecule(index)
+            hit = self.index.search(self.search_edit.text(), self.state.molecule)
+            self.state.set_molecule(hit.index)
         except Exception as error:  # noqa: BLE001
             message = error_text(error)
             self.search_status.setText(message)
             self.errorOccurred.emit(message)
             return False
-        self.search_status.setText(status)
+        self.search_status.setText(hit.status)
         return True
 
     # ------------------------------------------------------------------ state -> widgets

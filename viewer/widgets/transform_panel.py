@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import torch
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -26,6 +29,35 @@ AXES = ("X", "Y", "Z")
 TRANSLATION_STEPS_PER_ANGSTROM = 10  # slider resolution: 0.1 Å
 
 
+@dataclass(frozen=True)
+class AxisRows:
+    """The look of one group of x/y/z rows (a slider and a spin box each); ``{name}`` is the axis letter."""
+
+    prefix: str  # object names are f"{prefix}{name}Slider" / f"{prefix}{name}Spin"
+    label: str
+    accessible_name: str
+    slider_range: tuple[int, int]  # in slider steps
+    page_step: int
+    value_range: tuple[float, float]
+    decimals: int
+    spin_step: float
+    suffix: str
+    tick_interval: int = 0  # 0: no tick marks
+
+
+ROTATION_ROWS = AxisRows(
+    prefix="rotation", label="&{name}", accessible_name="Rotation about {name} in degrees",
+    slider_range=(int(ROTATION_RANGE[0]), int(ROTATION_RANGE[1])), page_step=15, value_range=ROTATION_RANGE,
+    decimals=1, spin_step=1.0, suffix=" °", tick_interval=90,
+)
+TRANSLATION_ROWS = AxisRows(
+    prefix="translation", label="t{lower}", accessible_name="Translation along {name} in ångström",
+    slider_range=(int(TRANSLATION_RANGE[0] * TRANSLATION_STEPS_PER_ANGSTROM),
+                  int(TRANSLATION_RANGE[1] * TRANSLATION_STEPS_PER_ANGSTROM)),
+    page_step=TRANSLATION_STEPS_PER_ANGSTROM, value_range=TRANSLATION_RANGE, decimals=2, spin_step=0.1, suffix=" Å",
+)
+
+
 class TransformPanel(QWidget):
     """Sliders with spin boxes for rx, ry, rz (degrees) and tx, ty, tz (Å), a mirror box, Random and Reset."""
 
@@ -36,69 +68,14 @@ class TransformPanel(QWidget):
         self.state = state
         self._generator = torch.Generator().manual_seed(int(seed))
 
-        self.rotation_sliders: list[QSlider] = []
-        self.rotation_spins: list[QDoubleSpinBox] = []
-        self.translation_sliders: list[QSlider] = []
-        self.translation_spins: list[QDoubleSpinBox] = []
-
         rotation_box = QGroupBox("Rotation about the centroid")
-        rotation_grid = QGridLayout(rotation_box)
-        for axis, name in enumerate(AXES):
-            slider = QSlider(Qt.Orientation.Horizontal)
-            slider.setObjectName(f"rotation{name}Slider")
-            slider.setRange(int(ROTATION_RANGE[0]), int(ROTATION_RANGE[1]))
-            slider.setSingleStep(1)
-            slider.setPageStep(15)
-            slider.setTickPosition(QSlider.TickPosition.TicksBelow)
-            slider.setTickInterval(90)
-            slider.setAccessibleName(f"Rotation about {name} in degrees")
-            spin = QDoubleSpinBox()
-            spin.setObjectName(f"rotation{name}Spin")
-            spin.setRange(*ROTATION_RANGE)
-            spin.setDecimals(1)
-            spin.setSingleStep(1.0)
-            spin.setSuffix(" °")
-            spin.setKeyboardTracking(False)
-            spin.setAccessibleName(f"Rotation about {name} in degrees")
-            label = QLabel(f"&{name}")
-            label.setBuddy(slider)
-            rotation_grid.addWidget(label, axis, 0)
-            rotation_grid.addWidget(slider, axis, 1)
-            rotation_grid.addWidget(spin, axis, 2)
-            slider.valueChanged.connect(lambda value, a=axis: self._rotation_slider(a, value))
-            spin.valueChanged.connect(lambda value, a=axis: self._rotation_spin(a, value))
-            self._track_drag(slider)
-            self.rotation_sliders.append(slider)
-            self.rotation_spins.append(spin)
-
+        self.rotation_sliders, self.rotation_spins = self._axis_rows(
+            QGridLayout(rotation_box), ROTATION_ROWS, self._rotation_slider, self._rotation_spin
+        )
         translation_box = QGroupBox("Translation")
-        translation_grid = QGridLayout(translation_box)
-        steps = TRANSLATION_STEPS_PER_ANGSTROM
-        for axis, name in enumerate(AXES):
-            slider = QSlider(Qt.Orientation.Horizontal)
-            slider.setObjectName(f"translation{name}Slider")
-            slider.setRange(int(TRANSLATION_RANGE[0] * steps), int(TRANSLATION_RANGE[1] * steps))
-            slider.setSingleStep(1)
-            slider.setPageStep(steps)
-            slider.setAccessibleName(f"Translation along {name} in ångström")
-            spin = QDoubleSpinBox()
-            spin.setObjectName(f"translation{name}Spin")
-            spin.setRange(*TRANSLATION_RANGE)
-            spin.setDecimals(2)
-            spin.setSingleStep(0.1)
-            spin.setSuffix(" Å")
-            spin.setKeyboardTracking(False)
-            spin.setAccessibleName(f"Translation along {name} in ångström")
-            label = QLabel(f"t{name.lower()}")
-            label.setBuddy(slider)
-            translation_grid.addWidget(label, axis, 0)
-            translation_grid.addWidget(slider, axis, 1)
-            translation_grid.addWidget(spin, axis, 2)
-            slider.valueChanged.connect(lambda value, a=axis: self._translation_slider(a, value))
-            spin.valueChanged.connect(lambda value, a=axis: self._translation_spin(a, value))
-            self._track_drag(slider)
-            self.translation_sliders.append(slider)
-            self.translation_spins.append(spin)
+        self.translation_sliders, self.translation_spins = self._axis_rows(
+            QGridLayout(translation_box), TRANSLATION_ROWS, self._translation_slider, self._translation_spin
+        )
 
         self.reflect_box = QCheckBox("&Mirror through the plane x = 0")
         self.reflect_box.setObjectName("reflectCheck")
@@ -139,6 +116,43 @@ class TransformPanel(QWidget):
 
         state.transformChanged.connect(self._follow_state)
         self._follow_state(state.transform)
+
+    def _axis_rows(
+        self, grid: QGridLayout, rows: AxisRows, on_slider: Callable[[int, int], None],
+        on_spin: Callable[[int, float], None],
+    ) -> tuple[list[QSlider], list[QDoubleSpinBox]]:
+        """Label, slider and spin box for x, y and z in ``grid``; both widgets report ``(axis, value)``."""
+        sliders, spins = [], []
+        for axis, name in enumerate(AXES):
+            accessible = rows.accessible_name.format(name=name)
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setObjectName(f"{rows.prefix}{name}Slider")
+            slider.setRange(*rows.slider_range)
+            slider.setSingleStep(1)
+            slider.setPageStep(rows.page_step)
+            if rows.tick_interval:
+                slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+                slider.setTickInterval(rows.tick_interval)
+            slider.setAccessibleName(accessible)
+            spin = QDoubleSpinBox()
+            spin.setObjectName(f"{rows.prefix}{name}Spin")
+            spin.setRange(*rows.value_range)
+            spin.setDecimals(rows.decimals)
+            spin.setSingleStep(rows.spin_step)
+            spin.setSuffix(rows.suffix)
+            spin.setKeyboardTracking(False)
+            spin.setAccessibleName(accessible)
+            label = QLabel(rows.label.format(name=name, lower=name.lower()))
+            label.setBuddy(slider)
+            grid.addWidget(label, axis, 0)
+            grid.addWidget(slider, axis, 1)
+            grid.addWidget(spin, axis, 2)
+            slider.valueChanged.connect(lambda value, a=axis: on_slider(a, value))
+            spin.valueChanged.connect(lambda value, a=axis: on_spin(a, value))
+            self._track_drag(slider)
+            sliders.append(slider)
+            spins.append(spin)
+        return sliders, spins
 
     # ------------------------------------------------------------------ widget -> state
     def _track_drag(self, slider: QSlider) -> None:

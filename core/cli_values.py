@@ -1,0 +1,59 @@
+"""Command-line values that argparse cannot check on its own: ``30,0,45`` triples, ``1200x900`` sizes, output files.
+
+Each parser raises :class:`core.cli.CommandError` with a one-line message naming the option, so a
+bad value ends the command with exit code 2 before anything heavy is imported or any data is read.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from core.cli import CommandError
+
+MIN_IMAGE_SIDE = 64
+MAX_IMAGE_SIDE = 8192
+
+
+def parse_triple(text: str, option: str, bounds: tuple[float, float], unit: str) -> tuple[float, float, float]:
+    """``"30,0,45"`` -> ``(30.0, 0.0, 45.0)``: three finite comma-separated numbers within ``bounds``."""
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
+        raise CommandError(f"{option} expects three comma-separated numbers ({unit}), e.g. 30,0,45; got {text!r}")
+    lo, hi = bounds
+    if not all(lo <= v <= hi for v in values):
+        raise CommandError(f"{option} values must lie in {lo:g}..{hi:g} {unit}; got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def parse_size(text: str, option: str = "--size") -> tuple[int, int]:
+    """``"1200x900"`` (also ``×`` or ``X``) -> ``(1200, 900)`` pixels, each side 64..8192."""
+    parts = str(text).lower().replace("×", "x").split("x")
+    try:
+        width, height = (int(p) for p in parts)
+    except ValueError:
+        raise CommandError(f"{option} expects WIDTHxHEIGHT in pixels, e.g. 1200x900; got {text!r}") from None
+    if not (MIN_IMAGE_SIDE <= width <= MAX_IMAGE_SIDE and MIN_IMAGE_SIDE <= height <= MAX_IMAGE_SIDE):
+        raise CommandError(
+            f"{option} must be between {MIN_IMAGE_SIDE} and {MAX_IMAGE_SIDE} pixels per side; got {text!r}"
+        )
+    return width, height
+
+
+def check_output_path(path: str, option: str) -> Path:
+    """The file ``option`` should write: a name in an existing, writable folder (not a folder itself)."""
+    target = Path(path).expanduser()
+    if not str(path).strip():
+        raise CommandError(f"{option} needs a file name")
+    if target.is_dir():
+        raise CommandError(f"{option} {path} is a folder, not a file name")
+    if not target.parent.is_dir():
+        raise CommandError(f"{option}: folder {target.parent} does not exist")
+    if not os.access(target.parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise CommandError(f"{option}: {target} is not writable")
+    return target
