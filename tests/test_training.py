@@ -144,8 +144,11 @@ def test_sigint_saves_state_and_best_checkpoint_and_exits_with_130(tmp_path):
     out = tmp_path / "interrupted.pt"
     command = [sys.executable, "-m", "core.training", "train", "--model", "egnn", "--epochs", "1000",
                "--limit-train", "64", "--limit-val", "16", "--limit-test", "16", "--threads", "1", "--out", str(out)]
+    # A job started in the background (`cmd &`, nohup, some CI runners) inherits SIGINT as ignored, and Python
+    # keeps it ignored; restore the default, as a terminal where a person presses Ctrl+C has it.
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+                               env={**os.environ, "OMP_NUM_THREADS": "1"},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines = []
     for line in process.stderr:  # not a terminal: one line per epoch
         lines.append(line)
