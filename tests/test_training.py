@@ -177,6 +177,7 @@ def test_improvement_options_train_the_naive_model(tmp_path, dataset, datamodule
                  "--loss", "huber", "--schedule", "cosine", "--warmup-epochs", "0.5", "--clip-grad", "1",
                  "--weight-decay", "1e-4", "--lr", "1e-3", *SMALL_RUN, "--out", str(paths.checkpoint)) == 0
     metrics = read_metrics(paths)
+    assert metrics["config"]["augment_rotations"] is False
     train_targets = dataset.y[torch.as_tensor(datamodule.train_split[:LIMITS["train"]]), 5].double()
     mean, std = metrics["normalisation"]
     assert mean == pytest.approx(float(train_targets.mean()))
@@ -305,3 +306,19 @@ def test_fast_path_predicts_what_the_tutorial_path_predicts(dataset, sample_indi
     assert fast_predictions.shape == (len(sample_indices), 1)
     assert fast_predictions.abs().max() > 1e-3  # a real signal, not all zeros
     assert torch.allclose(fast_predictions, reference_predictions, rtol=1e-5, atol=1e-5)
+
+
+def test_rotation_augmentation_changes_what_the_naive_model_sees(tmp_path):
+    """Same seed, same batches: only the random rotations differ, so the first epoch's training loss must too."""
+    losses = {}
+    for augment in (False, True):
+        paths = RunPaths.for_checkpoint(tmp_path / f"naive_{augment}.pt")
+        flags = ["--augment-rotations"] if augment else []
+        assert train("--model", "naive", "--epochs", "1", "--hidden", "16", "--layers", "2", *flags, *SMALL_RUN,
+                     "--out", str(paths.checkpoint)) == 0
+        metrics = read_metrics(paths)
+        assert metrics["config"]["augment_rotations"] is augment
+        losses[augment] = metrics["epochs"][0]["train_loss"]
+        # validation and test molecules are never rotated
+        assert metrics["best_val_mae"] > 0
+    assert losses[True] != losses[False]

@@ -15,6 +15,7 @@ import torch
 from torch_geometric.data import Data
 
 from core.data.graph import batch_complete_edge_index
+from core.training.augmentation import rotate_each_molecule
 from core.training.normalisation import TargetScaling, target_column
 
 # Only the EGNN reads the complete graph; the naive GNN passes messages along bonds (``edge_index``).
@@ -44,8 +45,11 @@ class BatchMaker:
         self.scaling = scaling
         self.device = device
 
-    def make(self, indices: np.ndarray) -> Data:
+    def make(self, indices: np.ndarray, rotations: torch.Generator | None = None) -> Data:
+        """One batch; with ``rotations``, every molecule is first turned by a random rotation drawn from it."""
         batch = self.dataset.collate(np.asarray(indices, dtype=np.int64))
+        if rotations is not None:
+            batch.pos = rotate_each_molecule(batch.pos, batch.batch, batch.num_graphs, rotations)
         if self.needs_complete_graph and getattr(batch, "complete_edge_index", None) is None:
             batch.complete_edge_index = batch_complete_edge_index(batch.batch, batch.ptr)
         batch.target = self.scaling.normalise(target_column(batch.y, self.target_idx))
@@ -53,10 +57,11 @@ class BatchMaker:
             batch = batch.to(self.device, non_blocking=True)
         return batch
 
-    def iterate(self, indices: np.ndarray, batch_size: int) -> Iterator[Data]:
-        """Batches of ``indices`` in the given order, built on demand."""
+    def iterate(self, indices: np.ndarray, batch_size: int,
+                rotations: torch.Generator | None = None) -> Iterator[Data]:
+        """Batches of ``indices`` in the given order, built on demand (randomly rotated with ``rotations``)."""
         for chunk in chunks(indices, batch_size):
-            yield self.make(chunk)
+            yield self.make(chunk, rotations)
 
     def build_all(self, indices: np.ndarray, batch_size: int) -> list[Data]:
         """Every batch of ``indices`` up front (for splits evaluated each epoch in the same order)."""

@@ -74,6 +74,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     optimiser.add_argument("--huber-delta", type=float, help="Huber threshold in training units (default: 1)")
     optimiser.add_argument("--standardise", "--standardize", action="store_const", const=True, default=None,
                            help="train on (y - mean) / std of the training split (predictions are mapped back)")
+    optimiser.add_argument("--augment-rotations", action="store_const", const=True, default=None,
+                           help="rotate every training molecule by a random rotation about its centroid at each "
+                                "step (a regulariser for the naive GNN; the EGNN is invariant anyway)")
     optimiser.add_argument("--schedule", choices=SCHEDULES,
                            help="learning-rate schedule: none (tutorial), cosine (per step), plateau "
                                 "(halve after 3 epochs without val improvement)")
@@ -86,6 +89,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 TRAINING_OPTIONS = (
     "model", "out", "epochs", "seed", "source", "data_root", "target", "split_seed", "limit_train", "limit_val",
     "limit_test", "hidden", "layers", "batch_size", "lr", "weight_decay", "loss", "huber_delta", "standardise",
+    "augment_rotations",
     "schedule", "warmup_epochs", "min_lr_ratio", "clip_grad", "eval_batch_size",
 )
 

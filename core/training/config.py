@@ -42,6 +42,7 @@ class TrainConfig:
     data_root: str | None = None
     target: int = 5
     standardise: bool = False
+    augment_rotations: bool = False  # rotate each training molecule at random every step
     loss: str = "mse"
     huber_delta: float = 1.0
     schedule: str = "none"

@@ -23,6 +23,7 @@ from core.data import QM9DataModule, load_dataset
 from core.data.targets import TARGETS
 from core.evaluation import predict_split
 from core.models import build_model, default_hparams
+from core.training.augmentation import epoch_generator
 from core.training.batches import BatchMaker, epoch_permutation
 from core.training.config import TrainConfig
 from core.training.distributed import DistributedContext
@@ -257,7 +258,9 @@ class Trainer:
             self.schedule.after_batch()
             progress.batch_done(running_loss)
 
-        totals = train_epoch(self.parallel_model, self.batches.iterate(mine, self.config.batch_size),
+        rotations = (epoch_generator(self.config.seed, self.epoch + 1, self.context.rank)
+                     if self.config.augment_rotations else None)
+        totals = train_epoch(self.parallel_model, self.batches.iterate(mine, self.config.batch_size, rotations),
                              loss_fn=self.loss_fn, optimizer=self.optimizer, scaling=self.scaling,
                              target_idx=self.config.target, clip_grad=self.config.clip_grad, after_step=after_step)
         return PassTotals.from_list(self.context.sum(totals.as_list()))
