@@ -3,13 +3,14 @@
 ``viewer.cli`` extends :func:`build_parser` with the ``gui`` and ``render`` subcommands, so ``core`` never needs
 to know the viewer exists. Every subcommand takes ``--json`` and then prints exactly one JSON object on stdout.
 Bad input (unknown source, missing checkpoint, unknown molecule) exits with code 2 and a one-line error on stderr,
-the same code argparse uses for malformed arguments.
+the same code argparse uses for malformed arguments; ``EQUIVIEW_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Callable, Sequence
 
@@ -203,6 +204,8 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     try:
         return int(handler(args) or 0)
     except user_errors() as exc:
+        if os.environ.get("EQUIVIEW_DEBUG"):
+            raise  # the full traceback, for bug reports
         print(f"equiview: error: {error_message(exc)}", file=sys.stderr)
         return EXIT_USAGE
 

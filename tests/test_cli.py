@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from torch_geometric.data import Batch
@@ -147,3 +146,11 @@ def test_unknown_source_is_an_argparse_error(capsys):
         main(["data", "info", "--source", "nowhere"])
     assert exit_info.value.code == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_debug_variable_shows_the_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("EQUIVIEW_DEBUG", "1")
+    from core.checkpoints import CheckpointNotFoundError
+
+    with pytest.raises(CheckpointNotFoundError):
+        main(["eval", "--checkpoint", str(tmp_path / "nope.pt")])
