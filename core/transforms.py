@@ -30,6 +30,18 @@ ArrayLike = Union[Tensor, np.ndarray, Sequence[float], Sequence[Sequence[float]]
 _ORTHOGONALITY_TOL = 1e-5
 
 
+def random_orthogonal_matrices(count: int, generator: torch.Generator | None = None) -> Tensor:
+    """``count`` Haar-uniform elements of O(3), ``[count, 3, 3]`` float64 (det ±1 with probability 1/2 each).
+
+    The QR decomposition of a standard Gaussian matrix, with the signs of R's diagonal moved into Q, is uniform on
+    O(3). Callers that need one half (rotations only, or reflections only) flip one column of the others, which
+    maps that half onto the other without changing the measure.
+    """
+    gaussian = torch.randn(count, 3, 3, generator=generator, dtype=torch.float64)
+    q, r = torch.linalg.qr(gaussian)
+    return q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1)).unsqueeze(-2)
+
+
 def _as_float64(values: ArrayLike, shape: tuple[int, ...], what: str) -> Tensor:
     if isinstance(values, Tensor):
         tensor = values.detach().to(device="cpu", dtype=torch.float64)
@@ -171,15 +183,12 @@ class E3Transform:
     ) -> "E3Transform":
         """A random element of E(3).
 
-        The orthogonal part is Haar-uniform: the QR decomposition of a standard Gaussian matrix
-        with the signs of R's diagonal moved into Q is uniform on O(3). ``reflect=None`` keeps that
-        (det -1 with probability 1/2); ``True``/``False`` force det -1/+1 by flipping the last
-        column, which keeps the distribution uniform on that half. The translation is Gaussian with
-        standard deviation ``translation_scale`` (Å) per axis; pass 0 for a pure rotation.
+        The orthogonal part is Haar-uniform (:func:`random_orthogonal_matrices`). ``reflect=None``
+        keeps that (det -1 with probability 1/2); ``True``/``False`` force det -1/+1 by flipping the
+        last column, which keeps the distribution uniform on that half. The translation is Gaussian
+        with standard deviation ``translation_scale`` (Å) per axis; pass 0 for a pure rotation.
         """
-        gaussian = torch.randn(3, 3, generator=generator, dtype=torch.float64)
-        q, r = torch.linalg.qr(gaussian)
-        q = q * torch.sign(torch.diagonal(r)).unsqueeze(0)
+        q = random_orthogonal_matrices(1, generator)[0]
         if reflect is not None and (bool(torch.linalg.det(q) < 0) != reflect):
             q[:, 2] = -q[:, 2]
         t = torch.randn(3, generator=generator, dtype=torch.float64) * translation_scale

@@ -13,16 +13,16 @@ import torch
 from torch import Tensor
 from torch_geometric.utils import scatter
 
+from core.transforms import random_orthogonal_matrices
+
 
 def random_rotations(count: int, generator: torch.Generator) -> Tensor:
     """``count`` rotation matrices ``[count, 3, 3]`` drawn uniformly (Haar measure) from SO(3).
 
-    QR of a Gaussian matrix with the signs of R's diagonal moved into Q is Haar-distributed on O(3); multiplying
-    the improper ones by diag(−1, 1, 1) on the right maps them onto SO(3) without changing the measure.
+    Haar-uniform elements of O(3), with the improper ones multiplied by diag(−1, 1, 1) on the right, which maps
+    them onto SO(3) without changing the measure.
     """
-    gaussian = torch.randn(count, 3, 3, generator=generator, dtype=torch.float64)
-    q, r = torch.linalg.qr(gaussian)
-    q = q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1)).unsqueeze(-2)
+    q = random_orthogonal_matrices(count, generator)
     q[:, :, 0] *= torch.linalg.det(q).unsqueeze(-1)
     return q
 
