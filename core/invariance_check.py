@@ -35,12 +35,10 @@ def random_e3_elements(count: int, generator: torch.Generator) -> list:
     """``count`` random E(3) elements; odd-numbered ones are reflections (det R = −1)."""
     from core.transforms import E3Transform
 
-    elements = []
-    for trial in range(count):
-        rotation = E3Transform.random(generator, reflect=bool(trial % 2)).rotation
-        translation = torch.randn(3, generator=generator, dtype=torch.float64) * TRANSLATION_SCALE_ANGSTROM
-        elements.append(E3Transform(rotation, translation))
-    return elements
+    return [
+        E3Transform.random(generator, reflect=bool(trial % 2), translation_scale=TRANSLATION_SCALE_ANGSTROM)
+        for trial in range(count)
+    ]
 
 
 def check_invariance(
