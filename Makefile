@@ -27,8 +27,12 @@ $(STAMP): pyproject.toml constraints.txt
 run: install
 	$(XRUN) $(VENV)/bin/equiview gui
 
-test: install
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+test: lint
 	$(XRUN) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             elif not torch.allclose(out, reference, atol=1e-4):
                 raise SystemExit(f"backends disagree on {case}: {backend} differs from {backends[0]}")
             results[case][f"{backend}_ms"] = round(
-                _median_ms(lambda: scatter_sum(messages, target, num_atoms), args.repeat), 5
+                _median_ms(lambda f=scatter_sum, m=messages, t=target, n=num_atoms: f(m, t, n), args.repeat), 5
             )
 
     summary = {

@@ -47,14 +47,14 @@ def reference_batches(loader):
 
 
 @torch.no_grad()
-def compare_predictions(model, reference_model, fast: BatchMaker, indices: np.ndarray, graphs,
-                        batch_size: int) -> tuple[float, bool]:
+def compare_predictions(
+    model, reference_model, fast: BatchMaker, indices: np.ndarray, graphs, batch_size: int
+) -> tuple[float, bool]:
     """Largest absolute prediction difference between the paths, and whether they agree to 1e-5."""
     model.eval()
     reference_model.eval()
     fast_predictions = torch.cat([model(fast.make(chunk)) for chunk in chunks(indices, batch_size)])
-    reference_predictions = torch.cat(
-        [reference_model(b) for b in tutorial_loader(graphs, batch_size, shuffle=False)])
+    reference_predictions = torch.cat([reference_model(b) for b in tutorial_loader(graphs, batch_size, shuffle=False)])
     difference = float((fast_predictions - reference_predictions).abs().max())
     agree = torch.allclose(fast_predictions, reference_predictions, rtol=NUMERICS_TOLERANCE, atol=NUMERICS_TOLERANCE)
     return difference, agree
@@ -72,8 +72,14 @@ def timed_epoch(model, initial_state, forward_module, batches, target_idx: int) 
     model.load_state_dict(initial_state)
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-4, weight_decay=1e-8)
     started = time.perf_counter()
-    train_epoch(forward_module, batches, loss_fn=torch.nn.MSELoss(), optimizer=optimizer,
-                scaling=TargetScaling.identity(), target_idx=target_idx)
+    train_epoch(
+        forward_module,
+        batches,
+        loss_fn=torch.nn.MSELoss(),
+        optimizer=optimizer,
+        scaling=TargetScaling.identity(),
+        target_idx=target_idx,
+    )
     return time.perf_counter() - started
 
 
@@ -106,8 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         order = indices[np.random.default_rng([args.seed, repeat]).permutation(len(indices))]
         loader = tutorial_loader(graphs, args.batch_size, shuffle=True, seed=args.seed + repeat)
         reference_seconds.append(timed_epoch(model, initial_state, reference_model, reference_batches(loader), 0))
-        project_seconds.append(timed_epoch(model, initial_state, model, fast.iterate(order, args.batch_size),
-                                           TARGET))
+        project_seconds.append(timed_epoch(model, initial_state, model, fast.iterate(order, args.batch_size), TARGET))
 
     result = {
         "project_mol_per_s": len(indices) / min(project_seconds),
@@ -126,10 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"project   {result['project_mol_per_s']:8.0f} molecules/s\n"
-              f"reference {result['reference_mol_per_s']:8.0f} molecules/s\n"
-              f"speedup   {result['speedup']:8.2f}x on {result['molecules']} molecules "
-              f"({result['threads']} thread(s)); predictions differ by at most {difference:.2e}")
+        print(
+            f"project   {result['project_mol_per_s']:8.0f} molecules/s\n"
+            f"reference {result['reference_mol_per_s']:8.0f} molecules/s\n"
+            f"speedup   {result['speedup']:8.2f}x on {result['molecules']} molecules "
+            f"({result['threads']} thread(s)); predictions differ by at most {difference:.2e}"
+        )
     return 0 if result["numerics_match"] else 1
 
 

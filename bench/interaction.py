@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--steps", type=int, default=120, help="slider steps to time (default 120)")
-    parser.add_argument("--untrained", action="store_true", help="use the untrained demo models even if checkpoints ship")
+    parser.add_argument(
+        "--untrained", action="store_true", help="use the untrained demo models even if checkpoints ship"
+    )
     args = parser.parse_args(argv)
 
     code = _reexec_under_xvfb()
@@ -76,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.untrained:
         sources = {kind: ModelSource.untrained(kind, 0) for kind in sources}
     initial = Snapshot(molecule=molecule, sources=sources)
-    window = MainWindow(dataset, settings=settings_from_env(), library=library, initial=initial,
-                        restore_geometry=False, persist=False)
+    window = MainWindow(
+        dataset, settings=settings_from_env(), library=library, initial=initial, restore_geometry=False, persist=False
+    )
     window.resize(1280, 800)
     window.show()
     for _ in range(5):
@@ -151,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         "grid": list(window.grid_size()),
         "views": 6 if frame.show_input_row else 4,
         "renderer": scene.render_window.ReportCapabilities().splitlines()[1].split(":", 1)[-1].strip()
-        if scene.render_window.ReportCapabilities() else "",
+        if scene.render_window.ReportCapabilities()
+        else "",
     }
     window.close()
     drain_events()

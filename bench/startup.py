@@ -69,8 +69,9 @@ def _reexec_under_xvfb() -> int | None:
 
 
 def _run(code: str, *args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,8 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     if code is not None:
         return code
 
-    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
-               EQUIVIEW_SETTINGS=str(Path(tempfile.mkdtemp(prefix="equiview-bench-")) / "settings.ini"))
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
+        EQUIVIEW_SETTINGS=str(Path(tempfile.mkdtemp(prefix="equiview-bench-")) / "settings.ini"),
+    )
     imports, runs = [], []
     for _ in range(args.repeat):
         launched = time.time()

@@ -1,6 +1,6 @@
 """Issue 4's name for the training-throughput benchmark; see ``bench_train_throughput.py``.
 
-    python bench/train_throughput.py --json
+python bench/train_throughput.py --json
 """
 
 import sys

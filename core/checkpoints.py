@@ -26,9 +26,10 @@ import re
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -236,7 +237,9 @@ def _read_safely(path: Path) -> Any:
             if header == _ZIP_MAGIC or _pickle_imports(path):
                 raise UnsafeCheckpointError(f"{path}: refused, {_unsafe_reason(path, message)}") from None
             raise NotACheckpointError(f"{path}: a Python pickle, not a PyTorch checkpoint") from None
-        raise CorruptCheckpointError(f"{path}: truncated or corrupt ({_first_line(message, type(error).__name__)})") from None
+        raise CorruptCheckpointError(
+            f"{path}: truncated or corrupt ({_first_line(message, type(error).__name__)})"
+        ) from None
 
 
 def _check_torch_archive(path: Path) -> None:
@@ -245,7 +248,9 @@ def _check_torch_archive(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise CorruptCheckpointError(f"{path}: truncated or corrupt zip archive ({_first_line(str(error), 'unreadable')})") from None
+        raise CorruptCheckpointError(
+            f"{path}: truncated or corrupt zip archive ({_first_line(str(error), 'unreadable')})"
+        ) from None
     if not any(name.endswith("data.pkl") for name in names):
         raise NotACheckpointError(f"{path}: a zip archive but not a PyTorch checkpoint (no data.pkl inside)")
 
@@ -269,7 +274,9 @@ def _pickle_imports(path: Path) -> list[str]:
                 if isinstance(arg, str):
                     recent_strings.append(arg)
     except Exception as error:  # pickletools raises ValueError and friends for broken streams
-        raise CorruptCheckpointError(f"{path}: truncated or corrupt pickle ({_first_line(str(error), 'unreadable')})") from None
+        raise CorruptCheckpointError(
+            f"{path}: truncated or corrupt pickle ({_first_line(str(error), 'unreadable')})"
+        ) from None
     return imports
 
 
@@ -452,7 +459,11 @@ def _first_line(message: str, fallback: str) -> str:
 
 
 def _check_target_idx(target_idx: Any, path: Path, error: type[Exception] = ValueError) -> int:
-    if isinstance(target_idx, bool) or not isinstance(target_idx, (int, np.integer)) or not 0 <= target_idx < len(TARGETS):
+    if (
+        isinstance(target_idx, bool)
+        or not isinstance(target_idx, (int, np.integer))
+        or not 0 <= target_idx < len(TARGETS)
+    ):
         raise error(f"{path}: target_idx must be an integer in 0..{len(TARGETS) - 1}, got {target_idx!r}")
     return int(target_idx)
 

@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 EXIT_USAGE = 2
 
@@ -54,8 +54,9 @@ def _cmd_data_bundle(args: argparse.Namespace) -> int:
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     from core.data.sources import SOURCES
 
-    parser.add_argument("--source", choices=SOURCES, default="bundled",
-                        help="where the molecules come from (default: bundled)")
+    parser.add_argument(
+        "--source", choices=SOURCES, default="bundled", help="where the molecules come from (default: bundled)"
+    )
     parser.add_argument("--root", default=None, help="data folder for --source pyg")
 
 
@@ -97,7 +98,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         "checkpoint": str(args.checkpoint),
     }
     _print_result(
-        result, args.json,
+        result,
+        args.json,
         lambda r: f"{r['model']} on {r['split']} ({r['count']} molecules): MAE {r['mae']:.4f} {r['unit']}",
     )
     return 0
@@ -129,7 +131,8 @@ def _cmd_check_invariance(args: argparse.Namespace) -> int:
         root=args.root,
     )
     _print_result(
-        result, args.json,
+        result,
+        args.json,
         lambda r: "\n".join(
             f"{kind:<6} max|h(g·x) − h(x)| = {r[kind]['max_error']:.3e}  ({r[kind]['model']})"
             for kind in ("egnn", "naive")
@@ -143,9 +146,13 @@ def _add_check_invariance_parser(subparsers) -> None:
         "check-invariance",
         help="largest per-atom embedding change under random rotations, reflections and translations",
     )
-    parser.add_argument("--checkpoint", action="append", metavar="PATH",
-                        help="a checkpoint to test (repeatable, one per model kind); "
-                             "without it the seed's untrained demo models are used")
+    parser.add_argument(
+        "--checkpoint",
+        action="append",
+        metavar="PATH",
+        help="a checkpoint to test (repeatable, one per model kind); "
+        "without it the seed's untrained demo models are used",
+    )
     parser.add_argument("--molecules", type=int, default=10, help="molecules to test (default: 10)")
     parser.add_argument("--trials", type=int, default=20, help="random E(3) elements per molecule (default: 20)")
     parser.add_argument("--seed", type=int, default=0, help="seed for molecules, transforms and demo models")

@@ -8,7 +8,7 @@ numpy + matplotlib only (no Qt), so the viewer and the tests share the same logi
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib
 import numpy as np
@@ -73,7 +73,7 @@ class Projection:
         if self.kind == "channel" and self.channel >= d:
             raise ValueError(f"channel {self.channel} is out of range for {d}-dimensional embeddings (0..{d - 1})")
 
-    def fit(self, h_original: Tensor | np.ndarray) -> "Projection":
+    def fit(self, h_original: Tensor | np.ndarray) -> Projection:
         """Freeze what the projection needs from the original pose; returns ``self``."""
         h = _as_matrix(h_original)
         if h.shape[0] == 0:
@@ -137,7 +137,7 @@ class ColourScale:
         self.cmap = cmap
 
     @classmethod
-    def fit(cls, values: Tensor | np.ndarray | Sequence[float], cmap: str = "viridis") -> "ColourScale":
+    def fit(cls, values: Tensor | np.ndarray | Sequence[float], cmap: str = "viridis") -> ColourScale:
         """Limits from the original pose's values (min..max); a constant set gets a padded range."""
         array = _as_values(values)
         if array.size == 0:
@@ -171,7 +171,7 @@ class ColourScale:
             raise ValueError(f"a lookup table needs at least 2 colours, got {size}")
         return np.ascontiguousarray(self.colormap(np.linspace(0.0, 1.0, size), bytes=True), dtype=np.uint8)
 
-    def with_cmap(self, cmap: str) -> "ColourScale":
+    def with_cmap(self, cmap: str) -> ColourScale:
         """The same frozen limits with another colormap."""
         return ColourScale(self.vmin, self.vmax, cmap)
 

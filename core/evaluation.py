@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -20,7 +20,7 @@ def predict_split(checkpoint, dataset, indices: Sequence[int], batch_size: int =
     indices = np.asarray(indices, dtype=np.int64)
     predictions, references = [], []
     for start in range(0, len(indices), batch_size):
-        batch = dataset.collate(indices[start:start + batch_size])
+        batch = dataset.collate(indices[start : start + batch_size])
         predictions.append(checkpoint.predict(batch).reshape(-1).double())
         references.append(batch.y[:, checkpoint.target_idx].double())
     if not predictions:

@@ -7,7 +7,7 @@ both poses are compared: error = max_atoms,channels |h(g·x) − h(x)|. The repo
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

@@ -18,13 +18,14 @@ Conventions
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Sequence, Union
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch import Tensor
 
-ArrayLike = Union[Tensor, np.ndarray, Sequence[float], Sequence[Sequence[float]]]
+ArrayLike = Tensor | np.ndarray | Sequence[float] | Sequence[Sequence[float]]
 
 # Tolerance for accepting a matrix as orthogonal (float32 input rounded to float64 is ~1e-7 off).
 _ORTHOGONALITY_TOL = 1e-5
@@ -132,7 +133,7 @@ class E3Transform:
         self.translation: Tensor = _as_float64(translation, (3,), "translation")
 
     @classmethod
-    def _trusted(cls, rotation: Tensor, translation: Tensor) -> "E3Transform":
+    def _trusted(cls, rotation: Tensor, translation: Tensor) -> E3Transform:
         # Products and transposes of valid elements are valid: skip the checks (the viewer builds
         # one element per slider step, so construction cost matters).
         g = cls.__new__(cls)
@@ -141,35 +142,33 @@ class E3Transform:
 
     # ----------------------------------------------------------------- constructors
     @classmethod
-    def identity(cls) -> "E3Transform":
+    def identity(cls) -> E3Transform:
         """The neutral element: positions unchanged."""
         return cls(torch.eye(3, dtype=torch.float64))
 
     @classmethod
-    def translation(cls, t: ArrayLike) -> "E3Transform":  # type: ignore[no-redef]
+    def translation(cls, t: ArrayLike) -> E3Transform:  # type: ignore[no-redef]
         """Shift every position by ``t`` (called on the class: ``E3Transform.translation(t)``)."""
         return cls(torch.eye(3, dtype=torch.float64), t)
 
     @classmethod
-    def from_euler(cls, rx: float, ry: float, rz: float, degrees: bool = True) -> "E3Transform":
+    def from_euler(cls, rx: float, ry: float, rz: float, degrees: bool = True) -> E3Transform:
         """Rotation ``R = Rz(rz) @ Ry(ry) @ Rx(rx)``: about the fixed x axis first, then y, then z."""
         if degrees:
             rx, ry, rz = math.radians(rx), math.radians(ry), math.radians(rz)
         return cls(_euler_matrix(rx, ry, rz))
 
     @classmethod
-    def from_axis_angle(cls, axis: ArrayLike, angle_deg: float) -> "E3Transform":
+    def from_axis_angle(cls, axis: ArrayLike, angle_deg: float) -> E3Transform:
         """Counter-clockwise rotation by ``angle_deg`` degrees about ``axis`` (Rodrigues' formula)."""
         k = _unit_vector(axis, "rotation axis")
         theta = math.radians(angle_deg)
-        cross = torch.tensor(
-            [[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]], dtype=torch.float64
-        )
+        cross = torch.tensor([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]], dtype=torch.float64)
         r = torch.eye(3, dtype=torch.float64) + math.sin(theta) * cross + (1.0 - math.cos(theta)) * (cross @ cross)
         return cls(r)
 
     @classmethod
-    def reflection(cls, normal: ArrayLike = (1.0, 0.0, 0.0)) -> "E3Transform":
+    def reflection(cls, normal: ArrayLike = (1.0, 0.0, 0.0)) -> E3Transform:
         """Mirror through the plane through the origin with the given normal (Householder matrix)."""
         n = _unit_vector(normal, "reflection normal")
         return cls(torch.eye(3, dtype=torch.float64) - 2.0 * torch.outer(n, n))
@@ -180,7 +179,7 @@ class E3Transform:
         generator: torch.Generator | None = None,
         reflect: bool | None = None,
         translation_scale: float = 2.0,
-    ) -> "E3Transform":
+    ) -> E3Transform:
         """A random element of E(3).
 
         The orthogonal part is Haar-uniform (:func:`random_orthogonal_matrices`). ``reflect=None``
@@ -203,7 +202,7 @@ class E3Transform:
         translation: ArrayLike = (0.0, 0.0, 0.0),
         reflect: bool = False,
         center: ArrayLike = (0.0, 0.0, 0.0),
-    ) -> "E3Transform":
+    ) -> E3Transform:
         """What the viewer's sliders produce (angles in degrees).
 
         x -> translation + c + Rz Ry Rx M (x - c), where M = diag(-1, 1, 1) mirrors through the
@@ -231,21 +230,19 @@ class E3Transform:
         proper = self.rotation * _MIRROR_X if reflect else self.rotation  # M is its own inverse
         rx, ry, rz = _euler_angles(proper)
         shift = self.translation - c + self.rotation @ c
-        return ViewParams(
-            math.degrees(rx), math.degrees(ry), math.degrees(rz), tuple(float(v) for v in shift), reflect
-        )
+        return ViewParams(math.degrees(rx), math.degrees(ry), math.degrees(rz), tuple(float(v) for v in shift), reflect)
 
     # ----------------------------------------------------------------- algebra
-    def compose(self, other: "E3Transform") -> "E3Transform":
+    def compose(self, other: E3Transform) -> E3Transform:
         """``self`` after ``other``: ``self.compose(other).apply(x) == self.apply(other.apply(x))``."""
         return E3Transform._trusted(
             self.rotation @ other.rotation, self.rotation @ other.translation + self.translation
         )
 
-    def __matmul__(self, other: "E3Transform") -> "E3Transform":
+    def __matmul__(self, other: E3Transform) -> E3Transform:
         return self.compose(other)
 
-    def inverse(self) -> "E3Transform":
+    def inverse(self) -> E3Transform:
         """The element undoing this one: x -> R^T (x - t)."""
         r_t = self.rotation.T
         return E3Transform._trusted(r_t.contiguous(), -(r_t @ self.translation))
@@ -260,7 +257,7 @@ class E3Transform:
         """True when the transform mirrors space (det R = -1)."""
         return self.determinant < 0
 
-    def allclose(self, other: "E3Transform", atol: float = 1e-9) -> bool:
+    def allclose(self, other: E3Transform, atol: float = 1e-9) -> bool:
         """Same rotation and translation up to ``atol``."""
         return bool(
             torch.allclose(self.rotation, other.rotation, atol=atol, rtol=0.0)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_models import TUTORIAL_EGNN_SHAPES, TUTORIAL_NAIVE_SHAPES
 
 from core.checkpoints import (
     FORMAT_TAG,
@@ -24,7 +25,6 @@ from core.checkpoints import (
     save_checkpoint,
 )
 from core.models import MODEL_KINDS, build_model, default_hparams, demo_hparams, demo_model
-from test_models import TUTORIAL_EGNN_SHAPES, TUTORIAL_NAIVE_SHAPES
 
 FINGERPRINT = {"source": "bundled", "num_molecules": 21800, "split_sha256": {"train": "ab12", "test": "cd34"}}
 METRICS = {"test_mae": 12.5, "epochs": 3, "history": [[1, 30.0], [2, 20.5]]}
@@ -88,8 +88,9 @@ def test_predict_from_embedding_matches_predict(tmp_path, dataset, normalisation
 
     torch.manual_seed(2)
     model = build_model("egnn", hidden_channels=16)
-    path = save_checkpoint(tmp_path / "e.pt", model, kind="egnn", hparams={"hidden_channels": 16},
-                           normalisation=normalisation)
+    path = save_checkpoint(
+        tmp_path / "e.pt", model, kind="egnn", hparams={"hidden_channels": 16}, normalisation=normalisation
+    )
     loaded = load_checkpoint(path)
     batch = dataset.collate([0, 800, 5634])
     h = encode(loaded.model, batch)
@@ -120,19 +121,21 @@ def test_save_rejects_inconsistent_or_unplain_metadata(tmp_path):
     with pytest.raises(ShapeMismatchError, match="f_initial_embed.weight"):
         save_checkpoint(tmp_path / "a.pt", model, kind="egnn", hparams={})  # hparams say 64 channels
     with pytest.raises(ValueError, match=r"b\.pt: metrics\.seen: set is not plain data"):
-        save_checkpoint(tmp_path / "b.pt", model, kind="egnn", hparams={"hidden_channels": 16}, metrics={"seen": {1, 2}})
+        save_checkpoint(
+            tmp_path / "b.pt", model, kind="egnn", hparams={"hidden_channels": 16}, metrics={"seen": {1, 2}}
+        )
     with pytest.raises(UnknownModelKindError, match="'gat'"):
         save_checkpoint(tmp_path / "c.pt", model, kind="gat", hparams={})
     with pytest.raises(ValueError, match="target_idx"):
         save_checkpoint(tmp_path / "d.pt", model, kind="egnn", hparams={"hidden_channels": 16}, target_idx=19)
     with pytest.raises(ValueError, match="positive finite std"):
-        save_checkpoint(tmp_path / "e.pt", model, kind="egnn", hparams={"hidden_channels": 16}, normalisation=(1.0, 0.0))
+        save_checkpoint(
+            tmp_path / "e.pt", model, kind="egnn", hparams={"hidden_channels": 16}, normalisation=(1.0, 0.0)
+        )
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(
-    ("kind", "expected"), [("egnn", TUTORIAL_EGNN_SHAPES), ("naive", TUTORIAL_NAIVE_SHAPES)]
-)
+@pytest.mark.parametrize(("kind", "expected"), [("egnn", TUTORIAL_EGNN_SHAPES), ("naive", TUTORIAL_NAIVE_SHAPES)])
 def test_tutorial_style_plain_state_dict_loads(tmp_path, dataset, kind, expected):
     torch.manual_seed(2)
     model = build_model(kind).eval()
@@ -270,7 +273,9 @@ def test_shape_mismatch_names_the_keys(tmp_path):
     path = save_checkpoint(tmp_path / "e.pt", model, kind="egnn", hparams=demo_hparams("egnn"))
     raw = torch.load(path, weights_only=True)
     torch.save({**raw, "hparams": {**raw["hparams"], "hidden_channels": 48}}, tmp_path / "hparams.pt")
-    with pytest.raises(ShapeMismatchError, match=r"f_initial_embed.weight \(file \[100, 32\], model \[100, 48\]\)") as error:
+    with pytest.raises(
+        ShapeMismatchError, match=r"f_initial_embed.weight \(file \[100, 32\], model \[100, 48\]\)"
+    ) as error:
         load_checkpoint(tmp_path / "hparams.pt")
     assert_one_line_naming(error, tmp_path / "hparams.pt")
     # a plain state_dict with one tensor of the wrong shape and one extra key

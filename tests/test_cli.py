@@ -95,8 +95,10 @@ def _expected_mae(model, dataset, indices, target_idx=5) -> float:
 @pytest.mark.parametrize("kind", ["egnn", "naive"])
 def test_eval_project_checkpoint_and_plain_state_dict(kind, dataset, tmp_path, capsys):
     torch.manual_seed(1)
-    hparams = {"egnn": {"hidden_channels": 16, "num_mp_layers": 2},
-               "naive": {"hidden_channels": 16, "num_layers": 2, "num_spatial_dims": 3}}[kind]
+    hparams = {
+        "egnn": {"hidden_channels": 16, "num_mp_layers": 2},
+        "naive": {"hidden_channels": 16, "num_layers": 2, "num_spatial_dims": 3},
+    }[kind]
     model = build_model(kind, **hparams).eval()
     project_file = tmp_path / f"{kind}.pt"
     save_checkpoint(project_file, model, kind=kind, hparams=hparams, target_idx=5)

@@ -18,8 +18,14 @@ def test_triples_parse_within_bounds():
 
 @pytest.mark.parametrize(
     "text, fragment",
-    [("1,2", "--rotate expects three"), ("1,2,3,4", "expects three"), ("a,b,c", "expects three"),
-     ("0,nan,0", "expects three"), ("inf,0,0", "expects three"), ("0,0,270", "must lie in -180..180 degrees")],
+    [
+        ("1,2", "--rotate expects three"),
+        ("1,2,3,4", "expects three"),
+        ("a,b,c", "expects three"),
+        ("0,nan,0", "expects three"),
+        ("inf,0,0", "expects three"),
+        ("0,0,270", "must lie in -180..180 degrees"),
+    ],
 )
 def test_bad_triples_name_the_option(text, fragment):
     with pytest.raises(CommandError, match=fragment) as error:
@@ -32,8 +38,12 @@ def test_sizes():
     assert parse_size("640X480") == (640, 480)
     assert parse_size("1200×900") == (1200, 900)
     assert parse_size("64x8192") == (64, 8192)
-    for bad, fragment in (("big", "--size expects WIDTHxHEIGHT"), ("10x10", "between 64 and 8192"),
-                          ("9000x100", "between 64 and 8192"), ("1x2x3", "expects")):
+    for bad, fragment in (
+        ("big", "--size expects WIDTHxHEIGHT"),
+        ("10x10", "between 64 and 8192"),
+        ("9000x100", "between 64 and 8192"),
+        ("1x2x3", "expects"),
+    ):
         with pytest.raises(CommandError, match=fragment):
             parse_size(bad)
     with pytest.raises(CommandError, match="^--grid expects"):

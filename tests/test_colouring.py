@@ -141,8 +141,9 @@ def test_element_colours_are_cpk_rgba():
 def test_dark_colours_by_perceived_luminance():
     from core.colouring import is_dark
 
-    colours = np.array([[0, 0, 0, 255], [255, 255, 255, 255], [0, 0, 255, 255], [255, 255, 0, 255],
-                        [0, 180, 0, 255]], dtype=np.uint8)
+    colours = np.array(
+        [[0, 0, 0, 255], [255, 255, 255, 255], [0, 0, 255, 255], [255, 255, 0, 255], [0, 180, 0, 255]], dtype=np.uint8
+    )
     # pure blue looks dark (luma 0.11), yellow light (0.89); green 180 (0.41) is still below one half
     assert is_dark(colours).tolist() == [True, False, True, False, True]
     assert is_dark(colours[:, :3]).tolist() == is_dark(colours).tolist()

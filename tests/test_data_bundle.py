@@ -15,8 +15,15 @@ def test_shipped_bundle_is_small_flat_and_pickle_free():
         dtypes = {name: npz[name].dtype for name in ("z", "pos", "atom_ptr", "bonds", "bond_ptr", "y", "qm9_index")}
         assert npz["y"].shape == (21800, 19)
         assert int(npz["molecules_before_filter"]) == 130831
-    assert dtypes == {"z": np.uint8, "pos": np.float32, "atom_ptr": np.int32, "bonds": np.uint8,
-                      "bond_ptr": np.int32, "y": np.float32, "qm9_index": np.int32}
+    assert dtypes == {
+        "z": np.uint8,
+        "pos": np.float32,
+        "atom_ptr": np.int32,
+        "bonds": np.uint8,
+        "bond_ptr": np.int32,
+        "y": np.float32,
+        "qm9_index": np.int32,
+    }
 
 
 def test_save_and_load_round_trip_with_identical_bytes(tmp_path, dataset):

@@ -76,6 +76,11 @@ def test_target_values_and_fingerprint(datamodule, dataset):
 def test_dataset_info_of_bundled_source():
     info = dataset_info("bundled")
     assert info == {
-        "source": "bundled", "molecules": 130831, "filtered": 21800,
-        "train": 17440, "val": 2180, "test": 2180, "test_sha256": SEED_420_TEST_SHA256,
+        "source": "bundled",
+        "molecules": 130831,
+        "filtered": 21800,
+        "train": 17440,
+        "val": 2180,
+        "test": 2180,
+        "test_sha256": SEED_420_TEST_SHA256,
     }

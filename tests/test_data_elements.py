@@ -3,7 +3,15 @@
 import pytest
 
 from core.elements import (
-    COVALENT_RADII, CPK_COLORS, DISPLAY_RADII, MAX_Z, SYMBOLS, VDW_RADII, atomic_number, formula, symbol,
+    COVALENT_RADII,
+    CPK_COLORS,
+    DISPLAY_RADII,
+    MAX_Z,
+    SYMBOLS,
+    VDW_RADII,
+    atomic_number,
+    formula,
+    symbol,
 )
 
 
@@ -38,8 +46,13 @@ def test_atomic_number_round_trips_and_rejects_unknown_symbols():
 
 @pytest.mark.parametrize(
     "z, expected",
-    [([6, 1, 1, 1, 1], "CH4"), ([6, 6, 8, 1, 1, 1, 1, 1, 1], "C2H6O"), ([7, 1, 1, 1], "H3N"),
-     ([8, 6, 17, 1, 9], "CHClFO"), ([8, 1, 1], "H2O")],
+    [
+        ([6, 1, 1, 1, 1], "CH4"),
+        ([6, 6, 8, 1, 1, 1, 1, 1, 1], "C2H6O"),
+        ([7, 1, 1, 1], "H3N"),
+        ([8, 6, 17, 1, 9], "CHClFO"),
+        ([8, 1, 1], "H2O"),
+    ],
 )
 def test_formula_uses_hill_order(z, expected):
     assert formula(z) == expected

@@ -105,8 +105,9 @@ def test_collate_accepts_numpy_and_tensor_indices(dataset):
 
 def test_inconsistent_arrays_are_rejected():
     with pytest.raises(ValueError, match="pos has shape"):
-        QM9Molecules(np.array([6, 1]), np.zeros((3, 3)), [0, 2], np.zeros((0, 2)), [0, 0],
-                     np.zeros((1, NUM_TARGETS)), [1])
+        QM9Molecules(
+            np.array([6, 1]), np.zeros((3, 3)), [0, 2], np.zeros((0, 2)), [0, 0], np.zeros((1, NUM_TARGETS)), [1]
+        )
 
 
 def test_content_hash_identifies_the_molecule_set(dataset):

@@ -38,8 +38,13 @@ def test_formula_of_agrees_with_the_table(dataset):
 
 @pytest.mark.parametrize(
     "query, fragment",
-    [("", "type a molecule position"), ("   ", "type a molecule position"), ("Xe2", "no molecule with formula"),
-     ("gdb_99999999", "gdb_99999999"), ("99999", "out of range")],
+    [
+        ("", "type a molecule position"),
+        ("   ", "type a molecule position"),
+        ("Xe2", "no molecule with formula"),
+        ("gdb_99999999", "gdb_99999999"),
+        ("99999", "out of range"),
+    ],
 )
 def test_misses_are_one_line_key_errors(search, query, fragment):
     with pytest.raises(KeyError, match=fragment) as error:

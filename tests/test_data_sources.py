@@ -92,8 +92,16 @@ def write_pyg_preprocessed_file(root, molecules):
     """PyG's pre-processed QM9 download (raw/qm9_v3.pt) is a list of per-molecule dicts."""
     records = []
     for data in molecules:
-        records.append({"z": data.z, "pos": data.pos, "edge_index": data.edge_index, "y": data.y,
-                        "name": data.name, "idx": data.idx})
+        records.append(
+            {
+                "z": data.z,
+                "pos": data.pos,
+                "edge_index": data.edge_index,
+                "y": data.y,
+                "name": data.name,
+                "idx": data.idx,
+            }
+        )
     (root / "raw").mkdir(parents=True)
     torch.save(records, root / "raw" / "qm9_v3.pt")
 

@@ -26,11 +26,31 @@ LIMITS = ["--limit-train", "256", "--limit-val", "64", "--limit-test", "64"]
 @pytest.fixture(scope="module")
 def two_process_run(tmp_path_factory) -> tuple[RunPaths, subprocess.CompletedProcess]:
     paths = RunPaths.for_checkpoint(tmp_path_factory.mktemp("ddp") / "egnn.pt")
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-               "-m", "core.training", "train", "--model", "egnn", "--epochs", "1", *LIMITS, "--threads", "1",
-               "--quiet", "--json", "--out", str(paths.checkpoint)]
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node",
+        "2",
+        "-m",
+        "core.training",
+        "train",
+        "--model",
+        "egnn",
+        "--epochs",
+        "1",
+        *LIMITS,
+        "--threads",
+        "1",
+        "--quiet",
+        "--json",
+        "--out",
+        str(paths.checkpoint),
+    ]
+    done = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
     return paths, done
 
 
@@ -54,8 +74,26 @@ def test_two_processes_train_like_one_with_twice_the_batch(two_process_run, tmp_
     paths, done = two_process_run
     assert done.returncode == 0, done.stderr[-3000:]
     single = RunPaths.for_checkpoint(tmp_path / "single.pt")
-    assert main(["train", "--model", "egnn", "--epochs", "1", *LIMITS, "--batch-size", "64", "--threads", "1",
-                 "--quiet", "--out", str(single.checkpoint)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--model",
+                "egnn",
+                "--epochs",
+                "1",
+                *LIMITS,
+                "--batch-size",
+                "64",
+                "--threads",
+                "1",
+                "--quiet",
+                "--out",
+                str(single.checkpoint),
+            ]
+        )
+        == 0
+    )
     parallel_epoch = json.loads(paths.metrics.read_text())["epochs"][0]
     single_epoch = json.loads(single.metrics.read_text())["epochs"][0]
     assert parallel_epoch["val_mae"] == pytest.approx(single_epoch["val_mae"], rel=1e-4)

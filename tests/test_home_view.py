@@ -24,7 +24,9 @@ def test_flat_molecule_is_seen_face_on_before_the_tilt():
     _assert_orthonormal(direction, up)
     # the tilt moves the view direction off the normal (z) by a fixed angle
     tilt = math.degrees(math.acos(abs(float(direction @ np.array([0.0, 0.0, 1.0])))))
-    expected = math.degrees(math.acos(math.cos(math.radians(TILT_DEGREES[0])) * math.cos(math.radians(TILT_DEGREES[1]))))
+    expected = math.degrees(
+        math.acos(math.cos(math.radians(TILT_DEGREES[0])) * math.cos(math.radians(TILT_DEGREES[1])))
+    )
     assert tilt == pytest.approx(expected, abs=1e-6)
     assert direction[2] > 0  # the camera sits on the +z side
     assert abs(up[0]) < abs(up[1])  # the longest axis (x) runs across the view, not up
@@ -33,8 +35,11 @@ def test_flat_molecule_is_seen_face_on_before_the_tilt():
 def test_degenerate_inputs_fall_back_to_looking_down_z():
     reference = home_view_direction(None)
     _assert_orthonormal(*reference)
-    for positions in (np.zeros((0, 3)), np.array([[0.0, 0, 0], [1.0, 0, 0]]),
-                      np.array([[0.0, 0, 0], [1.0, 0, 0], [2.0, 0, 0]])):  # too few atoms, or on one line
+    for positions in (
+        np.zeros((0, 3)),
+        np.array([[0.0, 0, 0], [1.0, 0, 0]]),
+        np.array([[0.0, 0, 0], [1.0, 0, 0], [2.0, 0, 0]]),
+    ):  # too few atoms, or on one line
         direction, up = home_view_direction(positions)
         np.testing.assert_allclose(direction, reference[0], atol=1e-12)
         np.testing.assert_allclose(up, reference[1], atol=1e-12)

@@ -115,7 +115,9 @@ def test_viewer_colours_stay_for_egnn_and_change_for_naive(molecules):
         h0, h1 = encode(model, data), encode(model, transformed(data, g))
         projection = Projection("pca").fit(h0)
         scale = ColourScale.fit(projection(h0), cmap="coolwarm")
-        same_colours = np.abs(scale.rgba(projection(h1)).astype(int) - scale.rgba(projection(h0)).astype(int)).max() <= 1
+        same_colours = (
+            np.abs(scale.rgba(projection(h1)).astype(int) - scale.rgba(projection(h0)).astype(int)).max() <= 1
+        )
         assert same_colours == should_match
 
 

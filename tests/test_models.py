@@ -14,11 +14,11 @@ from core.models import (
     EquivariantGNN,
     EquivariantMPLayer,
     NaiveEuclideanGNN,
+    aggregation,
     build_model,
     default_hparams,
     demo_model,
 )
-from core.models import aggregation
 
 METHANE_Z = [6, 1, 1, 1, 1]
 METHANE_POS = [
@@ -152,7 +152,11 @@ def _reference_egnn_embeddings(model: EquivariantGNN, z: torch.Tensor, pos: torc
     pos = pos.double()
     n = z.numel()
     for layer in range(len(model.message_passing_layers)):
-        p = {key.split(".", 2)[2]: value for key, value in params.items() if key.startswith(f"message_passing_layers.{layer}.")}
+        p = {
+            key.split(".", 2)[2]: value
+            for key, value in params.items()
+            if key.startswith(f"message_passing_layers.{layer}.")
+        }
         new_h = []
         for i in range(n):
             m_i = 0.0
@@ -231,7 +235,9 @@ def test_message_passing_layer_shapes():
     h, pos = torch.randn(4, 8), torch.randn(4, 3)
     out = layer(h, pos, complete_edge_index(4))
     assert out.shape == (4, 3)
-    assert layer.compute_distances(pos, torch.tensor([[0], [1]])).item() == pytest.approx(float(((pos[0] - pos[1]) ** 2).sum()), rel=1e-6)
+    assert layer.compute_distances(pos, torch.tensor([[0], [1]])).item() == pytest.approx(
+        float(((pos[0] - pos[1]) ** 2).sum()), rel=1e-6
+    )
 
 
 def test_bad_inputs_fail_with_clear_messages():

@@ -31,7 +31,9 @@ def test_shipped_checkpoint_matches_its_record(kind, dataset, test_split):
     checkpoint = load_checkpoint(ASSETS / "checkpoints" / f"{kind}.pt")
     assert checkpoint.kind == kind
     assert not checkpoint.is_plain_state_dict
-    assert checkpoint.fingerprint["split"]["test_sha256"] == QM9DataModule(dataset).fingerprint()["split"]["test_sha256"]
+    assert (
+        checkpoint.fingerprint["split"]["test_sha256"] == QM9DataModule(dataset).fingerprint()["split"]["test_sha256"]
+    )
 
     record = json.loads((ASSETS / "checkpoints" / f"{kind}.metrics.json").read_text())
     mae = mean_absolute_error(checkpoint, dataset, test_split)

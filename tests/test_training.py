@@ -38,8 +38,17 @@ from core.training.state import load_training_state
 
 REPO = Path(__file__).resolve().parents[1]
 LIMITS = {"train": 96, "val": 48, "test": 48}
-SMALL_RUN = ["--limit-train", str(LIMITS["train"]), "--limit-val", str(LIMITS["val"]),
-             "--limit-test", str(LIMITS["test"]), "--threads", "1", "--quiet"]
+SMALL_RUN = [
+    "--limit-train",
+    str(LIMITS["train"]),
+    "--limit-val",
+    str(LIMITS["val"]),
+    "--limit-test",
+    str(LIMITS["test"]),
+    "--threads",
+    "1",
+    "--quiet",
+]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -91,8 +100,8 @@ def test_checkpoint_loads_and_reproduces_the_reported_maes(egnn_run, dataset, da
     assert checkpoint.fingerprint == datamodule.fingerprint()
     assert checkpoint.metrics["val_mae"] == metrics["best_val_mae"]
     assert checkpoint.metrics["test_mae"] == metrics["test_mae"]
-    val_mae = mean_absolute_error(checkpoint, dataset, datamodule.val_split[:LIMITS["val"]])
-    test_mae = mean_absolute_error(checkpoint, dataset, datamodule.test_split[:LIMITS["test"]])
+    val_mae = mean_absolute_error(checkpoint, dataset, datamodule.val_split[: LIMITS["val"]])
+    test_mae = mean_absolute_error(checkpoint, dataset, datamodule.test_split[: LIMITS["test"]])
     assert val_mae == pytest.approx(metrics["best_val_mae"], rel=1e-5)
     assert test_mae == pytest.approx(metrics["test_mae"], rel=1e-5)
 
@@ -142,13 +151,37 @@ def test_state_file_loads_with_weights_only(egnn_run):
 
 def test_sigint_saves_state_and_best_checkpoint_and_exits_with_130(tmp_path):
     out = tmp_path / "interrupted.pt"
-    command = [sys.executable, "-m", "core.training", "train", "--model", "egnn", "--epochs", "1000",
-               "--limit-train", "64", "--limit-val", "16", "--limit-test", "16", "--threads", "1", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "core.training",
+        "train",
+        "--model",
+        "egnn",
+        "--epochs",
+        "1000",
+        "--limit-train",
+        "64",
+        "--limit-val",
+        "16",
+        "--limit-test",
+        "16",
+        "--threads",
+        "1",
+        "--out",
+        str(out),
+    ]
     # A job started in the background (`cmd &`, nohup, some CI runners) inherits SIGINT as ignored, and Python
     # keeps it ignored; restore the default, as a terminal where a person presses Ctrl+C has it.
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"},
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     lines = []
     for line in process.stderr:  # not a terminal: one line per epoch
         lines.append(line)
@@ -173,12 +206,38 @@ def test_sigint_saves_state_and_best_checkpoint_and_exits_with_130(tmp_path):
 # ------------------------------------------------------------------------------------------ options
 def test_improvement_options_train_the_naive_model(tmp_path, dataset, datamodule):
     paths = RunPaths.for_checkpoint(tmp_path / "naive.pt")
-    assert train("--model", "naive", "--epochs", "2", "--hidden", "32", "--layers", "3", "--standardise",
-                 "--loss", "huber", "--schedule", "cosine", "--warmup-epochs", "0.5", "--clip-grad", "1",
-                 "--weight-decay", "1e-4", "--lr", "1e-3", *SMALL_RUN, "--out", str(paths.checkpoint)) == 0
+    assert (
+        train(
+            "--model",
+            "naive",
+            "--epochs",
+            "2",
+            "--hidden",
+            "32",
+            "--layers",
+            "3",
+            "--standardise",
+            "--loss",
+            "huber",
+            "--schedule",
+            "cosine",
+            "--warmup-epochs",
+            "0.5",
+            "--clip-grad",
+            "1",
+            "--weight-decay",
+            "1e-4",
+            "--lr",
+            "1e-3",
+            *SMALL_RUN,
+            "--out",
+            str(paths.checkpoint),
+        )
+        == 0
+    )
     metrics = read_metrics(paths)
     assert metrics["config"]["augment_rotations"] is False
-    train_targets = dataset.y[torch.as_tensor(datamodule.train_split[:LIMITS["train"]]), 5].double()
+    train_targets = dataset.y[torch.as_tensor(datamodule.train_split[: LIMITS["train"]]), 5].double()
     mean, std = metrics["normalisation"]
     assert mean == pytest.approx(float(train_targets.mean()))
     assert std == pytest.approx(float(train_targets.std(correction=0)))
@@ -192,7 +251,7 @@ def test_improvement_options_train_the_naive_model(tmp_path, dataset, datamodule
     assert checkpoint.kind == "naive" and checkpoint.hparams["hidden_channels"] == 32
     assert checkpoint.hparams["num_layers"] == 3
     assert tuple(float(v) for v in checkpoint.normalisation) == pytest.approx((mean, std))
-    val_mae = mean_absolute_error(checkpoint, dataset, datamodule.val_split[:LIMITS["val"]])
+    val_mae = mean_absolute_error(checkpoint, dataset, datamodule.val_split[: LIMITS["val"]])
     assert val_mae == pytest.approx(metrics["best_val_mae"], rel=1e-5)
 
 
@@ -235,13 +294,16 @@ def test_each_rank_gets_an_equal_disjoint_shard():
     assert not set(shards[0]) & set(shards[1])
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--model", "egnn", "--out", "x.pt", "--lr", "-1"], "--lr must be positive"),
-    (["--model", "egnn"], "--out is required"),
-    (["--out", "x.pt"], "--model is required"),
-    (["--model", "egnn", "--out", "x.pt", "--target", "19"], "--target"),
-    (["--resume", "no/such/run.train_state.pt"], "no training state"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--model", "egnn", "--out", "x.pt", "--lr", "-1"], "--lr must be positive"),
+        (["--model", "egnn"], "--out is required"),
+        (["--out", "x.pt"], "--model is required"),
+        (["--model", "egnn", "--out", "x.pt", "--target", "19"], "--target"),
+        (["--resume", "no/such/run.train_state.pt"], "no training state"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_code_2(capsys, argv, message):
     assert train(*argv) == 2
     error = capsys.readouterr().err.strip().splitlines()
@@ -314,8 +376,23 @@ def test_rotation_augmentation_changes_what_the_naive_model_sees(tmp_path):
     for augment in (False, True):
         paths = RunPaths.for_checkpoint(tmp_path / f"naive_{augment}.pt")
         flags = ["--augment-rotations"] if augment else []
-        assert train("--model", "naive", "--epochs", "1", "--hidden", "16", "--layers", "2", *flags, *SMALL_RUN,
-                     "--out", str(paths.checkpoint)) == 0
+        assert (
+            train(
+                "--model",
+                "naive",
+                "--epochs",
+                "1",
+                "--hidden",
+                "16",
+                "--layers",
+                "2",
+                *flags,
+                *SMALL_RUN,
+                "--out",
+                str(paths.checkpoint),
+            )
+            == 0
+        )
         metrics = read_metrics(paths)
         assert metrics["config"]["augment_rotations"] is augment
         losses[augment] = metrics["epochs"][0]["train_loss"]

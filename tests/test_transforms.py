@@ -44,7 +44,9 @@ def test_euler_convention_is_rz_ry_rx():
     g = E3Transform.from_euler(a, b, c)
     expected = rz(math.radians(c)) @ ry(math.radians(b)) @ rx(math.radians(a))
     assert torch.allclose(g.rotation, expected, atol=1e-12)
-    assert torch.allclose(E3Transform.from_euler(*map(math.radians, (a, b, c)), degrees=False).rotation, expected, atol=1e-12)
+    assert torch.allclose(
+        E3Transform.from_euler(*map(math.radians, (a, b, c)), degrees=False).rotation, expected, atol=1e-12
+    )
     # extrinsic x then y then z: the same as composing the single-axis rotations in that order
     composed = E3Transform.from_euler(0, 0, c) @ E3Transform.from_euler(0, b, 0) @ E3Transform.from_euler(a, 0, 0)
     assert composed.allclose(g)
@@ -183,7 +185,9 @@ def test_to_view_reads_back_slider_values():
     assert (view.rx, view.ry, view.rz) == pytest.approx((30, -45, 120), abs=1e-9)
     assert view.translation == pytest.approx((1, 2, -3), abs=1e-12) and view.reflect is True
     center = (1.0, 2.0, 3.0)
-    assert E3Transform.from_view(10, 0, 0, center=center).to_view(center).translation == pytest.approx((0, 0, 0), abs=1e-12)
+    assert E3Transform.from_view(10, 0, 0, center=center).to_view(center).translation == pytest.approx(
+        (0, 0, 0), abs=1e-12
+    )
     assert E3Transform.identity().to_view() == (0.0, 0.0, 0.0, (0.0, 0.0, 0.0), False)
 
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from viewer_fixtures import ROOT, is_blank, read_png, requires_display, run_equiview
 
 
@@ -23,8 +22,18 @@ def _one_line_error(done: subprocess.CompletedProcess) -> str:
 @requires_display
 def test_gui_screenshot_writes_the_grid(tmp_path):
     out = tmp_path / "gui.png"
-    done = run_equiview("gui", "--screenshot", str(out), "--size", "720x540", "--rotate", "0,0,45",
-                        "--molecule", "gdb_814", env={"EQUIVIEW_SETTINGS": str(tmp_path / "s.ini")})
+    done = run_equiview(
+        "gui",
+        "--screenshot",
+        str(out),
+        "--size",
+        "720x540",
+        "--rotate",
+        "0,0,45",
+        "--molecule",
+        "gdb_814",
+        env={"EQUIVIEW_SETTINGS": str(tmp_path / "s.ini")},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     image = read_png(out)
     assert image.shape[:2] == (540, 720)
@@ -41,8 +50,14 @@ def test_full_window_screenshot_in_process(qtbot, dataset, tmp_path, monkeypatch
 
     monkeypatch.setenv("EQUIVIEW_SETTINGS", str(tmp_path / "s.ini"))
     out = tmp_path / "window.png"
-    code = run_gui(dataset, ModelLibrary(), Snapshot(transform=TransformParams(rz=30.0)), size=(640, 480),
-                   screenshot=str(out), full_window=True)
+    code = run_gui(
+        dataset,
+        ModelLibrary(),
+        Snapshot(transform=TransformParams(rz=30.0)),
+        size=(640, 480),
+        screenshot=str(out),
+        full_window=True,
+    )
     assert code == 0
     image = read_png(out)
     assert image.shape[1] > 640 and image.shape[0] > 480  # the grid plus the panels, menu and status bar
@@ -52,8 +67,24 @@ def test_full_window_screenshot_in_process(qtbot, dataset, tmp_path, monkeypatch
 def test_render_without_display_writes_the_same_grid(tmp_path):
     out = tmp_path / "render.png"
     env = {"EQUIVIEW_SETTINGS": str(tmp_path / "s.ini"), "DISPLAY": None, "WAYLAND_DISPLAY": None}
-    done = run_equiview("render", "--out", str(out), "--size", "600x450", "--scale", "2", "--rotate", "10,20,30",
-                        "--translate", "1,0,0", "--reflect", "--naive", "seed:2", "--json", env=env)
+    done = run_equiview(
+        "render",
+        "--out",
+        str(out),
+        "--size",
+        "600x450",
+        "--scale",
+        "2",
+        "--rotate",
+        "10,20,30",
+        "--translate",
+        "1,0,0",
+        "--reflect",
+        "--naive",
+        "seed:2",
+        "--json",
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     import json
 
@@ -119,8 +150,14 @@ def test_help_lists_viewer_commands_without_importing_qt_vtk_or_torch():
         "heavy = [m for m in ('PySide6', 'pyvista', 'vtk', 'pyvistaqt', 'torch_geometric', 'torch') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
-                          env=dict(os.environ, OMP_NUM_THREADS="1"), timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, OMP_NUM_THREADS="1"),
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "gui" in done.stdout and "render" in done.stdout and "data" in done.stdout
 

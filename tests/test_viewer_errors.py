@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from viewer_fixtures import *  # noqa: F401,F403 - fixtures: settings, window
 from viewer_fixtures import close_window, make_window, read_png, requires_display, wait_for_frame
 
@@ -21,8 +20,7 @@ def _demo_checkpoint(tmp_path, kind: str):
 
 
 def _snapshot_and_values(window):
-    return (window.state.snapshot(),
-            window.scene.view("naive", "transformed").point_array("value").copy())
+    return (window.state.snapshot(), window.scene.view("naive", "transformed").point_array("value").copy())
 
 
 def test_bad_checkpoint_reports_and_keeps_state(qtbot, window, tmp_path):
@@ -74,8 +72,9 @@ def test_valid_checkpoint_loads_by_file_and_by_drop(qtbot, window, tmp_path):
     egnn_file = _demo_checkpoint(tmp_path, "egnn")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(egnn_file))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     window.dropEvent(event)
     wait_for_frame(qtbot, window)
     assert window.state.source("egnn").checkpoint == egnn_file.resolve()

@@ -59,7 +59,6 @@ def test_colour_scale_is_frozen_on_the_original_pose(pipeline):
 def test_projections_of_a_multichannel_model(pipeline, tmp_path):
     from core.checkpoints import save_checkpoint
     from core.models.registry import build_model
-
     from viewer.library import ModelSource
     from viewer.snapshot import ProjectionSpec, Snapshot, TransformParams
 
@@ -67,19 +66,23 @@ def test_projections_of_a_multichannel_model(pipeline, tmp_path):
     path = save_checkpoint(tmp_path / "wide.pt", model, kind="egnn", hparams={"hidden_channels": 8, "num_mp_layers": 1})
     sources = {"naive": ModelSource.untrained("naive"), "egnn": ModelSource.from_checkpoint("egnn", path)}
     for spec in (ProjectionSpec("pca"), ProjectionSpec("norm"), ProjectionSpec("channel", 7)):
-        snapshot = Snapshot(transform=TransformParams(ry=45, reflect=True), sources=sources,
-                            projections={"naive": ProjectionSpec(), "egnn": spec})
+        snapshot = Snapshot(
+            transform=TransformParams(ry=45, reflect=True),
+            sources=sources,
+            projections={"naive": ProjectionSpec(), "egnn": spec},
+        )
         row = pipeline.frame(snapshot).rows["egnn"]
         assert row.embedding_dim == 8 and row.trained
         assert np.abs(row.values_transformed - row.values_original).max() <= 1e-4
         assert spec.label() in row.bar_title
     with pytest.raises(ValueError, match="out of range"):
-        pipeline.frame(Snapshot(sources=sources, projections={"naive": ProjectionSpec(), "egnn": ProjectionSpec("channel", 8)}))
+        pipeline.frame(
+            Snapshot(sources=sources, projections={"naive": ProjectionSpec(), "egnn": ProjectionSpec("channel", 8)})
+        )
 
 
 def test_random_slider_values_reproduce_a_haar_random_element():
     from core.transforms import E3Transform
-
     from viewer.snapshot import TransformParams
 
     for seed in range(6):
@@ -119,7 +122,6 @@ def test_view_state_validates_and_signals_once():
 def test_library_caches_and_checks_kinds(tmp_path):
     from core.checkpoints import CheckpointError, save_checkpoint
     from core.models.registry import demo_hparams, demo_model
-
     from viewer.library import ModelLibrary, ModelLoadError
     from viewer.snapshot import ModelSource
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from viewer_fixtures import *  # noqa: F401,F403 - fixtures: settings, window
 from viewer_fixtures import requires_display, settle, wait_for_frame
 
@@ -52,8 +51,9 @@ def test_rotation_slider_keeps_egnn_colours_and_changes_naive_ones(qtbot, window
     rgba_o = scene.view("egnn", "original").point_array("rgba").astype(int)
     rgba_t = scene.view("egnn", "transformed").point_array("rgba").astype(int)
     assert np.abs(rgba_o - rgba_t).max() <= 1
-    assert not np.array_equal(scene.view("naive", "original").point_array("rgba"),
-                              scene.view("naive", "transformed").point_array("rgba"))
+    assert not np.array_equal(
+        scene.view("naive", "original").point_array("rgba"), scene.view("naive", "transformed").point_array("rgba")
+    )
 
     # in place: same actors, same VTK points objects, no new props
     for key, view in scene.views.items():
@@ -196,8 +196,9 @@ def test_molecule_browser_and_properties(qtbot, window, dataset):
     assert window.state.molecule == 801
     n = dataset[801].z.numel()
     assert window.scene.view("input", "original").atom_positions().shape == (n, 3)
-    np.testing.assert_allclose(window.scene.view("input", "original").atom_positions(),
-                               dataset[801].pos.double().numpy(), atol=1e-6)
+    np.testing.assert_allclose(
+        window.scene.view("input", "original").atom_positions(), dataset[801].pos.double().numpy(), atol=1e-6
+    )
 
     panel.search_edit.setText("gdb_1")
     assert panel.search()

@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from core.cli import CommandError, build_parser, run
 from core.cli_values import check_output_path, parse_size, parse_triple
-
 from viewer.snapshot import (
     DEFAULT_MOLECULE,
     MODEL_ROWS,
@@ -89,22 +88,38 @@ def given_for(args: argparse.Namespace, kind: str) -> bool:
 def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> None:
     # nothing heavy here: building the parser must not import torch, Qt or VTK
     group = parser.add_argument_group("what to show")
-    group.add_argument("--molecule", metavar="ID", default=None,
-                       help=f"position in the filtered set or a name like gdb_814 (default: {DEFAULT_MOLECULE}, gdb_814)")
-    group.add_argument("--naive", metavar="CKPT", default=None,
-                       help="naive GNN: a checkpoint file, 'untrained' or 'seed:N' (default: the shipped "
-                            "checkpoint if present, else the untrained demo)")
+    group.add_argument(
+        "--molecule",
+        metavar="ID",
+        default=None,
+        help=f"position in the filtered set or a name like gdb_814 (default: {DEFAULT_MOLECULE}, gdb_814)",
+    )
+    group.add_argument(
+        "--naive",
+        metavar="CKPT",
+        default=None,
+        help="naive GNN: a checkpoint file, 'untrained' or 'seed:N' (default: the shipped "
+        "checkpoint if present, else the untrained demo)",
+    )
     group.add_argument("--egnn", metavar="CKPT", default=None, help="equivariant GNN: same choices as --naive")
-    group.add_argument("--rotate", metavar="RX,RY,RZ", default=None,
-                       help="rotation about x, y, z in degrees (-180..180), about the molecule's centroid")
+    group.add_argument(
+        "--rotate",
+        metavar="RX,RY,RZ",
+        default=None,
+        help="rotation about x, y, z in degrees (-180..180), about the molecule's centroid",
+    )
     group.add_argument("--translate", metavar="X,Y,Z", default=None, help="translation in Å (-10..10 each)")
     group.add_argument("--reflect", action="store_true", help="mirror x -> -x before rotating")
-    group.add_argument("--colormap", default="viridis", help="a matplotlib colormap: viridis (default), plasma, "
-                       "coolwarm, cividis, magma, turbo or RdBu_r")
+    group.add_argument(
+        "--colormap",
+        default="viridis",
+        help="a matplotlib colormap: viridis (default), plasma, coolwarm, cividis, magma, turbo or RdBu_r",
+    )
     group.add_argument("--hide-input", action="store_true", help="hide the input row (coloured by element)")
     group.add_argument("--no-labels", action="store_true", help="do not annotate atom indices")
-    group.add_argument("--source", default="bundled", help="where the molecules come from: bundled (default), "
-                       "qm9pack or pyg")
+    group.add_argument(
+        "--source", default="bundled", help="where the molecules come from: bundled (default), qm9pack or pyg"
+    )
     group.add_argument("--root", default=None, help="data folder for --source pyg/qm9pack")
 
     image = parser.add_argument_group("image")
@@ -130,7 +145,6 @@ def _validate_common(args: argparse.Namespace) -> None:
 
 def _load(args: argparse.Namespace):
     from core.data import load_dataset
-
     from viewer.library import ModelLibrary
 
     dataset = load_dataset(args.source, root=args.root)
@@ -154,12 +168,22 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     if args.full_window and (args.scale != 1 or args.transparent):
         raise CommandError("--full-window captures the window as shown: no --scale or --transparent")
     if not _has_display():
-        raise CommandError("no display to open a window on: run under xvfb-run, or use 'equiview render --out FILE.png'")
+        raise CommandError(
+            "no display to open a window on: run under xvfb-run, or use 'equiview render --out FILE.png'"
+        )
     dataset, library, snapshot = _load(args)
     from viewer.app import run_gui
 
-    return run_gui(dataset, library, snapshot, size=args.size, screenshot=args.screenshot,
-                   scale=args.scale, transparent=args.transparent, full_window=args.full_window)
+    return run_gui(
+        dataset,
+        library,
+        snapshot,
+        size=args.size,
+        screenshot=args.screenshot,
+        scale=args.scale,
+        transparent=args.transparent,
+        full_window=args.full_window,
+    )
 
 
 def prefer_offscreen_gl() -> None:
@@ -181,16 +205,23 @@ def _cmd_render(args: argparse.Namespace) -> int:
     size = args.size or RENDER_DEFAULT_SIZE
     image = render_frame(frame, size=size, scale=args.scale, transparent=args.transparent)
     write_png(image, out)
-    result = {"out": str(out), "width": int(image.shape[1]), "height": int(image.shape[0]),
-              "molecule": frame.molecule.name,
-              "naive_max_error": frame.rows["naive"].max_error, "egnn_max_error": frame.rows["egnn"].max_error}
+    result = {
+        "out": str(out),
+        "width": int(image.shape[1]),
+        "height": int(image.shape[0]),
+        "molecule": frame.molecule.name,
+        "naive_max_error": frame.rows["naive"].max_error,
+        "egnn_max_error": frame.rows["egnn"].max_error,
+    }
     if args.json:
         import json
 
         print(json.dumps(result))
     else:
-        print(f"wrote {out} ({result['width']}x{result['height']}, {frame.molecule.name}; "
-              f"max|Δh| naive {result['naive_max_error']:.2e}, egnn {result['egnn_max_error']:.2e})")
+        print(
+            f"wrote {out} ({result['width']}x{result['height']}, {frame.molecule.name}; "
+            f"max|Δh| naive {result['naive_max_error']:.2e}, egnn {result['egnn_max_error']:.2e})"
+        )
     return 0
 
 
@@ -199,18 +230,31 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
     if subparsers is None:
         subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
         parser.subcommands = subparsers
-    gui = subparsers.add_parser("gui", help="open the viewer window (the default command)",
-                                description="Open the equiview window.")
+    gui = subparsers.add_parser(
+        "gui", help="open the viewer window (the default command)", description="Open the equiview window."
+    )
     _add_state_arguments(gui, "size of the 3D grid in pixels, e.g. 1200x900 (the window grows around it)")
-    gui.add_argument("--screenshot", metavar="PATH", default=None,
-                     help="open the window, apply the state, write the grid as PNG to PATH and exit")
-    gui.add_argument("--full-window", action="store_true",
-                     help="with --screenshot: capture the whole window (panels included) instead of the grid")
+    gui.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        default=None,
+        help="open the window, apply the state, write the grid as PNG to PATH and exit",
+    )
+    gui.add_argument(
+        "--full-window",
+        action="store_true",
+        help="with --screenshot: capture the whole window (panels included) instead of the grid",
+    )
     gui.set_defaults(handler=_cmd_gui)
 
-    render = subparsers.add_parser("render", help="write the grid as PNG without a window or display",
-                                   description="Render the grid off screen (no Qt, no display needed).")
-    _add_state_arguments(render, f"image size in pixels before --scale (default {RENDER_DEFAULT_SIZE[0]}x{RENDER_DEFAULT_SIZE[1]})")
+    render = subparsers.add_parser(
+        "render",
+        help="write the grid as PNG without a window or display",
+        description="Render the grid off screen (no Qt, no display needed).",
+    )
+    _add_state_arguments(
+        render, f"image size in pixels before --scale (default {RENDER_DEFAULT_SIZE[0]}x{RENDER_DEFAULT_SIZE[1]})"
+    )
     render.add_argument("--out", required=True, metavar="PATH", help="PNG file to write")
     render.add_argument("--json", action="store_true", help="print one JSON object")
     render.set_defaults(handler=_cmd_render)

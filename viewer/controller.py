@@ -183,7 +183,7 @@ class SceneController(QObject):
 
 def restore_state(state: ViewState, snapshot: Snapshot) -> None:
     """Put ``state`` back to ``snapshot`` through its setters (widgets follow the signals)."""
-    for kind, source in snapshot.sources.items():
+    for source in snapshot.sources.values():
         state.set_source(source)
     for kind, spec in snapshot.projections.items():
         state.set_projection(kind, spec)

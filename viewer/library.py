@@ -17,7 +17,6 @@ from core.data.bundle import BUNDLE_PATH
 from core.data.targets import DEFAULT_TARGET, TARGETS
 from core.embeddings import predict_from_embedding
 from core.models.registry import MODEL_KINDS, demo_model
-
 from viewer.snapshot import MODEL_TITLES, ModelSource, ProjectionSpec
 
 CHECKPOINT_DIR = BUNDLE_PATH.parent / "checkpoints"
@@ -32,6 +31,7 @@ class ModelLoadError(ValueError):
 
 def kind_mismatch(found: str, wanted: str) -> str:
     """'holds a Naive GNN checkpoint, not an Equivariant GNN one' (for error messages)."""
+
     def article(title: str) -> str:
         return ("an " if title[0].lower() in "aeiou" else "a ") + title
 
@@ -109,9 +109,7 @@ class ModelLibrary:
         else:
             checkpoint = load_checkpoint(source.checkpoint)
             if checkpoint.kind != source.kind:
-                raise ModelLoadError(
-                    f"{source.checkpoint}: {kind_mismatch(checkpoint.kind, source.kind)}"
-                )
+                raise ModelLoadError(f"{source.checkpoint}: {kind_mismatch(checkpoint.kind, source.kind)}")
             loaded = LoadedModel(source, checkpoint.model.eval(), checkpoint)
         self._cache[source] = loaded
         return loaded

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.molecules import QM9Molecules
-
 from viewer.controller import SceneController, restore_state
 from viewer.library import LOAD_ERRORS, ModelLibrary, default_projection, error_text, kind_mismatch
 from viewer.offscreen import camera_state, render_frame
@@ -166,7 +165,9 @@ class MainWindow(QMainWindow):
 
         self.dock = QDockWidget("Controls", self)
         self.dock.setObjectName("controlsDock")
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.dock.setWidget(scroll)
         self.dock.setMinimumWidth(340)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
@@ -190,34 +191,55 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        self.load_action = self._action("&Load checkpoint…", self.choose_checkpoint, QKeySequence.StandardKey.Open,
-                                        "Load a trained naive or EGNN checkpoint (Ctrl+O)")
-        self.export_action = self._action("&Export screenshot…", self.open_export_dialog, "Ctrl+E",
-                                          "Save the grid of views as a PNG (Ctrl+E)")
-        self.copy_action = self._action("&Copy image to clipboard", self.copy_to_clipboard, "Ctrl+Shift+C",
-                                        "Copy the grid of views to the clipboard")
+        self.load_action = self._action(
+            "&Load checkpoint…",
+            self.choose_checkpoint,
+            QKeySequence.StandardKey.Open,
+            "Load a trained naive or EGNN checkpoint (Ctrl+O)",
+        )
+        self.export_action = self._action(
+            "&Export screenshot…", self.open_export_dialog, "Ctrl+E", "Save the grid of views as a PNG (Ctrl+E)"
+        )
+        self.copy_action = self._action(
+            "&Copy image to clipboard",
+            self.copy_to_clipboard,
+            "Ctrl+Shift+C",
+            "Copy the grid of views to the clipboard",
+        )
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         for action in (self.load_action, None, self.export_action, self.copy_action, None, self.quit_action):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
 
         view_menu = menu.addMenu("&View")
-        self.reset_action = self._action("&Reset transform", self.transform_panel.reset, "Ctrl+R",
-                                         "Back to the identity (Ctrl+R)")
+        self.reset_action = self._action(
+            "&Reset transform", self.transform_panel.reset, "Ctrl+R", "Back to the identity (Ctrl+R)"
+        )
         self.random_action = self._action("Ra&ndom E(3) element", self.transform_panel.randomise, "Ctrl+G")
         self.fit_action = self._action("&Fit view", self.fit_view, "Ctrl+0", "Fit the camera to both poses")
-        self.input_row_action = self._action("Show &input row", self._guarded(self.state.set_show_input_row),
-                                             "Ctrl+I", checkable=True)
-        self.labels_action = self._action("Show atom in&dices", self._guarded(self.state.set_show_labels),
-                                          "Ctrl+L", checkable=True)
-        for action in (self.reset_action, self.random_action, None, self.fit_action, None,
-                       self.input_row_action, self.labels_action):
+        self.input_row_action = self._action(
+            "Show &input row", self._guarded(self.state.set_show_input_row), "Ctrl+I", checkable=True
+        )
+        self.labels_action = self._action(
+            "Show atom in&dices", self._guarded(self.state.set_show_labels), "Ctrl+L", checkable=True
+        )
+        for action in (
+            self.reset_action,
+            self.random_action,
+            None,
+            self.fit_action,
+            None,
+            self.input_row_action,
+            self.labels_action,
+        ):
             view_menu.addSeparator() if action is None else view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.dock.toggleViewAction())
 
         molecule_menu = menu.addMenu("&Molecule")
-        self.previous_action = self._action("&Previous", self.molecule_panel.previous, QKeySequence.StandardKey.MoveToPreviousPage)
+        self.previous_action = self._action(
+            "&Previous", self.molecule_panel.previous, QKeySequence.StandardKey.MoveToPreviousPage
+        )
         self.next_action = self._action("&Next", self.molecule_panel.next, QKeySequence.StandardKey.MoveToNextPage)
         self.find_action = self._action("&Find…", self.focus_search, QKeySequence.StandardKey.Find)
         for action in (self.previous_action, self.next_action, self.find_action):
@@ -241,8 +263,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _sync_toggles(self, *_args) -> None:
-        for action, value in ((self.input_row_action, self.state.show_input_row),
-                              (self.labels_action, self.state.show_labels)):
+        for action, value in (
+            (self.input_row_action, self.state.show_input_row),
+            (self.labels_action, self.state.show_labels),
+        ):
             if action.isChecked() != value:
                 action.blockSignals(True)
                 action.setChecked(value)
@@ -326,7 +350,9 @@ class MainWindow(QMainWindow):
     def choose_checkpoint(self, kind: str | None = None) -> None:
         try:
             path, _ = QFileDialog.getOpenFileName(
-                self, "Load checkpoint", self._folder("paths/checkpoints"),
+                self,
+                "Load checkpoint",
+                self._folder("paths/checkpoints"),
                 "PyTorch checkpoints (*.pt *.pth *.ckpt);;All files (*)",
             )
         except Exception as error:  # noqa: BLE001 - never raise into Qt
@@ -380,8 +406,13 @@ class MainWindow(QMainWindow):
             raise RuntimeError("nothing has been drawn yet")
         if scale == 1:
             return self.scene.image(1, transparent)
-        return render_frame(self.controller.frame, size=self.grid_size(), scale=scale, transparent=transparent,
-                            camera=camera_state(self.scene.camera))
+        return render_frame(
+            self.controller.frame,
+            size=self.grid_size(),
+            scale=scale,
+            transparent=transparent,
+            camera=camera_state(self.scene.camera),
+        )
 
     def export_screenshot(self, path: str | os.PathLike, scale: int = 1, transparent: bool = False) -> bool:
         """Write the grid to ``path`` as PNG; False (and a message) when that fails."""

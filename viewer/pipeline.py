@@ -19,7 +19,6 @@ from core.data.molecules import QM9Molecules
 from core.elements import DISPLAY_RADII, formula
 from core.embeddings import encode, transformed
 from core.transforms import E3Transform
-
 from viewer.library import LoadedModel, ModelLibrary
 from viewer.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot, TransformParams
 

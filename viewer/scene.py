@@ -41,7 +41,6 @@ from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper
 
 from core.colouring import is_dark
 from core.home_view import home_view_direction
-
 from viewer.pipeline import Frame
 
 ROWS = ("input", "naive", "egnn")
@@ -381,8 +380,9 @@ class GridScene:
     next paint renders once, instead of rendering now and again when Qt paints.
     """
 
-    def __init__(self, plotter, style: SceneStyle = DEFAULT_STYLE, font_scale: float = 1.0,
-                 request_render=None) -> None:
+    def __init__(
+        self, plotter, style: SceneStyle = DEFAULT_STYLE, font_scale: float = 1.0, request_render=None
+    ) -> None:
         if tuple(plotter.shape) != (len(ROWS), len(COLUMNS)):
             raise ValueError(f"the scene needs a plotter with shape (3, 2), got {tuple(plotter.shape)}")
         _configure_text_rendering()
@@ -401,8 +401,9 @@ class GridScene:
             for c, column in enumerate(COLUMNS):
                 renderer = plotter.renderers[plotter.renderers.loc_to_index((r, c))]
                 renderer.SetBackground(*style.background)
-                renderer.add_border(color=style.border, width=1.0,
-                                    edges=("top",) if column == "original" else ("top", "left"))
+                renderer.add_border(
+                    color=style.border, width=1.0, edges=("top",) if column == "original" else ("top", "left")
+                )
                 self.views[(row, column)] = View(renderer, row, column, style, self.font_scale)
         plotter.link_views()
         self.camera = plotter.renderers[0].GetActiveCamera()

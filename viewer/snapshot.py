@@ -47,14 +47,14 @@ class TransformParams:
     def is_identity(self) -> bool:
         return self == TransformParams()
 
-    def with_rotation(self, axis: int, degrees: float) -> "TransformParams":
+    def with_rotation(self, axis: int, degrees: float) -> TransformParams:
         return replace(self, **{("rx", "ry", "rz")[axis]: float(degrees)})
 
-    def with_translation(self, axis: int, angstrom: float) -> "TransformParams":
+    def with_translation(self, axis: int, angstrom: float) -> TransformParams:
         return replace(self, **{("tx", "ty", "tz")[axis]: float(angstrom)})
 
     @classmethod
-    def random(cls, generator=None, translation_scale: float = 1.5) -> "TransformParams":
+    def random(cls, generator=None, translation_scale: float = 1.5) -> TransformParams:
         """Slider values of a random element of E(3): Haar-uniform rotation, mirrored half the time.
 
         ``core.transforms.E3Transform.random`` draws the element and ``E3Transform.to_view`` reads
@@ -98,11 +98,11 @@ class ModelSource:
     checkpoint: Path | None = None
 
     @classmethod
-    def untrained(cls, kind: str, seed: int = 0) -> "ModelSource":
+    def untrained(cls, kind: str, seed: int = 0) -> ModelSource:
         return cls(kind=kind, seed=int(seed))
 
     @classmethod
-    def from_checkpoint(cls, kind: str, path: str | Path) -> "ModelSource":
+    def from_checkpoint(cls, kind: str, path: str | Path) -> ModelSource:
         return cls(kind=kind, checkpoint=Path(path).expanduser().resolve())
 
     @property

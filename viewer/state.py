@@ -12,7 +12,6 @@ from PySide6.QtCore import QObject, Signal
 
 from core.colouring import PROJECTION_KINDS, available_colormaps
 from core.models.registry import MODEL_KINDS
-
 from viewer.snapshot import (
     DEFAULT_COLORMAP,
     DEFAULT_MOLECULE,

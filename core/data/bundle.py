@@ -72,7 +72,7 @@ def save_bundle(ds: QM9Molecules, path: str | os.PathLike, *, compresslevel: int
             for name, array in _arrays_of(ds, source_stamp).items():
                 buffer = io.BytesIO()
                 # np.ascontiguousarray would turn 0-d scalars into shape [1]; np.require keeps them.
-                np.lib.format.write_array(buffer, np.require(array, requirements='C'), allow_pickle=False)
+                np.lib.format.write_array(buffer, np.require(array, requirements="C"), allow_pickle=False)
                 info = zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
@@ -92,7 +92,8 @@ def read_bundle_metadata(path: str | os.PathLike) -> dict:
             return {
                 "format_version": int(npz["format_version"].item()) if "format_version" in npz.files else None,
                 "molecules_before_filter": int(npz["molecules_before_filter"].item())
-                if "molecules_before_filter" in npz.files else None,
+                if "molecules_before_filter" in npz.files
+                else None,
                 "source": str(npz["source"].item()) if "source" in npz.files else "",
                 "source_stamp": str(npz["source_stamp"].item()) if "source_stamp" in npz.files else "",
             }
@@ -130,9 +131,15 @@ def load_bundle(path: str | os.PathLike = BUNDLE_PATH) -> QM9Molecules:
         raise DataSourceError(f"cannot read bundle {path}: {type(error).__name__}: {error}") from None
     try:
         return QM9Molecules(
-            arrays["z"], arrays["pos"], arrays["atom_ptr"].astype(np.int64), arrays["bonds"],
-            arrays["bond_ptr"].astype(np.int64), arrays["y"], arrays["qm9_index"].astype(np.int64),
-            molecules_before_filter=before, source=source,
+            arrays["z"],
+            arrays["pos"],
+            arrays["atom_ptr"].astype(np.int64),
+            arrays["bonds"],
+            arrays["bond_ptr"].astype(np.int64),
+            arrays["y"],
+            arrays["qm9_index"].astype(np.int64),
+            molecules_before_filter=before,
+            source=source,
         )
     except ValueError as error:
         raise DataSourceError(f"{path} is inconsistent: {error}") from None

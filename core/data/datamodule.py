@@ -8,7 +8,7 @@ validate, the rest test. With n = 21,800 and seed 420 that is 17,440 / 2,180 / 2
 from __future__ import annotations
 
 import hashlib
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -18,8 +18,15 @@ from core.data.molecules import QM9Molecules
 from core.data.targets import DEFAULT_TARGET, target_index
 
 SPLIT_NAMES = ("train", "val", "test")
-_SPLIT_ALIASES = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val",
-                  "test": "test", "testing": "test"}
+_SPLIT_ALIASES = {
+    "train": "train",
+    "training": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "test": "test",
+    "testing": "test",
+}
 
 
 def split_sha256(indices) -> str:
@@ -40,9 +47,16 @@ class SplitLoader:
     torch's global RNG, so ``torch.manual_seed`` makes it reproducible).
     """
 
-    def __init__(self, dataset: QM9Molecules, indices, batch_size: int = 32, shuffle: bool = False,
-                 target_idx: int = DEFAULT_TARGET, drop_last: bool = False,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        dataset: QM9Molecules,
+        indices,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        target_idx: int = DEFAULT_TARGET,
+        drop_last: bool = False,
+        generator: torch.Generator | None = None,
+    ) -> None:
         if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.dataset = dataset
@@ -75,8 +89,14 @@ class QM9DataModule:
     column of ``y`` that loaders return (default 5, ⟨R²⟩).
     """
 
-    def __init__(self, dataset: QM9Molecules | None = None, target_idx: int | str = DEFAULT_TARGET,
-                 seed: int = 420, train_ratio: float = 0.8, val_ratio: float = 0.1) -> None:
+    def __init__(
+        self,
+        dataset: QM9Molecules | None = None,
+        target_idx: int | str = DEFAULT_TARGET,
+        seed: int = 420,
+        train_ratio: float = 0.8,
+        val_ratio: float = 0.1,
+    ) -> None:
         if dataset is None:
             from core.data.sources import load_dataset
 
@@ -106,8 +126,14 @@ class QM9DataModule:
             raise ValueError(f"unknown split {name!r}: choose one of {', '.join(SPLIT_NAMES)}")
         return {"train": self.train_split, "val": self.val_split, "test": self.test_split}[key]
 
-    def loader(self, split: str = "train", batch_size: int = 32, shuffle: bool | None = None,
-               drop_last: bool = False, generator: torch.Generator | None = None) -> SplitLoader:
+    def loader(
+        self,
+        split: str = "train",
+        batch_size: int = 32,
+        shuffle: bool | None = None,
+        drop_last: bool = False,
+        generator: torch.Generator | None = None,
+    ) -> SplitLoader:
         """Batches of one split; shuffles the training split by default, never the others."""
         indices = self.split(split)
         if shuffle is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import torch
@@ -41,7 +41,9 @@ def _segments(ptr: torch.Tensor, indices: torch.Tensor) -> tuple[torch.Tensor, t
     new_ptr = torch.zeros(indices.numel() + 1, dtype=torch.long)
     torch.cumsum(counts, 0, out=new_ptr[1:])
     total = int(new_ptr[-1])
-    rows = torch.arange(total, dtype=torch.long) + torch.repeat_interleave(starts - new_ptr[:-1], counts, output_size=total)
+    rows = torch.arange(total, dtype=torch.long) + torch.repeat_interleave(
+        starts - new_ptr[:-1], counts, output_size=total
+    )
     return rows, counts, new_ptr
 
 
@@ -79,9 +81,7 @@ class QM9Molecules:
         self.qm9_index = _as_tensor(qm9_index, torch.long)
         self.source = source
         self._check_shapes()
-        self.molecules_before_filter = int(
-            len(self) if molecules_before_filter is None else molecules_before_filter
-        )
+        self.molecules_before_filter = int(len(self) if molecules_before_filter is None else molecules_before_filter)
         self._position_by_qm9_index: dict[int, int] | None = None
 
     def _check_shapes(self) -> None:
@@ -92,7 +92,11 @@ class QM9Molecules:
             problems.append(f"pos has shape {list(self.pos.shape)}, expected [{atoms}, 3]")
         if self.atom_ptr.shape != (n + 1,) or int(self.atom_ptr[0]) != 0 or int(self.atom_ptr[-1]) != atoms:
             problems.append("atom_ptr must have N+1 entries from 0 to the number of atoms")
-        if self.bond_ptr.shape != (n + 1,) or int(self.bond_ptr[0]) != 0 or int(self.bond_ptr[-1]) != self.bonds.shape[0]:
+        if (
+            self.bond_ptr.shape != (n + 1,)
+            or int(self.bond_ptr[0]) != 0
+            or int(self.bond_ptr[-1]) != self.bonds.shape[0]
+        ):
             problems.append("bond_ptr must have N+1 entries from 0 to the number of bonds")
         if self.y.shape != (n, NUM_TARGETS):
             problems.append(f"y has shape {list(self.y.shape)}, expected [{n}, {NUM_TARGETS}]")
@@ -203,7 +207,7 @@ class QM9Molecules:
             raise KeyError(str(error)) from None
 
     # ----------------------------------------------------------------- subsets
-    def subset(self, indices) -> "QM9Molecules":
+    def subset(self, indices) -> QM9Molecules:
         """A new ``QM9Molecules`` with the molecules at ``indices`` (in that order)."""
         index = self._index_tensor(indices)
         atom_rows, _, atom_ptr = _segments(self.atom_ptr, index)
@@ -227,7 +231,7 @@ class QM9Molecules:
         torch.cumsum(heavy, 0, out=csum[1:])
         return csum[self.atom_ptr[1:]] - csum[self.atom_ptr[:-1]]
 
-    def filter_heavy_atoms(self, max_heavy_atoms: int = 8) -> "QM9Molecules":
+    def filter_heavy_atoms(self, max_heavy_atoms: int = 8) -> QM9Molecules:
         """The tutorial's filter: keep molecules with at most ``max_heavy_atoms`` atoms z != 1."""
         return self.subset(torch.nonzero(self.heavy_atom_counts() <= max_heavy_atoms).reshape(-1))
 
@@ -263,9 +267,19 @@ class QM9Molecules:
         zeros = torch.zeros(num_graphs, dtype=torch.long)
         batch._num_graphs = num_graphs
         batch._slice_dict = {
-            "z": ptr, "pos": ptr, "edge_index": bond_ptr, "y": per_graph, "name": per_graph, "idx": per_graph,
+            "z": ptr,
+            "pos": ptr,
+            "edge_index": bond_ptr,
+            "y": per_graph,
+            "name": per_graph,
+            "idx": per_graph,
         }
         batch._inc_dict = {
-            "z": zeros, "pos": zeros, "edge_index": ptr[:-1], "y": zeros, "name": None, "idx": zeros,
+            "z": zeros,
+            "pos": zeros,
+            "edge_index": ptr[:-1],
+            "y": zeros,
+            "name": None,
+            "idx": zeros,
         }
         return batch

@@ -56,8 +56,9 @@ def _open_pyg_qm9(root: Path, download: bool):
         raise DataSourceError(f"cannot load PyG QM9 from {root}: {type(error).__name__}: {message}") from None
 
 
-def load_pyg(root: str | os.PathLike | None = None, filtered: bool = True, download: bool = False,
-             max_heavy_atoms: int = 8) -> QM9Molecules:
+def load_pyg(
+    root: str | os.PathLike | None = None, filtered: bool = True, download: bool = False, max_heavy_atoms: int = 8
+) -> QM9Molecules:
     """QM9 from PyG's files under ``root`` as :class:`QM9Molecules` (same order as PyG).
 
     ``filtered=True`` keeps molecules with at most ``max_heavy_atoms`` heavy atoms.

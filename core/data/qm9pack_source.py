@@ -50,8 +50,12 @@ _DIRECT_TARGETS: tuple[tuple[int, str, float], ...] = (
     (18, "RotC_GHz", 1.0),
 )
 # Atomization energy k (12..15) = total energy in Hartree (U0, U, H, G) minus atom references.
-_ATOMIZATION_FROM = {12: "InternalEnergy_0K_au", 13: "InternalEnergy_298K_au", 14: "Enthalphy_298K_au",
-                     15: "GibbsFreeEnergy_298K_au"}
+_ATOMIZATION_FROM = {
+    12: "InternalEnergy_0K_au",
+    13: "InternalEnergy_298K_au",
+    14: "Enthalphy_298K_au",
+    15: "GibbsFreeEnergy_298K_au",
+}
 _NEEDED = ("Index", "N_atoms", "Elements", "XYZ_Ang") + tuple(c for _, c, _ in _DIRECT_TARGETS)
 
 
@@ -138,8 +142,9 @@ def parse_qm9pack_csv(paths: list[Path], max_rows: int | None = None) -> QM9Mole
     np.cumsum(num_atoms, out=atom_ptr[1:])
     y = _targets(raw, z, atom_ptr)
     bonds, bond_ptr = infer_bonds_flat(z, pos.astype(np.float32), atom_ptr)
-    molecules = QM9Molecules(z, pos.astype(np.float32), atom_ptr, bonds, bond_ptr, y, qm9_index,
-                             molecules_before_filter=n, source="qm9pack")
+    molecules = QM9Molecules(
+        z, pos.astype(np.float32), atom_ptr, bonds, bond_ptr, y, qm9_index, molecules_before_filter=n, source="qm9pack"
+    )
     if len(np.unique(qm9_index)) != n:
         raise DataSourceError("qm9pack CSV is malformed: duplicate molecule indices")
     if np.any(np.diff(qm9_index) < 0):
@@ -186,8 +191,9 @@ def qm9pack_cache_path(max_rows: int | None = None) -> Path:
     return cache_dir() / f"qm9pack-r{CACHE_REVISION}{suffix}.npz"
 
 
-def convert_qm9pack(root: str | os.PathLike | None = None, max_rows: int | None = None,
-                    out_path: str | os.PathLike | None = None) -> Path:
+def convert_qm9pack(
+    root: str | os.PathLike | None = None, max_rows: int | None = None, out_path: str | os.PathLike | None = None
+) -> Path:
     """Parse the qm9pack CSVs and write the processed cache; returns the cache path."""
     paths = qm9pack_csv_paths(root)
     molecules = parse_qm9pack_csv(paths, max_rows=max_rows)
@@ -199,8 +205,9 @@ def convert_qm9pack(root: str | os.PathLike | None = None, max_rows: int | None 
         raise DataSourceError(f"cannot write the qm9pack cache {target}: {error}") from None
 
 
-def load_qm9pack(filtered: bool = True, root: str | os.PathLike | None = None,
-                 max_rows: int | None = None, max_heavy_atoms: int = 8) -> QM9Molecules:
+def load_qm9pack(
+    filtered: bool = True, root: str | os.PathLike | None = None, max_rows: int | None = None, max_heavy_atoms: int = 8
+) -> QM9Molecules:
     """QM9 from qm9pack, converted once and then read from the cache.
 
     ``filtered=True`` applies the tutorial's filter (at most ``max_heavy_atoms`` heavy

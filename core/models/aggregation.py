@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 from torch import Tensor
 from torch_geometric.utils import scatter as _pyg_scatter

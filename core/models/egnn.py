@@ -13,8 +13,6 @@ Equation map (each one is a small module of its own):
 
 from __future__ import annotations
 
-from typing import Optional
-
 from torch import Tensor, nn
 from torch_geometric.data import Data
 from torch_geometric.nn.aggr import SumAggregation
@@ -81,7 +79,7 @@ class EquivariantGNN(nn.Module):
     def __init__(
         self,
         hidden_channels: int,
-        final_embedding_size: Optional[int] = None,
+        final_embedding_size: int | None = None,
         target_size: int = 1,
         num_mp_layers: int = 2,
     ) -> None:
@@ -124,7 +122,7 @@ class EquivariantGNN(nn.Module):
             node_embed = layer(node_embed, pos, edge_index)
         return node_embed
 
-    def readout(self, node_embed: Tensor, batch_index: Optional[Tensor] = None) -> Tensor:
+    def readout(self, node_embed: Tensor, batch_index: Tensor | None = None) -> Tensor:
         """Sum the atom embeddings of each molecule (all atoms when ``batch_index`` is None), then f_predict."""
         return self.f_predict(self.aggregation(node_embed, batch_index))
 

@@ -33,7 +33,7 @@ class MessageMLP(nn.Sequential):
         linear, activation = self[0], self[1]
         channels = node_embed.size(1)
         source_part = node_embed @ linear.weight[:, :channels].T
-        target_part = torch.addmm(linear.bias, node_embed, linear.weight[:, channels:2 * channels].T)
+        target_part = torch.addmm(linear.bias, node_embed, linear.weight[:, channels : 2 * channels].T)
         row, col = edge_index
         # index_select has a much cheaper backward pass than advanced indexing (h[row])
         pre_activation = source_part.index_select(0, row) + target_part.index_select(0, col)

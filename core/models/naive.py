@@ -6,8 +6,6 @@ changes every atom embedding: this model is *not* E(3)-invariant, which is the p
 
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 import torch_geometric.nn as geom_nn
 from torch import Tensor, nn
@@ -35,7 +33,7 @@ class NaiveEuclideanGNN(nn.Module):
         hidden_channels: int,
         num_layers: int,
         num_spatial_dims: int = 3,
-        final_embedding_size: Optional[int] = None,
+        final_embedding_size: int | None = None,
     ) -> None:
         super().__init__()
         if hidden_channels < 1 or num_layers < 1 or num_spatial_dims < 1:
@@ -74,7 +72,7 @@ class NaiveEuclideanGNN(nn.Module):
         initial_node_embed = self.f_combine(torch.cat((atom_embedding, pos_embedding), dim=-1))
         return self.gnn(initial_node_embed, data.edge_index)
 
-    def readout(self, node_embed: Tensor, batch_index: Optional[Tensor] = None) -> Tensor:
+    def readout(self, node_embed: Tensor, batch_index: Tensor | None = None) -> Tensor:
         """Sum the atom embeddings of each molecule (all atoms when ``batch_index`` is None), then f_predict."""
         return self.f_predict(self.aggregation(node_embed, batch_index))
 

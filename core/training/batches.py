@@ -8,7 +8,7 @@ kept (on the training device) for the whole run.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -31,14 +31,21 @@ def epoch_permutation(num_items: int, seed: int, epoch: int) -> np.ndarray:
 def chunks(indices: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
     """Consecutive slices of at most ``batch_size`` indices (the last one may be shorter)."""
     for start in range(0, len(indices), batch_size):
-        yield indices[start:start + batch_size]
+        yield indices[start : start + batch_size]
 
 
 class BatchMaker:
     """Turns molecule indices into model-ready batches carrying ``target`` (``[B, 1]``, training units)."""
 
-    def __init__(self, dataset, *, model_kind: str, target_idx: int, scaling: TargetScaling,
-                 device: torch.device = torch.device("cpu")) -> None:
+    def __init__(
+        self,
+        dataset,
+        *,
+        model_kind: str,
+        target_idx: int,
+        scaling: TargetScaling,
+        device: torch.device = torch.device("cpu"),
+    ) -> None:
         self.dataset = dataset
         self.needs_complete_graph = model_kind in MODELS_ON_COMPLETE_GRAPH
         self.target_idx = target_idx
@@ -57,8 +64,7 @@ class BatchMaker:
             batch = batch.to(self.device, non_blocking=True)
         return batch
 
-    def iterate(self, indices: np.ndarray, batch_size: int,
-                rotations: torch.Generator | None = None) -> Iterator[Data]:
+    def iterate(self, indices: np.ndarray, batch_size: int, rotations: torch.Generator | None = None) -> Iterator[Data]:
         """Batches of ``indices`` in the given order, built on demand (randomly rotated with ``rotations``)."""
         for chunk in chunks(indices, batch_size):
             yield self.make(chunk, rotations)

@@ -36,16 +36,30 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     run = parser.add_argument_group("run")
     run.add_argument("--model", choices=tuple(TUTORIAL_DEFAULTS), help="model kind (required unless --resume)")
     run.add_argument("--out", help="checkpoint to write, e.g. runs/egnn.pt (required unless --resume)")
-    run.add_argument("--resume", metavar="PATH",
-                     help="continue an interrupted run from its .train_state.pt file (or its checkpoint path)")
-    run.add_argument("--epochs", type=int,
-                     help=f"epochs (default: egnn {egnn['epochs']}, naive {naive['epochs']}); "
-                          "with --resume, a larger value extends the run")
+    run.add_argument(
+        "--resume",
+        metavar="PATH",
+        help="continue an interrupted run from its .train_state.pt file (or its checkpoint path)",
+    )
+    run.add_argument(
+        "--epochs",
+        type=int,
+        help=f"epochs (default: egnn {egnn['epochs']}, naive {naive['epochs']}); "
+        "with --resume, a larger value extends the run",
+    )
     run.add_argument("--seed", type=int, help="seed for initial weights and shuffling (default: 420)")
-    run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice; under torchrun "
-                                                 "the cores are shared evenly between processes)")
-    run.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                     help="where to train (default: auto = this rank's GPU if CUDA is available)")
+    run.add_argument(
+        "--threads",
+        type=int,
+        help="torch CPU threads (default: torch's choice; under torchrun "
+        "the cores are shared evenly between processes)",
+    )
+    run.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where to train (default: auto = this rank's GPU if CUDA is available)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     run.add_argument("--json", action="store_true", help="print one JSON object with the results")
 
@@ -62,24 +76,40 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
     model = parser.add_argument_group("model")
     model.add_argument("--hidden", type=int, help=f"hidden width (default: {egnn['hidden']})")
-    model.add_argument("--layers", type=int,
-                       help=f"message-passing layers (default: egnn {egnn['layers']}, naive {naive['layers']})")
+    model.add_argument(
+        "--layers", type=int, help=f"message-passing layers (default: egnn {egnn['layers']}, naive {naive['layers']})"
+    )
 
     optimiser = parser.add_argument_group("optimisation")
     optimiser.add_argument("--batch-size", type=int, help="molecules per batch and process (default: 32)")
-    optimiser.add_argument("--lr", type=float,
-                           help=f"Adam learning rate (default: egnn {egnn['lr']:g}, naive {naive['lr']:g})")
+    optimiser.add_argument(
+        "--lr", type=float, help=f"Adam learning rate (default: egnn {egnn['lr']:g}, naive {naive['lr']:g})"
+    )
     optimiser.add_argument("--weight-decay", type=float, help="Adam weight decay (default: 1e-8, tutorial)")
     optimiser.add_argument("--loss", choices=LOSSES, help="training loss (default: mse, tutorial)")
     optimiser.add_argument("--huber-delta", type=float, help="Huber threshold in training units (default: 1)")
-    optimiser.add_argument("--standardise", "--standardize", action="store_const", const=True, default=None,
-                           help="train on (y - mean) / std of the training split (predictions are mapped back)")
-    optimiser.add_argument("--augment-rotations", action="store_const", const=True, default=None,
-                           help="rotate every training molecule by a random rotation about its centroid at each "
-                                "step (a regulariser for the naive GNN; the EGNN is invariant anyway)")
-    optimiser.add_argument("--schedule", choices=SCHEDULES,
-                           help="learning-rate schedule: none (tutorial), cosine (per step), plateau "
-                                "(halve after 3 epochs without val improvement)")
+    optimiser.add_argument(
+        "--standardise",
+        "--standardize",
+        action="store_const",
+        const=True,
+        default=None,
+        help="train on (y - mean) / std of the training split (predictions are mapped back)",
+    )
+    optimiser.add_argument(
+        "--augment-rotations",
+        action="store_const",
+        const=True,
+        default=None,
+        help="rotate every training molecule by a random rotation about its centroid at each "
+        "step (a regulariser for the naive GNN; the EGNN is invariant anyway)",
+    )
+    optimiser.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        help="learning-rate schedule: none (tutorial), cosine (per step), plateau "
+        "(halve after 3 epochs without val improvement)",
+    )
     optimiser.add_argument("--warmup-epochs", type=float, help="linear learning-rate warm-up (default: 0)")
     optimiser.add_argument("--min-lr-ratio", type=float, help="cosine ends at lr × this (default: 0)")
     optimiser.add_argument("--clip-grad", type=float, help="clip the gradient norm to this (default: 0 = off)")
@@ -87,10 +117,31 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 TRAINING_OPTIONS = (
-    "model", "out", "epochs", "seed", "source", "data_root", "target", "split_seed", "limit_train", "limit_val",
-    "limit_test", "hidden", "layers", "batch_size", "lr", "weight_decay", "loss", "huber_delta", "standardise",
+    "model",
+    "out",
+    "epochs",
+    "seed",
+    "source",
+    "data_root",
+    "target",
+    "split_seed",
+    "limit_train",
+    "limit_val",
+    "limit_test",
+    "hidden",
+    "layers",
+    "batch_size",
+    "lr",
+    "weight_decay",
+    "loss",
+    "huber_delta",
+    "standardise",
     "augment_rotations",
-    "schedule", "warmup_epochs", "min_lr_ratio", "clip_grad", "eval_batch_size",
+    "schedule",
+    "warmup_epochs",
+    "min_lr_ratio",
+    "clip_grad",
+    "eval_batch_size",
 )
 
 
@@ -114,12 +165,12 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def _resumed_config(args: argparse.Namespace, saved: TrainConfig) -> TrainConfig:
-    changed = [name for name in TRAINING_OPTIONS
-               if getattr(args, name) is not None and name not in RESUMABLE_OVERRIDES]
+    changed = [name for name in TRAINING_OPTIONS if getattr(args, name) is not None and name not in RESUMABLE_OVERRIDES]
     if changed:
         flags = ", ".join("--" + name.replace("_", "-") for name in changed)
-        raise ValueError(f"--resume continues the saved run's settings; only --epochs and --out may change "
-                         f"(got {flags})")
+        raise ValueError(
+            f"--resume continues the saved run's settings; only --epochs and --out may change (got {flags})"
+        )
     values = saved.to_dict()
     values.update({name: getattr(args, name) for name in RESUMABLE_OVERRIDES if getattr(args, name) is not None})
     return TrainConfig.from_dict(values)
@@ -159,12 +210,20 @@ def run_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
     elif result.interrupted:
-        print(f"interrupted after epoch {result.epochs_completed}: saved {result.paths.state}"
-              + (f" and best checkpoint {result.paths.checkpoint} (epoch {result.best_epoch})"
-                 if result.best_epoch else "")
-              + f"; continue with: equiview train --resume {result.paths.state}", file=sys.stderr)
+        print(
+            f"interrupted after epoch {result.epochs_completed}: saved {result.paths.state}"
+            + (
+                f" and best checkpoint {result.paths.checkpoint} (epoch {result.best_epoch})"
+                if result.best_epoch
+                else ""
+            )
+            + f"; continue with: equiview train --resume {result.paths.state}",
+            file=sys.stderr,
+        )
     else:
-        print(f"{config.model}: best epoch {result.best_epoch}, val MAE {result.best_val_mae:.4f}, "
-              f"test MAE {result.test_mae:.4f}; wrote {result.paths.checkpoint}, {result.paths.metrics.name}, "
-              f"{result.paths.curves.name}, {result.paths.parity.name}")
+        print(
+            f"{config.model}: best epoch {result.best_epoch}, val MAE {result.best_val_mae:.4f}, "
+            f"test MAE {result.test_mae:.4f}; wrote {result.paths.checkpoint}, {result.paths.metrics.name}, "
+            f"{result.paths.curves.name}, {result.paths.parity.name}"
+        )
     return EXIT_INTERRUPTED if result.interrupted else 0

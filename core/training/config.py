@@ -56,7 +56,7 @@ class TrainConfig:
     limit_test: int | None = None
 
     @classmethod
-    def for_model(cls, model: str, out: str, **overrides: Any) -> "TrainConfig":
+    def for_model(cls, model: str, out: str, **overrides: Any) -> TrainConfig:
         """The tutorial's set-up for ``model``; ``overrides`` whose value is ``None`` keep the default."""
         if model not in TUTORIAL_DEFAULTS:
             raise ValueError(f"unknown model kind {model!r}; choose one of {', '.join(TUTORIAL_DEFAULTS)}")
@@ -64,8 +64,9 @@ class TrainConfig:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(model=model, out=str(out), **values).validate()
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Check every field; returns ``self`` so it can be chained."""
+
         def positive(name: str) -> None:
             if getattr(self, name) <= 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
@@ -100,7 +101,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Rebuild from :meth:`to_dict` output, ignoring keys this version does not know."""
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known}).validate()

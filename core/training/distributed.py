@@ -36,7 +36,7 @@ class DistributedContext:
         return self.rank == 0
 
     @classmethod
-    def from_environment(cls, device: str = "auto") -> "DistributedContext":
+    def from_environment(cls, device: str = "auto") -> DistributedContext:
         """Join the process group torchrun describes in ``WORLD_SIZE``/``RANK``; a plain run stays single."""
         world_size = int(os.environ.get("WORLD_SIZE", "1"))
         rank = int(os.environ.get("RANK", "0"))
@@ -59,20 +59,18 @@ class DistributedContext:
             return permutation
         per_rank = len(permutation) // self.world_size
         if per_rank == 0:
-            raise ValueError(
-                f"{len(permutation)} molecules cannot be shared among {self.world_size} processes")
-        return permutation[self.rank::self.world_size][:per_rank]
+            raise ValueError(f"{len(permutation)} molecules cannot be shared among {self.world_size} processes")
+        return permutation[self.rank :: self.world_size][:per_rank]
 
     def eval_shard(self, indices: np.ndarray) -> np.ndarray:
         """This rank's share of an evaluation split; shares may differ by one, sums are all-reduced."""
-        return indices[self.rank::self.world_size] if self.is_distributed else indices
+        return indices[self.rank :: self.world_size] if self.is_distributed else indices
 
     def sum(self, values: list[float]) -> list[float]:
         """Element-wise sum of ``values`` over all ranks (float64, so the totals are exact enough)."""
         if not self.is_distributed:
             return list(values)
-        tensor = torch.tensor(values, dtype=torch.float64,
-                              device=self.device if self.device.type == "cuda" else "cpu")
+        tensor = torch.tensor(values, dtype=torch.float64, device=self.device if self.device.type == "cuda" else "cpu")
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
         return tensor.cpu().tolist()
 
@@ -103,4 +101,3 @@ def resolve_device(device: str, local_rank: int = 0) -> torch.device:
     if device == "cpu":
         return torch.device("cpu")
     raise ValueError(f"unknown device {device!r}; choose auto, cpu or cuda")
-

@@ -6,8 +6,8 @@ all-reduce before dividing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import torch
 from torch import Tensor, nn
@@ -28,7 +28,7 @@ class PassTotals:
         return [self.loss_sum, self.abs_error_sum, float(self.count)]
 
     @classmethod
-    def from_list(cls, values: list[float]) -> "PassTotals":
+    def from_list(cls, values: list[float]) -> PassTotals:
         return cls(values[0], values[1], int(round(values[2])))
 
     @property
@@ -46,9 +46,17 @@ def _absolute_error_sum(prediction: Tensor, batch: Data, scaling: TargetScaling,
     return float((scaling.denormalise(prediction.detach()) - truth).abs().sum())
 
 
-def train_epoch(model: nn.Module, batches: Iterable[Data], *, loss_fn: nn.Module, optimizer: torch.optim.Optimizer,
-                scaling: TargetScaling, target_idx: int, clip_grad: float = 0.0,
-                after_step: Callable[[float], None] | None = None) -> PassTotals:
+def train_epoch(
+    model: nn.Module,
+    batches: Iterable[Data],
+    *,
+    loss_fn: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scaling: TargetScaling,
+    target_idx: int,
+    clip_grad: float = 0.0,
+    after_step: Callable[[float], None] | None = None,
+) -> PassTotals:
     """Run one optimiser step per batch; ``after_step(running_mean_loss)`` is called after each step."""
     model.train()
     totals = PassTotals()
@@ -70,8 +78,9 @@ def train_epoch(model: nn.Module, batches: Iterable[Data], *, loss_fn: nn.Module
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, batches: Iterable[Data], *, loss_fn: nn.Module, scaling: TargetScaling,
-             target_idx: int) -> PassTotals:
+def evaluate(
+    model: nn.Module, batches: Iterable[Data], *, loss_fn: nn.Module, scaling: TargetScaling, target_idx: int
+) -> PassTotals:
     """Loss and absolute-error sums of ``model`` (put in eval mode) over ``batches``."""
     model.eval()
     totals = PassTotals()

@@ -27,7 +27,7 @@ class EpochRecord:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "EpochRecord":
+    def from_dict(cls, values: dict[str, Any]) -> EpochRecord:
         return cls(**values)
 
 

@@ -21,11 +21,11 @@ class TargetScaling:
     std: float = 1.0
 
     @classmethod
-    def identity(cls) -> "TargetScaling":
+    def identity(cls) -> TargetScaling:
         return cls()
 
     @classmethod
-    def fit(cls, values: np.ndarray | Tensor) -> "TargetScaling":
+    def fit(cls, values: np.ndarray | Tensor) -> TargetScaling:
         """Mean and (population) standard deviation of the training targets."""
         values = np.asarray(values, dtype=np.float64).reshape(-1)
         if values.size == 0:
@@ -52,4 +52,4 @@ class TargetScaling:
 
 def target_column(y: Tensor, target_idx: int) -> Tensor:
     """The ``[B, 1]`` float column of one QM9 target out of ``y [B, 19]``."""
-    return y[:, target_idx:target_idx + 1].to(torch.float32)
+    return y[:, target_idx : target_idx + 1].to(torch.float32)

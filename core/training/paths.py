@@ -14,7 +14,7 @@ class RunPaths:
     checkpoint: Path
 
     @classmethod
-    def for_checkpoint(cls, out: str | Path) -> "RunPaths":
+    def for_checkpoint(cls, out: str | Path) -> RunPaths:
         return cls(Path(out))
 
     def _sibling(self, suffix: str) -> Path:

@@ -22,8 +22,7 @@ def _save(figure: Figure, path: Path) -> None:
     figure.savefig(path, dpi=120)
 
 
-def plot_learning_curves(history: list[EpochRecord], path: Path, *, title: str, loss_name: str,
-                         unit: str) -> None:
+def plot_learning_curves(history: list[EpochRecord], path: Path, *, title: str, loss_name: str, unit: str) -> None:
     """Train and validation loss (left) and MAE (right) per epoch, log scale."""
     epochs = [r.epoch for r in history]
     figure = Figure(figsize=(10, 4), layout="constrained")
@@ -42,8 +41,9 @@ def plot_learning_curves(history: list[EpochRecord], path: Path, *, title: str, 
     _save(figure, path)
 
 
-def plot_parity(predicted: np.ndarray, reference: np.ndarray, path: Path, *, title: str, target_name: str,
-                unit: str) -> None:
+def plot_parity(
+    predicted: np.ndarray, reference: np.ndarray, path: Path, *, title: str, target_name: str, unit: str
+) -> None:
     """Predicted against DFT values on the test split, with the identity line and the MAE in the title."""
     mae = float(np.abs(predicted - reference).mean())
     figure = Figure(figsize=(5.5, 5.5), layout="constrained")
@@ -52,8 +52,12 @@ def plot_parity(predicted: np.ndarray, reference: np.ndarray, path: Path, *, tit
     high = float(max(predicted.max(), reference.max()))
     axes.plot([low, high], [low, high], color="grey", linewidth=1, linestyle="--", label="ideal")
     axes.scatter(reference, predicted, s=6, alpha=0.5, edgecolors="none", label="test molecules")
-    axes.set(xlabel=f"DFT {target_name} ({unit})", ylabel=f"predicted {target_name} ({unit})",
-             title=f"{title}\ntest MAE {mae:.3f} {unit} ({len(reference)} molecules)", aspect="equal")
+    axes.set(
+        xlabel=f"DFT {target_name} ({unit})",
+        ylabel=f"predicted {target_name} ({unit})",
+        title=f"{title}\ntest MAE {mae:.3f} {unit} ({len(reference)} molecules)",
+        aspect="equal",
+    )
     axes.grid(True, alpha=0.3)
     axes.legend(loc="upper left")
     _save(figure, path)

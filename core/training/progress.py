@@ -13,17 +13,24 @@ from core.training.metrics import EpochRecord
 class TrainingProgress:
     """One bar over all optimiser steps of the run, labelled with the epoch, loss, val MAE and time."""
 
-    def __init__(self, *, total_epochs: int, steps_per_epoch: int, start_epoch: int, enabled: bool,
-                 stream: TextIO | None = None) -> None:
+    def __init__(
+        self, *, total_epochs: int, steps_per_epoch: int, start_epoch: int, enabled: bool, stream: TextIO | None = None
+    ) -> None:
         self.total_epochs = total_epochs
         self.enabled = enabled
         self.stream = stream or sys.stderr
         is_terminal = bool(getattr(self.stream, "isatty", lambda: False)())
         self._bar = None
         if enabled and is_terminal:
-            self._bar = tqdm(total=total_epochs * steps_per_epoch, initial=start_epoch * steps_per_epoch,
-                             desc=f"epoch {min(start_epoch + 1, total_epochs)}/{total_epochs}",
-                             file=self.stream, unit="batch", dynamic_ncols=True, leave=True)
+            self._bar = tqdm(
+                total=total_epochs * steps_per_epoch,
+                initial=start_epoch * steps_per_epoch,
+                desc=f"epoch {min(start_epoch + 1, total_epochs)}/{total_epochs}",
+                file=self.stream,
+                unit="batch",
+                dynamic_ncols=True,
+                leave=True,
+            )
         self._last_val_mae: float | None = None
 
     def start_epoch(self, epoch: int) -> None:
@@ -42,9 +49,11 @@ class TrainingProgress:
         self._last_val_mae = record.val_mae
         if not self.enabled:
             return
-        line = (f"epoch {record.epoch}/{self.total_epochs}  loss {record.train_loss:.4g}  "
-                f"train MAE {record.train_mae:.4g}  val MAE {record.val_mae:.4g}{' *' if is_best else ''}  "
-                f"lr {record.lr:.3g}  {record.seconds:.1f} s")
+        line = (
+            f"epoch {record.epoch}/{self.total_epochs}  loss {record.train_loss:.4g}  "
+            f"train MAE {record.train_mae:.4g}  val MAE {record.val_mae:.4g}{' *' if is_best else ''}  "
+            f"lr {record.lr:.3g}  {record.seconds:.1f} s"
+        )
         if self._bar is not None:
             self._bar.write(line, file=self.stream)
         else:

@@ -15,8 +15,8 @@ both, while the project's model is free to compute the same function faster.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import product
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -73,11 +73,17 @@ class TutorialEGNN(nn.Module):
             name = f"message_passing_layers.{layer}."
             squared_distance = (data.pos[row] - data.pos[col]).pow(2).sum(1, keepdim=True)  # eq. (2)
             message_input = torch.cat((h[row], h[col], squared_distance), dim=-1)
-            messages = F.relu(F.linear(message_input, p[name + "message_mlp.0.weight"],
-                                       p[name + "message_mlp.0.bias"]))  # eq. (3)
+            messages = F.relu(
+                F.linear(message_input, p[name + "message_mlp.0.weight"], p[name + "message_mlp.0.bias"])
+            )  # eq. (3)
             aggregated = scatter(messages, col, dim=0, dim_size=h.size(0), reduce="sum")
-            update = F.relu(F.linear(torch.cat((h, aggregated), dim=-1), p[name + "node_update_mlp.0.weight"],
-                                     p[name + "node_update_mlp.0.bias"]))
+            update = F.relu(
+                F.linear(
+                    torch.cat((h, aggregated), dim=-1),
+                    p[name + "node_update_mlp.0.weight"],
+                    p[name + "node_update_mlp.0.bias"],
+                )
+            )
             h = F.linear(h, p[name + "residual_proj.weight"]) + update  # eq. (4)
         pooled = scatter(h, data.batch, dim=0, dim_size=int(data.num_graphs), reduce="sum")
         hidden = F.relu(F.linear(pooled, p["f_predict.0.weight"], p["f_predict.0.bias"]))

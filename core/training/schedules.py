@@ -32,8 +32,16 @@ def warmup_cosine_factor(step: int, warmup_steps: int, total_steps: int, min_rat
 class LearningRateSchedule:
     """One object the training loop ticks after each batch and each epoch, whatever the schedule."""
 
-    def __init__(self, optimizer: Optimizer, kind: str, *, epochs: int, steps_per_epoch: int,
-                 warmup_epochs: float = 0.0, min_lr_ratio: float = 0.0) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        kind: str,
+        *,
+        epochs: int,
+        steps_per_epoch: int,
+        warmup_epochs: float = 0.0,
+        min_lr_ratio: float = 0.0,
+    ) -> None:
         if kind not in SCHEDULES:
             raise ValueError(f"unknown schedule {kind!r}; choose one of {', '.join(SCHEDULES)}")
         self.kind = kind
@@ -49,7 +57,8 @@ class LearningRateSchedule:
             )
         self._plateau = (
             ReduceLROnPlateau(optimizer, mode="min", factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE)
-            if kind == "plateau" else None
+            if kind == "plateau"
+            else None
         )
 
     @property

@@ -41,10 +41,21 @@ class TrainingState:
     wall_seconds: float
 
     @classmethod
-    def capture(cls, *, config: TrainConfig, epoch: int, model: torch.nn.Module, optimizer, schedule,
-                history: list[EpochRecord], best_val_mae: float, best_epoch: int,
-                best_model: dict[str, torch.Tensor] | None, scaling: tuple[float, float],
-                wall_seconds: float) -> "TrainingState":
+    def capture(
+        cls,
+        *,
+        config: TrainConfig,
+        epoch: int,
+        model: torch.nn.Module,
+        optimizer,
+        schedule,
+        history: list[EpochRecord],
+        best_val_mae: float,
+        best_epoch: int,
+        best_model: dict[str, torch.Tensor] | None,
+        scaling: tuple[float, float],
+        wall_seconds: float,
+    ) -> TrainingState:
         """A deep copy of the live objects, so later optimiser steps cannot change it."""
         return cls(
             config=copy.deepcopy(config),
@@ -82,7 +93,7 @@ class TrainingState:
         }
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> "TrainingState":
+    def from_payload(cls, payload: dict[str, Any]) -> TrainingState:
         return cls(
             config=TrainConfig.from_dict(payload["config"]),
             epoch=int(payload["epoch"]),
@@ -137,8 +148,9 @@ def load_training_state(path: str | Path) -> TrainingState:
     if not isinstance(payload, dict) or payload.get("format") != STATE_FORMAT:
         raise ValueError(f"{path} is not an equiview training state")
     if payload.get("version") != STATE_VERSION:
-        raise ValueError(f"{path} has training-state version {payload.get('version')}; "
-                         f"this equiview reads version {STATE_VERSION}")
+        raise ValueError(
+            f"{path} has training-state version {payload.get('version')}; this equiview reads version {STATE_VERSION}"
+        )
     try:
         return TrainingState.from_payload(payload)
     except (KeyError, TypeError) as exc:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 import torch
@@ -69,6 +70,7 @@ def model_hparams(config: TrainConfig) -> dict[str, Any]:
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM (what torchrun and job schedulers send) into :class:`TrainingInterrupted` for the loop."""
+
     def handler(signum, frame):
         raise TrainingInterrupted(f"received signal {signum}")
 
@@ -116,8 +118,15 @@ def configure_threads(threads: int | None, context: DistributedContext) -> None:
 class Trainer:
     """One training run from a config (fresh) or a :class:`TrainingState` (resumed)."""
 
-    def __init__(self, config: TrainConfig, *, context: DistributedContext, resume: TrainingState | None = None,
-                 quiet: bool = False, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        *,
+        context: DistributedContext,
+        resume: TrainingState | None = None,
+        quiet: bool = False,
+        stream: TextIO | None = None,
+    ) -> None:
         self.config = config
         self.context = context
         self.paths = RunPaths.for_checkpoint(config.out)
@@ -149,12 +158,18 @@ class Trainer:
         self.parallel_model = context.wrap(self.model)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         self.loss_fn = make_loss(config.loss, config.huber_delta)
-        self.batches = BatchMaker(self.dataset, model_kind=config.model, target_idx=config.target,
-                                  scaling=self.scaling, device=context.device)
+        self.batches = BatchMaker(
+            self.dataset, model_kind=config.model, target_idx=config.target, scaling=self.scaling, device=context.device
+        )
         self.steps_per_epoch = -(-len(context.shard(self.train_split)) // config.batch_size)
-        self.schedule = LearningRateSchedule(self.optimizer, config.schedule, epochs=config.epochs,
-                                             steps_per_epoch=self.steps_per_epoch,
-                                             warmup_epochs=config.warmup_epochs, min_lr_ratio=config.min_lr_ratio)
+        self.schedule = LearningRateSchedule(
+            self.optimizer,
+            config.schedule,
+            epochs=config.epochs,
+            steps_per_epoch=self.steps_per_epoch,
+            warmup_epochs=config.warmup_epochs,
+            min_lr_ratio=config.min_lr_ratio,
+        )
 
         self.epoch = 0
         self.history: list[EpochRecord] = []
@@ -181,10 +196,17 @@ class Trainer:
 
     def _capture(self, wall_seconds: float) -> TrainingState:
         return TrainingState.capture(
-            config=self.config, epoch=self.epoch, model=self.model, optimizer=self.optimizer,
-            schedule=self.schedule, history=self.history, best_val_mae=self.best_val_mae,
-            best_epoch=self.best_epoch, best_model=self.best_model,
-            scaling=(self.scaling.mean, self.scaling.std), wall_seconds=wall_seconds,
+            config=self.config,
+            epoch=self.epoch,
+            model=self.model,
+            optimizer=self.optimizer,
+            schedule=self.schedule,
+            history=self.history,
+            best_val_mae=self.best_val_mae,
+            best_epoch=self.best_epoch,
+            best_model=self.best_model,
+            scaling=(self.scaling.mean, self.scaling.std),
+            wall_seconds=wall_seconds,
         )
 
     # ---------------------------------------------------------------------------------------- output
@@ -212,9 +234,16 @@ class Trainer:
             weights_now = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
             self.model.load_state_dict(self.best_model)
         try:
-            save_checkpoint(self.paths.checkpoint, self.model, kind=self.config.model, hparams=self.hparams,
-                            target_idx=self.config.target, normalisation=self.scaling.as_checkpoint_field(),
-                            metrics=self._checkpoint_metrics(test_mae), fingerprint=self.datamodule.fingerprint())
+            save_checkpoint(
+                self.paths.checkpoint,
+                self.model,
+                kind=self.config.model,
+                hparams=self.hparams,
+                target_idx=self.config.target,
+                normalisation=self.scaling.as_checkpoint_field(),
+                metrics=self._checkpoint_metrics(test_mae),
+                fingerprint=self.datamodule.fingerprint(),
+            )
         finally:
             if weights_now is not None:
                 self.model.load_state_dict(weights_now)
@@ -226,8 +255,11 @@ class Trainer:
             "config": self.config.to_dict(),
             "target": {"index": self.config.target, "name": self.target.name, "unit": self.target.unit},
             "normalisation": self.scaling.as_checkpoint_field(),
-            "molecules": {"train": int(len(self.train_split)), "val": int(len(self.val_split)),
-                          "test": int(len(self.test_split))},
+            "molecules": {
+                "train": int(len(self.train_split)),
+                "val": int(len(self.val_split)),
+                "test": int(len(self.test_split)),
+            },
             "fingerprint": self.datamodule.fingerprint(),
             "epochs": [r.to_dict() for r in self.history],
             "epochs_completed": self.epoch,
@@ -245,9 +277,13 @@ class Trainer:
 
     def _plot_curves(self) -> None:
         if self.history:
-            plot_learning_curves(self.history, self.paths.curves,
-                                 title=f"{self.config.model}: {self.target.description}",
-                                 loss_name=self.config.loss.upper(), unit=self.target.unit)
+            plot_learning_curves(
+                self.history,
+                self.paths.curves,
+                title=f"{self.config.model}: {self.target.description}",
+                loss_name=self.config.loss.upper(),
+                unit=self.target.unit,
+            )
 
     # ------------------------------------------------------------------------------------------ loop
     def _train_one_epoch(self, progress: TrainingProgress) -> PassTotals:
@@ -258,25 +294,40 @@ class Trainer:
             self.schedule.after_batch()
             progress.batch_done(running_loss)
 
-        rotations = (epoch_generator(self.config.seed, self.epoch + 1, self.context.rank)
-                     if self.config.augment_rotations else None)
-        totals = train_epoch(self.parallel_model, self.batches.iterate(mine, self.config.batch_size, rotations),
-                             loss_fn=self.loss_fn, optimizer=self.optimizer, scaling=self.scaling,
-                             target_idx=self.config.target, clip_grad=self.config.clip_grad, after_step=after_step)
+        rotations = (
+            epoch_generator(self.config.seed, self.epoch + 1, self.context.rank)
+            if self.config.augment_rotations
+            else None
+        )
+        totals = train_epoch(
+            self.parallel_model,
+            self.batches.iterate(mine, self.config.batch_size, rotations),
+            loss_fn=self.loss_fn,
+            optimizer=self.optimizer,
+            scaling=self.scaling,
+            target_idx=self.config.target,
+            clip_grad=self.config.clip_grad,
+            after_step=after_step,
+        )
         return PassTotals.from_list(self.context.sum(totals.as_list()))
 
     def _validate(self, val_batches) -> PassTotals:
-        totals = evaluate(self.model, val_batches, loss_fn=self.loss_fn, scaling=self.scaling,
-                          target_idx=self.config.target)
+        totals = evaluate(
+            self.model, val_batches, loss_fn=self.loss_fn, scaling=self.scaling, target_idx=self.config.target
+        )
         return PassTotals.from_list(self.context.sum(totals.as_list()))
 
     def run(self) -> TrainResult:
         """Train up to ``config.epochs``; on Ctrl+C or SIGTERM save the state and return ``interrupted=True``."""
         started = time.perf_counter()
         val_batches = self.batches.build_all(self.context.eval_shard(self.val_split), self.config.eval_batch_size)
-        progress = TrainingProgress(total_epochs=self.config.epochs, steps_per_epoch=self.steps_per_epoch,
-                                    start_epoch=self.epoch, enabled=self.context.is_main and not self.quiet,
-                                    stream=self.stream)
+        progress = TrainingProgress(
+            total_epochs=self.config.epochs,
+            steps_per_epoch=self.steps_per_epoch,
+            start_epoch=self.epoch,
+            enabled=self.context.is_main and not self.quiet,
+            stream=self.stream,
+        )
 
         def wall() -> float:  # wall time of the whole run, across resumes
             return self.previous_wall_seconds + time.perf_counter() - started
@@ -291,8 +342,15 @@ class Trainer:
                     val_totals = self._validate(val_batches)
                     self.schedule.after_epoch(val_totals.mae)
                     self.epoch += 1
-                    record = EpochRecord(self.epoch, train_totals.mean_loss, train_totals.mae, val_totals.mean_loss,
-                                         val_totals.mae, lr, time.perf_counter() - epoch_started)
+                    record = EpochRecord(
+                        self.epoch,
+                        train_totals.mean_loss,
+                        train_totals.mae,
+                        val_totals.mean_loss,
+                        val_totals.mae,
+                        lr,
+                        time.perf_counter() - epoch_started,
+                    )
                     self.history.append(record)
                     improved = record.val_mae < self.best_val_mae
                     if improved:
@@ -303,8 +361,10 @@ class Trainer:
                         if improved:
                             self._save_best_checkpoint()
                         save_training_state(self.snapshot, self.paths.state)
-                        write_json_atomically(self.paths.metrics, self._metrics_payload(
-                            wall_seconds=wall(), interrupted=False, test_mae=None))
+                        write_json_atomically(
+                            self.paths.metrics,
+                            self._metrics_payload(wall_seconds=wall(), interrupted=False, test_mae=None),
+                        )
                     progress.epoch_done(record, improved)
         except (KeyboardInterrupt, TrainingInterrupted):
             progress.close()
@@ -321,37 +381,54 @@ class Trainer:
                 save_training_state(self.snapshot, self.paths.state)
                 if self.best_model is not None:
                     self._save_best_checkpoint()
-                write_json_atomically(self.paths.metrics, self._metrics_payload(
-                    wall_seconds=wall_seconds, interrupted=True, test_mae=None))
+                write_json_atomically(
+                    self.paths.metrics,
+                    self._metrics_payload(wall_seconds=wall_seconds, interrupted=True, test_mae=None),
+                )
                 self._plot_curves()
         return TrainResult(self.paths, True, self.epoch, self.best_epoch, self.best_val_mae, None)
 
     def _finish(self, wall_seconds: float) -> TrainResult:
         """Test the best checkpoint, then write the final checkpoint, metrics and both figures (rank 0)."""
         if self.best_model is None:
-            raise ValueError("training produced no usable model: the validation MAE was never finite "
-                             "(try a lower --lr, --standardise or --clip-grad)")
+            raise ValueError(
+                "training produced no usable model: the validation MAE was never finite "
+                "(try a lower --lr, --standardise or --clip-grad)"
+            )
         metrics: dict[str, Any] = {}
         test_mae = None
         if self.context.is_main:
             self._save_best_checkpoint()  # a resumed run may write to a new --out
             checkpoint = load_checkpoint(self.paths.checkpoint)
-            predicted, reference = predict_split(checkpoint, self.dataset, self.test_split,
-                                                 batch_size=self.config.eval_batch_size)
+            predicted, reference = predict_split(
+                checkpoint, self.dataset, self.test_split, batch_size=self.config.eval_batch_size
+            )
             test_mae = float(np.abs(predicted - reference).mean())
             self._save_best_checkpoint(test_mae)
             metrics = self._metrics_payload(wall_seconds=wall_seconds, interrupted=False, test_mae=test_mae)
             write_json_atomically(self.paths.metrics, metrics)
             self._plot_curves()
-            plot_parity(predicted, reference, self.paths.parity,
-                        title=f"{self.config.model} ({self.target.description}), best epoch {self.best_epoch}",
-                        target_name=self.target.name, unit=self.target.unit)
+            plot_parity(
+                predicted,
+                reference,
+                self.paths.parity,
+                title=f"{self.config.model} ({self.target.description}), best epoch {self.best_epoch}",
+                target_name=self.target.name,
+                unit=self.target.unit,
+            )
         self.context.barrier()
         return TrainResult(self.paths, False, self.epoch, self.best_epoch, self.best_val_mae, test_mae, metrics)
 
 
-def train(config: TrainConfig, *, device: str = "auto", threads: int | None = None, quiet: bool = False,
-          resume: TrainingState | None = None, stream: TextIO | None = None) -> TrainResult:
+def train(
+    config: TrainConfig,
+    *,
+    device: str = "auto",
+    threads: int | None = None,
+    quiet: bool = False,
+    resume: TrainingState | None = None,
+    stream: TextIO | None = None,
+) -> TrainResult:
     """Run (or continue) one training run, on every rank of a torchrun job or in this process alone."""
     context = DistributedContext.from_environment(device)
     try:

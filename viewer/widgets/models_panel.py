@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from core.colouring import available_colormaps
-
 from viewer.library import LOAD_ERRORS, LoadedModel, ModelLibrary, default_projection, error_text, shipped_checkpoint
 from viewer.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec
 from viewer.state import ViewState

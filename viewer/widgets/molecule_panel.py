@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 from core.data.molecules import QM9Molecules
 from core.data.search import MoleculeSearch
 from core.data.targets import TARGETS
-
 from viewer.library import error_text
 from viewer.state import ViewState
 

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidg
 
 from core.data.targets import TARGETS
 from core.elements import SYMBOLS
-
 from viewer.pipeline import Frame, format_error
 from viewer.snapshot import MODEL_ROWS, MODEL_TITLES
 
@@ -16,8 +15,16 @@ INVARIANT_TOLERANCE = 1e-4
 """Below this max |Δh| a row is reported as invariant (float32 rounding is ~1e-6)."""
 
 
-TARGET_SYMBOLS = {"mu": "μ", "alpha": "α", "homo": "ε_HOMO", "lumo": "ε_LUMO", "gap": "Δε", "r2": "⟨R²⟩",
-           "zpve": "ZPVE", "cv": "c_v"}
+TARGET_SYMBOLS = {
+    "mu": "μ",
+    "alpha": "α",
+    "homo": "ε_HOMO",
+    "lumo": "ε_LUMO",
+    "gap": "Δε",
+    "r2": "⟨R²⟩",
+    "zpve": "ZPVE",
+    "cv": "c_v",
+}
 
 
 def _number(value: float) -> str:
@@ -55,8 +62,10 @@ class ModelReadout(QWidget):
         verdict = "invariant" if invariant else "changed"
         note = ""
         if float(np.ptp(row.values_original)) < 1e-9:
-            note = ("<br><span style='color:#b45309'>every atom gets the same value here (a constant "
-                    "embedding, e.g. dead ReLUs): invariant for a trivial reason; try another seed</span>")
+            note = (
+                "<br><span style='color:#b45309'>every atom gets the same value here (a constant "
+                "embedding, e.g. dead ReLUs): invariant for a trivial reason; try another seed</span>"
+            )
         self.error.setText(
             f"max |h(g·x) − h(x)| = <b style='color:{colour}'>{format_error(row.max_error)}</b> ({verdict}){note}"
         )
@@ -116,9 +125,7 @@ class ReadoutPanel(QGroupBox):
             row = frame.rows[kind]
             before = float(row.values_original[atom])
             after = float(row.values_transformed[atom])
-            parts.append(
-                f"{MODEL_TITLES[kind]}: {before:.4g} → {after:.4g} (Δ {abs(after - before):.2g})"
-            )
+            parts.append(f"{MODEL_TITLES[kind]}: {before:.4g} → {after:.4g} (Δ {abs(after - before):.2g})")
         return "<br>".join(parts)
 
     def show_atom(self, atom: int | None, sticky: bool = False) -> None:

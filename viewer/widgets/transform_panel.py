@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
@@ -46,15 +46,30 @@ class AxisRows:
 
 
 ROTATION_ROWS = AxisRows(
-    prefix="rotation", label="&{name}", accessible_name="Rotation about {name} in degrees",
-    slider_range=(int(ROTATION_RANGE[0]), int(ROTATION_RANGE[1])), page_step=15, value_range=ROTATION_RANGE,
-    decimals=1, spin_step=1.0, suffix=" °", tick_interval=90,
+    prefix="rotation",
+    label="&{name}",
+    accessible_name="Rotation about {name} in degrees",
+    slider_range=(int(ROTATION_RANGE[0]), int(ROTATION_RANGE[1])),
+    page_step=15,
+    value_range=ROTATION_RANGE,
+    decimals=1,
+    spin_step=1.0,
+    suffix=" °",
+    tick_interval=90,
 )
 TRANSLATION_ROWS = AxisRows(
-    prefix="translation", label="t{lower}", accessible_name="Translation along {name} in ångström",
-    slider_range=(int(TRANSLATION_RANGE[0] * TRANSLATION_STEPS_PER_ANGSTROM),
-                  int(TRANSLATION_RANGE[1] * TRANSLATION_STEPS_PER_ANGSTROM)),
-    page_step=TRANSLATION_STEPS_PER_ANGSTROM, value_range=TRANSLATION_RANGE, decimals=2, spin_step=0.1, suffix=" Å",
+    prefix="translation",
+    label="t{lower}",
+    accessible_name="Translation along {name} in ångström",
+    slider_range=(
+        int(TRANSLATION_RANGE[0] * TRANSLATION_STEPS_PER_ANGSTROM),
+        int(TRANSLATION_RANGE[1] * TRANSLATION_STEPS_PER_ANGSTROM),
+    ),
+    page_step=TRANSLATION_STEPS_PER_ANGSTROM,
+    value_range=TRANSLATION_RANGE,
+    decimals=2,
+    spin_step=0.1,
+    suffix=" Å",
 )
 
 
@@ -118,7 +133,10 @@ class TransformPanel(QWidget):
         self._follow_state(state.transform)
 
     def _axis_rows(
-        self, grid: QGridLayout, rows: AxisRows, on_slider: Callable[[int, int], None],
+        self,
+        grid: QGridLayout,
+        rows: AxisRows,
+        on_slider: Callable[[int, int], None],
         on_spin: Callable[[int, float], None],
     ) -> tuple[list[QSlider], list[QDoubleSpinBox]]:
         """Label, slider and spin box for x, y and z in ``grid``; both widgets report ``(axis, value)``."""
