@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from core.data import load_dataset
     from viewer.app import create_application, drain_events, settings_from_env
-    from viewer.library import ModelLibrary
-    from viewer.snapshot import ModelSource, Snapshot
+    from viewer.model.library import ModelLibrary
+    from viewer.model.snapshot import ModelSource, Snapshot
 
     app = create_application()
     from viewer.main_window import MainWindow
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     slider = window.transform_panel.rotation_sliders[2]
     controller = window.controller
-    scene = window.scene
+    scene = window.controller.scene
 
     # a slider press switches to interactive (multisampling off) mode, as a real drag does
     slider.sliderPressed.emit()
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             step_ms.append(elapsed)
             compute_ms.append(controller.last_update_ms)
     # the pipeline alone (both models on the transformed pose), without rendering
-    snapshot = window.state.snapshot()
+    snapshot = window.state.snapshot
     pipeline_ms = []
     for _ in range(30):
         started = time.perf_counter()

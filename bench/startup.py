@@ -51,7 +51,7 @@ def done(*_args):
     QTimer.singleShot(0, window.close)
     QTimer.singleShot(0, app.quit)
 
-window.scene.render_window.AddObserver("EndEvent", done)
+window.controller.scene.render_window.AddObserver("EndEvent", done)
 QTimer.singleShot(60000, app.quit)
 app.exec()
 """

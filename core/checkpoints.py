@@ -37,8 +37,8 @@ from torch import Tensor, nn
 
 import core
 from core.data.targets import TARGETS
-from core.embeddings import predict_from_embedding
-from core.models.registry import MODEL_KINDS, build_model, check_kind, default_hparams
+from core.embeddings import encode
+from core.models.registry import MODEL_KINDS, build_model, check_kind, default_hparams, demo_hparams, demo_model
 
 FORMAT_TAG = "equiview-checkpoint"
 FORMAT_VERSION = 1
@@ -85,7 +85,12 @@ class ShapeMismatchError(CheckpointError):
 # --------------------------------------------------------------------------- the loaded object
 @dataclass
 class Checkpoint:
-    """A loaded model with everything needed to use its predictions."""
+    """A model ready to use, with everything needed to read its predictions.
+
+    The one model wrapper of equiview: a file loaded by :func:`load_checkpoint`, or the seed's
+    untrained demo (:meth:`untrained`: a checkpoint without a file and without normalisation).
+    The CLI, the evaluation and the viewer all encode and predict through it.
+    """
 
     model: nn.Module
     kind: str
@@ -94,9 +99,39 @@ class Checkpoint:
     normalisation: tuple[float | Tensor, float | Tensor] | None
     metrics: dict[str, Any]
     fingerprint: dict[str, Any] | None
-    path: Path
+    path: Path | None
     is_plain_state_dict: bool
     created_with: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None  # the untrained demo's torch.manual_seed
+
+    @classmethod
+    def untrained(cls, kind: str, seed: int = 0) -> Checkpoint:
+        """The seed's untrained demo model of ``kind`` (hidden 32, 2 layers, 1-D embedding) after ``manual_seed(seed)``."""
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        return cls(
+            model=demo_model(kind, seed),
+            kind=kind,
+            hparams=demo_hparams(kind),
+            target_idx=PLAIN_STATE_DICT_TARGET_IDX,
+            normalisation=None,
+            metrics={},
+            fingerprint=None,
+            path=None,
+            is_plain_state_dict=False,
+            seed=int(seed),
+        )
+
+    @property
+    def trained(self) -> bool:
+        """Whether the weights come from a file (an untrained demo's predictions are meaningless)."""
+        return self.path is not None
+
+    @property
+    def embedding_dim(self) -> int:
+        """Width d of the per-atom embeddings that :meth:`encode` returns."""
+        size = getattr(self.model, "final_embedding_size", None)
+        return int(size) if size else int(self.hparams.get("hidden_channels", 1))
 
     @property
     def target_name(self) -> str:
@@ -114,6 +149,10 @@ class Checkpoint:
         mean, std = self.normalisation
         return prediction * std + mean
 
+    def encode(self, data: Any) -> Tensor:
+        """Per-atom embeddings ``[num_atoms, d]`` (no gradients, eval mode)."""
+        return encode(self.model, data)
+
     def predict(self, batch: Any) -> Tensor:
         """Graph-level predictions ``[num_graphs, target_size]`` in the target's units (de-normalised)."""
         with torch.no_grad():
@@ -121,15 +160,23 @@ class Checkpoint:
         return self.denormalise(prediction)
 
     def predict_from_embedding(self, node_embed: Tensor, batch: Tensor | None = None) -> Tensor:
-        """:meth:`predict` from per-atom embeddings already computed by ``encode`` (readout only).
+        """:meth:`predict` from per-atom embeddings already computed by :meth:`encode` (readout only).
 
-        ``batch`` assigns atoms to graphs as in a PyG batch; None means all atoms form one molecule.
+        Runs only the model's readout (sum over the atoms of each graph, then the MLP), so a caller
+        that already has the embeddings does not encode twice. ``batch`` assigns atoms to graphs as
+        in a PyG batch; None means all atoms form one molecule.
         """
-        return self.denormalise(predict_from_embedding(self.model, node_embed, batch))
+        readout = getattr(self.model, "readout", None)
+        if readout is None:
+            raise TypeError(f"{type(self.model).__name__} has no readout(h, batch) method; expected an equiview model")
+        with torch.no_grad():
+            return self.denormalise(readout(node_embed, batch))
 
     def describe(self) -> str:
         """One line for logs and the viewer, e.g. ``egnn (hidden_channels=64, ...) -> r2 [a0²]``."""
         hp = ", ".join(f"{key}={value}" for key, value in self.hparams.items())
+        if self.path is None:
+            return f"{self.kind} ({hp}): untrained demo, seed {self.seed}"
         origin = "plain state_dict" if self.is_plain_state_dict else f"format v{FORMAT_VERSION}"
         return f"{self.kind} ({hp}) -> {self.target_name} [{self.target_unit}], {origin}: {self.path.name}"
 

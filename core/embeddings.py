@@ -64,16 +64,6 @@ def predict(model: nn.Module, data: Data) -> Tensor:
     return _run_in_eval_mode(model, lambda: model(data))
 
 
-def predict_from_embedding(model: nn.Module, node_embed: Tensor, batch: Tensor | None = None) -> Tensor:
-    """Graph-level prediction ``[num_graphs, target_size]`` from per-atom embeddings, in model units.
-
-    Runs only the model's readout (sum over the atoms of each graph in ``batch``, all atoms when
-    None, then the MLP), so a caller that already has ``encode``'s output does not encode twice.
-    """
-    readout = _model_method(model, "readout", "readout(h, batch)")
-    return _run_in_eval_mode(model, lambda: readout(node_embed, batch))
-
-
 def transformed(data: Data, transform: E3Transform) -> Data:
     """A shallow copy of ``data`` whose positions are moved by ``transform``.
 

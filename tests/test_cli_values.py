@@ -7,7 +7,7 @@ import os
 import pytest
 
 from core.cli import CommandError
-from core.cli_values import check_output_path, parse_size, parse_triple
+from viewer.model.cli_values import check_output_path, parse_size, parse_triple
 
 
 def test_triples_parse_within_bounds():

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.colouring import ColourScale, Projection
 from core.embeddings import compare_poses, encode, transformed
 from core.models import build_model, demo_model
 from core.transforms import E3Transform
+from viewer.model.colouring import ColourScale, Projection
 
 NUM_TRANSFORMS = 120  # random E(3) elements per model and molecule
 INVARIANCE_TOL = 1e-4  # float32
@@ -132,15 +132,21 @@ def test_compare_poses_on_a_batch(dataset):
 
 @pytest.mark.parametrize("kind", ["naive", "egnn"])
 def test_predict_from_embedding_is_the_forward_pass_without_encoding_again(dataset, kind):
-    from core.embeddings import predict, predict_from_embedding
+    from dataclasses import replace
 
-    model = demo_model(kind, seed=3)
+    from core.checkpoints import Checkpoint
+    from core.embeddings import predict
+
+    demo = Checkpoint.untrained(kind, seed=3)
+    assert not demo.trained and demo.normalisation is None and demo.embedding_dim == 1
     one = dataset[800]
-    assert torch.allclose(predict_from_embedding(model, encode(model, one)), predict(model, one), atol=1e-5)
+    assert torch.allclose(demo.predict_from_embedding(demo.encode(one)), predict(demo.model, one), atol=1e-5)
     batch = dataset.collate([0, 800, 1234])
-    h = encode(model, batch)
-    assert torch.allclose(predict_from_embedding(model, h, batch.batch), predict(model, batch), atol=1e-4)
+    h = demo.encode(batch)
+    assert torch.allclose(demo.predict_from_embedding(h, batch.batch), predict(demo.model, batch), atol=1e-4)
     with pytest.raises(TypeError, match="Linear has no readout"):
-        predict_from_embedding(torch.nn.Linear(1, 1), h)
+        replace(demo, model=torch.nn.Linear(1, 1)).predict_from_embedding(h)
     with pytest.raises(TypeError, match="Linear has no encode"):
         encode(torch.nn.Linear(1, 1), one)
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        Checkpoint.untrained(kind, seed=-1)

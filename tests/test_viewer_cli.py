@@ -45,8 +45,8 @@ def test_gui_screenshot_writes_the_grid(tmp_path):
 @requires_display
 def test_full_window_screenshot_in_process(qtbot, dataset, tmp_path, monkeypatch):
     from viewer.app import run_gui
-    from viewer.library import ModelLibrary
-    from viewer.snapshot import Snapshot, TransformParams
+    from viewer.model.library import ModelLibrary
+    from viewer.model.snapshot import Snapshot, TransformParams
 
     monkeypatch.setenv("EQUIVIEW_SETTINGS", str(tmp_path / "s.ini"))
     out = tmp_path / "window.png"

@@ -20,7 +20,7 @@ def _demo_checkpoint(tmp_path, kind: str):
 
 
 def _snapshot_and_values(window):
-    return (window.state.snapshot(), window.scene.view("naive", "transformed").point_array("value").copy())
+    return (window.state.snapshot, window.controller.scene.view("naive", "transformed").point_array("value").copy())
 
 
 def test_bad_checkpoint_reports_and_keeps_state(qtbot, window, tmp_path):
@@ -47,7 +47,7 @@ def test_bad_checkpoint_reports_and_keeps_state(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
         assert window.models_panel.boxes["egnn"].use_checkpoint(naive_file) is False
     assert "holds a Naive GNN checkpoint, not an Equivariant GNN one" in blocker.args[0]
-    assert window.state.snapshot() == before
+    assert window.state.snapshot == before
 
     # the app still works: the next slider step renders
     window.transform_panel.rotation_spins[2].setValue(80.0)
@@ -81,25 +81,25 @@ def test_valid_checkpoint_loads_by_file_and_by_drop(qtbot, window, tmp_path):
     assert window.controller.frame.rows["egnn"].max_error <= 1e-5
 
     # back to the untrained demo with another seed: new colours
-    before = window.scene.view("egnn", "original").point_array("value").copy()
+    before = window.controller.scene.view("egnn", "original").point_array("value").copy()
     box = window.models_panel.boxes["egnn"]
     box.source_combo.setCurrentIndex(0)
     box.source_combo.activated.emit(0)
     box.seed_spin.setValue(7)
     wait_for_frame(qtbot, window)
     assert window.state.source("egnn").is_untrained and window.state.source("egnn").seed == 7
-    assert not np.allclose(before, window.scene.view("egnn", "original").point_array("value"))
+    assert not np.allclose(before, window.controller.scene.view("egnn", "original").point_array("value"))
 
 
 def test_export_errors_and_success(qtbot, window, tmp_path):
-    before = window.state.snapshot()
+    before = window.state.snapshot
     with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
         assert window.export_screenshot(tmp_path / "missing-folder" / "grid.png") is False
     assert "does not exist" in blocker.args[0]
     with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
         assert window.export_screenshot(tmp_path) is False  # a folder, not a file
     assert "folder" in blocker.args[0]
-    assert window.isVisible() and window.state.snapshot() == before
+    assert window.isVisible() and window.state.snapshot == before
 
     out = tmp_path / "grid.png"
     assert window.export_screenshot(out)
@@ -163,7 +163,7 @@ def test_close_leaves_no_window_or_plotter(qtbot, dataset, settings):
 
 def test_geometry_and_folders_are_remembered(qtbot, dataset, settings, tmp_path):
     from viewer.main_window import MainWindow
-    from viewer.snapshot import Snapshot
+    from viewer.model.snapshot import Snapshot
 
     first = make_window(qtbot, dataset, settings, size=(1100, 700))
     assert first.export_screenshot(tmp_path / "a.png")

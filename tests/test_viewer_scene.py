@@ -13,7 +13,7 @@ prefer_offscreen_gl()  # without an X display, VTK goes straight to OSMesa
 
 @pytest.fixture(scope="module")
 def pipeline(dataset):
-    from viewer.pipeline import Pipeline
+    from viewer.model.pipeline import Pipeline
 
     return Pipeline(dataset)
 
@@ -30,7 +30,7 @@ def offscreen_scene():
 
 
 def test_identity_frame_has_no_error_and_both_columns_agree(pipeline):
-    from viewer.snapshot import Snapshot
+    from viewer.model.snapshot import Snapshot
 
     frame = pipeline.frame(Snapshot())
     assert frame.molecule.name == "gdb_814" and frame.molecule.formula == "C5H7NO"
@@ -45,7 +45,7 @@ def test_identity_frame_has_no_error_and_both_columns_agree(pipeline):
 
 
 def test_colour_scale_is_frozen_on_the_original_pose(pipeline):
-    from viewer.snapshot import Snapshot, TransformParams
+    from viewer.model.snapshot import Snapshot, TransformParams
 
     still = pipeline.frame(Snapshot())
     moved = pipeline.frame(Snapshot(transform=TransformParams(rx=90, tz=3.0)))
@@ -59,8 +59,8 @@ def test_colour_scale_is_frozen_on_the_original_pose(pipeline):
 def test_projections_of_a_multichannel_model(pipeline, tmp_path):
     from core.checkpoints import save_checkpoint
     from core.models.registry import build_model
-    from viewer.library import ModelSource
-    from viewer.snapshot import ProjectionSpec, Snapshot, TransformParams
+    from viewer.model.library import ModelSource
+    from viewer.model.snapshot import ProjectionSpec, Snapshot, TransformParams
 
     model = build_model("egnn", hidden_channels=8, num_mp_layers=1)
     path = save_checkpoint(tmp_path / "wide.pt", model, kind="egnn", hparams={"hidden_channels": 8, "num_mp_layers": 1})
@@ -83,7 +83,7 @@ def test_projections_of_a_multichannel_model(pipeline, tmp_path):
 
 def test_random_slider_values_reproduce_a_haar_random_element():
     from core.transforms import E3Transform
-    from viewer.snapshot import TransformParams
+    from viewer.model.snapshot import TransformParams
 
     for seed in range(6):
         params = TransformParams.random(torch.Generator().manual_seed(seed))
@@ -95,26 +95,35 @@ def test_random_slider_values_reproduce_a_haar_random_element():
 
 
 def test_view_state_validates_and_signals_once():
-    from viewer.snapshot import ModelSource, ProjectionSpec, TransformParams
+    from viewer.model.snapshot import ModelSource, ProjectionSpec, Snapshot, TransformParams
     from viewer.state import ViewState
 
     state = ViewState(1000)
     assert state.molecule == 800
     seen = []
-    state.transformChanged.connect(seen.append)
+    state.changed.connect(lambda old, new: seen.append((old, new)))
+    first = state.snapshot
     state.set_rotation(2, 30.0)
     state.set_rotation(2, 30.0)  # unchanged: no signal
     state.set_translation(0, 99.0)  # clamped to the slider range
     assert len(seen) == 2 and state.transform.tx == 10.0 and state.transform.rz == 30.0
+    assert seen[0][0] is first and seen[0][1] is seen[1][0] and seen[1][1] is state.snapshot
+    assert seen[0][0].changed_fields(seen[0][1]) == {"transform"}
     with pytest.raises(ValueError, match="out of range"):
         state.set_molecule(1000)
     with pytest.raises(ValueError, match="unknown colormap"):
         state.set_colormap("no-such-map")
     with pytest.raises(ValueError, match="unknown projection"):
         state.set_projection("naive", ProjectionSpec("median"))
+    with pytest.raises(ValueError, match="the naive row got a model source of kind 'egnn'"):
+        state.set_snapshot(Snapshot(sources={"naive": ModelSource.untrained("egnn"), "egnn": ModelSource("egnn")}))
+    assert len(seen) == 2  # refused changes never reach the signal
     state.set_source(ModelSource.untrained("egnn", 4))
-    snapshot = state.snapshot()
+    snapshot = state.snapshot
     assert snapshot.sources["egnn"].seed == 4 and snapshot.transform == TransformParams(rz=30.0, tx=10.0)
+    with pytest.raises(TypeError):
+        snapshot.sources["egnn"] = ModelSource.untrained("egnn", 5)  # a snapshot cannot be changed in place
+    assert hash(snapshot) == hash(Snapshot(**{f: getattr(snapshot, f) for f in snapshot.__dataclass_fields__}))
     state.reset_transform()
     assert state.transform.is_identity
 
@@ -122,15 +131,16 @@ def test_view_state_validates_and_signals_once():
 def test_library_caches_and_checks_kinds(tmp_path):
     from core.checkpoints import CheckpointError, save_checkpoint
     from core.models.registry import demo_hparams, demo_model
-    from viewer.library import ModelLibrary, ModelLoadError
-    from viewer.snapshot import ModelSource
+    from viewer.model.library import ModelLibrary, ModelLoadError
+    from viewer.model.snapshot import ModelSource
 
     library = ModelLibrary()
     first = library.load(ModelSource.untrained("naive", 2))
     assert library.load(ModelSource.untrained("naive", 2)) is first
     assert first.embedding_dim == 1 and not first.trained
     path = save_checkpoint(tmp_path / "n.pt", demo_model("naive", 1), kind="naive", hparams=demo_hparams("naive"))
-    assert library.load_file(path).kind == "naive"
+    source, model = library.load_file(path)
+    assert source.kind == model.kind == "naive" and model.trained and library.load(source) is model
     with pytest.raises(ModelLoadError, match="holds a Naive GNN checkpoint, not an Equivariant GNN one"):
         library.load(ModelSource.from_checkpoint("egnn", path))
     (tmp_path / "junk.pt").write_bytes(b"junk")
@@ -141,7 +151,7 @@ def test_library_caches_and_checks_kinds(tmp_path):
 
 
 def test_scene_writes_in_place_and_reads_back(offscreen_scene, pipeline, dataset):
-    from viewer.snapshot import Snapshot, TransformParams
+    from viewer.model.snapshot import Snapshot, TransformParams
 
     scene = offscreen_scene
     scene.update(pipeline.frame(Snapshot()))
@@ -163,8 +173,9 @@ def test_scene_writes_in_place_and_reads_back(offscreen_scene, pipeline, dataset
 
 
 def test_scene_image_pick_and_layout(offscreen_scene, pipeline):
-    from viewer.scene import encode_png, label_types
-    from viewer.snapshot import Snapshot, TransformParams
+    from viewer.model.png import encode_png
+    from viewer.model.snapshot import Snapshot, TransformParams
+    from viewer.scene import label_types
 
     scene = offscreen_scene
     frame = pipeline.frame(Snapshot(transform=TransformParams(rx=30.0)))

@@ -19,7 +19,7 @@ def transformed_positions(dataset, index, rx=0.0, ry=0.0, rz=0.0, t=(0.0, 0.0, 0
 
 
 def test_rotation_slider_keeps_egnn_colours_and_changes_naive_ones(qtbot, window, dataset):
-    scene = window.scene
+    scene = window.controller.scene
     egnn_before = scene.view("egnn", "transformed").point_array("value")
     naive_before = scene.view("naive", "transformed").point_array("value")
     original_points = scene.view("input", "original").atom_positions()
@@ -76,7 +76,9 @@ def test_translation_and_mirror_move_the_molecule_and_keep_egnn_invariant(qtbot,
     assert (params.tx, params.ry, params.reflect) == (2.5, -30.0, True)
     assert panel.translation_sliders[0].value() == 25  # the slider follows the spin box
     expected = transformed_positions(dataset, 800, ry=-30.0, t=(2.5, 0.0, 0.0), reflect=True)
-    np.testing.assert_allclose(window.scene.view("egnn", "transformed").atom_positions(), expected, atol=1e-5)
+    np.testing.assert_allclose(
+        window.controller.scene.view("egnn", "transformed").atom_positions(), expected, atol=1e-5
+    )
     frame = window.controller.frame
     assert frame.rows["egnn"].max_error <= 1e-5
     assert frame.rows["naive"].max_error > 1e-3
@@ -110,7 +112,7 @@ def test_keyboard_reset_and_random(qtbot, window):
 
 
 def test_slider_drag_drops_multisampling_and_restores_it(qtbot, window):
-    scene = window.scene
+    scene = window.controller.scene
     settle(qtbot, window)
     assert scene.render_window.GetMultiSamples() == scene.style.quality_samples
     slider = window.transform_panel.rotation_sliders[1]
@@ -129,7 +131,7 @@ def test_picking_an_atom_shows_its_values(qtbot, window):
     from PySide6.QtCore import QPoint, Qt
 
     settle(qtbot, window)
-    scene = window.scene
+    scene = window.controller.scene
     renderer = scene.view("naive", "original").renderer
     positions = window.controller.frame.molecule.positions
     screen = []
@@ -155,7 +157,7 @@ def test_picking_an_atom_shows_its_values(qtbot, window):
 
 
 def test_input_row_labels_and_colormap(qtbot, window):
-    scene = window.scene
+    scene = window.controller.scene
     window.models_panel.input_row_check.setChecked(False)
     wait_for_frame(qtbot, window)
     assert not scene.input_row_visible
@@ -195,16 +197,16 @@ def test_molecule_browser_and_properties(qtbot, window, dataset):
     wait_for_frame(qtbot, window)
     assert window.state.molecule == 801
     n = dataset[801].z.numel()
-    assert window.scene.view("input", "original").atom_positions().shape == (n, 3)
+    assert window.controller.scene.view("input", "original").atom_positions().shape == (n, 3)
     np.testing.assert_allclose(
-        window.scene.view("input", "original").atom_positions(), dataset[801].pos.double().numpy(), atol=1e-6
+        window.controller.scene.view("input", "original").atom_positions(), dataset[801].pos.double().numpy(), atol=1e-6
     )
 
     panel.search_edit.setText("gdb_1")
     assert panel.search()
     wait_for_frame(qtbot, window)
     assert window.state.molecule == dataset.find("gdb_1")
-    assert window.scene.view("input", "original").atom_positions().shape == (5, 3)  # methane
+    assert window.controller.scene.view("input", "original").atom_positions().shape == (5, 3)  # methane
 
     panel.search_edit.setText("C5H7NO")
     assert panel.search()
@@ -218,13 +220,15 @@ def test_molecule_browser_and_properties(qtbot, window, dataset):
 def test_vtk_letter_keys_do_not_change_the_scene(qtbot, window):
     from PySide6.QtCore import Qt
 
-    camera = window.scene.camera
+    camera = window.controller.scene.camera
     before = (camera.GetPosition(), camera.GetParallelScale())
-    representation = window.scene.view("naive", "original").bond_actor.GetProperty().GetRepresentation()
+    representation = window.controller.scene.view("naive", "original").bond_actor.GetProperty().GetRepresentation()
     window.plotter.setFocus()
     for key in (Qt.Key.Key_W, Qt.Key.Key_V, Qt.Key.Key_Q, Qt.Key.Key_E, Qt.Key.Key_Plus, Qt.Key.Key_R):
         qtbot.keyClick(window.plotter, key)
     wait_for_frame(qtbot, window)
     assert window.isVisible() and not window.plotter._closed
-    assert window.scene.view("naive", "original").bond_actor.GetProperty().GetRepresentation() == representation
+    assert (
+        window.controller.scene.view("naive", "original").bond_actor.GetProperty().GetRepresentation() == representation
+    )
     assert (camera.GetPosition(), camera.GetParallelScale()) == before

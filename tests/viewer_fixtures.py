@@ -62,7 +62,7 @@ def wait_for_frame(qtbot, window, timeout: int = 10000) -> None:
 
 def make_window(qtbot, dataset, settings, snapshot=None, size=(1280, 800)):
     from viewer.app import create_application
-    from viewer.snapshot import Snapshot
+    from viewer.model.snapshot import Snapshot
 
     create_application()
     from viewer.main_window import MainWindow
@@ -96,5 +96,5 @@ def window(qtbot, dataset, settings):
 
 def settle(qtbot, window) -> None:
     """Wait for the settle timer (multisampling and labels back on) and the frame it renders."""
-    qtbot.waitUntil(lambda: not window.scene.fast and not window.state.interacting, timeout=10000)
+    qtbot.waitUntil(lambda: not window.controller.scene.fast and not window.state.interacting, timeout=10000)
     wait_for_frame(qtbot, window)

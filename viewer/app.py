@@ -78,8 +78,7 @@ def run_gui(
         window.statusBar().showMessage(f"Ready in {time.perf_counter() - started:.1f} s", 5000)
         return int(app.exec())
     if full_window:
-        window.scene.set_fast(False)
-        window.scene.render()
+        window.controller.render_still()
         drain_events()
         ok = window.grab().save(str(screenshot), "PNG")
         message = window.last_error if ok else f"cannot write {screenshot}"

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 
 from core.cli import CommandError, build_parser, run
-from core.cli_values import check_output_path, parse_size, parse_triple
-from viewer.snapshot import (
+from viewer.model.cli_values import check_output_path, parse_size, parse_triple
+from viewer.model.snapshot import (
     DEFAULT_MOLECULE,
     MODEL_ROWS,
     ROTATION_RANGE,
@@ -44,7 +44,8 @@ def parse_source(kind: str, text: str | None) -> ModelSource | None:
 
 def snapshot_from_args(args: argparse.Namespace, dataset, library) -> Snapshot:
     """The viewer state the options describe; loads the model sources so bad files fail here."""
-    from viewer.library import LOAD_ERRORS, default_projection, error_text
+    from viewer.model.errors import error_text, user_error_types
+    from viewer.model.library import default_projection
 
     molecule = min(DEFAULT_MOLECULE, len(dataset) - 1) if args.molecule is None else dataset.find(args.molecule)
     rx, ry, rz = parse_triple(args.rotate, "--rotate", ROTATION_RANGE, "degrees") if args.rotate else (0.0, 0.0, 0.0)
@@ -60,13 +61,13 @@ def snapshot_from_args(args: argparse.Namespace, dataset, library) -> Snapshot:
     for kind, source in sources.items():
         try:
             loaded = library.load(source)
-        except LOAD_ERRORS as error:
+        except user_error_types() as error:
             if given_for(args, kind):
                 raise CommandError(f"--{kind}: {error_text(error)}") from None
             sources[kind] = ModelSource.untrained(kind, 0)  # a broken shipped file: fall back to the demo
             loaded = library.load(sources[kind])
         projections[kind] = default_projection(loaded)
-    from core.colouring import available_colormaps
+    from viewer.model.colouring import available_colormaps
 
     if args.colormap not in available_colormaps():
         raise CommandError(f"--colormap {args.colormap!r} is unknown; choose one of {', '.join(available_colormaps())}")
@@ -145,7 +146,7 @@ def _validate_common(args: argparse.Namespace) -> None:
 
 def _load(args: argparse.Namespace):
     from core.data import load_dataset
-    from viewer.library import ModelLibrary
+    from viewer.model.library import ModelLibrary
 
     dataset = load_dataset(args.source, root=args.root)
     library = ModelLibrary()
@@ -197,9 +198,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
     out = check_output_path(args.out, "--out")
     prefer_offscreen_gl()
     dataset, library, snapshot = _load(args)
+    from viewer.model.pipeline import Pipeline
+    from viewer.model.png import write_png
     from viewer.offscreen import render_frame
-    from viewer.pipeline import Pipeline
-    from viewer.scene import write_png
 
     frame = Pipeline(dataset, library).frame(snapshot)
     size = args.size or RENDER_DEFAULT_SIZE

@@ -1,20 +1,23 @@
 """Connects the view state to the scene: on every state change compute a frame, write it, render once.
 
-The controller is the only object that calls the scene. Slots never let an exception escape into
-Qt: a failure is reported through :attr:`SceneController.errorOccurred` and the state is put back
-to the last snapshot that rendered, so the window keeps showing a consistent picture.
+The controller is the only object that calls the scene (the window asks the controller for camera
+fits, picks and images). Its slots never let an exception escape into Qt: a failure is reported
+through :mod:`viewer.guard` and the state is put back to the last snapshot that rendered, so the
+window keeps showing a consistent picture.
 """
 
 from __future__ import annotations
 
 import time
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from viewer.library import error_text
-from viewer.pipeline import Frame, Pipeline
-from viewer.scene import GridScene
-from viewer.snapshot import Snapshot
+from viewer.guard import Failure, guarded, report
+from viewer.model.pipeline import Frame, Pipeline
+from viewer.model.snapshot import DISPLAY_FIELDS, Snapshot
+from viewer.offscreen import camera_state, render_frame
+from viewer.scene import GridScene, Pick
 from viewer.state import ViewState
 
 SETTLE_MS = 300
@@ -24,40 +27,33 @@ SETTLE_MS = 300
 class SceneController(QObject):
     frameChanged = Signal(object)  # Frame
     frameRendered = Signal(float)  # ms from the state change to the end of the render it caused
-    errorOccurred = Signal(str)
 
-    def __init__(self, state: ViewState, pipeline: Pipeline, scene: GridScene, parent: QObject | None = None) -> None:
+    def __init__(
+        self, state: ViewState, pipeline: Pipeline, plotter, parent: QObject | None = None, request_render=None
+    ) -> None:
         super().__init__(parent)
         self.state = state
         self.pipeline = pipeline
-        self.scene = scene
+        self.scene = GridScene(plotter, request_render=request_render)
         self.frame: Frame | None = None
         self._good: Snapshot | None = None
         self._restoring = False
         self.last_update_ms = 0.0
         self.last_frame_ms = 0.0
         self._pending: float | None = None
-        self._observer = scene.render_window.AddObserver("EndEvent", self._on_rendered)
+        self._observer = self.scene.render_window.AddObserver("EndEvent", self._on_rendered)
 
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
         self._settle.timeout.connect(self._on_settle)
+        state.changed.connect(self._on_changed)
 
-        state.moleculeChanged.connect(self._on_molecule)
-        state.transformChanged.connect(self._on_transform)
-        state.sourceChanged.connect(self._on_model)
-        state.projectionChanged.connect(self._on_model)
-        state.colormapChanged.connect(self._on_model)
-        state.inputRowChanged.connect(self._on_input_row)
-        state.labelsChanged.connect(self._on_labels)
-        state.interactingChanged.connect(self._on_interacting)
-
-    # ------------------------------------------------------------------ public
+    # ------------------------------------------------------------------ frames
     def refresh(self) -> bool:
         """Recompute the frame from the state, update the scene and render; False on failure."""
         started = time.perf_counter()
-        snapshot = self.state.snapshot()
+        snapshot = self.state.snapshot
         try:
             frame = self.pipeline.frame(snapshot)
             self.scene.update(frame)
@@ -89,6 +85,12 @@ class SceneController(QObject):
             self.scene.render_window.RemoveObserver(self._observer)
             self._observer = None
 
+    # ------------------------------------------------------------------ what the window asks for
+    @property
+    def fast(self) -> bool:
+        """Whether the scene currently draws fast frames (something is moving)."""
+        return self.scene.fast
+
     def fit_view(self) -> None:
         self.scene.fit_camera()
         self.scene.render()
@@ -102,93 +104,94 @@ class SceneController(QObject):
     def end_motion(self) -> None:
         self._settle.start()
 
-    # ------------------------------------------------------------------ slots
-    @Slot(int)
-    def _on_molecule(self, _index: int) -> None:
-        self._guarded(self.refresh)
+    def resized(self, refit: bool) -> None:
+        """The grid widget changed size: re-place the colour bars, refit the camera unless the user moved it."""
+        self.scene.on_resize()
+        if refit and self.frame is not None:
+            self.scene.fit_camera()
+        self.scene.render()
 
-    @Slot(object)
-    def _on_transform(self, _params) -> None:
-        def step() -> None:
-            self.begin_motion()
+    def render_still(self) -> None:
+        """Render one full-quality frame now (multisampling and labels on)."""
+        self.scene.set_fast(False)
+        self.scene.render()
+
+    def pick(self, x: float, y: float) -> Pick | None:
+        """The atom at render-window pixel (x, y) counted from the top left, or None."""
+        _, height = self.scene.render_window.GetSize()
+        return self.scene.pick(x, height - 1 - y)
+
+    def grid_size(self) -> tuple[int, int]:
+        width, height = self.scene.render_window.GetSize()
+        return int(width), int(height)
+
+    def image(self, scale: int = 1, transparent: bool = False) -> np.ndarray:
+        """The 3D grid as an image; scale > 1 renders off screen at that size with scaled text."""
+        scale = int(scale)
+        if not 1 <= scale <= 4:
+            raise ValueError(f"scale must be between 1 and 4, got {scale}")
+        if self.frame is None:
+            raise RuntimeError("nothing has been drawn yet")
+        if scale == 1:
+            return self.scene.image(1, transparent)
+        return render_frame(
+            self.frame,
+            size=self.grid_size(),
+            scale=scale,
+            transparent=transparent,
+            camera=camera_state(self.scene.camera),
+        )
+
+    # ------------------------------------------------------------------ the state's one signal
+    @Slot(object, object)
+    @guarded
+    def _on_changed(self, old: Snapshot, new: Snapshot) -> None:
+        if self._restoring:  # a rollback in progress: _fail refreshes once at its end
+            return
+        changed = old.changed_fields(new)
+        if "dragging" in changed:
+            self._dragging(new.dragging)
+        if changed - DISPLAY_FIELDS - {"dragging"}:
+            if "transform" in changed:
+                self.begin_motion()
             self.refresh()
-
-        self._guarded(step)
-
-    @Slot(str)
-    def _on_model(self, _kind: str) -> None:
-        self._guarded(self.refresh)
-
-    @Slot(bool)
-    def _on_input_row(self, visible: bool) -> None:
-        def apply() -> None:
-            self.scene.set_input_row_visible(visible)
+        elif changed & DISPLAY_FIELDS:
+            self.scene.set_input_row_visible(new.show_input_row)
+            self.scene.set_labels_visible(new.show_labels)
             self.scene.render()
 
-        self._guarded(apply)
-
-    @Slot(bool)
-    def _on_labels(self, visible: bool) -> None:
-        def apply() -> None:
-            self.scene.set_labels_visible(visible)
-            self.scene.render()
-
-        self._guarded(apply)
-
-    @Slot(bool)
-    def _on_interacting(self, interacting: bool) -> None:
-        def apply() -> None:
-            if interacting:
-                self._settle.stop()
-                self.scene.set_fast(True)
-            else:
-                self._settle.start()
-                if self.frame is not None and not self.scene.transformed_in_view():
-                    self.scene.fit_camera()
-
-        self._guarded(apply)
+    def _dragging(self, dragging: bool) -> None:
+        if dragging:
+            self._settle.stop()
+            self.scene.set_fast(True)
+        else:
+            self._settle.start()
+            if self.frame is not None and not self.scene.transformed_in_view():
+                self.scene.fit_camera()
 
     @Slot()
+    @guarded
     def _on_settle(self) -> None:
-        def apply() -> None:
-            if self.state.interacting:
-                return
-            self.scene.set_fast(False)
-            self.scene.render()
-
-        self._guarded(apply)
+        if self.state.interacting:
+            return
+        self.scene.set_fast(False)
+        self.scene.render()
 
     # ------------------------------------------------------------------ errors
-    def _guarded(self, action) -> None:
-        if self._restoring:  # restore_state() sets many fields; one refresh follows at its end
-            return
-        try:
-            action()
-        except Exception as error:  # noqa: BLE001 - a slot must never raise into Qt
-            self._fail(error)
-
     def _fail(self, error: BaseException) -> None:
-        self.errorOccurred.emit(error_text(error))
-        if self._restoring or self._good is None or self._good == self.state.snapshot():
+        """Report ``error`` and go back to the last snapshot that rendered."""
+        report(self, Failure.from_exception(error))
+        current = self.state.snapshot
+        if self._restoring or self._good is None:
+            return
+        good = self._good.replace(dragging=current.dragging)
+        if good == current:
             return
         self._restoring = True
         try:
-            restore_state(self.state, self._good)
+            self.state.set_snapshot(good)
         except Exception as again:  # noqa: BLE001
-            self.errorOccurred.emit(error_text(again))
+            report(self, Failure.from_exception(again))
         finally:
             self._restoring = False
         self.refresh()
-
-
-def restore_state(state: ViewState, snapshot: Snapshot) -> None:
-    """Put ``state`` back to ``snapshot`` through its setters (widgets follow the signals)."""
-    for source in snapshot.sources.values():
-        state.set_source(source)
-    for kind, spec in snapshot.projections.items():
-        state.set_projection(kind, spec)
-    state.set_colormap(snapshot.colormap)
-    state.set_molecule(snapshot.molecule)
-    state.set_transform(snapshot.transform)
-    state.set_show_input_row(snapshot.show_input_row)
-    state.set_show_labels(snapshot.show_labels)

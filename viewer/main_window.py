@@ -22,13 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.molecules import QM9Molecules
-from viewer.controller import SceneController, restore_state
-from viewer.library import LOAD_ERRORS, ModelLibrary, default_projection, error_text, kind_mismatch
-from viewer.offscreen import camera_state, render_frame
-from viewer.pipeline import Frame, Pipeline
+from viewer.controller import SceneController
+from viewer.guard import Failure, guarded, reporting
+from viewer.model.errors import user_error_types
+from viewer.model.library import ModelLibrary, default_projection, kind_mismatch
+from viewer.model.pipeline import Frame, Pipeline
+from viewer.model.png import write_png
+from viewer.model.snapshot import MODEL_TITLES, Snapshot
 from viewer.resources import app_icon
-from viewer.scene import DEFAULT_STYLE, GridScene, write_png
-from viewer.snapshot import MODEL_TITLES, Snapshot
+from viewer.scene import DEFAULT_STYLE
 from viewer.state import ViewState
 from viewer.widgets.export_dialog import ExportDialog
 from viewer.widgets.models_panel import ModelsPanel
@@ -64,7 +66,11 @@ def make_interactor(parent: QWidget):
 
 
 class MainWindow(QMainWindow):
-    """Owns the view state, the scene and the panels; reports every failure without changing state."""
+    """Owns the view state, the controller (which owns the scene) and the panels.
+
+    Every failure reaches :meth:`show_failure` (see :mod:`viewer.guard`): a user error as a message
+    with the state kept, a bug with its traceback.
+    """
 
     errorOccurred = Signal(str)
 
@@ -97,19 +103,18 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.state = ViewState(len(dataset), self)
+        pending: Failure | None = None
         for source in self.library.default_sources().values():
             try:
-                self.state.set_projection(source.kind, default_projection(self.library.load(source)))
-                self.state.set_source(source)
-            except LOAD_ERRORS as error:  # a broken shipped file: keep the untrained demo, say why
-                self.last_error = error_text(error)
+                self.state.set_model(source, default_projection(self.library.load(source)))
+            except user_error_types() as error:  # a broken shipped file: keep the untrained demo, say why
+                pending = Failure.from_exception(error)
         if initial is not None:
-            restore_state(self.state, initial)
+            self.state.set_snapshot(initial)
 
         self.plotter = make_interactor(self)
-        self.scene = GridScene(self.plotter, request_render=self.plotter.update)
         self.pipeline = Pipeline(dataset, self.library)
-        self.controller = SceneController(self.state, self.pipeline, self.scene, self)
+        self.controller = SceneController(self.state, self.pipeline, self.plotter, self, self.plotter.update)
         self.setCentralWidget(self.plotter)
         self.plotter.installEventFilter(self)
 
@@ -120,30 +125,26 @@ class MainWindow(QMainWindow):
         self.frame_label.setProperty("muted", True)
         self.statusBar().addPermanentWidget(self.frame_label)
 
-        self.controller.errorOccurred.connect(self.show_error)
         self.controller.frameChanged.connect(self._frame_changed)
         self.controller.frameRendered.connect(self._frame_rendered)
-        for panel in (self.transform_panel, self.models_panel, self.molecule_panel):
-            panel.errorOccurred.connect(self.show_error)
         self.models_panel.loadRequested.connect(self.choose_checkpoint)
-        self.state.moleculeChanged.connect(lambda _i: setattr(self, "_user_camera", False))
+        self.state.changed.connect(self._state_changed)
 
         self.resize(*DEFAULT_WINDOW_SIZE)
         if restore_geometry:
             self._restore_settings()
         if not self.controller.refresh():
             raise RuntimeError(self.last_error or "the first frame could not be drawn")
-        pending = self.last_error
-        if pending:
-            self.show_error(pending)
+        if pending is not None:
+            self.show_failure(pending)
         self.statusBar().showMessage("Drag the sliders: the EGNN rows keep their colours, the naive rows do not.", 8000)
 
     # ------------------------------------------------------------------ layout
     def _build_panels(self) -> None:
-        self.transform_panel = TransformPanel(self.state)
-        self.models_panel = ModelsPanel(self.state, self.library)
-        self.molecule_panel = MoleculePanel(self.state, self.dataset)
-        self.readouts = ReadoutPanel()
+        self.transform_panel = TransformPanel(self.state, self)
+        self.models_panel = ModelsPanel(self.state, self.library, self)
+        self.molecule_panel = MoleculePanel(self.state, self.dataset, self)
+        self.readouts = ReadoutPanel(self)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("controlTabs")
@@ -181,10 +182,8 @@ class MainWindow(QMainWindow):
             action.setStatusTip(tip)
             action.setToolTip(tip)
         action.setCheckable(checkable)
-        if checkable:
-            action.toggled.connect(slot)
-        else:
-            action.triggered.connect(lambda _checked=False: slot())
+        # bound methods only: a lambda here would keep the window alive after it is closed
+        (action.toggled if checkable else action.triggered).connect(slot)
         self.addAction(action)
         return action
 
@@ -217,12 +216,8 @@ class MainWindow(QMainWindow):
         )
         self.random_action = self._action("Ra&ndom E(3) element", self.transform_panel.randomise, "Ctrl+G")
         self.fit_action = self._action("&Fit view", self.fit_view, "Ctrl+0", "Fit the camera to both poses")
-        self.input_row_action = self._action(
-            "Show &input row", self._guarded(self.state.set_show_input_row), "Ctrl+I", checkable=True
-        )
-        self.labels_action = self._action(
-            "Show atom in&dices", self._guarded(self.state.set_show_labels), "Ctrl+L", checkable=True
-        )
+        self.input_row_action = self._action("Show &input row", self._show_input_row, "Ctrl+I", checkable=True)
+        self.labels_action = self._action("Show atom in&dices", self._show_labels, "Ctrl+L", checkable=True)
         for action in (
             self.reset_action,
             self.random_action,
@@ -248,21 +243,27 @@ class MainWindow(QMainWindow):
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&About equiview", self.show_about, "F1"))
 
-        self.state.inputRowChanged.connect(self._sync_toggles)
-        self.state.labelsChanged.connect(self._sync_toggles)
         self._sync_toggles()
 
-    def _guarded(self, setter):
-        def run(value) -> None:
-            try:
-                setter(value)
-            except Exception as error:  # noqa: BLE001
-                self.show_error(error_text(error))
+    @Slot(bool)
+    @guarded(on_error="_sync_toggles")
+    def _show_input_row(self, shown: bool) -> None:
+        self.state.set_show_input_row(shown)
 
-        return run
+    @Slot(bool)
+    @guarded(on_error="_sync_toggles")
+    def _show_labels(self, shown: bool) -> None:
+        self.state.set_show_labels(shown)
 
-    @Slot()
-    def _sync_toggles(self, *_args) -> None:
+    @Slot(object, object)
+    @guarded
+    def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
+        if old.molecule != new.molecule:
+            self._user_camera = False  # a new molecule gets the home view, also after a resize
+        if old.show_input_row != new.show_input_row or old.show_labels != new.show_labels:
+            self._sync_toggles()
+
+    def _sync_toggles(self) -> None:
         for action, value in (
             (self.input_row_action, self.state.show_input_row),
             (self.labels_action, self.state.show_labels),
@@ -273,41 +274,53 @@ class MainWindow(QMainWindow):
                 action.blockSignals(False)
 
     # ------------------------------------------------------------------ feedback
-    @Slot(str)
     def show_error(self, message: str) -> None:
-        """Status bar + a non-blocking message box; the state stays as it was."""
-        message = error_text(Exception(message)) if message else "unknown error"
+        """A user-facing message: status bar + a non-blocking message box; the state stays as it was."""
+        self.show_failure(Failure(message.strip().splitlines()[0] if message.strip() else "unknown error"))
+
+    def show_failure(self, failure: Failure) -> None:
+        """Status bar + a non-blocking message box; a bug's box carries its traceback as details."""
+        if self._closed:
+            return
+        message = failure.message
         self.last_error = message
         self.statusBar().showMessage(message, 15000)
         if self.error_box is not None:
             self.error_box.close()
-        box = QMessageBox(QMessageBox.Icon.Warning, "equiview", message, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("errorBox")
+        if failure.is_bug:
+            icon, title = QMessageBox.Icon.Critical, "equiview: internal error"
+        else:
+            icon, title = QMessageBox.Icon.Warning, "equiview"
+        box = QMessageBox(icon, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("bugBox" if failure.is_bug else "errorBox")
+        if failure.is_bug:
+            box.setInformativeText("This is a bug in equiview, not a problem with your input. Details below.")
+            box.setDetailedText(failure.details)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _result, b=box: self._box_closed(b))
+        box.finished.connect(self._box_closed)
         self.error_box = box
         box.open()
         self.errorOccurred.emit(message)
 
-    def _box_closed(self, box: QMessageBox) -> None:
-        if self.error_box is box:
+    @Slot(int)
+    def _box_closed(self, _result: int) -> None:
+        if self.error_box is not None and not self.error_box.isVisible():
             self.error_box = None
 
     @Slot(object)
+    @guarded
     def _frame_changed(self, frame: Frame) -> None:
-        try:
-            self.readouts.show_frame(frame)
-            molecule = frame.molecule
-            self.setWindowTitle(f"equiview: {molecule.name} ({molecule.formula})")
-        except Exception as error:  # noqa: BLE001 - never raise into Qt
-            self.statusBar().showMessage(error_text(error), 8000)
+        self.readouts.show_frame(frame)
+        molecule = frame.molecule
+        self.setWindowTitle(f"equiview: {molecule.name} ({molecule.formula})")
 
     @Slot(float)
+    @guarded
     def _frame_rendered(self, ms: float) -> None:
         # while moving, only remember the time: repainting a label would cost a window composite
         if self._closed:
             return
-        if self.scene.fast:
+        if self.controller.fast:
             self._moving_ms = ms
             return
         frame = self.controller.frame
@@ -334,12 +347,10 @@ class MainWindow(QMainWindow):
         self.molecule_panel.search_edit.setFocus()
         self.molecule_panel.search_edit.selectAll()
 
+    @guarded
     def fit_view(self) -> None:
-        try:
-            self._user_camera = False
-            self.controller.fit_view()
-        except Exception as error:  # noqa: BLE001
-            self.show_error(error_text(error))
+        self._user_camera = False
+        self.controller.fit_view()
 
     # ------------------------------------------------------------------ checkpoints
     def _folder(self, key: str) -> str:
@@ -347,33 +358,30 @@ class MainWindow(QMainWindow):
         return value if value and Path(value).is_dir() else str(Path.home())
 
     @Slot()
+    @guarded
     def choose_checkpoint(self, kind: str | None = None) -> None:
-        try:
-            path, _ = QFileDialog.getOpenFileName(
-                self,
-                "Load checkpoint",
-                self._folder("paths/checkpoints"),
-                "PyTorch checkpoints (*.pt *.pth *.ckpt);;All files (*)",
-            )
-        except Exception as error:  # noqa: BLE001 - never raise into Qt
-            self.show_error(error_text(error))
-            return
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Load checkpoint",
+            self._folder("paths/checkpoints"),
+            "PyTorch checkpoints (*.pt *.pth *.ckpt);;All files (*)",
+        )
         if path:
             self.load_checkpoint(path, kind=kind if isinstance(kind, str) else None)
 
     def load_checkpoint(self, path: str | os.PathLike, kind: str | None = None) -> bool:
         """Load a checkpoint into the row of its model kind; False (and a message) on failure."""
-        try:
-            loaded = self.library.load_file(path)
-            if kind is not None and loaded.kind != kind:
-                raise ValueError(f"{path}: {kind_mismatch(loaded.kind, kind)}")
-        except Exception as error:  # noqa: BLE001 - any failure is reported, state unchanged
-            self.show_error(f"Cannot load checkpoint: {error_text(error)}")
+        source = None
+        with reporting(self, "Cannot load checkpoint"):
+            source, model = self.library.load_file(path)
+            if kind is not None and model.kind != kind:
+                raise ValueError(f"{path}: {kind_mismatch(model.kind, kind)}")
+        if source is None or (kind is not None and source.kind != kind):
             return False
-        if not self.models_panel.boxes[loaded.kind].use_checkpoint(path):
+        if not self.models_panel.boxes[source.kind].use_checkpoint(path):
             return False
         self.settings.setValue("paths/checkpoints", str(Path(path).resolve().parent))
-        self.statusBar().showMessage(f"Loaded {Path(path).name} into the {MODEL_TITLES[loaded.kind]} row", 8000)
+        self.statusBar().showMessage(f"Loaded {Path(path).name} into the {MODEL_TITLES[source.kind]} row", 8000)
         return True
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -384,93 +392,75 @@ class MainWindow(QMainWindow):
             event.ignore()
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
-        try:
+        with reporting(self):
             for url in event.mimeData().urls():
                 if url.isLocalFile():
                     self.load_checkpoint(url.toLocalFile())
             event.acceptProposedAction()
-        except Exception as error:  # noqa: BLE001
-            self.show_error(error_text(error))
 
     # ------------------------------------------------------------------ export
     def grid_size(self) -> tuple[int, int]:
-        width, height = self.scene.render_window.GetSize()
-        return int(width), int(height)
+        return self.controller.grid_size()
 
     def grid_image(self, scale: int = 1, transparent: bool = False) -> np.ndarray:
         """The 3D grid as an image; scale > 1 renders off screen at that size with scaled text."""
-        scale = int(scale)
-        if not 1 <= scale <= 4:
-            raise ValueError(f"scale must be between 1 and 4, got {scale}")
-        if self.controller.frame is None:
-            raise RuntimeError("nothing has been drawn yet")
-        if scale == 1:
-            return self.scene.image(1, transparent)
-        return render_frame(
-            self.controller.frame,
-            size=self.grid_size(),
-            scale=scale,
-            transparent=transparent,
-            camera=camera_state(self.scene.camera),
-        )
+        return self.controller.image(scale, transparent)
 
+    @Slot(str, int, bool)
     def export_screenshot(self, path: str | os.PathLike, scale: int = 1, transparent: bool = False) -> bool:
         """Write the grid to ``path`` as PNG; False (and a message) when that fails."""
-        try:
+        target = None
+        with reporting(self, "Export failed"):
             if not str(path).strip():
                 raise ValueError("no file name given for the screenshot")
-            target = Path(path).expanduser()
-            if target.is_dir():
-                raise IsADirectoryError(f"{target} is a folder, not a file name")
-            if not target.parent.is_dir():
-                raise FileNotFoundError(f"cannot write {target}: folder {target.parent} does not exist")
-            write_png(self.grid_image(scale, transparent), target)
-        except Exception as error:  # noqa: BLE001
-            self.show_error(f"Export failed: {error_text(error)}")
+            candidate = Path(path).expanduser()
+            if candidate.is_dir():
+                raise IsADirectoryError(f"{candidate} is a folder, not a file name")
+            if not candidate.parent.is_dir():
+                raise FileNotFoundError(f"cannot write {candidate}: folder {candidate.parent} does not exist")
+            write_png(self.grid_image(scale, transparent), candidate)
+            target = candidate
+        if target is None:
             return False
         self.settings.setValue("paths/export", str(target.resolve().parent))
         self.statusBar().showMessage(f"Saved {target}", 8000)
         return True
 
+    @guarded
     def open_export_dialog(self) -> ExportDialog | None:
-        try:
-            frame = self.controller.frame
-            name = f"equiview_{frame.molecule.name}.png" if frame is not None else "equiview.png"
-            default = str(Path(self._folder("paths/export")) / name)
-            dialog = ExportDialog(default, self.grid_size(), self)
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.exportRequested.connect(self.export_screenshot)
-            dialog.finished.connect(lambda _result, d=dialog: self._dialog_closed(d))
-            self.export_dialog = dialog
-            dialog.open()
-            return dialog
-        except Exception as error:  # noqa: BLE001 - never raise into Qt
-            self.show_error(error_text(error))
-            return None
+        frame = self.controller.frame
+        name = f"equiview_{frame.molecule.name}.png" if frame is not None else "equiview.png"
+        default = str(Path(self._folder("paths/export")) / name)
+        dialog = ExportDialog(default, self.grid_size(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.exportRequested.connect(self.export_screenshot)
+        dialog.finished.connect(self._dialog_closed)
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
 
-    def _dialog_closed(self, dialog: ExportDialog) -> None:
-        if self.export_dialog is dialog:
+    @Slot(int)
+    def _dialog_closed(self, _result: int) -> None:
+        if self.export_dialog is not None and not self.export_dialog.isVisible():
             self.export_dialog = None
 
     def copy_to_clipboard(self) -> bool:
-        try:
+        done = False
+        with reporting(self, "Copy failed"):
             image = np.ascontiguousarray(self.grid_image(1, False)[:, :, :3])
             height, width, _ = image.shape
             qimage = QImage(image.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
             QGuiApplication.clipboard().setImage(qimage)
-        except Exception as error:  # noqa: BLE001
-            self.show_error(f"Copy failed: {error_text(error)}")
-            return False
-        self.statusBar().showMessage("Copied the grid to the clipboard", 5000)
-        return True
+            done = True
+        if done:
+            self.statusBar().showMessage("Copied the grid to the clipboard", 5000)
+        return done
 
     # ------------------------------------------------------------------ mouse over the grid
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self.plotter and not self._closed:
-            try:
+            with reporting(self):
                 self._grid_event(event)
-            except Exception as error:  # noqa: BLE001 - never raise into Qt
-                self.statusBar().showMessage(error_text(error), 5000)
         return super().eventFilter(watched, event)
 
     def _grid_event(self, event: QEvent) -> None:
@@ -494,22 +484,17 @@ class MainWindow(QMainWindow):
             # the render window takes the new size when the widget handles the event: act after it
             QTimer.singleShot(0, self._after_resize)
 
+    @Slot()
+    @guarded
     def _after_resize(self) -> None:
         if self._closed:
             return
-        try:
-            self.scene.on_resize()
-            if not self._user_camera and self.controller.frame is not None:
-                self.scene.fit_camera()
-            self.scene.render()
-        except Exception as error:  # noqa: BLE001 - never raise into Qt
-            self.statusBar().showMessage(error_text(error), 5000)
+        self.controller.resized(refit=not self._user_camera)
 
     def pick_atom(self, x: int, y: int):
         """The atom at widget pixel (x, y) (Qt convention: origin top left), or None."""
         ratio = self.plotter.devicePixelRatioF()
-        _, height = self.scene.render_window.GetSize()
-        return self.scene.pick(x * ratio, height - 1 - y * ratio)
+        return self.controller.pick(x * ratio, y * ratio)
 
     def _pick_at(self, point: QPoint, sticky: bool) -> None:
         hit = self.pick_atom(point.x(), point.y())
@@ -548,11 +533,9 @@ class MainWindow(QMainWindow):
                 break
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        try:
-            if self.persist:
+        if self.persist:
+            with reporting(self, "Cannot save the settings"):  # closing must not fail
                 self.save_settings()
-        except Exception as error:  # noqa: BLE001 - closing must not fail
-            self.statusBar().showMessage(error_text(error))
         self.shutdown()
         super().closeEvent(event)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from viewer.pipeline import Frame
+from viewer.model.pipeline import Frame
 from viewer.scene import DEFAULT_STYLE, GridScene, SceneStyle
 
 DEFAULT_RENDER_SIZE = (1200, 900)

@@ -20,10 +20,9 @@ import numpy as np
 import vtkmodules.vtkRenderingFreeType  # noqa: F401 - text rendering backend
 import vtkmodules.vtkRenderingOpenGL2  # noqa: F401 - OpenGL implementations of the mappers below
 from vtkmodules.util.numpy_support import numpy_to_vtk
-from vtkmodules.vtkCommonCore import VTK_FONT_FILE, VTK_ID_TYPE, VTK_UNSIGNED_CHAR, vtkLookupTable, vtkPoints
-from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkImageData, vtkPolyData
+from vtkmodules.vtkCommonCore import VTK_FONT_FILE, VTK_ID_TYPE, vtkLookupTable, vtkPoints
+from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkFiltersCore import vtkTubeFilter
-from vtkmodules.vtkIOImage import vtkPNGWriter
 from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
@@ -39,9 +38,9 @@ from vtkmodules.vtkRenderingCore import (
 from vtkmodules.vtkRenderingLabel import vtkLabeledDataMapper
 from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper
 
-from core.colouring import is_dark
-from core.home_view import home_view_direction
-from viewer.pipeline import Frame
+from viewer.model.colouring import is_dark
+from viewer.model.home_view import home_view_direction
+from viewer.model.pipeline import Frame
 
 ROWS = ("input", "naive", "egnn")
 COLUMNS = ("original", "transformed")
@@ -638,38 +637,3 @@ class GridScene:
         finally:
             self.set_fast(was_fast)
         return np.ascontiguousarray(image)
-
-
-def encode_png(image: np.ndarray) -> bytes:
-    """PNG bytes of an RGB or RGBA uint8 image ``[h, w, c]`` (top row first), via VTK."""
-    image = np.ascontiguousarray(image, dtype=np.uint8)
-    if image.ndim != 3 or image.shape[2] not in (3, 4):
-        raise ValueError(f"expected an image [h, w, 3|4], got shape {list(image.shape)}")
-    height, width, channels = image.shape
-    data = vtkImageData()
-    data.SetDimensions(width, height, 1)
-    flat = np.ascontiguousarray(image[::-1]).reshape(-1, channels)
-    vtk_array = numpy_to_vtk(flat, deep=True, array_type=VTK_UNSIGNED_CHAR)
-    vtk_array.SetNumberOfComponents(channels)
-    data.GetPointData().SetScalars(vtk_array)
-    writer = vtkPNGWriter()
-    writer.SetInputData(data)
-    writer.WriteToMemoryOn()
-    writer.Write()
-    result = writer.GetResult()
-    from vtkmodules.util.numpy_support import vtk_to_numpy
-
-    return vtk_to_numpy(result).tobytes()
-
-
-def write_png(image: np.ndarray, path) -> None:
-    """Write ``image`` as a PNG; ``OSError`` with a one-line message when the path is not writable."""
-    from pathlib import Path
-
-    target = Path(path)
-    payload = encode_png(image)
-    try:
-        with open(target, "wb") as handle:
-            handle.write(payload)
-    except OSError as error:
-        raise OSError(f"cannot write {target}: {error.strerror or error}") from None

@@ -1,19 +1,17 @@
-"""The view state: a small QObject that widgets write to and the scene controller listens to.
+"""The view state: a small QObject that holds the current :class:`~viewer.model.snapshot.Snapshot`.
 
-Every setter validates its input, does nothing when the value is unchanged and otherwise emits
-exactly one signal. Widgets never talk to the plotter; they only change this state.
+Widgets write to it; the scene controller listens to it. Every setter validates its input, builds
+a new snapshot and, when it differs from the current one, replaces it and emits :attr:`changed`
+once with the old and the new snapshot. Widgets never talk to the plotter.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import QObject, Signal
 
-from core.colouring import PROJECTION_KINDS, available_colormaps
 from core.models.registry import MODEL_KINDS
-from viewer.snapshot import (
-    DEFAULT_COLORMAP,
+from viewer.model.colouring import PROJECTION_KINDS, available_colormaps
+from viewer.model.snapshot import (
     DEFAULT_MOLECULE,
     ROTATION_RANGE,
     TRANSLATION_RANGE,
@@ -29,149 +27,145 @@ def _clamp(value: float, bounds: tuple[float, float]) -> float:
 
 
 class ViewState(QObject):
-    """Molecule, transform, model sources, projections, colormap and display toggles."""
+    """The current snapshot of molecule, transform, model sources, projections, colormap and toggles."""
 
-    moleculeChanged = Signal(int)
-    transformChanged = Signal(object)  # TransformParams
-    sourceChanged = Signal(str)  # model kind
-    projectionChanged = Signal(str)  # model kind
-    colormapChanged = Signal(str)
-    inputRowChanged = Signal(bool)
-    labelsChanged = Signal(bool)
-    interactingChanged = Signal(bool)  # a slider is being dragged
+    changed = Signal(object, object)  # (old Snapshot, new Snapshot)
 
     def __init__(self, num_molecules: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
         if num_molecules < 1:
             raise ValueError("the view state needs at least one molecule")
         self._num_molecules = int(num_molecules)
-        self._molecule = min(DEFAULT_MOLECULE, self._num_molecules - 1)
-        self._transform = TransformParams()
-        self._sources = {kind: ModelSource.untrained(kind, 0) for kind in MODEL_KINDS}
-        self._projections = {kind: ProjectionSpec() for kind in MODEL_KINDS}
-        self._colormap = DEFAULT_COLORMAP
-        self._show_input_row = True
-        self._show_labels = True
-        self._interacting = False
+        self._snapshot = Snapshot(molecule=min(DEFAULT_MOLECULE, self._num_molecules - 1))
 
     # ------------------------------------------------------------------ read
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
     @property
     def num_molecules(self) -> int:
         return self._num_molecules
 
     @property
     def molecule(self) -> int:
-        return self._molecule
+        return self._snapshot.molecule
 
     @property
     def transform(self) -> TransformParams:
-        return self._transform
+        return self._snapshot.transform
 
     def source(self, kind: str) -> ModelSource:
-        return self._sources[kind]
+        return self._snapshot.sources[kind]
 
     def projection(self, kind: str) -> ProjectionSpec:
-        return self._projections[kind]
+        return self._snapshot.projections[kind]
 
     @property
     def colormap(self) -> str:
-        return self._colormap
+        return self._snapshot.colormap
 
     @property
     def show_input_row(self) -> bool:
-        return self._show_input_row
+        return self._snapshot.show_input_row
 
     @property
     def show_labels(self) -> bool:
-        return self._show_labels
+        return self._snapshot.show_labels
 
     @property
     def interacting(self) -> bool:
-        return self._interacting
-
-    def snapshot(self) -> Snapshot:
-        return Snapshot(
-            molecule=self._molecule,
-            transform=self._transform,
-            sources=dict(self._sources),
-            projections=dict(self._projections),
-            colormap=self._colormap,
-            show_input_row=self._show_input_row,
-            show_labels=self._show_labels,
-        )
+        return self._snapshot.dragging
 
     # ------------------------------------------------------------------ write
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Replace the whole state (after validating it); one :attr:`changed` signal when it differs."""
+        checked = self._validated(snapshot)
+        if checked != self._snapshot:
+            old, self._snapshot = self._snapshot, checked
+            self.changed.emit(old, checked)
+
+    def _validated(self, snapshot: Snapshot) -> Snapshot:
+        if not 0 <= snapshot.molecule < self._num_molecules:
+            raise ValueError(f"molecule index {snapshot.molecule} is out of range 0..{self._num_molecules - 1}")
+        if set(snapshot.sources) != set(MODEL_KINDS) or set(snapshot.projections) != set(MODEL_KINDS):
+            raise ValueError(f"a snapshot needs a source and a projection for each of {', '.join(MODEL_KINDS)}")
+        for kind, source in snapshot.sources.items():
+            if source.kind != kind:
+                raise ValueError(f"the {kind} row got a model source of kind {source.kind!r}")
+        for spec in snapshot.projections.values():
+            if spec.kind not in PROJECTION_KINDS:
+                raise ValueError(f"unknown projection {spec.kind!r}; expected one of {', '.join(PROJECTION_KINDS)}")
+            if spec.channel < 0:
+                raise ValueError(f"channel must be non-negative, got {spec.channel}")
+        if snapshot.colormap not in available_colormaps():
+            raise ValueError(
+                f"unknown colormap {snapshot.colormap!r}; choose one of {', '.join(available_colormaps())}"
+            )
+        t = snapshot.transform
+        transform = TransformParams(
+            rx=_clamp(t.rx, ROTATION_RANGE),
+            ry=_clamp(t.ry, ROTATION_RANGE),
+            rz=_clamp(t.rz, ROTATION_RANGE),
+            tx=_clamp(t.tx, TRANSLATION_RANGE),
+            ty=_clamp(t.ty, TRANSLATION_RANGE),
+            tz=_clamp(t.tz, TRANSLATION_RANGE),
+            reflect=bool(t.reflect),
+        )
+        return snapshot.replace(
+            molecule=int(snapshot.molecule),
+            transform=transform,
+            show_input_row=bool(snapshot.show_input_row),
+            show_labels=bool(snapshot.show_labels),
+            dragging=bool(snapshot.dragging),
+        )
+
+    def _update(self, **changes) -> None:
+        self.set_snapshot(self._snapshot.replace(**changes))
+
     def set_molecule(self, index: int) -> None:
-        index = int(index)
-        if not 0 <= index < self._num_molecules:
-            raise ValueError(f"molecule index {index} is out of range 0..{self._num_molecules - 1}")
-        if index != self._molecule:
-            self._molecule = index
-            self.moleculeChanged.emit(index)
+        self._update(molecule=int(index))
 
     def set_transform(self, params: TransformParams) -> None:
-        params = TransformParams(
-            rx=_clamp(params.rx, ROTATION_RANGE),
-            ry=_clamp(params.ry, ROTATION_RANGE),
-            rz=_clamp(params.rz, ROTATION_RANGE),
-            tx=_clamp(params.tx, TRANSLATION_RANGE),
-            ty=_clamp(params.ty, TRANSLATION_RANGE),
-            tz=_clamp(params.tz, TRANSLATION_RANGE),
-            reflect=bool(params.reflect),
-        )
-        if params != self._transform:
-            self._transform = params
-            self.transformChanged.emit(params)
+        self._update(transform=params)
 
     def set_rotation(self, axis: int, degrees: float) -> None:
-        self.set_transform(self._transform.with_rotation(axis, degrees))
+        self.set_transform(self.transform.with_rotation(axis, degrees))
 
     def set_translation(self, axis: int, angstrom: float) -> None:
-        self.set_transform(self._transform.with_translation(axis, angstrom))
+        self.set_transform(self.transform.with_translation(axis, angstrom))
 
     def set_reflect(self, reflect: bool) -> None:
-        self.set_transform(replace(self._transform, reflect=bool(reflect)))
+        self.set_transform(self.transform.with_reflect(bool(reflect)))
 
     def reset_transform(self) -> None:
         self.set_transform(TransformParams())
 
     def set_source(self, source: ModelSource) -> None:
         """Set a row's model source. Callers load it first (see ``ModelLibrary``) so a bad file never gets here."""
-        if source.kind not in self._sources:
+        if source.kind not in MODEL_KINDS:
             raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_KINDS)}")
-        if source != self._sources[source.kind]:
-            self._sources[source.kind] = source
-            self.sourceChanged.emit(source.kind)
+        self.set_snapshot(self._snapshot.with_source(source))
 
     def set_projection(self, kind: str, spec: ProjectionSpec) -> None:
-        if kind not in self._projections:
+        if kind not in MODEL_KINDS:
             raise ValueError(f"unknown model kind {kind!r}; expected one of {', '.join(MODEL_KINDS)}")
-        if spec.kind not in PROJECTION_KINDS:
-            raise ValueError(f"unknown projection {spec.kind!r}; expected one of {', '.join(PROJECTION_KINDS)}")
-        if spec.channel < 0:
-            raise ValueError(f"channel must be non-negative, got {spec.channel}")
-        if spec != self._projections[kind]:
-            self._projections[kind] = spec
-            self.projectionChanged.emit(kind)
+        self.set_snapshot(self._snapshot.with_projection(kind, spec))
+
+    def set_model(self, source: ModelSource, spec: ProjectionSpec) -> None:
+        """A row's source and projection together: one change, one frame."""
+        if source.kind not in MODEL_KINDS:
+            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_KINDS)}")
+        self.set_snapshot(self._snapshot.with_source(source).with_projection(source.kind, spec))
 
     def set_colormap(self, name: str) -> None:
-        if name not in available_colormaps():
-            raise ValueError(f"unknown colormap {name!r}; choose one of {', '.join(available_colormaps())}")
-        if name != self._colormap:
-            self._colormap = name
-            self.colormapChanged.emit(name)
+        self._update(colormap=name)
 
     def set_show_input_row(self, show: bool) -> None:
-        if bool(show) != self._show_input_row:
-            self._show_input_row = bool(show)
-            self.inputRowChanged.emit(self._show_input_row)
+        self._update(show_input_row=bool(show))
 
     def set_show_labels(self, show: bool) -> None:
-        if bool(show) != self._show_labels:
-            self._show_labels = bool(show)
-            self.labelsChanged.emit(self._show_labels)
+        self._update(show_labels=bool(show))
 
     def set_interacting(self, interacting: bool) -> None:
-        if bool(interacting) != self._interacting:
-            self._interacting = bool(interacting)
-            self.interactingChanged.emit(self._interacting)
+        self._update(dragging=bool(interacting))

@@ -18,9 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.colouring import available_colormaps
-from viewer.library import LOAD_ERRORS, LoadedModel, ModelLibrary, default_projection, error_text, shipped_checkpoint
-from viewer.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec
+from core.checkpoints import Checkpoint
+from viewer.guard import guarded
+from viewer.model.colouring import available_colormaps
+from viewer.model.errors import error_text
+from viewer.model.library import ModelLibrary, default_projection, describe, shipped_checkpoint
+from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot
 from viewer.state import ViewState
 
 PROJECTIONS = (
@@ -34,7 +37,6 @@ MAX_SEED = 2**31 - 1
 class ModelBox(QGroupBox):
     """Source, seed, projection and channel of one model row."""
 
-    errorOccurred = Signal(str)
     loadRequested = Signal(str)  # model kind: the window opens a file dialog
 
     def __init__(self, kind: str, state: ViewState, library: ModelLibrary, parent: QWidget | None = None) -> None:
@@ -51,7 +53,7 @@ class ModelBox(QGroupBox):
         self.load_button = QPushButton("Load…")
         self.load_button.setObjectName(f"{kind}LoadButton")
         self.load_button.setToolTip(f"Load a {kind} checkpoint file")
-        self.load_button.clicked.connect(lambda: self.loadRequested.emit(self.kind))
+        self.load_button.clicked.connect(self._load_clicked)
         source_row = QHBoxLayout()
         source_row.addWidget(self.source_combo, 1)
         source_row.addWidget(self.load_button)
@@ -92,11 +94,14 @@ class ModelBox(QGroupBox):
         form.addRow("Colour by", projection_row)
         form.addRow(self.info)
 
-        state.sourceChanged.connect(self._follow_source)
-        state.projectionChanged.connect(self._follow_projection)
+        state.changed.connect(self._state_changed)
         self._rebuild_sources()
-        self._follow_source(kind)
-        self._follow_projection(kind)
+        self._follow_source()
+        self._follow_projection()
+
+    @Slot()
+    def _load_clicked(self) -> None:
+        self.loadRequested.emit(self.kind)
 
     # ------------------------------------------------------------------ sources
     def _known_sources(self) -> list[tuple[str, ModelSource]]:
@@ -137,25 +142,19 @@ class ModelBox(QGroupBox):
                 return i
         return 0
 
+    @guarded(on_error="_follow_source")
     def _apply_source(self, source: ModelSource) -> bool:
-        """Load first, then write to the state: a bad file never reaches the state."""
-        try:
-            loaded = self.library.load(source)
-            self._adapt_projection(loaded)
-            self.state.set_source(source)
-            return True
-        except LOAD_ERRORS as error:
-            self.errorOccurred.emit(error_text(error))
-        except Exception as error:  # noqa: BLE001 - never raise into Qt
-            self.errorOccurred.emit(error_text(error))
-        self._follow_source(self.kind)
-        return False
+        """Load first, then write to the state (source and projection in one change): a bad file never gets there."""
+        model = self.library.load(source)
+        self.state.set_model(source, self._projection_for(model))
+        return True
 
-    def _adapt_projection(self, loaded: LoadedModel) -> None:
+    def _projection_for(self, model: Checkpoint) -> ProjectionSpec:
         """A multi-dimensional model starts on PCA; a channel stays within range."""
         spec = self.state.projection(self.kind)
-        if spec.kind == "channel" and (spec.channel >= loaded.embedding_dim or loaded.embedding_dim > 1):
-            self.state.set_projection(self.kind, default_projection(loaded))
+        if spec.kind == "channel" and (spec.channel >= model.embedding_dim or model.embedding_dim > 1):
+            return default_projection(model)
+        return spec
 
     @Slot(int)
     def _source_chosen(self, index: int) -> None:
@@ -171,29 +170,27 @@ class ModelBox(QGroupBox):
 
     def use_checkpoint(self, path: str | Path) -> bool:
         """Load ``path`` into this row (File ▸ Load, drag and drop, the Load… button)."""
-        try:
-            source = ModelSource.from_checkpoint(self.kind, path)
-        except Exception as error:  # noqa: BLE001
-            self.errorOccurred.emit(error_text(error))
-            return False
-        return self._apply_source(source)
+        return bool(self._apply_source(ModelSource.from_checkpoint(self.kind, path)))
 
     # ------------------------------------------------------------------ projection
     @Slot()
+    @guarded(on_error="_follow_projection")
     def _projection_changed(self, *_args) -> None:
         kind = self.projection_combo.currentData()
         spec = ProjectionSpec(kind, self.channel_spin.value() if kind == "channel" else 0)
-        try:
-            self.state.set_projection(self.kind, spec)
-        except Exception as error:  # noqa: BLE001
-            self.errorOccurred.emit(error_text(error))
-            self._follow_projection(self.kind)
+        self.state.set_projection(self.kind, spec)
 
     # ------------------------------------------------------------------ state -> widgets
-    @Slot(str)
-    def _follow_source(self, kind: str) -> None:
-        if kind != self.kind:
-            return
+    @Slot(object, object)
+    @guarded
+    def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
+        if old.sources[self.kind] != new.sources[self.kind]:
+            self._follow_source()
+        elif old.projections[self.kind] != new.projections[self.kind]:
+            self._follow_projection()
+
+    def _follow_source(self) -> None:
+        kind = self.kind
         source = self.state.source(kind)
         self._rebuild_sources()
         with QSignalBlocker(self.seed_spin):
@@ -201,23 +198,20 @@ class ModelBox(QGroupBox):
                 self.seed_spin.setValue(source.seed)
         self.seed_spin.setEnabled(source.is_untrained)
         try:
-            loaded = self.library.load(source)
-        except Exception as error:  # noqa: BLE001
+            model = self.library.load(source)
+        except Exception as error:  # noqa: BLE001 - the state holds only loadable sources; say what broke
             self.info.setText(error_text(error))
             return
-        dim = loaded.embedding_dim
+        dim = model.embedding_dim
         with QSignalBlocker(self.channel_spin):
             self.channel_spin.setRange(0, max(0, dim - 1))
-        trained = "trained" if loaded.trained else "untrained: predictions are meaningless"
+        trained = "trained" if model.trained else "untrained: predictions are meaningless"
         self.info.setText(f"{dim}-D atom embeddings · {trained}")
-        self.info.setToolTip(loaded.description())
-        self._follow_projection(kind)
+        self.info.setToolTip(describe(model))
+        self._follow_projection()
 
-    @Slot(str)
-    def _follow_projection(self, kind: str) -> None:
-        if kind != self.kind:
-            return
-        spec = self.state.projection(kind)
+    def _follow_projection(self) -> None:
+        spec = self.state.projection(self.kind)
         with QSignalBlocker(self.projection_combo):
             self.projection_combo.setCurrentIndex(max(0, self.projection_combo.findData(spec.kind)))
         with QSignalBlocker(self.channel_spin):
@@ -228,7 +222,6 @@ class ModelBox(QGroupBox):
 class ModelsPanel(QWidget):
     """Both model rows plus the colormap and display toggles."""
 
-    errorOccurred = Signal(str)
     loadRequested = Signal(str)
 
     def __init__(self, state: ViewState, library: ModelLibrary, parent: QWidget | None = None) -> None:
@@ -238,8 +231,7 @@ class ModelsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for kind in MODEL_ROWS:
-            box = ModelBox(kind, state, library)
-            box.errorOccurred.connect(self.errorOccurred)
+            box = ModelBox(kind, state, library, self)
             box.loadRequested.connect(self.loadRequested)
             self.boxes[kind] = box
             layout.addWidget(box)
@@ -253,33 +245,40 @@ class ModelsPanel(QWidget):
         form.addRow("&Colormap", self.colormap_combo)
         self.input_row_check = QCheckBox("Show the &input row")
         self.input_row_check.setObjectName("inputRowCheck")
-        self.input_row_check.toggled.connect(lambda on: self._guard(state.set_show_input_row, on))
+        self.input_row_check.toggled.connect(self._input_row_toggled)
         self.labels_check = QCheckBox("Show atom &indices")
         self.labels_check.setObjectName("labelsCheck")
-        self.labels_check.toggled.connect(lambda on: self._guard(state.set_show_labels, on))
+        self.labels_check.toggled.connect(self._labels_toggled)
         form.addRow(self.input_row_check)
         form.addRow(self.labels_check)
         layout.addWidget(display)
         layout.addStretch(1)
 
-        state.colormapChanged.connect(self._follow)
-        state.inputRowChanged.connect(self._follow)
-        state.labelsChanged.connect(self._follow)
+        state.changed.connect(self._state_changed)
         self._follow()
 
-    def _guard(self, action, *args) -> None:
-        try:
-            action(*args)
-        except Exception as error:  # noqa: BLE001
-            self.errorOccurred.emit(error_text(error))
-            self._follow()
+    @Slot(bool)
+    @guarded(on_error="_follow")
+    def _input_row_toggled(self, shown: bool) -> None:
+        self.state.set_show_input_row(shown)
+
+    @Slot(bool)
+    @guarded(on_error="_follow")
+    def _labels_toggled(self, shown: bool) -> None:
+        self.state.set_show_labels(shown)
 
     @Slot(int)
+    @guarded(on_error="_follow")
     def _colormap_chosen(self, index: int) -> None:
-        self._guard(self.state.set_colormap, self.colormap_combo.itemText(index))
+        self.state.set_colormap(self.colormap_combo.itemText(index))
 
-    @Slot()
-    def _follow(self, *_args) -> None:
+    @Slot(object, object)
+    @guarded
+    def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
+        if old.changed_fields(new) & {"colormap", "show_input_row", "show_labels"}:
+            self._follow()
+
+    def _follow(self) -> None:
         with QSignalBlocker(self.colormap_combo):
             self.colormap_combo.setCurrentText(self.state.colormap)
         with QSignalBlocker(self.input_row_check):

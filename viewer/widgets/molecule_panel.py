@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtCore import QSignalBlocker, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from core.data.molecules import QM9Molecules
 from core.data.search import MoleculeSearch
 from core.data.targets import TARGETS
-from viewer.library import error_text
+from viewer.guard import Failure, guarded, report
+from viewer.model.snapshot import Snapshot
 from viewer.state import ViewState
 
 
@@ -35,7 +36,7 @@ def format_value(value: float) -> str:
 
 
 class MoleculePanel(QWidget):
-    errorOccurred = Signal(str)
+    """Browse and search the molecules; failures go to the window through :mod:`viewer.guard`."""
 
     def __init__(self, state: ViewState, dataset: QM9Molecules, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,32 +123,26 @@ class MoleculePanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
 
-        state.moleculeChanged.connect(self._follow_state)
-        self._follow_state(state.molecule)
+        state.changed.connect(self._state_changed)
+        self._follow_state()
 
     # ------------------------------------------------------------------ actions
-    def _guard(self, action, *args) -> bool:
-        try:
-            action(*args)
-            return True
-        except Exception as error:  # noqa: BLE001 - never raise into Qt
-            self.errorOccurred.emit(error_text(error))
-            return False
-
     @Slot(int)
+    @guarded(on_error="_follow_state")
     def _index_changed(self, value: int) -> None:
-        if not self._guard(self.state.set_molecule, value):
-            self._follow_state(self.state.molecule)
+        self.state.set_molecule(value)
 
     @Slot()
+    @guarded
     def previous(self) -> None:
         if self.state.molecule > 0:
-            self._guard(self.state.set_molecule, self.state.molecule - 1)
+            self.state.set_molecule(self.state.molecule - 1)
 
     @Slot()
+    @guarded
     def next(self) -> None:
         if self.state.molecule < self.state.num_molecules - 1:
-            self._guard(self.state.set_molecule, self.state.molecule + 1)
+            self.state.set_molecule(self.state.molecule + 1)
 
     @Slot()
     def search(self) -> bool:
@@ -155,17 +150,23 @@ class MoleculePanel(QWidget):
         try:
             hit = self.index.search(self.search_edit.text(), self.state.molecule)
             self.state.set_molecule(hit.index)
-        except Exception as error:  # noqa: BLE001
-            message = error_text(error)
-            self.search_status.setText(message)
-            self.errorOccurred.emit(message)
+        except Exception as error:  # noqa: BLE001 - reported through the one guard, shown here too
+            failure = Failure.from_exception(error)
+            self.search_status.setText(failure.message)
+            report(self, failure)
             return False
         self.search_status.setText(hit.status)
         return True
 
     # ------------------------------------------------------------------ state -> widgets
-    @Slot(int)
-    def _follow_state(self, index: int) -> None:
+    @Slot(object, object)
+    @guarded
+    def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
+        if old.molecule != new.molecule:
+            self._follow_state()
+
+    def _follow_state(self) -> None:
+        index = self.state.molecule
         with QSignalBlocker(self.index_spin):
             self.index_spin.setValue(index)
         self.previous_button.setEnabled(index > 0)

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidg
 
 from core.data.targets import TARGETS
 from core.elements import SYMBOLS
-from viewer.pipeline import Frame, format_error
-from viewer.snapshot import MODEL_ROWS, MODEL_TITLES
+from viewer.model.pipeline import Frame, format_error
+from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES
 
 INVARIANT_TOLERANCE = 1e-4
 """Below this max |Δh| a row is reported as invariant (float32 rounding is ~1e-6)."""

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtCore import QSignalBlocker, Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.library import error_text
-from viewer.snapshot import ROTATION_RANGE, TRANSLATION_RANGE, TransformParams
+from viewer.guard import guarded
+from viewer.model.snapshot import ROTATION_RANGE, TRANSLATION_RANGE, Snapshot, TransformParams
 from viewer.state import ViewState
 
 AXES = ("X", "Y", "Z")
@@ -74,9 +74,11 @@ TRANSLATION_ROWS = AxisRows(
 
 
 class TransformPanel(QWidget):
-    """Sliders with spin boxes for rx, ry, rz (degrees) and tx, ty, tz (Å), a mirror box, Random and Reset."""
+    """Sliders with spin boxes for rx, ry, rz (degrees) and tx, ty, tz (Å), a mirror box, Random and Reset.
 
-    errorOccurred = Signal(str)
+    Signals are wired to bound methods only (the axis comes from ``sender()``): a lambda would hold
+    the panel, and through it the window, alive after the window is closed.
+    """
 
     def __init__(self, state: ViewState, parent: QWidget | None = None, seed: int = 0) -> None:
         super().__init__(parent)
@@ -129,17 +131,17 @@ class TransformPanel(QWidget):
         layout.addWidget(hint)
         layout.addStretch(1)
 
-        state.transformChanged.connect(self._follow_state)
-        self._follow_state(state.transform)
+        state.changed.connect(self._state_changed)
+        self._follow_state()
 
     def _axis_rows(
         self,
         grid: QGridLayout,
         rows: AxisRows,
-        on_slider: Callable[[int, int], None],
-        on_spin: Callable[[int, float], None],
+        on_slider: Callable[[int], None],
+        on_spin: Callable[[float], None],
     ) -> tuple[list[QSlider], list[QDoubleSpinBox]]:
-        """Label, slider and spin box for x, y and z in ``grid``; both widgets report ``(axis, value)``."""
+        """Label, slider and spin box for x, y and z in ``grid``; ``sender()`` tells the slots the axis."""
         sliders, spins = [], []
         for axis, name in enumerate(AXES):
             accessible = rows.accessible_name.format(name=name)
@@ -165,54 +167,75 @@ class TransformPanel(QWidget):
             grid.addWidget(label, axis, 0)
             grid.addWidget(slider, axis, 1)
             grid.addWidget(spin, axis, 2)
-            slider.valueChanged.connect(lambda value, a=axis: on_slider(a, value))
-            spin.valueChanged.connect(lambda value, a=axis: on_spin(a, value))
-            self._track_drag(slider)
+            slider.valueChanged.connect(on_slider)
+            spin.valueChanged.connect(on_spin)
+            slider.sliderPressed.connect(self._drag_started)
+            slider.sliderReleased.connect(self._drag_ended)
             sliders.append(slider)
             spins.append(spin)
         return sliders, spins
 
     # ------------------------------------------------------------------ widget -> state
-    def _track_drag(self, slider: QSlider) -> None:
-        slider.sliderPressed.connect(lambda: self._guard(self.state.set_interacting, True))
-        slider.sliderReleased.connect(lambda: self._guard(self.state.set_interacting, False))
-
-    def _guard(self, action, *args) -> None:
-        try:
-            action(*args)
-        except Exception as error:  # noqa: BLE001 - never raise into Qt
-            self.errorOccurred.emit(error_text(error))
+    @Slot()
+    @guarded
+    def _drag_started(self) -> None:
+        self.state.set_interacting(True)
 
     @Slot()
+    @guarded
+    def _drag_ended(self) -> None:
+        self.state.set_interacting(False)
+
+    @Slot()
+    @guarded
     def randomise(self) -> None:
-        self._guard(lambda: self.state.set_transform(TransformParams.random(self._generator)))
+        self.state.set_transform(TransformParams.random(self._generator))
 
     @Slot()
+    @guarded
     def reset(self) -> None:
-        self._guard(self.state.reset_transform)
+        self.state.reset_transform()
 
-    def _rotation_slider(self, axis: int, value: int) -> None:
+    @Slot(int)
+    @guarded(on_error="_follow_state")
+    def _rotation_slider(self, value: int) -> None:
+        axis = self.rotation_sliders.index(self.sender())
         current = self.state.transform.rotation[axis]
         if round(current) != value:  # a slider shows whole degrees; keep finer spin box values
-            self._guard(self.state.set_rotation, axis, float(value))
+            self.state.set_rotation(axis, float(value))
 
-    def _rotation_spin(self, axis: int, value: float) -> None:
-        self._guard(self.state.set_rotation, axis, float(value))
+    @Slot(float)
+    @guarded(on_error="_follow_state")
+    def _rotation_spin(self, value: float) -> None:
+        self.state.set_rotation(self.rotation_spins.index(self.sender()), float(value))
 
-    def _translation_slider(self, axis: int, value: int) -> None:
+    @Slot(int)
+    @guarded(on_error="_follow_state")
+    def _translation_slider(self, value: int) -> None:
+        axis = self.translation_sliders.index(self.sender())
         current = self.state.transform.translation[axis]
         if round(current * TRANSLATION_STEPS_PER_ANGSTROM) != value:
-            self._guard(self.state.set_translation, axis, value / TRANSLATION_STEPS_PER_ANGSTROM)
+            self.state.set_translation(axis, value / TRANSLATION_STEPS_PER_ANGSTROM)
 
-    def _translation_spin(self, axis: int, value: float) -> None:
-        self._guard(self.state.set_translation, axis, float(value))
+    @Slot(float)
+    @guarded(on_error="_follow_state")
+    def _translation_spin(self, value: float) -> None:
+        self.state.set_translation(self.translation_spins.index(self.sender()), float(value))
 
+    @Slot(bool)
+    @guarded(on_error="_follow_state")
     def _reflect(self, checked: bool) -> None:
-        self._guard(self.state.set_reflect, checked)
+        self.state.set_reflect(checked)
 
     # ------------------------------------------------------------------ state -> widget
-    @Slot(object)
-    def _follow_state(self, params: TransformParams) -> None:
+    @Slot(object, object)
+    @guarded
+    def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
+        if old.transform != new.transform:
+            self._follow_state()
+
+    def _follow_state(self) -> None:
+        params = self.state.transform
         for axis in range(3):
             rotation = params.rotation[axis]
             translation = params.translation[axis]

@@ -1,8 +1,10 @@
-"""From a :class:`~viewer.snapshot.Snapshot` to a :class:`Frame`: positions, colours and numbers.
+"""From a :class:`~viewer.model.snapshot.Snapshot` to a :class:`Frame`: positions, colours and numbers.
 
 Qt-free and VTK-free, so the GUI, ``equiview render`` and the tests share it. What depends only
 on the original pose (its embeddings, the fitted projection, the frozen colour scale) is cached per
-molecule and model; a slider step only moves the positions and encodes the transformed pose.
+molecule and model; a slider step only moves the positions and encodes the transformed pose
+through the model wrapper (:class:`core.checkpoints.Checkpoint`): one call down into core per
+model and pose.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
-from core.colouring import ColourScale, Projection, element_rgba
+from core.checkpoints import Checkpoint
 from core.data.bonds import unique_bonds
 from core.data.molecules import QM9Molecules
 from core.elements import DISPLAY_RADII, formula
-from core.embeddings import encode, transformed
+from core.embeddings import transformed
 from core.transforms import E3Transform
-from viewer.library import LoadedModel, ModelLibrary
-from viewer.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot, TransformParams
+from viewer.model.colouring import ColourScale, Projection, element_rgba
+from viewer.model.library import ModelLibrary
+from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot, TransformParams
 
 LUT_SIZE = 256
 
@@ -142,6 +145,11 @@ def _view_transform(molecule: Molecule, params: TransformParams) -> E3Transform:
     )
 
 
+def _prediction(model: Checkpoint, h: torch.Tensor) -> float:
+    """The molecule's prediction in the target's units, from the embeddings already computed (readout only)."""
+    return float(model.predict_from_embedding(h).reshape(-1)[0])
+
+
 class Pipeline:
     """Computes frames for a dataset; caches molecules and original-pose results."""
 
@@ -165,20 +173,22 @@ class Pipeline:
         return _view_transform(self.molecule(snapshot.molecule), snapshot.transform)
 
     # ------------------------------------------------------------------ models
-    def _original(self, molecule: Molecule, loaded: LoadedModel, spec: ProjectionSpec, cmap: str) -> _OriginalPose:
-        key = (molecule.index, loaded.source, spec, cmap)
+    def _original(
+        self, molecule: Molecule, source: ModelSource, model: Checkpoint, spec: ProjectionSpec, cmap: str
+    ) -> _OriginalPose:
+        key = (molecule.index, source, spec, cmap)
         cached = self._originals.get(key)
         if cached is not None:
             return cached
         if len(self._originals) > 256:
             self._originals.clear()
-        h = encode(loaded.model, molecule.data)
+        h = model.encode(molecule.data)
         projection = Projection(spec.kind, spec.channel).fit(h)
         values = projection(h)
         scale = ColourScale.fit(values, cmap)
         cached = _OriginalPose(
             h=h,
-            prediction=loaded.predict_from_embedding(h),
+            prediction=_prediction(model, h),
             projection=projection,
             scale=scale,
             values=values,
@@ -188,16 +198,18 @@ class Pipeline:
         self._originals[key] = cached
         return cached
 
-    def row(self, molecule: Molecule, moved: Data, loaded: LoadedModel, spec: ProjectionSpec, cmap: str) -> RowFrame:
-        original = self._original(molecule, loaded, spec, cmap)
-        h = encode(loaded.model, moved)
+    def row(
+        self, molecule: Molecule, moved: Data, source: ModelSource, model: Checkpoint, spec: ProjectionSpec, cmap: str
+    ) -> RowFrame:
+        original = self._original(molecule, source, model, spec, cmap)
+        h = model.encode(moved)
         values = original.projection(h)
         error = float((h - original.h).abs().max()) if h.numel() else 0.0
         return RowFrame(
-            kind=loaded.kind,
-            source=loaded.source,
-            trained=loaded.trained,
-            model_label=loaded.label(),
+            kind=source.kind,
+            source=source,
+            trained=model.trained,
+            model_label=source.label(),
             embedding_dim=int(h.shape[1]) if h.dim() == 2 else 1,
             projection=spec,
             values_original=original.values,
@@ -210,8 +222,8 @@ class Pipeline:
             colormap=cmap,
             max_error=error,
             prediction_original=original.prediction,
-            prediction_transformed=loaded.predict_from_embedding(h),
-            target_idx=loaded.target_idx,
+            prediction_transformed=_prediction(model, h),
+            target_idx=model.target_idx,
         )
 
     # ------------------------------------------------------------------ frames
@@ -221,8 +233,9 @@ class Pipeline:
         moved = transformed(molecule.data, _view_transform(molecule, snapshot.transform))
         rows = {}
         for kind in MODEL_ROWS:
-            loaded = self.library.load(snapshot.sources[kind])
-            rows[kind] = self.row(molecule, moved, loaded, snapshot.projections[kind], snapshot.colormap)
+            source = snapshot.sources[kind]
+            model = self.library.load(source)
+            rows[kind] = self.row(molecule, moved, source, model, snapshot.projections[kind], snapshot.colormap)
         frame = Frame(
             molecule=molecule,
             transform=snapshot.transform,

@@ -1,15 +1,17 @@
-"""Plain, Qt-free description of what the viewer shows.
+"""The viewer's state as one immutable value.
 
 A :class:`Snapshot` is everything needed to draw the grid: the molecule, the slider values, the
 two model sources with their colour projections, the colormap and the display toggles. The Qt
-``ViewState`` produces one on demand and ``equiview render`` builds one from its command line, so
-the same pipeline and scene code draw both.
+``ViewState`` holds the current one and replaces it whole on every change; ``equiview render``
+builds one from its command line, so the same pipeline and scene code draw both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from types import MappingProxyType
 
 MODEL_ROWS = ("naive", "egnn")
 """The two model rows of the grid, top to bottom."""
@@ -52,6 +54,9 @@ class TransformParams:
 
     def with_translation(self, axis: int, angstrom: float) -> TransformParams:
         return replace(self, **{("tx", "ty", "tz")[axis]: float(angstrom)})
+
+    def with_reflect(self, reflect: bool) -> TransformParams:
+        return replace(self, reflect=bool(reflect))
 
     @classmethod
     def random(cls, generator=None, translation_scale: float = 1.5) -> TransformParams:
@@ -130,22 +135,64 @@ class ProjectionSpec:
         return "norm ‖h‖"
 
 
-def _default_sources() -> dict[str, ModelSource]:
+def _default_sources() -> Mapping[str, ModelSource]:
     return {kind: ModelSource.untrained(kind, 0) for kind in MODEL_ROWS}
 
 
-def _default_projections() -> dict[str, ProjectionSpec]:
+def _default_projections() -> Mapping[str, ProjectionSpec]:
     return {kind: ProjectionSpec() for kind in MODEL_ROWS}
+
+
+DISPLAY_FIELDS = frozenset({"show_input_row", "show_labels"})
+"""Fields that change only what is shown, not what is computed."""
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Everything the grid shows, as plain values."""
+    """Everything the grid shows, as plain values. Immutable: change it with :meth:`replace`.
+
+    ``sources`` and ``projections`` are read-only mappings (model row -> value). ``dragging`` says a
+    slider is held down: the scene draws fast frames until it is released.
+    """
 
     molecule: int = DEFAULT_MOLECULE
     transform: TransformParams = field(default_factory=TransformParams)
-    sources: dict[str, ModelSource] = field(default_factory=_default_sources)
-    projections: dict[str, ProjectionSpec] = field(default_factory=_default_projections)
+    sources: Mapping[str, ModelSource] = field(default_factory=_default_sources)
+    projections: Mapping[str, ProjectionSpec] = field(default_factory=_default_projections)
     colormap: str = DEFAULT_COLORMAP
     show_input_row: bool = True
     show_labels: bool = True
+    dragging: bool = False
+
+    def __post_init__(self) -> None:
+        # read-only copies: nobody can change a snapshot that the controller or a cache holds
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+        object.__setattr__(self, "projections", MappingProxyType(dict(self.projections)))
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.molecule,
+                self.transform,
+                tuple(sorted(self.sources.items())),
+                tuple(sorted(self.projections.items())),
+                self.colormap,
+                self.show_input_row,
+                self.show_labels,
+                self.dragging,
+            )
+        )
+
+    def replace(self, **changes) -> Snapshot:
+        """A copy with ``changes`` applied (``dataclasses.replace``)."""
+        return replace(self, **changes)
+
+    def with_source(self, source: ModelSource) -> Snapshot:
+        return replace(self, sources={**self.sources, source.kind: source})
+
+    def with_projection(self, kind: str, spec: ProjectionSpec) -> Snapshot:
+        return replace(self, projections={**self.projections, kind: spec})
+
+    def changed_fields(self, other: Snapshot) -> frozenset[str]:
+        """Names of the fields in which ``other`` differs from this snapshot."""
+        return frozenset(f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name))

@@ -1,0 +1,37 @@
+"""Which failures are the user's and which are bugs: the one place the viewer decides.
+
+A user error (a bad file, an unknown molecule, a value out of range) is shown as one line and the
+viewer keeps its state; anything else is a bug and shows its traceback. The types come from
+``core.cli.user_errors`` (the command line's exit-2 errors) plus the viewer's own
+:class:`~viewer.model.library.ModelLoadError`; when core gets one base class for user-facing
+errors, :func:`user_error_types` is the one line to change.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """Exception types whose message is meant for the user."""
+    from core.cli import user_errors
+    from viewer.model.library import ModelLoadError
+
+    return (*user_errors(), ModelLoadError)
+
+
+def is_user_error(error: BaseException) -> bool:
+    return isinstance(error, user_error_types())
+
+
+def error_text(error: BaseException) -> str:
+    """One line for a message box, the status bar or stderr: the error's message, cut to its first line."""
+    from core.cli import error_message
+
+    text = error_message(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def bug_text(error: BaseException) -> str:
+    """The full traceback of an internal error, for its details and stderr."""
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))

@@ -1,0 +1,89 @@
+"""Resolve a :class:`~viewer.model.snapshot.ModelSource` to a ready-to-run model, with a small cache.
+
+Qt-free: the GUI and ``equiview render`` both use it. A source resolves to core's one model
+wrapper, :class:`core.checkpoints.Checkpoint` (an untrained demo is a checkpoint without a file
+and without normalisation). Loading failures raise :class:`ModelLoadError` (or core's
+``CheckpointError``) with a one-line message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.checkpoints import Checkpoint, load_checkpoint
+from core.data.bundle import BUNDLE_PATH
+from core.models.registry import MODEL_KINDS
+from viewer.model.snapshot import MODEL_TITLES, ModelSource, ProjectionSpec
+
+CHECKPOINT_DIR = BUNDLE_PATH.parent / "checkpoints"
+"""Where the shipped checkpoints live (``assets/checkpoints/naive.pt`` and ``egnn.pt``)."""
+
+
+class ModelLoadError(ValueError):
+    """A model source could not be used (one-line message)."""
+
+
+def kind_mismatch(found: str, wanted: str) -> str:
+    """'holds a Naive GNN checkpoint, not an Equivariant GNN one' (for error messages)."""
+
+    def article(title: str) -> str:
+        return ("an " if title[0].lower() in "aeiou" else "a ") + title
+
+    return f"holds {article(MODEL_TITLES[found])} checkpoint, not {article(MODEL_TITLES[wanted])} one"
+
+
+def shipped_checkpoint(kind: str) -> Path | None:
+    """The shipped checkpoint of ``kind`` if the file exists."""
+    path = CHECKPOINT_DIR / f"{kind}.pt"
+    return path if path.is_file() else None
+
+
+def describe(model: Checkpoint) -> str:
+    """One line about a model row's network for tooltips."""
+    if not model.trained:
+        return f"{MODEL_TITLES[model.kind]}: untrained demo (hidden 32, 2 layers, 1-D embedding), seed {model.seed}"
+    return model.describe()
+
+
+class ModelLibrary:
+    """Loads model sources once and hands out the cached :class:`~core.checkpoints.Checkpoint`."""
+
+    def __init__(self) -> None:
+        self._cache: dict[ModelSource, Checkpoint] = {}
+
+    def load(self, source: ModelSource) -> Checkpoint:
+        if source.kind not in MODEL_KINDS:
+            raise ModelLoadError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_KINDS)}")
+        cached = self._cache.get(source)
+        if cached is not None:
+            return cached
+        if source.checkpoint is None:
+            if source.seed < 0:
+                raise ModelLoadError(f"seed must be a non-negative integer, got {source.seed}")
+            model = Checkpoint.untrained(source.kind, source.seed)
+        else:
+            model = load_checkpoint(source.checkpoint)
+            if model.kind != source.kind:
+                raise ModelLoadError(f"{source.checkpoint}: {kind_mismatch(model.kind, source.kind)}")
+            model.model.eval()
+        self._cache[source] = model
+        return model
+
+    def load_file(self, path: str | Path) -> tuple[ModelSource, Checkpoint]:
+        """Load a checkpoint of either kind; the file says which row it belongs to."""
+        model = load_checkpoint(path)
+        source = ModelSource.from_checkpoint(model.kind, path)
+        return source, self._cache.setdefault(source, model)
+
+    def default_sources(self) -> dict[str, ModelSource]:
+        """Shipped checkpoints where present, else the untrained demo (seed 0)."""
+        sources = {}
+        for kind in MODEL_KINDS:
+            path = shipped_checkpoint(kind)
+            sources[kind] = ModelSource.from_checkpoint(kind, path) if path else ModelSource.untrained(kind, 0)
+        return sources
+
+
+def default_projection(model: Checkpoint) -> ProjectionSpec:
+    """How a freshly chosen model is coloured: its only channel, or the first principal component."""
+    return ProjectionSpec("pca") if model.embedding_dim > 1 else ProjectionSpec("channel", 0)

@@ -1,0 +1,1 @@
+"""The panels of the main window: they write to the view state and follow its one change signal."""
