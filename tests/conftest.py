@@ -23,3 +23,27 @@ def datamodule(dataset: QM9Molecules) -> QM9DataModule:
 def sample_molecule(dataset: QM9Molecules):
     """gdb_814 (dataset index 800, 14 atoms): the seed's demo molecule, as a PyG Data."""
     return dataset[800]
+
+
+def _is_gui_test(request) -> bool:
+    return request.node.get_closest_marker("gui") is not None or request.module.__name__.startswith("test_viewer")
+
+
+@pytest.fixture(autouse=True)
+def check_gc(request):
+    """Every GUI test: a main window, scene, controller or VTK object it created must not survive it.
+
+    Autouse fixtures are set up first and torn down last, so the window fixtures have closed their
+    windows by the time this looks (see ``tests/lifetime.py``).
+    """
+    if not _is_gui_test(request):
+        yield
+        return
+    from lifetime import describe_survivors, start, survivors
+
+    start()
+    yield
+    # the test's fixtures are torn down by now; pytest still keeps their values until after this teardown
+    request.node.funcargs.clear()
+    alive = survivors()
+    assert not alive, describe_survivors(alive)

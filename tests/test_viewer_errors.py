@@ -161,6 +161,57 @@ def test_close_leaves_no_window_or_plotter(qtbot, dataset, settings):
     close_window(window)  # idempotent
 
 
+def test_lifetime_check_sees_a_window_kept_alive_by_a_lambda(qtbot, dataset, settings):
+    """The autouse check_gc fixture can fail: the old menu wiring (a lambda) keeps the closed window alive."""
+    from lifetime import live_objects
+
+    window = make_window(qtbot, dataset, settings)
+    action = window.fit_action
+    action.triggered.connect(lambda _checked=False, w=window: w.fit_view())
+    close_window(window)
+    del window
+    alive = live_objects()
+    leaked = {type(obj).__name__ for obj in alive}
+    assert {"MainWindow", "SceneController", "GridScene", "ViewState"} <= leaked
+    assert any(name.startswith("vtk") for name in leaked)
+    window = next(obj for obj in alive if type(obj).__name__ == "MainWindow")
+    del alive
+    action.triggered.disconnect()  # break the cycle; the window goes with our last reference
+    del action
+    del window
+
+
+def test_a_bug_in_a_slot_shows_its_traceback_and_keeps_the_state(qtbot, window, monkeypatch, capfd):
+    before, values = _snapshot_and_values(window)
+
+    def broken(snapshot):
+        raise ZeroDivisionError("an internal bug, not bad input")
+
+    monkeypatch.setattr(window.pipeline, "frame", broken)
+    with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
+        window.transform_panel.rotation_spins[0].setValue(25.0)
+    message = blocker.args[0]
+    assert "internal error" in message and "ZeroDivisionError" in message
+    box = window.error_box
+    assert box is not None and box.objectName() == "bugBox" and box.icon() == box.Icon.Critical
+    assert "Traceback" in box.detailedText() and "def broken" not in message
+    assert "raise ZeroDivisionError" in capfd.readouterr().err  # the traceback also goes to stderr
+    monkeypatch.undo()
+    wait_for_frame(qtbot, window)
+    after, values_after = _snapshot_and_values(window)
+    assert after == before and window.transform_panel.rotation_spins[0].value() == 0.0
+    np.testing.assert_array_equal(values, values_after)
+
+
+def test_a_user_error_in_a_slot_is_one_line_without_traceback(qtbot, window, capfd):
+    with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
+        window.models_panel._colormap_chosen(-1)  # no such entry: the state refuses the empty name
+    assert blocker.args[0].startswith("unknown colormap ''")
+    assert window.error_box.objectName() == "errorBox" and not window.error_box.detailedText()
+    assert "Traceback" not in capfd.readouterr().err
+    assert window.state.colormap == "viridis" and window.models_panel.colormap_combo.currentText() == "viridis"
+
+
 def test_geometry_and_folders_are_remembered(qtbot, dataset, settings, tmp_path):
     from viewer.main_window import MainWindow
     from viewer.model.snapshot import Snapshot
