@@ -17,8 +17,11 @@ from viewer.guard import Failure, guarded, report
 from viewer.model.pipeline import Frame, Pipeline
 from viewer.model.snapshot import DISPLAY_FIELDS, Snapshot
 from viewer.offscreen import camera_state, render_frame
-from viewer.scene import GridScene, Pick
+from viewer.scene import DEFAULT_STYLE, GridScene, Pick
 from viewer.state import ViewState
+
+QUALITY_SAMPLES = DEFAULT_STYLE.quality_samples
+"""Multisampling of still frames: the render widget is created with it."""
 
 SETTLE_MS = 300
 """After this long without movement the scene is redrawn once with multisampling."""

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.molecules import QM9Molecules
-from viewer.controller import SceneController
+from viewer.controller import QUALITY_SAMPLES, SceneController
 from viewer.guard import Failure, guarded, reporting
 from viewer.model.errors import user_error_types
 from viewer.model.library import ModelLibrary, default_projection, kind_mismatch
@@ -30,7 +30,6 @@ from viewer.model.pipeline import Frame, Pipeline
 from viewer.model.png import write_png
 from viewer.model.snapshot import MODEL_TITLES, Snapshot
 from viewer.resources import app_icon
-from viewer.scene import DEFAULT_STYLE
 from viewer.state import ViewState
 from viewer.widgets.export_dialog import ExportDialog
 from viewer.widgets.models_panel import ModelsPanel
@@ -47,11 +46,10 @@ def make_interactor(parent: QWidget):
     """The embedded VTK widget: one render window with a 3 x 2 grid of renderers."""
     from pyvistaqt import QtInteractor
 
-    style = DEFAULT_STYLE
     plotter = QtInteractor(
         parent,
         shape=(3, 2),
-        multi_samples=style.quality_samples,
+        multi_samples=QUALITY_SAMPLES,
         auto_update=False,  # we render exactly when something changed
     )
     plotter.setAcceptDrops(False)  # checkpoint files dropped on the grid go to the window
