@@ -11,16 +11,16 @@ from pathlib import Path
 
 from torch import Tensor, nn
 
+from core.assets import checkpoint_dir
 from core.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from core.cli import error_message
-from core.data.bundle import BUNDLE_PATH
 from core.data.targets import DEFAULT_TARGET, TARGETS
 from core.embeddings import predict_from_embedding
 from core.models.registry import MODEL_KINDS, demo_model
 from viewer.snapshot import MODEL_TITLES, ModelSource, ProjectionSpec
 
-CHECKPOINT_DIR = BUNDLE_PATH.parent / "checkpoints"
-"""Where the shipped checkpoints live (``assets/checkpoints/naive.pt`` and ``egnn.pt``)."""
+CHECKPOINT_DIR = checkpoint_dir()
+"""Where the shipped checkpoints live (``assets/checkpoints/naive.pt`` and ``egnn.pt`` in the repository)."""
 
 DEFAULT_TARGET_IDX = DEFAULT_TARGET  # <R^2>, what the tutorial trains on and what untrained demos are compared with
 
