@@ -1,8 +1,8 @@
-"""Periodic-table facts for the elements up to xenon (Z = 1..54).
+"""Periodic-table facts for the elements up to radon (Z = 1..86).
 
 Every table is a tuple indexed by atomic number Z; index 0 is a placeholder so that
 ``COVALENT_RADII[6]`` is carbon. QM9 only contains H, C, N, O and F, but the tables are
-complete up to Xe so that any small organic molecule can be shown.
+complete up to Rn so that any molecule a user opens (an SDF, a PDB, a SMILES) can be drawn.
 
 Sources
 -------
@@ -75,6 +75,38 @@ SYMBOLS: tuple[str, ...] = (
     "Te",
     "I",
     "Xe",
+    "Cs",
+    "Ba",
+    "La",
+    "Ce",
+    "Pr",
+    "Nd",
+    "Pm",
+    "Sm",
+    "Eu",
+    "Gd",
+    "Tb",
+    "Dy",
+    "Ho",
+    "Er",
+    "Tm",
+    "Yb",
+    "Lu",
+    "Hf",
+    "Ta",
+    "W",
+    "Re",
+    "Os",
+    "Ir",
+    "Pt",
+    "Au",
+    "Hg",
+    "Tl",
+    "Pb",
+    "Bi",
+    "Po",
+    "At",
+    "Rn",
 )
 """Element symbol by atomic number (``SYMBOLS[8] == "O"``); index 0 is the placeholder "X"."""
 
@@ -136,6 +168,38 @@ COVALENT_RADII: tuple[float, ...] = (
     1.38,
     1.39,
     1.40,
+    2.44,
+    2.15,
+    2.07,
+    2.04,
+    2.03,
+    2.01,
+    1.99,
+    1.98,
+    1.98,
+    1.96,
+    1.94,
+    1.92,
+    1.92,
+    1.89,
+    1.90,
+    1.87,
+    1.87,
+    1.75,
+    1.70,
+    1.62,
+    1.51,
+    1.44,
+    1.41,
+    1.36,
+    1.36,
+    1.32,
+    1.45,
+    1.46,
+    1.48,
+    1.40,
+    1.50,
+    1.50,
 )
 """Cordero et al. (2008) single-bond covalent radii in Å, indexed by Z."""
 
@@ -195,6 +259,38 @@ _JMOL_HEX: tuple[str, ...] = (
     "D47A00",
     "940094",
     "429EB0",
+    "57178F",
+    "00C900",
+    "70D4FF",
+    "FFFFC7",
+    "D9FFC7",
+    "C7FFC7",
+    "A3FFC7",
+    "8FFFC7",
+    "61FFC7",
+    "45FFC7",
+    "30FFC7",
+    "1FFFC7",
+    "00FF9C",
+    "00E675",
+    "00D452",
+    "00BF38",
+    "00AB24",
+    "4DC2FF",
+    "4DA6FF",
+    "2194D6",
+    "267DAB",
+    "266696",
+    "175487",
+    "D0D0E0",
+    "FFD123",
+    "B8B8D0",
+    "A6544D",
+    "575961",
+    "9E4FB5",
+    "AB5C00",
+    "754F45",
+    "428296",
 )
 
 CPK_COLORS: tuple[tuple[float, float, float], ...] = tuple(
@@ -235,6 +331,11 @@ _BONDI_VDW: dict[int, float] = {
     52: 2.06,
     53: 1.98,
     54: 2.16,
+    78: 1.72,
+    79: 1.66,
+    80: 1.55,
+    81: 1.96,
+    82: 2.02,
 }
 
 VDW_RADII: tuple[float, ...] = tuple(_BONDI_VDW.get(z, 2.0) for z in range(MAX_Z + 1))
@@ -257,11 +358,11 @@ def atomic_number(symbol: str) -> int:
     try:
         return _Z_BY_SYMBOL[str(symbol).strip().lower()]
     except KeyError:
-        raise KeyError(f"unknown element symbol {symbol!r} (known: H..Xe)") from None
+        raise KeyError(f"unknown element symbol {symbol!r} (known: H..Rn)") from None
 
 
 def symbol(z: int) -> str:
-    """Return the element symbol for atomic number ``z``; ``ValueError`` outside 1..54."""
+    """Return the element symbol for atomic number ``z``; ``ValueError`` outside 1..86."""
     z = int(z)
     if not 1 <= z <= MAX_Z:
         raise ValueError(f"atomic number {z} is outside the supported range 1..{MAX_Z}")

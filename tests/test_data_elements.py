@@ -56,3 +56,20 @@ def test_atomic_number_round_trips_and_rejects_unknown_symbols():
 )
 def test_formula_uses_hill_order(z, expected):
     assert formula(z) == expected
+
+
+def test_every_element_from_hydrogen_to_radon_has_a_symbol_colour_and_radii():
+    """Checked against ASE's copies of the same sources (Cordero 2008 radii, Jmol colours)."""
+    from ase.data import chemical_symbols, covalent_radii
+    from ase.data.colors import jmol_colors
+
+    assert MAX_Z == 86 and SYMBOLS[86] == "Rn" and symbol(86) == "Rn"
+    high_spin = {25, 26, 27}  # Mn, Fe, Co: Cordero's high-spin radii (ASE lists the low-spin ones)
+    for z in range(1, MAX_Z + 1):
+        assert SYMBOLS[z] == chemical_symbols[z]
+        assert CPK_COLORS[z] == pytest.approx(tuple(jmol_colors[z]), abs=1.5 / 255), SYMBOLS[z]
+        if z not in high_spin:
+            assert COVALENT_RADII[z] == pytest.approx(covalent_radii[z]), SYMBOLS[z]
+        assert 0.2 <= DISPLAY_RADII[z] <= 0.6 and 0.2 < COVALENT_RADII[z] < 2.5
+    with pytest.raises(ValueError, match="outside"):
+        symbol(87)

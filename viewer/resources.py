@@ -1,14 +1,8 @@
-"""Files under ``resources/``: the application icon and the Qt style sheet."""
+"""The application icon and the Qt style sheet (``resources/`` in the repository, found through ``core.assets``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-RESOURCE_DIR = Path(__file__).resolve().parent.parent / "resources"
-
-
-def resource_path(name: str) -> Path:
-    return RESOURCE_DIR / name
+from core.assets import resource_path
 
 
 def app_icon():

@@ -31,12 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
+from core.assets import bundle_path
 from core.data.errors import DataSourceError
 from core.data.molecules import QM9Molecules
 
 FORMAT_VERSION = 1
-BUNDLE_PATH = Path(__file__).resolve().parents[2] / "assets" / "qm9_filtered.npz"
-"""The filtered QM9 (21,800 molecules with at most 8 heavy atoms) shipped with equiview."""
+BUNDLE_PATH = bundle_path()
+"""The filtered QM9 (21,800 molecules with at most 8 heavy atoms) shipped with equiview (see ``core.assets``)."""
 
 _REQUIRED = ("z", "pos", "atom_ptr", "bonds", "bond_ptr", "y", "qm9_index")
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)

@@ -39,16 +39,46 @@ def _has_local_files(root: Path) -> bool:
     return all((root / f).is_file() for f in ORIGINAL_RAW_FILES)
 
 
-def _open_pyg_qm9(root: Path, download: bool):
+def _qm9_class(root: Path):
+    """PyG's ``QM9``, or a subclass that starts from the pre-processed file unless QM9's original files are there.
+
+    With RDKit installed (equiview needs it for SMILES) PyG's ``QM9`` insists on the original SDF files and would
+    download them even next to the pre-processed ``qm9_v3.pt``.
+    """
     from torch_geometric.datasets import QM9
 
+    if all((root / f).is_file() for f in ORIGINAL_RAW_FILES):
+        return QM9
+
+    class PreprocessedQM9(QM9):
+        @property
+        def raw_file_names(self) -> list[str]:
+            return [PREPROCESSED_RAW_FILE.name]
+
+        def download(self) -> None:
+            from torch_geometric.data import download_url, extract_zip
+
+            path = download_url(self.processed_url, self.raw_dir)
+            extract_zip(path, self.raw_dir)
+            os.unlink(path)
+
+        def process(self) -> None:
+            from torch_geometric.data import Data
+            from torch_geometric.io import fs
+
+            self.save([Data(**record) for record in fs.torch_load(self.raw_paths[0])], self.processed_paths[0])
+
+    return PreprocessedQM9
+
+
+def _open_pyg_qm9(root: Path, download: bool):
     if not _has_local_files(root) and not download:
         raise DataSourceError(
             f"no PyG QM9 files under {root} (expected {PROCESSED_FILE} or {PREPROCESSED_RAW_FILE}); "
             "pass download=True with network access, or use source='bundled'"
         )
     try:
-        return QM9(str(root))
+        return _qm9_class(root)(str(root))
     except DataSourceError:
         raise
     except Exception as error:  # download and unpickling failures come in many types

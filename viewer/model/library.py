@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.assets import checkpoint_dir
 from core.checkpoints import Checkpoint, load_checkpoint
-from core.data.bundle import BUNDLE_PATH
 from core.models.registry import MODEL_KINDS
 from viewer.model.snapshot import MODEL_TITLES, ModelSource, ProjectionSpec
 
-CHECKPOINT_DIR = BUNDLE_PATH.parent / "checkpoints"
+CHECKPOINT_DIR = checkpoint_dir()
 """Where the shipped checkpoints live (``assets/checkpoints/naive.pt`` and ``egnn.pt``)."""
 
 

@@ -1,0 +1,119 @@
+"""The wheel carries the bundled data, the shipped checkpoints and the resources.
+
+A copy of the checkout (without its virtual environment and build metadata: a stale ``*.egg-info`` would smuggle
+files into the sdist) is built into an sdist and a wheel (``python -m build``, the way a release is made), the wheel is
+installed with ``pip --target`` into a temporary folder, and ``equiview`` runs from yet another folder with only
+that folder and the virtual environment's third-party packages on the path (``python -S`` skips the ``.pth``
+files, among them the editable install's hook back into this checkout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+from viewer_fixtures import ROOT, read_png, requires_display
+
+BUILD_LEFTOVERS = (".git", ".venv", "*.egg-info", "build", "dist", "__pycache__", ".*_cache", "out")
+
+# Prints where everything was imported from and what the asset module found, as one JSON object.
+PROBE = """
+import json, sys
+import core, core.assets, viewer, viewer.resources
+from core.checkpoints import load_checkpoint
+from core.data import load_dataset
+report = {
+    "modules": [core.__file__, core.assets.__file__, viewer.__file__, viewer.resources.__file__],
+    "bundle": str(core.assets.bundle_path()),
+    "molecules": len(load_dataset("bundled")),
+    "checkpoints": {kind: str(core.assets.checkpoint_path(kind)) for kind in ("naive", "egnn")},
+    "kinds": {kind: load_checkpoint(core.assets.checkpoint_path(kind)).kind for kind in ("naive", "egnn")},
+    "style": str(viewer.resources.resource_path("style.qss")),
+    "style_chars": len(viewer.resources.stylesheet()),
+}
+print(json.dumps(report))
+"""
+
+
+@pytest.fixture(scope="module")
+def installed_wheel(tmp_path_factory) -> Path:
+    """The wheel built from this checkout, installed (without dependencies) into a fresh folder."""
+    work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*BUILD_LEFTOVERS))
+    build = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(work / "dist"), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    (wheel,) = (work / "dist").glob("equiview-*.whl")
+    target = work / "site"
+    install = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    return target
+
+
+def run_outside(target: Path, cwd: Path, *argv: str) -> subprocess.CompletedProcess:
+    """``python -S ARGV`` in ``cwd`` with only ``target`` and the venv's site-packages on the path."""
+    path = os.pathsep.join([str(target), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    env = {key: value for key, value in os.environ.items() if not key.startswith("EQUIVIEW")}
+    env.update(PYTHONPATH=path, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([sys.executable, "-S", *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_installed_wheel_finds_its_data_checkpoints_and_resources(installed_wheel, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    probe = run_outside(installed_wheel, elsewhere, "-c", PROBE)
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    report = json.loads(probe.stdout)
+    paths = [*report["modules"], report["bundle"], *report["checkpoints"].values(), report["style"]]
+    for path in paths:
+        assert Path(path).is_relative_to(installed_wheel), f"{path} does not come from the installed wheel"
+        assert not Path(path).is_relative_to(ROOT), path
+        assert Path(path).is_file(), path
+    assert report["molecules"] == 21_800
+    assert report["kinds"] == {"naive": "naive", "egnn": "egnn"}
+    assert report["style_chars"] > 0
+
+    script = installed_wheel / "bin" / "equiview"  # the console script pip wrote for the wheel
+    info = run_outside(installed_wheel, elsewhere, str(script), "data", "info", "--json")
+    assert info.returncode == 0, info.stderr[-3000:]
+    assert json.loads(info.stdout)["filtered"] == 21_800
+
+
+@pytest.mark.gui
+@requires_display
+def test_the_installed_wheel_renders(installed_wheel, tmp_path):
+    out = tmp_path / "wheel.png"
+    script = installed_wheel / "bin" / "equiview"
+    done = run_outside(
+        installed_wheel, tmp_path, str(script), "render", "--out", str(out), "--size", "320x240", "--json"
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["out"] == str(out)
+    assert read_png(out).shape[:2] == (240, 320)
