@@ -122,6 +122,8 @@ def _cmd_check_invariance(args: argparse.Namespace) -> int:
 
     if args.molecules < 1 or args.trials < 1:
         raise CommandError("--molecules and --trials must be at least 1")
+    structures = read_structures(args)
+    user_models = load_user_models(args.model or [])
     result = check_invariance(
         checkpoints=args.checkpoint or [],
         molecules=args.molecules,
@@ -129,16 +131,74 @@ def _cmd_check_invariance(args: argparse.Namespace) -> int:
         seed=args.seed,
         source=args.source,
         root=args.root,
+        user_models=user_models,
+        structures=structures,
     )
-    _print_result(
-        result,
-        args.json,
-        lambda r: "\n".join(
-            f"{kind:<6} max|h(g·x) − h(x)| = {r[kind]['max_error']:.3e}  ({r[kind]['model']})"
-            for kind in ("egnn", "naive")
-        ),
-    )
+    _print_result(result, args.json, _invariance_table)
     return 0
+
+
+def _invariance_table(result: dict) -> str:
+    lines = []
+    for name, report in result.items():
+        if not isinstance(report, dict):
+            continue
+        if report.get("verdict") == "unsupported":
+            lines.append(f"{name:<8} unsupported: {report['reason']}  ({report['model']})")
+            continue
+        cases = "  ".join(f"{case} {report[case]:.1e}" for case in ("rotation", "reflection", "translation"))
+        vectors = f"  vectors {report['vector_max_error']:.1e}" if "vector_max_error" in report else ""
+        lines.append(
+            f"{name:<8} max|h(g·x) − h(x)| = {report['max_error']:.3e}  ({cases}{vectors})  ({report['model']})"
+        )
+    return "\n".join(lines)
+
+
+def read_structures(args: argparse.Namespace):
+    """The molecules named by ``--molecule-file`` or ``--smiles``, or None (QM9)."""
+    if getattr(args, "molecule_file", None):
+        from core.molecule_files import read_molecule_file
+
+        return read_molecule_file(args.molecule_file)
+    if getattr(args, "smiles", None):
+        from core.smiles import molecule_from_smiles
+
+        return [molecule_from_smiles(args.smiles)]
+    return None
+
+
+def load_user_models(specs: Sequence[str]) -> list:
+    """Load every ``--model NAME=...`` (this runs the user's code); names must differ."""
+    from core.user_input_errors import UserModelError
+    from core.user_models import ModelSpec, load_user_model
+
+    parsed = [ModelSpec.parse(text) for text in specs]
+    names = [spec.name for spec in parsed]
+    duplicate = next((name for name in names if names.count(name) > 1), None)
+    if duplicate is not None:
+        raise UserModelError(f"--model: the name {duplicate!r} is given twice")
+    return [load_user_model(spec) for spec in parsed]
+
+
+MODEL_OPTION_HELP = (
+    "your own model as NAME=FILE.py:FACTORY or NAME=package.module:FACTORY (repeatable); FACTORY() returns a "
+    "torch.nn.Module with forward(z, pos, batch) -> features [n, d] or (features, vectors [n, 3]). "
+    "WARNING: this imports and runs that Python code"
+)
+
+
+def add_molecule_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--molecule-file`` and ``--smiles`` (one or the other), shared by the commands that show a molecule."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--molecule-file",
+        metavar="PATH",
+        default=None,
+        help="a molecule file instead of QM9: xyz, extxyz, sdf, mol, pdb, cif, ... (several molecules: all of them)",
+    )
+    group.add_argument(
+        "--smiles", metavar="SMILES", default=None, help="a molecule from a SMILES string (3D by ETKDG + MMFF)"
+    )
 
 
 def _add_check_invariance_parser(subparsers) -> None:
@@ -153,9 +213,11 @@ def _add_check_invariance_parser(subparsers) -> None:
         help="a checkpoint to test (repeatable, one per model kind); "
         "without it the seed's untrained demo models are used",
     )
+    parser.add_argument("--model", action="append", metavar="NAME=FILE.py:FACTORY", help=MODEL_OPTION_HELP)
     parser.add_argument("--molecules", type=int, default=10, help="molecules to test (default: 10)")
-    parser.add_argument("--trials", type=int, default=20, help="random E(3) elements per molecule (default: 20)")
+    parser.add_argument("--trials", type=int, default=20, help="random E(3) elements per case (default: 20)")
     parser.add_argument("--seed", type=int, default=0, help="seed for molecules, transforms and demo models")
+    add_molecule_arguments(parser)
     _add_source_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=_cmd_check_invariance)

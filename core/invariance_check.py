@@ -1,23 +1,46 @@
-"""Measure how far each model is from E(3) invariance on real molecules.
+"""Measure how far each model is from E(3) invariance on real molecules, case by case.
 
-For every sampled molecule and every trial, a random element g of E(3) (uniform rotation, a reflection on every
-other trial, and a translation of a few ångström) is applied to the positions, and the per-atom embeddings of
-both poses are compared: error = max_atoms,channels |h(g·x) − h(x)|. The report keeps the largest error seen.
+For every molecule and every trial, four random elements g of E(3) are applied to the positions: a proper
+rotation, a reflection (det R = -1), a translation of a few ångström, and a general element (rotation, a
+reflection on every other trial, and a translation). The per-atom features of both poses are compared,
+error = max_atoms,channels |h(g·x) - h(x)|; like e3nn's ``assert_equivariant`` table, the report keeps the largest
+error per case ("rotation", "reflection", "translation") and over all of them ("max_error"). A model that also
+returns per-atom vectors is checked for equivariance, max |v(g·x) - R v(x)| ("vector_max_error").
+
+The models are the two built-in ones (untrained demos or checkpoints) and any user model (``--model``); the
+molecules are sampled from QM9, or come from a molecule file or a SMILES. A model that does not know an element
+of the molecules is reported as ``"verdict": "unsupported"`` with the ``"reason"``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch import Tensor
 
 # Translations up to a few molecule sizes: large enough that a model using raw coordinates notices.
 TRANSLATION_SCALE_ANGSTROM = 5.0
+CASES = ("rotation", "reflection", "translation")
 
 
-def _models_under_test(checkpoints: Sequence[str], seed: int) -> dict[str, tuple[torch.nn.Module, str]]:
+@dataclass(frozen=True)
+class ModelUnderTest:
+    """A model as the check sees it: ``run(data) -> (features [n, d], vectors [n, 3] or None)``."""
+
+    name: str
+    description: str
+    known_elements: tuple[int, ...] | None
+    run: Callable[[object], tuple[Tensor, Tensor | None]]
+
+
+def builtin_models(checkpoints: Sequence[str], seed: int) -> list[ModelUnderTest]:
+    """The naive GNN and the EGNN: the seed's untrained demos unless a checkpoint of that kind is given."""
     from core.checkpoints import load_checkpoint
+    from core.embeddings import encode
+    from core.known_elements import builtin_known_elements
     from core.models.registry import MODEL_KINDS, demo_model
 
     models = {kind: (demo_model(kind, seed=seed), f"untrained demo (seed {seed})") for kind in MODEL_KINDS}
@@ -28,7 +51,24 @@ def _models_under_test(checkpoints: Sequence[str], seed: int) -> dict[str, tuple
             raise ValueError(f"two checkpoints of kind {checkpoint.kind!r} given; pass at most one per model kind")
         given.add(checkpoint.kind)
         models[checkpoint.kind] = (checkpoint.model, str(path))
-    return models
+
+    def runner(model):
+        return lambda data: (encode(model, data).to(torch.float64), None)
+
+    return [
+        ModelUnderTest(kind, description, builtin_known_elements(model), runner(model))
+        for kind, (model, description) in models.items()
+    ]
+
+
+def user_model_under_test(user_model) -> ModelUnderTest:
+    """A loaded :class:`core.user_models.UserModel` (its forward pass gets ``z``, ``pos`` and ``batch``)."""
+
+    def run(data):
+        output = user_model.run(data.z, data.pos)
+        return output.features, output.vectors
+
+    return ModelUnderTest(user_model.name, user_model.describe(), user_model.known_elements, run)
 
 
 def random_e3_elements(count: int, generator: torch.Generator) -> list:
@@ -41,6 +81,70 @@ def random_e3_elements(count: int, generator: torch.Generator) -> list:
     ]
 
 
+def case_elements(count: int, generator: torch.Generator) -> dict[str, list]:
+    """``count`` random elements of each case: proper rotations, reflections, translations, general elements."""
+    from core.transforms import E3Transform
+
+    return {
+        "rotation": [E3Transform.random(generator, reflect=False, translation_scale=0.0) for _ in range(count)],
+        "reflection": [E3Transform.random(generator, reflect=True, translation_scale=0.0) for _ in range(count)],
+        "translation": [
+            E3Transform.translation(
+                torch.randn(3, generator=generator, dtype=torch.float64) * TRANSLATION_SCALE_ANGSTROM
+            )
+            for _ in range(count)
+        ],
+        "general": random_e3_elements(count, generator),
+    }
+
+
+def _moved(data, element):
+    import copy
+
+    moved = copy.copy(data)
+    moved.pos = element.apply(data.pos)
+    return moved
+
+
+def measure(model: ModelUnderTest, molecules: Sequence, elements: dict[str, list]) -> dict:
+    """The per-case and overall maxima of one model over ``molecules`` (PyG ``Data``) and ``elements``."""
+    from core.known_elements import unsupported_reason
+
+    reasons = [unsupported_reason(model.known_elements, data.z.numpy()) for data in molecules]
+    usable = [data for data, reason in zip(molecules, reasons) if reason is None]
+    if not usable:
+        return {"verdict": "unsupported", "reason": reasons[0], "model": model.description}
+    worst = dict.fromkeys((*CASES, "general"), 0.0)
+    vector_worst: float | None = None
+    for data in usable:
+        h0, v0 = model.run(data)
+        for case, group in elements.items():
+            for element in group:
+                h1, v1 = model.run(_moved(data, element))
+                worst[case] = max(worst[case], float((h1 - h0).abs().max()) if h0.numel() else 0.0)
+                if v0 is not None and v1 is not None:
+                    expected = v0 @ element.rotation.T.to(v0.dtype)
+                    error = float((v1 - expected).abs().max())
+                    vector_worst = error if vector_worst is None else max(vector_worst, error)
+    result = {"max_error": max(worst.values()), **{case: worst[case] for case in CASES}}
+    if vector_worst is not None:
+        result["vector_max_error"] = vector_worst
+    result["model"] = model.description
+    if len(usable) < len(molecules):
+        result["skipped"] = len(molecules) - len(usable)
+        result["reason"] = next(reason for reason in reasons if reason is not None)
+    return result
+
+
+def sample_qm9(molecules: int, seed: int, source: str = "bundled", root: str | None = None) -> list:
+    """``molecules`` QM9 molecules drawn without replacement (seeded)."""
+    from core.data import load_dataset
+
+    dataset = load_dataset(source, root=root)
+    chosen = np.random.default_rng(seed).choice(len(dataset), size=min(molecules, len(dataset)), replace=False)
+    return [dataset[int(index)] for index in chosen]
+
+
 def check_invariance(
     checkpoints: Sequence[str] = (),
     molecules: int = 10,
@@ -48,28 +152,25 @@ def check_invariance(
     seed: int = 0,
     source: str = "bundled",
     root: str | None = None,
+    *,
+    user_models: Sequence = (),
+    structures: Sequence | None = None,
 ) -> dict:
-    """Largest per-atom embedding error of the EGNN and the naive GNN over random E(3) elements.
+    """Largest per-atom feature error of every model over random E(3) elements, per case and overall.
 
-    Without checkpoints both models are the seed's freshly initialised demo models.
+    Without checkpoints the built-in models are the seed's freshly initialised demo models; ``user_models`` are
+    loaded :class:`core.user_models.UserModel` objects. ``structures`` (:class:`core.molecule.Molecule`, e.g. from a
+    file or a SMILES; at most ``molecules`` of them are used) replaces the QM9 sample.
     """
-    from core.data import load_dataset
-    from core.embeddings import compare_poses
-
     if molecules < 1 or trials < 1:
         raise ValueError("molecules and trials must be at least 1")
-    models = _models_under_test(checkpoints, seed)
-    dataset = load_dataset(source, root=root)
-    chosen = np.random.default_rng(seed).choice(len(dataset), size=min(molecules, len(dataset)), replace=False)
-    generator = torch.Generator().manual_seed(seed)
-    elements = random_e3_elements(trials, generator)
-
-    result: dict = {"molecules": int(len(chosen)), "trials": trials}
-    for kind, (model, description) in models.items():
-        worst = 0.0
-        for index in chosen:
-            data = dataset[int(index)]
-            for element in elements:
-                worst = max(worst, compare_poses(model, data, element).max_error)
-        result[kind] = {"max_error": worst, "model": description}
+    subjects = builtin_models(checkpoints, seed) + [user_model_under_test(model) for model in user_models]
+    if structures is not None:
+        data = [structure.to_data() for structure in list(structures)[:molecules]]
+    else:
+        data = sample_qm9(molecules, seed, source, root)
+    elements = case_elements(trials, torch.Generator().manual_seed(seed))
+    result: dict = {"molecules": len(data), "trials": trials}
+    for subject in subjects:
+        result[subject.name] = measure(subject, data, elements)
     return result

@@ -1,0 +1,75 @@
+"""One molecule from outside QM9 (a file or a SMILES), as plain arrays.
+
+QM9 molecules come from :class:`core.data.molecules.QM9Molecules`; a user's molecule is a :class:`Molecule`,
+which turns into the same kind of PyG ``Data`` (``z``, ``pos``, ``edge_index`` of its bonds, ``name``) without
+QM9's targets, so the models and the viewer treat both alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.elements import MAX_Z, formula
+
+MAX_ATOMS = 300
+"""The largest molecule equiview accepts (its complete graph has 300 · 299 = 89,700 edges)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Molecule:
+    """Atoms, positions and bonds of one molecule, with where it came from.
+
+    ``z`` int64 [n] atomic numbers 1..86, ``pos`` float32 [n, 3] in Å, ``bonds`` int64 [m, 2] each bond once
+    (i < j); ``bonds_from_file`` says whether they were read (SDF bond block, PDB CONECT, RDKit's SMILES graph)
+    or inferred from distances. ``origin`` names the file or the SMILES, ``index`` is the molecule's position
+    in a file holding several, ``title`` its name in that file (or a made-up one).
+    """
+
+    z: np.ndarray
+    pos: np.ndarray
+    bonds: np.ndarray
+    title: str
+    origin: str
+    index: int = 0
+    bonds_from_file: bool = False
+
+    def __post_init__(self) -> None:
+        n = self.z.shape[0]
+        if self.z.ndim != 1 or self.pos.shape != (n, 3) or self.bonds.ndim != 2 or self.bonds.shape[1] != 2:
+            raise ValueError(f"inconsistent molecule arrays: z {self.z.shape}, pos {self.pos.shape}")
+        if n and (int(self.z.min()) < 1 or int(self.z.max()) > MAX_Z):
+            raise ValueError(f"atomic numbers must lie in 1..{MAX_Z}")
+        if self.bonds.size and (int(self.bonds.min()) < 0 or int(self.bonds.max()) >= n):
+            raise ValueError("bond indices out of range")
+
+    @property
+    def num_atoms(self) -> int:
+        return int(self.z.shape[0])
+
+    @property
+    def formula(self) -> str:
+        return formula(self.z)
+
+    @property
+    def elements(self) -> set[int]:
+        return {int(v) for v in np.unique(self.z)}
+
+    def label(self) -> str:
+        """'caffeine (C8H10N4O2, 24 atoms)': what a list or a title bar shows."""
+        return f"{self.title} ({self.formula}, {self.num_atoms} atoms)"
+
+    def to_data(self):
+        """The molecule as a PyG ``Data``: ``z`` long [n], ``pos`` float32 [n, 3], ``edge_index`` [2, 2m], ``name``."""
+        import torch
+        from torch_geometric.data import Data
+
+        both = np.concatenate([self.bonds, self.bonds[:, ::-1]]) if self.bonds.size else np.zeros((0, 2), np.int64)
+        both = both[np.lexsort((both[:, 1], both[:, 0]))]
+        return Data(
+            z=torch.from_numpy(self.z.astype(np.int64)),
+            pos=torch.from_numpy(np.ascontiguousarray(self.pos, dtype=np.float32)),
+            edge_index=torch.from_numpy(np.ascontiguousarray(both.T, dtype=np.int64)),
+            name=self.title,
+        )

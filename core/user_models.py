@@ -1,0 +1,225 @@
+"""A user's own PyTorch model, named on the command line as ``NAME=FILE.py:FACTORY`` or ``NAME=package.module:FACTORY``.
+
+The protocol (README, "Your own model"): ``FACTORY()`` returns a ``torch.nn.Module`` whose
+``forward(z, pos, batch)`` takes ``z`` LongTensor [n] (atomic numbers), ``pos`` FloatTensor [n, 3] (Å) and
+``batch`` LongTensor [n] (all zeros: one molecule) and returns per-atom features [n, d], or a tuple
+``(features [n, d], vectors [n, 3])`` for an equivariant vector output. An optional ``known_elements`` attribute
+(symbols or atomic numbers) marks molecules with other elements as unsupported.
+
+Loading a model RUNS THE USER'S PYTHON CODE (the file, the module and the factory), unlike checkpoints, which
+never run code. Every failure, on loading or on a forward pass (an exception, a wrong shape, NaN), is one
+:class:`UserModelError` line naming the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from core.known_elements import as_atomic_numbers
+from core.user_input_errors import UserModelError
+
+MAX_SOURCE_BYTES = 1024 * 1024
+"""A model file above 1 MB is refused before it is read (model code is small; weights live elsewhere)."""
+MAX_FEATURES = 4096
+"""Per-atom feature width accepted from a user's model."""
+RESERVED_NAMES = ("naive", "egnn", "molecules", "trials", "molecule", "input")
+"""Names the built-in rows and the JSON reports already use."""
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_FACTORY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What ``--model NAME=TARGET:FACTORY`` names: a Python file (``.py``) or an importable module."""
+
+    name: str
+    target: str
+    factory: str
+
+    @property
+    def is_file(self) -> bool:
+        return self.target.endswith(".py")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.target}:{self.factory}"
+
+    @classmethod
+    def parse(cls, text: str) -> ModelSpec:
+        """``"mine=models/schnet.py:make_model"`` -> ``ModelSpec("mine", "models/schnet.py", "make_model")``."""
+        name, sep, rest = str(text).partition("=")
+        target, colon, factory = rest.rpartition(":")
+        if not sep or not colon:
+            raise UserModelError(f"--model {text!r}: expected NAME=FILE.py:FACTORY or NAME=package.module:FACTORY")
+        name, target, factory = name.strip(), target.strip(), factory.strip()
+        if not _NAME.match(name):
+            raise UserModelError(f"--model {text!r}: the name must be a letter then up to 31 letters, digits, _ . -")
+        if name.lower() in RESERVED_NAMES:
+            raise UserModelError(f"--model {text!r}: the name {name!r} is taken; choose another")
+        if not _FACTORY.match(factory):
+            raise UserModelError(f"--model {text!r}: {factory!r} is not a Python function name")
+        if not target.endswith(".py") and not _MODULE.match(target):
+            raise UserModelError(f"--model {text!r}: {target!r} is neither a .py file nor a module name")
+        return cls(name, target, factory)
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """A user's model on one molecule: features [n, d] and, when it returns them, vectors [n, 3]."""
+
+    features: Tensor
+    vectors: Tensor | None = None
+
+
+class UserModel:
+    """A loaded user model: its spec, the module in eval mode and the elements it knows (None: all)."""
+
+    def __init__(self, spec: ModelSpec, module: nn.Module, known_elements: tuple[int, ...] | None) -> None:
+        self.spec = spec
+        self.module = module
+        self.known_elements = known_elements
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def describe(self) -> str:
+        return f"user model {self.spec.target}:{self.spec.factory}"
+
+    def run(self, z: Tensor, pos: Tensor) -> ModelOutput:
+        """Features (and vectors) for one molecule; any failure is a :class:`UserModelError` naming the model."""
+        n = int(z.shape[0])
+        batch = torch.zeros(n, dtype=torch.long)
+        try:
+            with torch.no_grad():
+                output = self.module(z.long(), pos.float(), batch)
+        except Exception as error:
+            # The user's forward pass may raise anything; it is their code, not equiview's, that failed.
+            raise UserModelError(
+                f"model {self.name!r}: forward raised {type(error).__name__}: {_first_line(error)}"
+            ) from None
+        return self._checked(output, n)
+
+    def _checked(self, output, n: int) -> ModelOutput:
+        vectors = None
+        if isinstance(output, (tuple, list)):
+            if len(output) != 2:
+                raise UserModelError(
+                    f"model {self.name!r}: returned {len(output)} values; expected features or (features, vectors)"
+                )
+            output, vectors = output
+        features = self._tensor(output, "features", n)
+        if features.dim() != 2 or features.shape[1] < 1 or features.shape[1] > MAX_FEATURES:
+            raise UserModelError(
+                f"model {self.name!r}: features have shape {list(features.shape)}; expected [{n}, d] with 1 <= d <= {MAX_FEATURES}"
+            )
+        if vectors is not None:
+            vectors = self._tensor(vectors, "vectors", n)
+            if tuple(vectors.shape) != (n, 3):
+                raise UserModelError(
+                    f"model {self.name!r}: vectors have shape {list(vectors.shape)}; expected [{n}, 3]"
+                )
+        return ModelOutput(features, vectors)
+
+    def _tensor(self, value, what: str, n: int) -> Tensor:
+        if not isinstance(value, Tensor):
+            raise UserModelError(f"model {self.name!r}: {what} are a {type(value).__name__}, not a torch.Tensor")
+        if not value.dtype.is_floating_point:
+            raise UserModelError(f"model {self.name!r}: {what} have dtype {value.dtype}; expected floating point")
+        if value.dim() < 1 or value.shape[0] != n:
+            raise UserModelError(
+                f"model {self.name!r}: {what} have shape {list(value.shape)}; expected one row per atom ({n})"
+            )
+        value = value.detach().to("cpu", torch.float64)
+        if not torch.isfinite(value).all():
+            raise UserModelError(f"model {self.name!r}: {what} contain NaN or infinite values")
+        return value
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else "(no message)"
+
+
+def _load_file(spec: ModelSpec, base: Path | None):
+    path = Path(spec.target).expanduser()
+    if base is not None and not path.is_absolute():
+        path = base / path
+    where = f"model {spec.name!r}: {path}"
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise UserModelError(f"{where}: no such file") from None
+    except OSError as error:
+        raise UserModelError(f"{where}: cannot read it ({error.strerror or error})") from None
+    if not path.is_file():
+        raise UserModelError(f"{where}: not a file")
+    if size > MAX_SOURCE_BYTES:
+        raise UserModelError(f"{where}: {size / 1e6:.1f} MB is more than the 1 MB accepted for a model file")
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    module_name = f"equiview_user_model_{digest}"
+    loader_spec = importlib.util.spec_from_file_location(module_name, path)
+    if loader_spec is None or loader_spec.loader is None:
+        raise UserModelError(f"{where}: not a Python file")
+    module = importlib.util.module_from_spec(loader_spec)
+    sys.modules[module_name] = module  # dataclasses and pickling in the user's file look themselves up here
+    try:
+        loader_spec.loader.exec_module(module)
+    except (Exception, SystemExit) as error:
+        sys.modules.pop(module_name, None)
+        raise UserModelError(f"{where}: running the file raised {type(error).__name__}: {_first_line(error)}") from None
+    return module
+
+
+def _load_module(spec: ModelSpec):
+    try:
+        return importlib.import_module(spec.target)
+    except ModuleNotFoundError as error:
+        raise UserModelError(f"model {spec.name!r}: no module named {error.name or spec.target!r}") from None
+    except (Exception, SystemExit) as error:
+        raise UserModelError(
+            f"model {spec.name!r}: importing {spec.target} raised {type(error).__name__}: {_first_line(error)}"
+        ) from None
+
+
+def load_user_model(spec: ModelSpec | str, base: str | Path | None = None) -> UserModel:
+    """Import the file or module of ``spec`` and call its factory. THIS RUNS THE USER'S CODE.
+
+    ``base`` resolves a relative file path (default: the current directory).
+    """
+    if isinstance(spec, str):
+        spec = ModelSpec.parse(spec)
+    module = _load_file(spec, Path(base) if base is not None else None) if spec.is_file else _load_module(spec)
+    factory = getattr(module, spec.factory, None)
+    if factory is None:
+        raise UserModelError(f"model {spec.name!r}: {spec.target} has no {spec.factory!r}")
+    if not callable(factory):
+        raise UserModelError(f"model {spec.name!r}: {spec.target}:{spec.factory} is not callable")
+    try:
+        model = factory()
+    except (Exception, SystemExit) as error:
+        raise UserModelError(
+            f"model {spec.name!r}: {spec.factory}() raised {type(error).__name__}: {_first_line(error)}"
+        ) from None
+    if not isinstance(model, nn.Module):
+        raise UserModelError(
+            f"model {spec.name!r}: {spec.factory}() returned a {type(model).__name__}, not a torch.nn.Module"
+        )
+    model.eval()
+    known = getattr(model, "known_elements", None)
+    if known is not None:
+        try:
+            known = as_atomic_numbers(known, f"model {spec.name!r}")
+        except ValueError as error:
+            raise UserModelError(str(error)) from None
+    return UserModel(spec, model, known)
