@@ -27,27 +27,31 @@ def molecule_from_smiles(smiles: str, seed: int = SMILES_SEED) -> Molecule:
     text = str(smiles).strip()
     if not text:
         raise MoleculeInputError("empty SMILES")
+    shown = repr(text) if len(text) <= 60 else repr(text[:57] + "...")
     if len(text) > MAX_SMILES_CHARS:
         raise MoleculeInputError(f"SMILES of {len(text)} characters; equiview reads at most {MAX_SMILES_CHARS}")
     with rdBase.BlockLogs():
         mol = Chem.MolFromSmiles(text)
     if mol is None:
-        raise MoleculeInputError(f"SMILES {text!r} does not parse")
+        raise MoleculeInputError(f"SMILES {shown} does not parse")
     for atom in mol.GetAtoms():
         if not 1 <= atom.GetAtomicNum() <= MAX_Z:
-            raise MoleculeInputError(f"SMILES {text!r}: atom {atom.GetSymbol()!r} is not an element from H to Rn")
+            raise MoleculeInputError(f"SMILES {shown}: atom {atom.GetSymbol()!r} is not an element from H to Rn")
     mol = Chem.AddHs(mol)
     if mol.GetNumAtoms() > MAX_ATOMS:  # checked before embedding: ETKDG's cost grows fast with size
         raise MoleculeInputError(
-            f"SMILES {text!r} has {mol.GetNumAtoms()} atoms with hydrogens; equiview shows at most {MAX_ATOMS}"
+            f"SMILES {shown} has {mol.GetNumAtoms()} atoms with hydrogens; equiview shows at most {MAX_ATOMS}"
         )
     params = AllChem.ETKDGv3()
     params.randomSeed = int(seed)
     params.numThreads = 1
     with rdBase.BlockLogs():
         status = AllChem.EmbedMolecule(mol, params)
+        if status != 0:  # large flexible molecules often need random starting coordinates (RDKit's advice)
+            params.useRandomCoords = True
+            status = AllChem.EmbedMolecule(mol, params)
         if status != 0:
-            raise MoleculeInputError(f"SMILES {text!r} cannot be embedded in 3D")
+            raise MoleculeInputError(f"SMILES {shown} cannot be embedded in 3D")
         if AllChem.MMFFHasAllMoleculeParams(mol):
             AllChem.MMFFOptimizeMolecule(mol, maxIters=MMFF_ITERATIONS)
     z = np.array([atom.GetAtomicNum() for atom in mol.GetAtoms()], dtype=np.int64)

@@ -13,6 +13,7 @@ Equation map (each one is a small module of its own):
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 from torch_geometric.data import Data
 from torch_geometric.nn.aggr import SumAggregation
@@ -25,6 +26,18 @@ from core.models.inputs import check_positions, require_attributes
 from core.models.message import MessageMLP
 from core.models.readout import PredictionHead, final_embedding_width
 from core.models.update import NodeUpdateMLP, ResidualProjection
+
+
+def _one_molecule_without_gradients(data: Data) -> bool:
+    """One molecule (no ``batch``, no explicit edges) under ``torch.no_grad``: the dense complete-graph path applies.
+
+    Training and batched evaluation keep the edge-list path, so their numbers do not change by a single bit.
+    """
+    return (
+        not torch.is_grad_enabled()
+        and getattr(data, "batch", None) is None
+        and getattr(data, "complete_edge_index", None) is None
+    )
 
 
 class EquivariantMPLayer(nn.Module):
@@ -59,6 +72,11 @@ class EquivariantMPLayer(nn.Module):
         messages = self.message_mlp.forward_per_atom(node_embed, edge_index, squared_distance)
         # sum over j != i in eq. (4): every message lands on its receiving atom `col`
         aggregated = scatter_sum(messages, col, dim_size=node_embed.size(0))
+        return self.residual_proj(node_embed) + self.node_update_mlp(node_embed, aggregated)
+
+    def forward_complete_graph(self, node_embed: Tensor, node_pos: Tensor) -> Tensor:
+        """:meth:`forward` on one molecule's complete graph, computed densely (no edge list); same result."""
+        aggregated = self.message_mlp.aggregate_complete_graph(node_embed, node_pos)
         return self.residual_proj(node_embed) + self.node_update_mlp(node_embed, aggregated)
 
 
@@ -117,6 +135,10 @@ class EquivariantGNN(nn.Module):
         node_embed = self.f_initial_embed(data.z)  # eq. (1)
         pos = data.pos.to(node_embed.dtype)
         check_positions(pos, node_embed.size(0))
+        if _one_molecule_without_gradients(data):  # the viewer's and the invariance check's case
+            for layer in self.message_passing_layers:
+                node_embed = layer.forward_complete_graph(node_embed, pos)
+            return node_embed
         edge_index = complete_edges_for(data)
         for layer in self.message_passing_layers:  # eqs. (2)-(4)
             node_embed = layer(node_embed, pos, edge_index)

@@ -39,3 +39,33 @@ class MessageMLP(nn.Sequential):
         pre_activation = source_part.index_select(0, row) + target_part.index_select(0, col)
         pre_activation = torch.addcmul(pre_activation, squared_distance, linear.weight[:, 2 * channels])
         return activation(pre_activation)
+
+    def aggregate_complete_graph(self, node_embed: Tensor, node_pos: Tensor, block_rows: int = 64) -> Tensor:
+        """The sum over j != i of eq. (4), sum_j m_ji, for every atom of ONE molecule's complete graph, without
+        an edge list: ``[num_atoms, out_channels]``.
+
+        The same messages as :meth:`forward_per_atom` (eq. (2) inlined: m_ji = act((W_s·h)_j + (W_t·h)_i +
+        w_d·||x_j − x_i||² + b)), laid out densely as [receivers, senders, channels] for a block of receivers at a
+        time, so the working set stays in the CPU cache; the diagonal j = i is masked out. For a 300-atom
+        molecule (89,700 edges) this is several times faster than gathering and scattering per edge, which is what
+        keeps the viewer's slider interactive. Equal to the edge-list path up to float rounding.
+        """
+        linear, activation = self[0], self[1]
+        channels = node_embed.size(1)
+        source_part = node_embed @ linear.weight[:, :channels].T
+        target_part = torch.addmm(linear.bias, node_embed, linear.weight[:, channels : 2 * channels].T)
+        distance_weight = linear.weight[:, 2 * channels]
+        num_atoms = node_embed.size(0)
+        aggregated = node_embed.new_empty(num_atoms, linear.out_features)
+        for start in range(0, num_atoms, block_rows):
+            stop = min(start + block_rows, num_atoms)
+            receivers = torch.arange(start, stop, device=node_embed.device)
+            squared_distance = (node_pos[start:stop, None, :] - node_pos[None, :, :]).pow(2).sum(-1)  # eq. (2)
+            messages = (source_part.unsqueeze(0) + target_part[start:stop].unsqueeze(1)).addcmul_(
+                squared_distance.unsqueeze(-1), distance_weight
+            )
+            messages = activation(messages)  # [receivers, senders, channels]
+            others = torch.ones(stop - start, num_atoms, dtype=messages.dtype, device=messages.device)
+            others[receivers - start, receivers] = 0.0  # no message from an atom to itself
+            aggregated[start:stop] = torch.bmm(others.unsqueeze(1), messages).squeeze(1)
+        return aggregated
