@@ -278,7 +278,7 @@ def _read_safely(path: Path) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns about pickle protocols it does not expect
             return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many exception types for bad files
+    except Exception as error:  # noqa: BLE001 - torch raises many exception types for bad files
         message = str(error)
         if any(marker in message for marker in _UNSAFE_MARKERS):
             if header == _ZIP_MAGIC or _pickle_imports(path):
@@ -320,7 +320,7 @@ def _pickle_imports(path: Path) -> list[str]:
                     imports.append(f"<{opcode.name}>")
                 if isinstance(arg, str):
                     recent_strings.append(arg)
-    except Exception as error:  # pickletools raises ValueError and friends for broken streams
+    except Exception as error:  # noqa: BLE001 - pickletools raises ValueError and friends for broken streams
         raise CorruptCheckpointError(
             f"{path}: truncated or corrupt pickle ({_first_line(str(error), 'unreadable')})"
         ) from None

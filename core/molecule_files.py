@@ -186,9 +186,8 @@ def _read_with_ase(path: Path) -> list[Molecule]:
         raise MoleculeInputError(f"{path}: unknown element symbol {symbol!r}") from None
     except OSError as error:
         raise MoleculeInputError(f"{path}: not a valid {fmt} file ({error})") from None
-    except Exception as error:
-        # ASE's text parsers fail on malformed input with whatever their parsing hits (ValueError, IndexError,
-        # StopIteration, ...); each means the same for the user: this file is not valid in its format.
+    except Exception as error:  # noqa: BLE001 - ASE's parsers fail on malformed text with any exception type
+        # (ValueError, IndexError, StopIteration, ...); each means the same for the user: not valid in its format.
         raise MoleculeInputError(f"{path}: not a valid {fmt} file ({type(error).__name__}: {error})") from None
     if not images:
         raise MoleculeInputError(f"{path}: no molecule in the file")

@@ -103,8 +103,7 @@ class UserModel:
         try:
             with torch.no_grad():
                 output = self.module(z.long(), pos.float(), batch)
-        except Exception as error:
-            # The user's forward pass may raise anything; it is their code, not equiview's, that failed.
+        except Exception as error:  # noqa: BLE001 - the user's forward pass may raise anything; their code failed
             raise UserModelError(
                 f"model {self.name!r}: forward raised {type(error).__name__}: {_first_line(error)}"
             ) from None
@@ -175,7 +174,7 @@ def _load_file(spec: ModelSpec, base: Path | None):
     sys.modules[module_name] = module  # dataclasses and pickling in the user's file look themselves up here
     try:
         loader_spec.loader.exec_module(module)
-    except (Exception, SystemExit) as error:
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - the user's file may raise anything, even exit
         sys.modules.pop(module_name, None)
         raise UserModelError(f"{where}: running the file raised {type(error).__name__}: {_first_line(error)}") from None
     return module
@@ -186,7 +185,7 @@ def _load_module(spec: ModelSpec):
         return importlib.import_module(spec.target)
     except ModuleNotFoundError as error:
         raise UserModelError(f"model {spec.name!r}: no module named {error.name or spec.target!r}") from None
-    except (Exception, SystemExit) as error:
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - the user's module may raise anything on import
         raise UserModelError(
             f"model {spec.name!r}: importing {spec.target} raised {type(error).__name__}: {_first_line(error)}"
         ) from None
@@ -207,7 +206,7 @@ def load_user_model(spec: ModelSpec | str, base: str | Path | None = None) -> Us
         raise UserModelError(f"model {spec.name!r}: {spec.target}:{spec.factory} is not callable")
     try:
         model = factory()
-    except (Exception, SystemExit) as error:
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - the user's factory may raise anything
         raise UserModelError(
             f"model {spec.name!r}: {spec.factory}() raised {type(error).__name__}: {_first_line(error)}"
         ) from None

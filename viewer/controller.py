@@ -78,8 +78,9 @@ class SceneController(QObject):
                 self.last_frame_ms = (time.perf_counter() - self._pending) * 1000.0
                 self._pending = None
                 self.frameRendered.emit(self.last_frame_ms)
-        except Exception:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - a VTK observer must not raise; reported, never swallowed
             self._pending = None
+            report(self, Failure.from_exception(error))
 
     def detach(self) -> None:
         """Stop timers and observers before the render window goes away."""
@@ -193,7 +194,7 @@ class SceneController(QObject):
         self._restoring = True
         try:
             self.state.set_snapshot(good)
-        except Exception as again:  # noqa: BLE001
+        except Exception as again:  # noqa: BLE001 - going back failed too: report it, keep the window alive
             report(self, Failure.from_exception(again))
         finally:
             self._restoring = False

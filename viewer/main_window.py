@@ -382,14 +382,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loaded {Path(path).name} into the {MODEL_TITLES[source.kind]} row", 8000)
         return True
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         if any(url.isLocalFile() for url in urls):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event) -> None:
         with reporting(self):
             for url in event.mimeData().urls():
                 if url.isLocalFile():
@@ -455,7 +455,7 @@ class MainWindow(QMainWindow):
         return done
 
     # ------------------------------------------------------------------ mouse over the grid
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.plotter and not self._closed:
             with reporting(self):
                 self._grid_event(event)
@@ -530,7 +530,7 @@ class MainWindow(QMainWindow):
             if (self.plotter.width(), self.plotter.height()) == (width, height):
                 break
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event) -> None:
         if self.persist:
             with reporting(self, "Cannot save the settings"):  # closing must not fail
                 self.save_settings()

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import vtkmodules.vtkRenderingFreeType  # noqa: F401 - text rendering backend
+import vtkmodules.vtkRenderingFreeType  # imported for its side effect: the text rendering backend
 import vtkmodules.vtkRenderingOpenGL2  # noqa: F401 - OpenGL implementations of the mappers below
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonCore import VTK_FONT_FILE, VTK_ID_TYPE, vtkLookupTable, vtkPoints

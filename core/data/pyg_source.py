@@ -81,7 +81,7 @@ def _open_pyg_qm9(root: Path, download: bool):
         return _qm9_class(root)(str(root))
     except DataSourceError:
         raise
-    except Exception as error:  # download and unpickling failures come in many types
+    except Exception as error:  # noqa: BLE001 - download and unpickling failures come in many types
         message = str(error).splitlines()[0] if str(error) else ""
         raise DataSourceError(f"cannot load PyG QM9 from {root}: {type(error).__name__}: {message}") from None
 

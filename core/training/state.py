@@ -143,7 +143,7 @@ def load_training_state(path: str | Path) -> TrainingState:
         raise FileNotFoundError(f"no training state at {path}")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # a truncated file or a foreign pickle: say so in one line
+    except Exception as exc:  # noqa: BLE001 - a truncated file or a foreign pickle: say so in one line
         raise ValueError(f"{path} is not a readable training state ({type(exc).__name__})") from None
     if not isinstance(payload, dict) or payload.get("format") != STATE_FORMAT:
         raise ValueError(f"{path} is not an equiview training state")
