@@ -2,8 +2,11 @@
 
 ``viewer.cli`` extends :func:`build_parser` with the ``gui`` and ``render`` subcommands, so ``core`` never needs
 to know the viewer exists. Every subcommand takes ``--json`` and then prints exactly one JSON object on stdout.
-Bad input (unknown source, missing checkpoint, unknown molecule) exits with code 2 and a one-line error on stderr,
-the same code argparse uses for malformed arguments; ``EQUIVIEW_DEBUG=1`` shows the traceback instead.
+Bad input (unknown source, missing checkpoint, unknown molecule, a value beyond its bound) exits with code 2 and a
+one-line error on stderr, the same code argparse uses for malformed arguments (whose message is one line too).
+Only :class:`~core.errors.EquiviewError` and ``OSError`` count as bad input: any other exception is a bug and
+keeps its traceback (exit code 1). Ctrl+C ends a command with one line and exit code 130. ``EQUIVIEW_DEBUG=1``
+shows the traceback behind a one-line error.
 """
 
 from __future__ import annotations
@@ -13,12 +16,22 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from core.bounds import BOUNDS, bounded_int
+from core.errors import CommandError, EquiviewError, one_line
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # the shell's code for "ended by SIGINT"
+
+__all__ = ["CommandError", "EXIT_USAGE", "build_parser", "error_message", "main", "run", "user_errors"]
 
 
-class CommandError(Exception):
-    """A user-facing failure: printed as one line, exit code 2."""
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """argparse, but a malformed command line gets one line on stderr (usage stays one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
 def _print_result(result: dict, as_json: bool, render_text: Callable[[dict], str]) -> None:
@@ -43,9 +56,11 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_bundle(args: argparse.Namespace) -> int:
+    from core.cli_values import check_output_path
     from core.data.bundle import BUNDLE_PATH, build_bundle
 
-    out = build_bundle(args.out or BUNDLE_PATH)
+    # an empty --out must not fall back to the packaged asset
+    out = build_bundle(BUNDLE_PATH if args.out is None else check_output_path(args.out, "--out"))
     result = {"out": str(out), "bytes": out.stat().st_size}
     _print_result(result, args.json, lambda r: f"wrote {r['out']} ({r['bytes'] / 1e6:.2f} MB)")
     return 0
@@ -66,7 +81,9 @@ def _add_data_parser(subparsers) -> None:
 
     info = data_sub.add_parser("info", help="molecule counts, split sizes and the test-split hash")
     _add_source_arguments(info)
-    info.add_argument("--seed", type=int, default=420, help="split seed (default: 420, the tutorial's)")
+    info.add_argument(
+        "--seed", type=bounded_int("--seed"), default=420, help="split seed (default: 420, the tutorial's)"
+    )
     info.add_argument("--json", action="store_true", help="print one JSON object")
     info.set_defaults(handler=_cmd_data_info)
 
@@ -110,8 +127,13 @@ def _add_eval_parser(subparsers) -> None:
     parser.add_argument("--checkpoint", required=True, help="an equiview checkpoint or a tutorial state_dict")
     parser.add_argument("--split", choices=("test", "val", "train"), default="test")
     _add_source_arguments(parser)
-    parser.add_argument("--seed", type=int, default=420, help="split seed (default: 420)")
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--seed", type=bounded_int("--seed"), default=420, help="split seed (default: 420)")
+    parser.add_argument(
+        "--batch-size",
+        type=bounded_int("--batch-size"),
+        default=256,
+        help=f"molecules per batch, 1..{BOUNDS['--batch-size'].high} (default: 256)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=_cmd_eval)
 
@@ -120,8 +142,6 @@ def _add_eval_parser(subparsers) -> None:
 def _cmd_check_invariance(args: argparse.Namespace) -> int:
     from core.invariance_check import check_invariance
 
-    if args.molecules < 1 or args.trials < 1:
-        raise CommandError("--molecules and --trials must be at least 1")
     structures = read_structures(args)
     user_models = load_user_models(args.model or [])
     result = check_invariance(
@@ -214,9 +234,21 @@ def _add_check_invariance_parser(subparsers) -> None:
         "without it the seed's untrained demo models are used",
     )
     parser.add_argument("--model", action="append", metavar="NAME=FILE.py:FACTORY", help=MODEL_OPTION_HELP)
-    parser.add_argument("--molecules", type=int, default=10, help="molecules to test (default: 10)")
-    parser.add_argument("--trials", type=int, default=20, help="random E(3) elements per case (default: 20)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for molecules, transforms and demo models")
+    parser.add_argument(
+        "--molecules",
+        type=bounded_int("--molecules"),
+        default=10,
+        help=f"molecules to test, 1..{BOUNDS['--molecules'].high} (default: 10)",
+    )
+    parser.add_argument(
+        "--trials",
+        type=bounded_int("--trials"),
+        default=20,
+        help=f"random E(3) elements per case, 1..{BOUNDS['--trials'].high} (default: 20)",
+    )
+    parser.add_argument(
+        "--seed", type=bounded_int("--seed"), default=0, help="seed for molecules, transforms and demo models"
+    )
     add_molecule_arguments(parser)
     _add_source_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -235,7 +267,7 @@ def _add_train_parser(subparsers) -> None:
 # ---------------------------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     """The parser with the headless subcommands; ``parser.subcommands`` lets the viewer add its own."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         prog="equiview",
         description="See E(3) invariance in graph neural networks on QM9 molecules.",
     )
@@ -249,23 +281,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def user_errors() -> tuple[type[BaseException], ...]:
-    """Exception types whose message is meant for the user (printed as one line, exit 2)."""
-    from core.checkpoints import CheckpointError
-    from core.data.sources import DataSourceError
-
-    return (CommandError, CheckpointError, DataSourceError, KeyError, ValueError, OSError)
+    """Exception types whose message is meant for the user (printed as one line, exit 2); all else is a bug."""
+    return (EquiviewError, OSError)
 
 
 def error_message(exc: BaseException) -> str:
-    # KeyError wraps its message in quotes; show the plain sentence.
-    if isinstance(exc, KeyError) and exc.args:
-        return str(exc.args[0])
-    return str(exc) or type(exc).__name__
+    """The one line shown for a user error; an ``OSError`` names its file (``strerror: filename``)."""
+    if isinstance(exc, KeyError) and exc.args:  # KeyError wraps its message in quotes; show the plain sentence
+        return one_line(Exception(exc.args[0]))
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return one_line(exc)
 
 
 def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     """Parse ``argv`` and run the chosen subcommand, turning user errors into exit code 2."""
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, or a malformed command line (one line already printed)
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
@@ -277,6 +311,11 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
             raise  # the full traceback, for bug reports
         print(f"equiview: error: {error_message(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        if os.environ.get("EQUIVIEW_DEBUG"):
+            raise
+        print("equiview: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

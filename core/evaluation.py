@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from core.errors import CommandError
+
 
 @torch.no_grad()
 def predict_split(checkpoint, dataset, indices: Sequence[int], batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -21,7 +23,13 @@ def predict_split(checkpoint, dataset, indices: Sequence[int], batch_size: int =
     predictions, references = [], []
     for start in range(0, len(indices), batch_size):
         batch = dataset.collate(indices[start : start + batch_size])
-        predictions.append(checkpoint.predict(batch).reshape(-1).double())
+        predicted = checkpoint.predict(batch).reshape(-1).double()
+        if not bool(torch.isfinite(predicted).all()):
+            from core.checkpoints import CorruptCheckpointError
+
+            where = getattr(checkpoint, "path", "the checkpoint")
+            raise CorruptCheckpointError(f"{where}: the model predicts NaN or infinite values on {batch.name[0]}...")
+        predictions.append(predicted)
         references.append(batch.y[:, checkpoint.target_idx].double())
     if not predictions:
         return np.zeros(0), np.zeros(0)
@@ -32,5 +40,5 @@ def mean_absolute_error(checkpoint, dataset, indices: Sequence[int], batch_size:
     """MAE of ``checkpoint`` on the molecules ``indices`` of ``dataset``, in the target's units."""
     predicted, reference = predict_split(checkpoint, dataset, indices, batch_size)
     if len(reference) == 0:
-        raise ValueError("cannot evaluate on an empty split")
+        raise CommandError("cannot evaluate on an empty split")
     return float(np.abs(predicted - reference).mean())

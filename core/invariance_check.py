@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from core.errors import CommandError
+
 # Translations up to a few molecule sizes: large enough that a model using raw coordinates notices.
 TRANSLATION_SCALE_ANGSTROM = 5.0
 CASES = ("rotation", "reflection", "translation")
@@ -48,7 +50,7 @@ def builtin_models(checkpoints: Sequence[str], seed: int) -> list[ModelUnderTest
     for path in checkpoints:
         checkpoint = load_checkpoint(path)
         if checkpoint.kind in given:
-            raise ValueError(f"two checkpoints of kind {checkpoint.kind!r} given; pass at most one per model kind")
+            raise CommandError(f"two checkpoints of kind {checkpoint.kind!r} given; pass at most one per model kind")
         given.add(checkpoint.kind)
         models[checkpoint.kind] = (checkpoint.model, str(path))
 
@@ -163,7 +165,7 @@ def check_invariance(
     file or a SMILES; at most ``molecules`` of them are used) replaces the QM9 sample.
     """
     if molecules < 1 or trials < 1:
-        raise ValueError("molecules and trials must be at least 1")
+        raise CommandError("molecules and trials must be at least 1")
     subjects = builtin_models(checkpoints, seed) + [user_model_under_test(model) for model in user_models]
     if structures is not None:
         data = [structure.to_data() for structure in list(structures)[:molecules]]

@@ -44,6 +44,23 @@ def drain_events() -> None:
     QApplication.processEvents()
 
 
+def _save_window_png(window, path) -> tuple[bool, str]:
+    """Grab the whole window as PNG into ``path`` atomically; (ok, message)."""
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    from core.atomic import write_bytes_atomically
+
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not window.grab().save(buffer, "PNG"):
+        return False, f"cannot encode the window as PNG for {path}"
+    try:
+        write_bytes_atomically(path, bytes(buffer.data()))
+    except OSError as error:
+        return False, f"cannot write {path}: {error.strerror or error}"
+    return True, window.last_error
+
+
 def run_gui(
     dataset,
     library,
@@ -80,8 +97,7 @@ def run_gui(
     if full_window:
         window.controller.render_still()
         drain_events()
-        ok = window.grab().save(str(screenshot), "PNG")
-        message = window.last_error if ok else f"cannot write {screenshot}"
+        ok, message = _save_window_png(window, screenshot)
     else:
         ok = window.export_screenshot(screenshot, scale=scale, transparent=transparent)
         message = window.last_error

@@ -11,8 +11,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from core.bounds import MAX_SEED, check_count
 from core.cli import CommandError, build_parser, run
-from viewer.model.cli_values import check_output_path, parse_size, parse_triple
+from viewer.model.cli_values import check_image_size, check_output_path, parse_size, parse_triple
 from viewer.model.snapshot import (
     DEFAULT_MOLECULE,
     MODEL_ROWS,
@@ -36,10 +37,15 @@ def parse_source(kind: str, text: str | None) -> ModelSource | None:
         return ModelSource.untrained(kind, 0)
     if value.lower().startswith("seed:"):
         seed = value[5:]
-        if not seed.isdigit():
-            raise CommandError(f"--{kind} seed:N needs a non-negative integer N; got {text!r}")
+        if not seed.isdigit() or len(seed) > 10 or int(seed) > MAX_SEED:
+            raise CommandError(f"--{kind} seed:N needs an integer N in 0..{MAX_SEED}; got {text!r:.40}")
         return ModelSource.untrained(kind, int(seed))
-    return ModelSource.from_checkpoint(kind, value)
+    if not value:
+        raise CommandError(f"--{kind} needs a checkpoint file, 'untrained' or 'seed:N'")
+    try:
+        return ModelSource.from_checkpoint(kind, value)
+    except RuntimeError as error:  # Path.resolve: "Symlink loop from ..."
+        raise CommandError(f"--{kind}: {value}: {error}") from None
 
 
 def snapshot_from_args(args: argparse.Namespace, dataset, library) -> Snapshot:
@@ -48,9 +54,10 @@ def snapshot_from_args(args: argparse.Namespace, dataset, library) -> Snapshot:
     from viewer.model.library import default_projection
 
     molecule = min(DEFAULT_MOLECULE, len(dataset) - 1) if args.molecule is None else dataset.find(args.molecule)
-    rx, ry, rz = parse_triple(args.rotate, "--rotate", ROTATION_RANGE, "degrees") if args.rotate else (0.0, 0.0, 0.0)
+    no_move = (0.0, 0.0, 0.0)
+    rx, ry, rz = no_move if args.rotate is None else parse_triple(args.rotate, "--rotate", ROTATION_RANGE, "degrees")
     tx, ty, tz = (
-        parse_triple(args.translate, "--translate", TRANSLATION_RANGE, "Å") if args.translate else (0.0, 0.0, 0.0)
+        no_move if args.translate is None else parse_triple(args.translate, "--translate", TRANSLATION_RANGE, "Å")
     )
     sources = library.default_sources()
     for kind in MODEL_ROWS:
@@ -126,17 +133,18 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
     image = parser.add_argument_group("image")
     image.add_argument("--size", metavar="WxH", default=None, help=size_help)
     image.add_argument("--scale", type=int, default=1, metavar="N", help="image scale factor 1..4 (default 1)")
+    # no bounded_int type here: the bound is checked in _validate_common, with the same one-line message
     image.add_argument("--transparent", action="store_true", help="transparent background")
 
 
 def _validate_common(args: argparse.Namespace) -> None:
     """Checks that need no data, done before anything heavy is imported."""
-    if not 1 <= args.scale <= 4:
-        raise CommandError(f"--scale must be 1, 2, 3 or 4; got {args.scale}")
-    args.size = parse_size(args.size) if args.size else None
-    if args.rotate:
+    check_count("--scale", args.scale)
+    args.size = parse_size(args.size) if args.size is not None else None
+    check_image_size(args.size or RENDER_DEFAULT_SIZE, args.scale)
+    if args.rotate is not None:
         parse_triple(args.rotate, "--rotate", ROTATION_RANGE, "degrees")
-    if args.translate:
+    if args.translate is not None:
         parse_triple(args.translate, "--translate", TRANSLATION_RANGE, "Å")
     for kind in MODEL_ROWS:
         source = parse_source(kind, getattr(args, kind))

@@ -2,7 +2,7 @@
 
 ``MoleculeSearch(ds).search("C5H7NO", current=800)`` steps through the molecules with that
 (Hill-order, case-insensitive) formula, wrapping around; ``"gdb_814"`` and ``"800"`` go straight
-to that molecule through :meth:`QM9Molecules.find`. Every miss is a ``KeyError`` with a one-line
+to that molecule through :meth:`QM9Molecules.find`. Every miss is a :class:`~core.errors.MoleculeNotFoundError` (a ``KeyError``) with a one-line
 message, like ``find``.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.elements import formula
+from core.errors import MoleculeNotFoundError
 
 if TYPE_CHECKING:
     from core.data.molecules import QM9Molecules
@@ -69,17 +70,17 @@ class MoleculeSearch:
     def search(self, text: str, current: int = -1) -> SearchHit:
         """A position, ``gdb_N`` or a formula; for a formula the first match after ``current`` (wrapping).
 
-        Raises ``KeyError`` with a one-line message when nothing matches.
+        Raises :class:`~core.errors.MoleculeNotFoundError` (a ``KeyError``) when nothing matches.
         """
         query = text.strip()
         if not query:
-            raise KeyError("type a molecule position (e.g. 800), a name (gdb_814) or a formula (C5H7NO)")
+            raise MoleculeNotFoundError("type a molecule position (e.g. 800), a name (gdb_814) or a formula (C5H7NO)")
         looks_like_name = query.lower().startswith(("gdb", "dsgdb")) or query.lstrip("-").isdigit()
         if looks_like_name:
             return SearchHit(query, self.dataset.find(query))
         hits = self.matches(query)
         if not hits:
-            raise KeyError(f"no molecule with formula {query!r} (and not a position or gdb_N name)")
+            raise MoleculeNotFoundError(f"no molecule with formula {query!r} (and not a position or gdb_N name)")
         after = [i for i in hits if i > current]
         index = after[0] if after else hits[0]
         return SearchHit(query, index, match=hits.index(index) + 1, count=len(hits), by_formula=True)

@@ -4,8 +4,8 @@
 ``python -m core.training train ...`` runs the same thing (which is what ``torchrun -m core.training`` needs).
 
 Exit codes: 0 when training finished, 130 when it was interrupted (Ctrl+C / SIGINT or SIGTERM) after saving the
-resumable state and the best checkpoint so far, 2 for bad input (raised as ``ValueError``/``OSError`` and printed
-as one line by ``core.cli``).
+resumable state and the best checkpoint so far, 2 for bad input (raised as :class:`~core.errors.EquiviewError`/``OSError`` and
+printed as one line by ``core.cli``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+from core.bounds import BOUNDS, RATES, bounded_float, bounded_int
+from core.errors import CommandError
 from core.training.config import LOSSES, SCHEDULES, TUTORIAL_DEFAULTS, TrainConfig
 from core.training.paths import RunPaths
 
@@ -43,14 +45,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     run.add_argument(
         "--epochs",
-        type=int,
+        type=bounded_int("--epochs"),
         help=f"epochs (default: egnn {egnn['epochs']}, naive {naive['epochs']}); "
         "with --resume, a larger value extends the run",
     )
-    run.add_argument("--seed", type=int, help="seed for initial weights and shuffling (default: 420)")
+    run.add_argument("--seed", type=bounded_int("--seed"), help="seed for initial weights and shuffling (default: 420)")
     run.add_argument(
         "--threads",
-        type=int,
+        type=bounded_int("--threads"),
         help="torch CPU threads (default: torch's choice; under torchrun "
         "the cores are shared evenly between processes)",
     )
@@ -69,25 +71,48 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--source", choices=SOURCES, help="where the molecules come from (default: bundled)")
     data.add_argument("--root", dest="data_root", metavar="PATH", help="data folder for sources that need one")
     data.add_argument("--target", type=int, help="QM9 target index (default: 5, ⟨R²⟩ in a0²)")
-    data.add_argument("--split-seed", type=int, help="seed of the train/val/test split (default: 420, tutorial)")
-    data.add_argument("--limit-train", type=int, metavar="N", help="train on the first N training molecules only")
-    data.add_argument("--limit-val", type=int, metavar="N", help="validate on the first N validation molecules")
-    data.add_argument("--limit-test", type=int, metavar="N", help="test on the first N test molecules")
+    data.add_argument(
+        "--split-seed",
+        type=bounded_int("--split-seed"),
+        help="seed of the train/val/test split (default: 420, tutorial)",
+    )
+    data.add_argument(
+        "--limit-train",
+        type=bounded_int("--limit-train"),
+        metavar="N",
+        help="train on the first N training molecules only",
+    )
+    data.add_argument(
+        "--limit-val", type=bounded_int("--limit-val"), metavar="N", help="validate on the first N validation molecules"
+    )
+    data.add_argument(
+        "--limit-test", type=bounded_int("--limit-test"), metavar="N", help="test on the first N test molecules"
+    )
 
     model = parser.add_argument_group("model")
-    model.add_argument("--hidden", type=int, help=f"hidden width (default: {egnn['hidden']})")
+    model.add_argument("--hidden", type=bounded_int("--hidden"), help=f"hidden width (default: {egnn['hidden']})")
     model.add_argument(
-        "--layers", type=int, help=f"message-passing layers (default: egnn {egnn['layers']}, naive {naive['layers']})"
+        "--layers",
+        type=bounded_int("--layers"),
+        help=f"message-passing layers (default: egnn {egnn['layers']}, naive {naive['layers']})",
     )
 
     optimiser = parser.add_argument_group("optimisation")
-    optimiser.add_argument("--batch-size", type=int, help="molecules per batch and process (default: 32)")
     optimiser.add_argument(
-        "--lr", type=float, help=f"Adam learning rate (default: egnn {egnn['lr']:g}, naive {naive['lr']:g})"
+        "--batch-size", type=bounded_int("--batch-size"), help="molecules per batch and process (default: 32)"
     )
-    optimiser.add_argument("--weight-decay", type=float, help="Adam weight decay (default: 1e-8, tutorial)")
+    optimiser.add_argument(
+        "--lr",
+        type=bounded_float("--lr"),
+        help=f"Adam learning rate (default: egnn {egnn['lr']:g}, naive {naive['lr']:g})",
+    )
+    optimiser.add_argument(
+        "--weight-decay", type=bounded_float("--weight-decay"), help="Adam weight decay (default: 1e-8, tutorial)"
+    )
     optimiser.add_argument("--loss", choices=LOSSES, help="training loss (default: mse, tutorial)")
-    optimiser.add_argument("--huber-delta", type=float, help="Huber threshold in training units (default: 1)")
+    optimiser.add_argument(
+        "--huber-delta", type=bounded_float("--huber-delta"), help="Huber threshold in training units (default: 1)"
+    )
     optimiser.add_argument(
         "--standardise",
         "--standardize",
@@ -110,11 +135,37 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         help="learning-rate schedule: none (tutorial), cosine (per step), plateau "
         "(halve after 3 epochs without val improvement)",
     )
-    optimiser.add_argument("--warmup-epochs", type=float, help="linear learning-rate warm-up (default: 0)")
-    optimiser.add_argument("--min-lr-ratio", type=float, help="cosine ends at lr × this (default: 0)")
-    optimiser.add_argument("--clip-grad", type=float, help="clip the gradient norm to this (default: 0 = off)")
-    optimiser.add_argument("--eval-batch-size", type=int, help="molecules per evaluation batch (default: 256)")
+    optimiser.add_argument(
+        "--warmup-epochs", type=bounded_float("--warmup-epochs"), help="linear learning-rate warm-up (default: 0)"
+    )
+    optimiser.add_argument(
+        "--min-lr-ratio", type=bounded_float("--min-lr-ratio"), help="cosine ends at lr × this (default: 0)"
+    )
+    optimiser.add_argument(
+        "--clip-grad", type=bounded_float("--clip-grad"), help="clip the gradient norm to this (default: 0 = off)"
+    )
+    optimiser.add_argument(
+        "--eval-batch-size", type=bounded_int("--eval-batch-size"), help="molecules per evaluation batch (default: 256)"
+    )
+    parser.epilog = "Bounds: " + ", ".join(
+        [f"{name} {r.low}..{r.high}" for name, r in BOUNDS.items() if name in _TRAIN_COUNTS]
+        + [f"{name} {r.low:g}..{r.high:g}" for name, r in RATES.items()]
+    )
 
+
+_TRAIN_COUNTS = (
+    "--epochs",
+    "--hidden",
+    "--layers",
+    "--batch-size",
+    "--eval-batch-size",
+    "--limit-train",
+    "--limit-val",
+    "--limit-test",
+    "--threads",
+    "--seed",
+    "--split-seed",
+)
 
 TRAINING_OPTIONS = (
     "model",
@@ -157,9 +208,9 @@ def resolve_state_path(path: str) -> Path:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The :class:`TrainConfig` of a fresh run: the tutorial's set-up for ``--model`` plus the given options."""
     if args.model is None:
-        raise ValueError("--model is required (egnn or naive) unless you --resume a run")
+        raise CommandError("--model is required (egnn or naive) unless you --resume a run")
     if not args.out:
-        raise ValueError("--out is required: the checkpoint file to write, e.g. runs/egnn.pt")
+        raise CommandError("--out is required: the checkpoint file to write, e.g. runs/egnn.pt")
     overrides = {name: getattr(args, name) for name in TRAINING_OPTIONS if name not in ("model", "out")}
     return TrainConfig.for_model(args.model, args.out, **overrides)
 
@@ -168,7 +219,7 @@ def _resumed_config(args: argparse.Namespace, saved: TrainConfig) -> TrainConfig
     changed = [name for name in TRAINING_OPTIONS if getattr(args, name) is not None and name not in RESUMABLE_OVERRIDES]
     if changed:
         flags = ", ".join("--" + name.replace("_", "-") for name in changed)
-        raise ValueError(
+        raise CommandError(
             f"--resume continues the saved run's settings; only --epochs and --out may change (got {flags})"
         )
     values = saved.to_dict()

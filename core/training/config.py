@@ -10,6 +10,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from core.bounds import check_count, check_rate
+from core.errors import CommandError
+
 LOSSES = ("mse", "l1", "huber")
 SCHEDULES = ("none", "cosine", "plateau")
 
@@ -23,6 +26,24 @@ TUTORIAL_BATCH_SIZE = 32
 TUTORIAL_WEIGHT_DECAY = 1e-8
 TUTORIAL_SEED = 420
 QM9_TARGET_COUNT = 19
+# Fields checked against core.bounds.BOUNDS / RATES under their option names (--batch-size for batch_size).
+_COUNTS = (
+    "epochs",
+    "hidden",
+    "layers",
+    "batch_size",
+    "eval_batch_size",
+    "seed",
+    "split_seed",
+    "limit_train",
+    "limit_val",
+    "limit_test",
+)
+_RATES = ("lr", "weight_decay", "huber_delta", "warmup_epochs", "min_lr_ratio", "clip_grad")
+
+
+def _option(field_name: str) -> str:
+    return "--" + field_name.replace("_", "-")
 
 
 @dataclass
@@ -59,42 +80,34 @@ class TrainConfig:
     def for_model(cls, model: str, out: str, **overrides: Any) -> TrainConfig:
         """The tutorial's set-up for ``model``; ``overrides`` whose value is ``None`` keep the default."""
         if model not in TUTORIAL_DEFAULTS:
-            raise ValueError(f"unknown model kind {model!r}; choose one of {', '.join(TUTORIAL_DEFAULTS)}")
+            raise CommandError(f"unknown model kind {model!r}; choose one of {', '.join(TUTORIAL_DEFAULTS)}")
         values = dict(TUTORIAL_DEFAULTS[model])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(model=model, out=str(out), **values).validate()
 
     def validate(self) -> TrainConfig:
-        """Check every field; returns ``self`` so it can be chained."""
+        """Check every field against :mod:`core.bounds`; returns ``self`` so it can be chained.
 
-        def positive(name: str) -> None:
-            if getattr(self, name) <= 0:
-                raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
-
-        def non_negative(name: str) -> None:
-            if getattr(self, name) < 0:
-                raise ValueError(f"--{name.replace('_', '-')} must not be negative, got {getattr(self, name)}")
-
+        Raises :class:`~core.errors.CommandError` (a ``ValueError``) with one line naming the option.
+        """
         if self.model not in TUTORIAL_DEFAULTS:
-            raise ValueError(f"unknown model kind {self.model!r}; choose one of {', '.join(TUTORIAL_DEFAULTS)}")
+            raise CommandError(f"unknown model kind {self.model!r}; choose one of {', '.join(TUTORIAL_DEFAULTS)}")
         if self.loss not in LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+            raise CommandError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
-        for name in ("epochs", "lr", "hidden", "layers", "batch_size", "eval_batch_size", "huber_delta"):
-            positive(name)
-        for name in ("warmup_epochs", "weight_decay", "clip_grad", "min_lr_ratio"):
-            non_negative(name)
-        if self.min_lr_ratio > 1:
-            raise ValueError(f"--min-lr-ratio must be at most 1, got {self.min_lr_ratio}")
-        if not 0 <= self.target < QM9_TARGET_COUNT:
-            raise ValueError(f"--target must be a QM9 target index 0..{QM9_TARGET_COUNT - 1}, got {self.target}")
-        for name in ("limit_train", "limit_val", "limit_test"):
+            raise CommandError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        for name in _COUNTS:
             value = getattr(self, name)
-            if value is not None and value < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
-        if not self.out:
-            raise ValueError("--out must name the checkpoint file to write")
+            if value is not None or not name.startswith("limit_"):
+                check_count(_option(name), value)
+        for name in _RATES:
+            check_rate(_option(name), getattr(self, name))
+        if self.warmup_epochs > self.epochs:
+            raise CommandError(f"--warmup-epochs ({self.warmup_epochs:g}) must not exceed --epochs ({self.epochs})")
+        if isinstance(self.target, bool) or not isinstance(self.target, int) or not 0 <= self.target < QM9_TARGET_COUNT:
+            raise CommandError(f"--target must be a QM9 target index 0..{QM9_TARGET_COUNT - 1}, got {self.target!r}")
+        if not self.out or not isinstance(self.out, str):
+            raise CommandError("--out must name the checkpoint file to write")
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,4 +117,7 @@ class TrainConfig:
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Rebuild from :meth:`to_dict` output, ignoring keys this version does not know."""
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known}).validate()
+        try:
+            return cls(**{k: v for k, v in values.items() if k in known}).validate()
+        except TypeError as error:  # a required field is missing
+            raise CommandError(f"incomplete training settings ({error})") from None

@@ -16,6 +16,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from core.errors import CommandError
+
 
 @dataclass
 class DistributedContext:
@@ -59,7 +61,7 @@ class DistributedContext:
             return permutation
         per_rank = len(permutation) // self.world_size
         if per_rank == 0:
-            raise ValueError(f"{len(permutation)} molecules cannot be shared among {self.world_size} processes")
+            raise CommandError(f"{len(permutation)} molecules cannot be shared among {self.world_size} processes")
         return permutation[self.rank :: self.world_size][:per_rank]
 
     def eval_shard(self, indices: np.ndarray) -> np.ndarray:
@@ -96,8 +98,8 @@ def resolve_device(device: str, local_rank: int = 0) -> torch.device:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError("--device cuda was requested but this PyTorch has no usable CUDA device")
+            raise CommandError("--device cuda was requested but this PyTorch has no usable CUDA device")
         return torch.device("cuda", local_rank % torch.cuda.device_count())
     if device == "cpu":
         return torch.device("cpu")
-    raise ValueError(f"unknown device {device!r}; choose auto, cpu or cuda")
+    raise CommandError(f"unknown device {device!r}; choose auto, cpu or cuda")

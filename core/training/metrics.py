@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from core.atomic import write_text_atomically
 
 
 @dataclass
@@ -38,8 +39,6 @@ def peak_rss_mib() -> float:
 
 
 def write_json_atomically(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` so a reader never sees a half-written file, even after Ctrl+C."""
+    """Write ``payload`` so a reader never sees a half-written file, even after Ctrl+C (:mod:`core.atomic`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(payload, indent=2) + "\n")
-    os.replace(temporary, path)
+    write_text_atomically(path, json.dumps(payload, indent=2) + "\n")

@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from core.errors import CommandError
+
 
 @dataclass(frozen=True)
 class TargetScaling:
@@ -29,10 +31,10 @@ class TargetScaling:
         """Mean and (population) standard deviation of the training targets."""
         values = np.asarray(values, dtype=np.float64).reshape(-1)
         if values.size == 0:
-            raise ValueError("cannot standardise an empty training split")
+            raise CommandError("cannot standardise an empty training split")
         std = float(values.std())
         if not np.isfinite(std) or std == 0.0:
-            raise ValueError("cannot standardise a target whose training values are all equal")
+            raise CommandError("cannot standardise a target whose training values are all equal")
         return cls(float(values.mean()), std)
 
     @property

@@ -13,13 +13,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from core.atomic import write_with
 from core.training.metrics import EpochRecord
 
 
 def _save(figure: Figure, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(figure)
-    figure.savefig(path, dpi=120)
+    write_with(path, lambda handle: figure.savefig(handle, format="png", dpi=120))
 
 
 def plot_learning_curves(history: list[EpochRecord], path: Path, *, title: str, loss_name: str, unit: str) -> None:

@@ -8,13 +8,15 @@ when a run is interrupted, always describing an epoch boundary: resuming replays
 from __future__ import annotations
 
 import copy
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from core.atomic import write_with
+from core.checkpoints import CheckpointNotFoundError, CorruptCheckpointError, NotACheckpointError, read_torch_file
+from core.errors import CommandError
 from core.training.config import TrainConfig
 from core.training.metrics import EpochRecord
 
@@ -39,6 +41,7 @@ class TrainingState:
     torch_rng: torch.Tensor
     cuda_rng: list[torch.Tensor]
     wall_seconds: float
+    path: Path | None = field(default=None, compare=False)  # the file it was read from, for messages
 
     @classmethod
     def capture(
@@ -128,30 +131,36 @@ def _to_cpu(value: Any) -> Any:
 
 
 def save_training_state(state: TrainingState, path: str | Path) -> None:
-    """Write ``state`` atomically (a temporary file renamed into place)."""
+    """Write ``state`` atomically (:func:`core.atomic.atomic_write`: a temporary file renamed into place)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    torch.save(state.to_payload(), temporary)
-    os.replace(temporary, path)
+    payload = state.to_payload()
+    write_with(path, lambda handle: torch.save(payload, handle))
 
 
 def load_training_state(path: str | Path) -> TrainingState:
-    """Read a state file written by :func:`save_training_state`; one-line errors for anything else."""
+    """Read a state file written by :func:`save_training_state`; one-line errors naming the file otherwise.
+
+    Read like a checkpoint (weights-only unpickler, archive checks); the tensors' shapes are checked against
+    the model when the trainer restores it (:meth:`core.training.trainer.Trainer`).
+    """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no training state at {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - a truncated file or a foreign pickle: say so in one line
-        raise ValueError(f"{path} is not a readable training state ({type(exc).__name__})") from None
+        raise CheckpointNotFoundError(f"{path}: no training state file")
+    payload = read_torch_file(path)
     if not isinstance(payload, dict) or payload.get("format") != STATE_FORMAT:
-        raise ValueError(f"{path} is not an equiview training state")
+        raise NotACheckpointError(f"{path}: not an equiview training state")
     if payload.get("version") != STATE_VERSION:
-        raise ValueError(
-            f"{path} has training-state version {payload.get('version')}; this equiview reads version {STATE_VERSION}"
+        raise CorruptCheckpointError(
+            f"{path}: training-state version {payload.get('version')!r}; this equiview reads version {STATE_VERSION}"
         )
     try:
-        return TrainingState.from_payload(payload)
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is an incomplete training state (missing {exc})") from None
+        state = TrainingState.from_payload(payload)
+    except CommandError as error:
+        raise CorruptCheckpointError(f"{path}: invalid settings ({error})") from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+        raise CorruptCheckpointError(
+            f"{path}: an incomplete or damaged training state ({type(error).__name__}: {error})"
+        ) from None
+    state.path = path
+    return state

@@ -19,9 +19,11 @@ from typing import Any, TextIO
 import numpy as np
 import torch
 
-from core.checkpoints import load_checkpoint, save_checkpoint
+from core.bounds import check_count
+from core.checkpoints import CorruptCheckpointError, load_checkpoint, save_checkpoint, state_dict_mismatch
 from core.data import QM9DataModule, load_dataset
 from core.data.targets import TARGETS
+from core.errors import CommandError, EquiviewError
 from core.evaluation import predict_split
 from core.models import build_model, default_hparams
 from core.training.augmentation import epoch_generator
@@ -40,6 +42,10 @@ from core.training.state import TrainingState, save_training_state
 
 # Which constructor argument ``--layers`` sets for each model kind.
 LAYERS_HPARAM = {"egnn": "num_mp_layers", "naive": "num_layers"}
+
+
+class TrainingDivergedError(EquiviewError):
+    """The run never reached a finite validation MAE: the settings (learning rate, scaling) do not train."""
 
 
 class TrainingInterrupted(Exception):
@@ -107,9 +113,7 @@ def _limit(indices: np.ndarray, limit: int | None) -> np.ndarray:
 def configure_threads(threads: int | None, context: DistributedContext) -> None:
     """``--threads``, or an even share of the cores per process when several ranks share one CPU."""
     if threads is not None:
-        if threads < 1:
-            raise ValueError(f"--threads must be at least 1, got {threads}")
-        torch.set_num_threads(threads)
+        torch.set_num_threads(check_count("--threads", threads))
     elif context.is_distributed and context.device.type == "cpu":
         local_world = int(os.environ.get("LOCAL_WORLD_SIZE", context.world_size))
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // local_world))
@@ -133,7 +137,7 @@ class Trainer:
         self.quiet = quiet
         self.stream = stream
         if self.paths.checkpoint.is_dir():
-            raise ValueError(f"--out {self.paths.checkpoint} is a folder; give the checkpoint file to write")
+            raise CommandError(f"--out {self.paths.checkpoint} is a folder; give the checkpoint file to write")
         if context.is_main:  # fail now, not after the first epoch, when the folder cannot be made
             self.paths.checkpoint.parent.mkdir(parents=True, exist_ok=True)
 
@@ -143,7 +147,7 @@ class Trainer:
         self.val_split = _limit(np.asarray(self.datamodule.val_split), config.limit_val)
         self.test_split = _limit(np.asarray(self.datamodule.test_split), config.limit_test)
         if len(self.train_split) < context.world_size or len(self.val_split) == 0:
-            raise ValueError("the training and validation splits are too small for this run")
+            raise CommandError("the training and validation splits are too small for this run")
 
         if resume is not None:
             self.scaling = TargetScaling(*resume.scaling)
@@ -178,10 +182,41 @@ class Trainer:
         self.best_model: dict[str, torch.Tensor] | None = None
         self.previous_wall_seconds = 0.0
         if resume is not None:
+            self._check_resumable(resume)
             self._restore(resume)
         self.snapshot = self._capture(wall_seconds=self.previous_wall_seconds)
 
     # ----------------------------------------------------------------------------------------- state
+    def _check_resumable(self, state: TrainingState) -> None:
+        """The saved tensors must fit this run's model and optimiser before anything is loaded into them."""
+        where = state.path or "the training state"
+        expected = self.model.state_dict()
+        for label, weights in (("model", state.model), ("best model", state.best_model)):
+            if weights is None and label == "best model":
+                continue
+            if not isinstance(weights, dict) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
+                raise CorruptCheckpointError(f"{where}: the saved {label} is not a dict of tensors")
+            problem = state_dict_mismatch(expected, weights)
+            if problem:
+                raise CorruptCheckpointError(f"{where}: the saved {label} does not fit {self.config.model}: {problem}")
+        params = list(self.model.parameters())
+        try:
+            groups = state.optimizer["param_groups"]
+            saved_ids = [i for group in groups for i in group["params"]]
+            per_param = state.optimizer["state"]
+            for index, param in zip(saved_ids, params):
+                for name, value in per_param.get(index, {}).items():
+                    if name != "step" and (not isinstance(value, torch.Tensor) or value.shape != param.shape):
+                        raise CorruptCheckpointError(
+                            f"{where}: optimiser state {name} of parameter {index} does not fit the model"
+                        )
+        except (KeyError, TypeError, AttributeError):
+            raise CorruptCheckpointError(f"{where}: the saved optimiser state is damaged") from None
+        if len(saved_ids) != len(params):
+            raise CorruptCheckpointError(
+                f"{where}: the saved optimiser has {len(saved_ids)} parameters, the model {len(params)}"
+            )
+
     def _restore(self, state: TrainingState) -> None:
         self.model.load_state_dict(state.model)
         self.optimizer.load_state_dict(state.optimizer)
@@ -391,7 +426,7 @@ class Trainer:
     def _finish(self, wall_seconds: float) -> TrainResult:
         """Test the best checkpoint, then write the final checkpoint, metrics and both figures (rank 0)."""
         if self.best_model is None:
-            raise ValueError(
+            raise TrainingDivergedError(
                 "training produced no usable model: the validation MAE was never finite "
                 "(try a lower --lr, --standardise or --clip-grad)"
             )

@@ -10,10 +10,14 @@ import math
 import os
 from pathlib import Path
 
-from core.cli import CommandError
+from core.errors import CommandError
 
 MIN_IMAGE_SIDE = 64
 MAX_IMAGE_SIDE = 8192
+MAX_OUTPUT_SIDE = 16384
+"""Largest side of a written image, ``--size`` times ``--scale`` (the off-screen renderer's limit)."""
+MAX_OUTPUT_PIXELS = 8192 * 8192
+"""Largest written image in pixels (256 MB as RGBA), checked before any window or buffer is made."""
 
 
 def parse_triple(text: str, option: str, bounds: tuple[float, float], unit: str) -> tuple[float, float, float]:
@@ -43,6 +47,16 @@ def parse_size(text: str, option: str = "--size") -> tuple[int, int]:
             f"{option} must be between {MIN_IMAGE_SIDE} and {MAX_IMAGE_SIDE} pixels per side; got {text!r}"
         )
     return width, height
+
+
+def check_image_size(size: tuple[int, int], scale: int) -> None:
+    """``size`` at ``scale`` must fit :data:`MAX_OUTPUT_SIDE` per side and :data:`MAX_OUTPUT_PIXELS` in all."""
+    width, height = size[0] * scale, size[1] * scale
+    if max(width, height) > MAX_OUTPUT_SIDE or width * height > MAX_OUTPUT_PIXELS:
+        raise CommandError(
+            f"--size {size[0]}x{size[1]} at --scale {scale} gives a {width}x{height} image; the largest is "
+            f"{MAX_OUTPUT_SIDE} pixels per side and {MAX_OUTPUT_PIXELS // 1_000_000} megapixels"
+        )
 
 
 def check_output_path(path: str, option: str) -> Path:

@@ -1,10 +1,9 @@
 """Which failures are the user's and which are bugs: the one place the viewer decides.
 
 A user error (a bad file, an unknown molecule, a value out of range) is shown as one line and the
-viewer keeps its state; anything else is a bug and shows its traceback. The types come from
-``core.cli.user_errors`` (the command line's exit-2 errors) plus the viewer's own
-:class:`~viewer.model.library.ModelLoadError`; when core gets one base class for user-facing
-errors, :func:`user_error_types` is the one line to change.
+viewer keeps its state; anything else is a bug and shows its traceback. The types are
+``core.cli.user_errors``, the command line's exit-2 errors: :class:`core.errors.EquiviewError` (whose
+subclasses include the viewer's :class:`~viewer.model.library.ModelLoadError`) and ``OSError``.
 """
 
 from __future__ import annotations
@@ -15,9 +14,8 @@ import traceback
 def user_error_types() -> tuple[type[BaseException], ...]:
     """Exception types whose message is meant for the user."""
     from core.cli import user_errors
-    from viewer.model.library import ModelLoadError
 
-    return (*user_errors(), ModelLoadError)
+    return user_errors()
 
 
 def is_user_error(error: BaseException) -> bool:

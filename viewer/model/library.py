@@ -8,10 +8,12 @@ and without normalisation). Loading failures raise :class:`ModelLoadError` (or c
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 
 from core.assets import checkpoint_dir
-from core.checkpoints import Checkpoint, load_checkpoint
+from core.checkpoints import Checkpoint, CheckpointNotFoundError, load_checkpoint
+from core.errors import EquiviewError
 from core.models.registry import MODEL_KINDS
 from viewer.model.snapshot import MODEL_TITLES, ModelSource, ProjectionSpec
 
@@ -19,7 +21,11 @@ CHECKPOINT_DIR = checkpoint_dir()
 """Where the shipped checkpoints live (``assets/checkpoints/naive.pt`` and ``egnn.pt``)."""
 
 
-class ModelLoadError(ValueError):
+MAX_CACHED_MODELS = 16
+"""Loaded models kept for quick switching; the least recently used one goes first (each demo seed is a model)."""
+
+
+class ModelLoadError(EquiviewError, ValueError):
     """A model source could not be used (one-line message)."""
 
 
@@ -48,13 +54,31 @@ def describe(model: Checkpoint) -> str:
 class ModelLibrary:
     """Loads model sources once and hands out the cached :class:`~core.checkpoints.Checkpoint`."""
 
-    def __init__(self) -> None:
-        self._cache: dict[ModelSource, Checkpoint] = {}
+    def __init__(self, capacity: int = MAX_CACHED_MODELS) -> None:
+        self._cache: OrderedDict[ModelSource, Checkpoint] = OrderedDict()
+        self.capacity = capacity
+
+    def _remember(self, source: ModelSource, model: Checkpoint) -> Checkpoint:
+        self._cache[source] = model
+        self._cache.move_to_end(source)
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        return model
+
+    def _cached(self, source: ModelSource) -> Checkpoint | None:
+        cached = self._cache.get(source)
+        if cached is None:
+            return None
+        if source.checkpoint is not None and not source.checkpoint.is_file():
+            del self._cache[source]  # deleted or moved since it was loaded: do not pretend it is still there
+            raise CheckpointNotFoundError(f"{source.checkpoint}: no such checkpoint file (it was removed)")
+        self._cache.move_to_end(source)
+        return cached
 
     def load(self, source: ModelSource) -> Checkpoint:
         if source.kind not in MODEL_KINDS:
             raise ModelLoadError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_KINDS)}")
-        cached = self._cache.get(source)
+        cached = self._cached(source)
         if cached is not None:
             return cached
         if source.checkpoint is None:
@@ -66,14 +90,13 @@ class ModelLibrary:
             if model.kind != source.kind:
                 raise ModelLoadError(f"{source.checkpoint}: {kind_mismatch(model.kind, source.kind)}")
             model.model.eval()
-        self._cache[source] = model
-        return model
+        return self._remember(source, model)
 
     def load_file(self, path: str | Path) -> tuple[ModelSource, Checkpoint]:
         """Load a checkpoint of either kind; the file says which row it belongs to."""
         model = load_checkpoint(path)
         source = ModelSource.from_checkpoint(model.kind, path)
-        return source, self._cache.setdefault(source, model)
+        return source, self._remember(source, self._cache.get(source, model))
 
     def default_sources(self) -> dict[str, ModelSource]:
         """Shipped checkpoints where present, else the untrained demo (seed 0)."""

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.atomic import write_bytes_atomically
+
 
 def encode_png(image: np.ndarray) -> bytes:
     """PNG bytes of an RGB or RGBA uint8 image ``[h, w, c]`` (top row first)."""
@@ -25,7 +27,6 @@ def write_png(image: np.ndarray, path: str | Path) -> None:
     target = Path(path)
     payload = encode_png(image)
     try:
-        with open(target, "wb") as handle:
-            handle.write(payload)
+        write_bytes_atomically(target, payload)  # an interrupted export never leaves half a PNG
     except OSError as error:
         raise OSError(f"cannot write {target}: {error.strerror or error}") from None
