@@ -7,6 +7,7 @@ File format (``torch.save`` of a dict holding only plain Python values and tenso
      "target_idx": 5, "normalisation": {"mean": m, "std": s} | None,
      "metrics": {...}, "fingerprint": {...} | None,           # plain types only
      "created_with": {"equiview": "0.1.0", "torch": "2.x"},
+     "state_sha256": "<hex>",                                  # of state_dict; absent in older files
      "state_dict": {name: tensor}}
 
 Files are read only with ``torch.load(path, map_location="cpu", weights_only=True)``, whose
@@ -14,18 +15,25 @@ unpickler refuses any Python global outside tensors and builtin containers. A pl
 as the tutorial saved it with ``torch.save(model.state_dict(), path)``, loads too: the model kind
 is recognised from the key names and the hyperparameters from the tensor shapes.
 
+Nothing is built or allocated from a file before it is checked: the zip archive's entries must fit the file
+(no compression bombs) and match their CRC-32, the hyperparameters must lie within
+:data:`core.models.limits.HPARAM_BOUNDS` and the tensors must have exactly the shapes of that model; weights must
+be finite and at most :data:`MAX_ABS_WEIGHT` in magnitude, the recorded ``state_sha256`` must match, and the model
+must give finite outputs on a probe molecule.
+
 Every failure raises a subclass of :class:`CheckpointError` with a one-line message naming the file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import pickletools
 import re
-import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +44,11 @@ import torch
 from torch import Tensor, nn
 
 import core
+from core.atomic import write_with
 from core.data.targets import TARGETS
 from core.embeddings import encode
+from core.errors import EquiviewError
+from core.models.limits import MAX_LAYERS, check_hparams
 from core.models.registry import MODEL_KINDS, build_model, check_kind, default_hparams, demo_hparams, demo_model
 
 FORMAT_TAG = "equiview-checkpoint"
@@ -47,10 +58,16 @@ PLAIN_STATE_DICT_TARGET_IDX = 5
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _PICKLE_PROTO = 0x80  # first byte of a pickle of protocol >= 2 (also legacy torch.save files)
-_UNSAFE_MARKERS = ("Unsupported global", "Unsupported class", "Unsupported operand", "Unsupported operation")
+# How torch's weights-only unpickler words a refusal (torch 2.13: "Trying to load unsupported GLOBAL posix.system
+# whose module posix is blocked"; older: "Unsupported global: GLOBAL builtins.eval"). Matched case-insensitively.
+_UNSAFE_MARKERS = ("unsupported global", "unsupported class", "unsupported operand", "unsupported operation")
+MAX_ABS_WEIGHT = 1e6
+"""Largest parameter magnitude accepted: trained weights are O(1); 3e38 would overflow every prediction."""
+MAX_EXPANSION = 64
+"""A zip entry may hold at most this many times the archive's size once decompressed (torch stores, never packs)."""
 
 
-class CheckpointError(Exception):
+class CheckpointError(EquiviewError):
     """Base class: a checkpoint file could not be used. The message is one line naming the file."""
 
 
@@ -214,7 +231,7 @@ def save_checkpoint(
     except (TypeError, ValueError) as error:
         raise ValueError(f"{path}: hyperparameters do not describe a {kind} model: {error}") from None
     state_dict = {key: value.detach().cpu().clone() for key, value in model.state_dict().items()}
-    problem = _state_dict_mismatch(reference.state_dict(), state_dict)
+    problem = state_dict_mismatch(reference.state_dict(), state_dict)
     if problem:
         raise ShapeMismatchError(f"{path}: model does not match {kind}({_format_hparams(full_hparams)}): {problem}")
     payload = {
@@ -227,21 +244,21 @@ def save_checkpoint(
         "metrics": metrics,
         "fingerprint": fingerprint,
         "created_with": {"equiview": core.__version__, "torch": str(torch.__version__)},
+        "state_sha256": state_dict_sha256(state_dict),
         "state_dict": state_dict,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Write next to the target and rename, so an interrupted save never leaves a truncated file.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600; a checkpoint is an ordinary shareable file
-        os.replace(tmp_name, path)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
-    return path
+    return write_with(path, lambda handle: torch.save(payload, handle))
+
+
+def state_dict_sha256(state_dict: Mapping[str, Tensor]) -> str:
+    """SHA-256 (hex) of a state_dict: every key, dtype, shape and the raw little-endian values, in key order."""
+    digest = hashlib.sha256()
+    for key in sorted(state_dict):
+        tensor = state_dict[key].detach().cpu().contiguous()
+        digest.update(f"{key}|{tensor.dtype}|{list(tensor.shape)}|".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- loading
@@ -258,7 +275,16 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     raise NotACheckpointError(f"{path}: a dict without the {FORMAT_TAG!r} tag and not a state_dict of tensors")
 
 
-def _read_safely(path: Path) -> Any:
+def read_torch_file(path: str | os.PathLike[str], allowed_globals: tuple[Any, ...] = ()) -> Any:
+    """The object in a ``torch.save`` file, read with the weights-only unpickler after checking the container.
+
+    ``allowed_globals`` are classes the file may name besides tensors and builtin containers (for PyG's
+    processed files). Raises :class:`CheckpointError` subclasses with a one-line message naming the file.
+    """
+    return _read_safely(Path(path), allowed_globals)
+
+
+def _read_safely(path: Path, allowed_globals: tuple[Any, ...] = ()) -> Any:
     if not path.exists():
         raise CheckpointNotFoundError(f"{path}: no such checkpoint file")
     if not path.is_file():
@@ -275,31 +301,58 @@ def _read_safely(path: Path) -> Any:
     elif header[0] != _PICKLE_PROTO:
         raise NotACheckpointError(f"{path}: not a PyTorch checkpoint (unrecognised file header {header!r})")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), torch.serialization.safe_globals(list(allowed_globals)):
             warnings.simplefilter("ignore")  # torch warns about pickle protocols it does not expect
             return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - torch raises many exception types for bad files
         message = str(error)
-        if any(marker in message for marker in _UNSAFE_MARKERS):
+        if any(marker in message.lower() for marker in _UNSAFE_MARKERS):
             if header == _ZIP_MAGIC or _pickle_imports(path):
-                raise UnsafeCheckpointError(f"{path}: refused, {_unsafe_reason(path, message)}") from None
+                raise UnsafeCheckpointError(f"{path}: refused: {_unsafe_reason(path, message)}") from None
             raise NotACheckpointError(f"{path}: a Python pickle, not a PyTorch checkpoint") from None
-        raise CorruptCheckpointError(
-            f"{path}: truncated or corrupt ({_first_line(message, type(error).__name__)})"
-        ) from None
+        # torch's own words may carry advice (such as weights_only=False) that must never reach the user
+        reason = "out of memory" if isinstance(error, MemoryError) else type(error).__name__
+        raise CorruptCheckpointError(f"{path}: truncated or corrupt ({reason})") from None
 
 
 def _check_torch_archive(path: Path) -> None:
-    """A torch.save archive is a zip with ``<name>/data.pkl``; anything else is not a checkpoint."""
+    """A torch.save archive is a zip with ``<name>/data.pkl``; its entries must fit the file and their CRC-32.
+
+    torch itself reads neither the CRCs nor the declared sizes critically: a flipped bit would load as a
+    different model and a deflated entry could expand to gigabytes.
+    """
     try:
+        size = path.stat().st_size
         with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+            infos = archive.infolist()
+            names = [info.filename for info in infos]
+            if not any(name.endswith("data.pkl") for name in names):
+                raise NotACheckpointError(f"{path}: a zip archive but not a PyTorch checkpoint (no data.pkl inside)")
+            declared = sum(info.file_size for info in infos)
+            if declared > MAX_EXPANSION * size + (1 << 20):
+                raise CorruptCheckpointError(
+                    f"{path}: refused: its zip entries claim {declared:,} bytes in a {size:,}-byte file"
+                )
+            for info in infos:
+                _check_entry_crc(archive, info, path)
+    except CheckpointError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error) as error:
         raise CorruptCheckpointError(
             f"{path}: truncated or corrupt zip archive ({_first_line(str(error), 'unreadable')})"
         ) from None
-    if not any(name.endswith("data.pkl") for name in names):
-        raise NotACheckpointError(f"{path}: a zip archive but not a PyTorch checkpoint (no data.pkl inside)")
+
+
+def _check_entry_crc(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+    """Read one entry in blocks (zipfile checks the CRC-32 at its end); a zero CRC means none was recorded."""
+    if info.CRC == 0 and info.file_size > 0:
+        return  # torch.serialization.set_crc32_options(False) writes no checksums
+    try:
+        with archive.open(info) as entry:
+            while entry.read(1 << 20):
+                pass
+    except zipfile.BadZipFile:
+        raise CorruptCheckpointError(f"{path}: damaged: entry {info.filename} fails its CRC-32 check") from None
 
 
 def _pickle_imports(path: Path) -> list[str]:
@@ -328,13 +381,17 @@ def _pickle_imports(path: Path) -> list[str]:
 
 
 def _unsafe_reason(path: Path, message: str) -> str:
-    found = re.search(r"GLOBAL ([\w.]+)", message)
+    """'this file would run code (it imports posix.system)': never torch's advice, which suggests unsafe loading."""
+    found = re.search(r"GLOBAL ([\w.]+)", message, re.IGNORECASE)
     if found:
-        return f"it would import {found.group(1)} (only tensors and plain data are loaded)"
-    imports = [name for name in _pickle_imports(path) if not name.startswith("<")]
-    if imports:
-        return f"it would import {imports[0]} (only tensors and plain data are loaded)"
-    return "it holds pickled objects that could run code (only tensors and plain data are loaded)"
+        return f"this file would run code (it imports {found.group(1)})"
+    with open(path, "rb") as handle:
+        plain_pickle = handle.read(1) == bytes([_PICKLE_PROTO])
+    if plain_pickle:  # a plain pickle can be scanned without running it
+        imports = [name for name in _pickle_imports(path) if not name.startswith("<")]
+        if imports:
+            return f"this file would run code (it imports {imports[0]})"
+    return "this file would run code (it holds pickled Python objects)"
 
 
 def _from_project_format(path: Path, raw: Mapping[str, Any]) -> Checkpoint:
@@ -364,7 +421,10 @@ def _from_project_format(path: Path, raw: Mapping[str, Any]) -> Checkpoint:
     if not isinstance(metrics, Mapping) or not (fingerprint is None or isinstance(fingerprint, Mapping)):
         raise CorruptCheckpointError(f"{path}: fields 'metrics' and 'fingerprint' must be dicts")
     created_with = raw.get("created_with") or {}
-    model = _build_and_load(path, kind, dict(hparams), state_dict)
+    recorded_hash = raw.get("state_sha256")
+    if recorded_hash is not None and not isinstance(recorded_hash, str):
+        raise CorruptCheckpointError(f"{path}: field 'state_sha256' must be a hex string")
+    model = _build_and_load(path, kind, {**default_hparams(kind), **hparams}, state_dict, recorded_hash)
     return Checkpoint(
         model=model,
         kind=kind,
@@ -402,19 +462,63 @@ def _from_plain_state_dict(path: Path, state_dict: Mapping[str, Tensor]) -> Chec
     )
 
 
-def _build_and_load(path: Path, kind: str, hparams: dict[str, Any], state_dict: Mapping[str, Tensor]) -> nn.Module:
+def _build_and_load(
+    path: Path,
+    kind: str,
+    hparams: dict[str, Any],
+    state_dict: Mapping[str, Tensor],
+    recorded_hash: str | None = None,
+) -> nn.Module:
+    """Check, in this order, hyperparameter bounds, tensor shapes, values and hash; then load and probe the model.
+
+    Nothing is allocated from the file's numbers before they are bounded: the model is built from checked
+    hyperparameters, and a tensor is read only once its shape equals that model's (a crafted tensor can claim a
+    huge logical size over a tiny storage).
+    """
     try:
-        model = build_model(check_kind(kind), **hparams)
+        model = build_model(check_kind(kind), **check_hparams(kind, hparams))
     except (TypeError, ValueError) as error:
-        raise CorruptCheckpointError(f"{path}: hyperparameters do not describe a {kind} model ({error})") from None
-    problem = _state_dict_mismatch(model.state_dict(), state_dict)
+        raise CorruptCheckpointError(
+            f"{path}: hyperparameters do not describe a {kind} model ({_first_line(str(error), 'invalid')})"
+        ) from None
+    problem = state_dict_mismatch(model.state_dict(), state_dict)
     if problem:
         raise ShapeMismatchError(f"{path}: state_dict does not fit {kind}({_format_hparams(hparams)}): {problem}")
+    expected = model.state_dict()
     for key, value in state_dict.items():
-        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
-            raise CorruptCheckpointError(f"{path}: parameter {key} contains NaN or infinite values")
+        if value.dtype != expected[key].dtype:
+            raise ShapeMismatchError(f"{path}: parameter {key} is {value.dtype}, the model needs {expected[key].dtype}")
+        if value.is_floating_point():
+            if not bool(torch.isfinite(value).all()):
+                raise CorruptCheckpointError(f"{path}: parameter {key} contains NaN or infinite values")
+            if value.numel() and float(value.abs().max()) > MAX_ABS_WEIGHT:
+                raise CorruptCheckpointError(
+                    f"{path}: parameter {key} holds values up to {float(value.abs().max()):.3g}, "
+                    f"beyond the plausible {MAX_ABS_WEIGHT:g}"
+                )
+    if recorded_hash is not None and state_dict_sha256(state_dict) != recorded_hash:
+        raise CorruptCheckpointError(f"{path}: damaged: the weights do not match the checksum recorded when saved")
     model.load_state_dict(dict(state_dict), strict=True)
-    return model.eval()
+    model.eval()
+    if not _gives_finite_outputs(model):
+        raise CorruptCheckpointError(f"{path}: the model gives NaN or infinite outputs on a probe molecule")
+    return model
+
+
+def _gives_finite_outputs(model: nn.Module) -> bool:
+    """Run the model on methane: weights that are each plausible can still overflow together."""
+    from torch_geometric.data import Batch, Data
+
+    z = torch.tensor([6, 1, 1, 1, 1])
+    pos = torch.tensor(
+        [[0.0, 0.0, 0.0], [0.63, 0.63, 0.63], [-0.63, -0.63, 0.63], [-0.63, 0.63, -0.63], [0.63, -0.63, -0.63]]
+    )
+    bonds = torch.tensor([[0, 0, 0, 0, 1, 2, 3, 4], [1, 2, 3, 4, 0, 0, 0, 0]])
+    batch = Batch.from_data_list([Data(z=z, pos=pos, edge_index=bonds)])
+    with torch.no_grad():
+        embedding = model.encode(batch)
+        prediction = model(batch)
+    return bool(torch.isfinite(embedding).all()) and bool(torch.isfinite(prediction).all())
 
 
 # --------------------------------------------------------------------------- plain state_dicts
@@ -440,8 +544,15 @@ def _shape(state_dict: Mapping[str, Tensor], key: str, ndim: int) -> tuple[int, 
 
 
 def _layer_indices(state_dict: Mapping[str, Tensor], prefix: str) -> list[int]:
-    pattern = re.compile(re.escape(prefix) + r"(\d+)\.")
-    return sorted({int(m.group(1)) for key in state_dict if (m := pattern.match(key))})
+    """Layer numbers under ``prefix``: they must be 0..n-1 with n at most MAX_LAYERS (``ValueError`` if not)."""
+    pattern = re.compile(re.escape(prefix) + r"(\d{1,9})\.")
+    found = sorted({int(m.group(1)) for key in state_dict if (m := pattern.match(key))})
+    if not found:
+        raise ValueError(f"no layers {prefix}N.* in the state_dict")
+    if found[-1] >= MAX_LAYERS or found != list(range(len(found))):
+        shown = ", ".join(str(i) for i in found[:3]) + (f", ..., {found[-1]}" if len(found) > 3 else "")
+        raise ValueError(f"layers {prefix}{{{shown}}} are not numbered 0..n-1 with at most {MAX_LAYERS} layers")
+    return found
 
 
 def infer_hparams(kind: str, state_dict: Mapping[str, Tensor]) -> dict[str, Any]:
@@ -478,7 +589,7 @@ def infer_hparams(kind: str, state_dict: Mapping[str, Tensor]) -> dict[str, Any]
     raise ValueError(f"unknown model kind {kind!r}")
 
 
-def _state_dict_mismatch(expected: Mapping[str, Tensor], given: Mapping[str, Tensor]) -> str:
+def state_dict_mismatch(expected: Mapping[str, Tensor], given: Mapping[str, Tensor]) -> str:
     """'' when ``given`` has exactly the keys and shapes of ``expected``, else a one-line description."""
     problems = []
     wrong = [

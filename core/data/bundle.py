@@ -20,24 +20,37 @@ array                         dtype      meaning
 
 Bonds are stored, not recomputed on load. :func:`save_bundle` writes byte-identical
 files for identical data (fixed zip timestamps), so a regenerated bundle diffs clean.
+
+A bundle is untrusted input like any file: :func:`load_bundle` checks every member's declared size and
+``.npy`` header before decompressing it (no zip bombs, no header claiming billions of rows), lets zipfile
+verify the CRC-32s, checks the contents (:meth:`QM9Molecules.check_contents`) and, for the shipped file,
+its SHA-256 (:data:`BUNDLE_SHA256`). Every message names the file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from core.assets import bundle_path
+from core.atomic import atomic_write
 from core.data.errors import DataSourceError
 from core.data.molecules import QM9Molecules
 
 FORMAT_VERSION = 1
 BUNDLE_PATH = bundle_path()
 """The filtered QM9 (21,800 molecules with at most 8 heavy atoms) shipped with equiview (see ``core.assets``)."""
+
+BUNDLE_SHA256 = "289f1abed3b78c22407c4c94e6b049322ab151b88c264e1fc14f38ac076d77ec"
+"""SHA-256 of the shipped bundle (assets/README.md); regenerating it from qm9pack 1.0.3 gives the same bytes."""
+MAX_BUNDLE_BYTES = 1 << 30
+"""Largest total uncompressed size accepted (all of QM9, unfiltered, is about 40 MB)."""
 
 _REQUIRED = ("z", "pos", "atom_ptr", "bonds", "bond_ptr", "y", "qm9_index")
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -67,21 +80,15 @@ def save_bundle(ds: QM9Molecules, path: str | os.PathLike, *, compresslevel: int
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + f".partial-{os.getpid()}")
-    try:
-        with zipfile.ZipFile(partial, "w") as archive:
-            for name, array in _arrays_of(ds, source_stamp).items():
-                buffer = io.BytesIO()
-                # np.ascontiguousarray would turn 0-d scalars into shape [1]; np.require keeps them.
-                np.lib.format.write_array(buffer, np.require(array, requirements="C"), allow_pickle=False)
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, buffer.getvalue(), compresslevel=compresslevel)
-        os.replace(partial, path)
-    finally:
-        if partial.exists():
-            partial.unlink()
+    with atomic_write(path, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
+        for name, array in _arrays_of(ds, source_stamp).items():
+            buffer = io.BytesIO()
+            # np.ascontiguousarray would turn 0-d scalars into shape [1]; np.require keeps them.
+            np.lib.format.write_array(buffer, np.require(array, requirements="C"), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, buffer.getvalue(), compresslevel=compresslevel)
     return path
 
 
@@ -89,6 +96,7 @@ def read_bundle_metadata(path: str | os.PathLike) -> dict:
     """The scalar metadata of a bundle (no molecule arrays are decompressed)."""
     path = Path(path)
     try:
+        _check_members(path)
         with np.load(path, allow_pickle=False) as npz:
             return {
                 "format_version": int(npz["format_version"].item()) if "format_version" in npz.files else None,
@@ -100,8 +108,10 @@ def read_bundle_metadata(path: str | os.PathLike) -> dict:
             }
     except FileNotFoundError:
         raise DataSourceError(f"bundle not found: {path}") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise DataSourceError(f"cannot read bundle {path}: {error}") from None
+    except DataSourceError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise DataSourceError(f"cannot read bundle {path}: {_first_line(error)}") from None
 
 
 def load_bundle(path: str | os.PathLike = BUNDLE_PATH) -> QM9Molecules:
@@ -112,6 +122,9 @@ def load_bundle(path: str | os.PathLike = BUNDLE_PATH) -> QM9Molecules:
     """
     path = Path(path)
     try:
+        _check_members(path)
+        if _is_shipped(path):
+            _check_sha256(path)
         with np.load(path, allow_pickle=False) as npz:
             missing = [name for name in _REQUIRED if name not in npz.files]
             if missing:
@@ -128,10 +141,12 @@ def load_bundle(path: str | os.PathLike = BUNDLE_PATH) -> QM9Molecules:
         raise DataSourceError(f"bundle not found: {path} (regenerate it with `equiview data bundle`)") from None
     except DataSourceError:
         raise
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        raise DataSourceError(f"cannot read bundle {path}: {type(error).__name__}: {error}") from None
+    except MemoryError:
+        raise DataSourceError(f"cannot read bundle {path}: an array does not fit in memory") from None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise DataSourceError(f"cannot read bundle {path}: {type(error).__name__}: {_first_line(error)}") from None
     try:
-        return QM9Molecules(
+        molecules = QM9Molecules(
             arrays["z"],
             arrays["pos"],
             arrays["atom_ptr"].astype(np.int64),
@@ -142,8 +157,75 @@ def load_bundle(path: str | os.PathLike = BUNDLE_PATH) -> QM9Molecules:
             molecules_before_filter=before,
             source=source,
         )
-    except ValueError as error:
-        raise DataSourceError(f"{path} is inconsistent: {error}") from None
+        molecules.check_contents()
+    except (ValueError, RuntimeError) as error:
+        raise DataSourceError(f"{path} is inconsistent: {_first_line(error)}") from None
+    return molecules
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+def _is_shipped(path: Path) -> bool:
+    try:
+        return path.resolve() == BUNDLE_PATH.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _check_sha256(path: Path) -> None:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != BUNDLE_SHA256:
+        raise DataSourceError(
+            f"{path} is damaged: its SHA-256 is {digest.hexdigest()[:12]}..., the shipped bundle's "
+            f"{BUNDLE_SHA256[:12]}... (reinstall equiview or regenerate it with `equiview data bundle`)"
+        )
+
+
+def _npy_header(member, where: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from an ``.npy`` header, or :class:`DataSourceError` for a damaged one."""
+    try:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(member, max_header_size=10_000)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(member, max_header_size=10_000)
+        else:
+            raise DataSourceError(f"{where} has npy format version {version}; expected 1.0 or 2.0")
+    except DataSourceError:
+        raise
+    except Exception as error:  # noqa: BLE001 - numpy parses the header with ast: SyntaxError, TokenError, ...
+        raise DataSourceError(f"{where} has a damaged npy header ({type(error).__name__})") from None
+    return shape, dtype
+
+
+def _check_members(path: Path) -> None:
+    """Before decompressing anything: sizes must be bounded and every ``.npy`` header must match its member.
+
+    A crafted bundle can declare a member that inflates to gigabytes, or an ``.npy`` header whose shape
+    needs far more bytes than the member holds (numpy would allocate the array first).
+    """
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        total = sum(info.file_size for info in infos)
+        if total > MAX_BUNDLE_BYTES:
+            raise DataSourceError(f"cannot read bundle {path}: its members claim {total:,} bytes uncompressed")
+        for info in infos:
+            if not info.filename.endswith(".npy"):
+                continue
+            with archive.open(info) as member:
+                shape, dtype = _npy_header(member, f"{path}: {info.filename}")
+                needed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                if dtype.hasobject or needed > info.file_size:
+                    raise DataSourceError(
+                        f"cannot read bundle {path}: {info.filename} claims shape {list(shape)} "
+                        f"({needed:,} bytes) in a {info.file_size:,}-byte member"
+                    )
 
 
 def build_bundle(out_path: str | os.PathLike = BUNDLE_PATH) -> Path:

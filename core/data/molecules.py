@@ -18,6 +18,8 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from core.data.targets import NUM_TARGETS
+from core.elements import MAX_Z
+from core.errors import MoleculeNotFoundError
 
 _NAME_PATTERN = re.compile(r"^\s*(?:gdb_|dsgdb9nsd_)0*(\d+)\s*$", re.IGNORECASE)
 
@@ -102,6 +104,40 @@ class QM9Molecules:
             problems.append(f"y has shape {list(self.y.shape)}, expected [{n}, {NUM_TARGETS}]")
         if problems:
             raise ValueError("inconsistent molecule arrays: " + "; ".join(problems))
+
+    def check_contents(self) -> None:
+        """Raise ``ValueError`` (one line) unless the arrays describe real molecules.
+
+        Shapes are checked on construction; this checks what a damaged or crafted file can still get wrong:
+        every molecule owns at least one atom (``atom_ptr`` increasing) and its bonds (``bond_ptr``
+        non-decreasing), atomic numbers are known elements (1..54), positions and targets are finite, bonds
+        join two different atoms of their own molecule, and QM9 indices are positive and unique.
+        """
+        atom_steps = self.atom_ptr[1:] - self.atom_ptr[:-1]
+        bond_steps = self.bond_ptr[1:] - self.bond_ptr[:-1]
+        if len(self) and int(atom_steps.min()) < 1:
+            raise ValueError(f"atom_ptr must increase (molecule {int(torch.argmin(atom_steps))} has no atoms)")
+        if len(self) and int(bond_steps.min()) < 0:
+            raise ValueError(f"bond_ptr must not decrease (at molecule {int(torch.argmin(bond_steps))})")
+        if self.z.numel() and not (int(self.z.min()) >= 1 and int(self.z.max()) <= MAX_Z):
+            bad = int(self.z.max()) if int(self.z.max()) > MAX_Z else int(self.z.min())
+            raise ValueError(f"atomic number {bad} is not an element this viewer knows (1..{MAX_Z})")
+        if not bool(torch.isfinite(self.pos).all()):
+            raise ValueError("positions contain NaN or infinite values")
+        if not bool(torch.isfinite(self.y).all()):
+            raise ValueError("targets contain NaN or infinite values")
+        if self.bonds.shape[0]:
+            owner = torch.repeat_interleave(torch.arange(len(self)), bond_steps, output_size=self.bonds.shape[0])
+            limit = atom_steps[owner]
+            local = self.bonds.long()
+            outside = (local >= limit[:, None]).any(dim=1)
+            if bool(outside.any()):
+                molecule = int(owner[torch.nonzero(outside)[0, 0]])
+                raise ValueError(f"a bond of molecule {molecule} names an atom it does not have")
+            if bool((local[:, 0] == local[:, 1]).any()):
+                raise ValueError("a bond joins an atom to itself")
+        if len(self) and (int(self.qm9_index.min()) < 1 or torch.unique(self.qm9_index).numel() != len(self)):
+            raise ValueError("QM9 indices must be positive and unique")
 
     # ----------------------------------------------------------------- basics
     def __len__(self) -> int:
@@ -189,22 +225,30 @@ class QM9Molecules:
         """Dataset position of a molecule given as ``"gdb_814"`` (also ``"dsgdb9nsd_000814"``)
         or as a position (int, or a string of digits).
 
-        Raises ``KeyError`` with a one-line message when there is no such molecule.
+        Positions count from 0; negative positions are refused (``-1`` is not "the last molecule").
+        Raises :class:`~core.errors.MoleculeNotFoundError` (a ``KeyError``) with a one-line message when
+        there is no such molecule.
         """
-        if isinstance(query, str) and not query.strip().lstrip("-").isdigit():
+        if isinstance(query, str) and query.strip().startswith("-") and query.strip()[1:].isdigit():
+            raise MoleculeNotFoundError(f"molecule position {query.strip()} is negative: positions start at 0")
+        if not isinstance(query, str) and isinstance(query, (int, np.integer)) and query < 0:
+            raise MoleculeNotFoundError(f"molecule position {query} is negative: positions start at 0")
+        if isinstance(query, str) and not query.strip().isdigit():
             match = _NAME_PATTERN.match(query)
             if match is None:
-                raise KeyError(f"cannot read molecule id {query!r}: use a position like 800 or a name like 'gdb_814'")
+                raise MoleculeNotFoundError(
+                    f"cannot read molecule id {query!r:.60}: use a position like 800 or a name like 'gdb_814'"
+                )
             if self._position_by_qm9_index is None:
                 self._position_by_qm9_index = {q: k for k, q in enumerate(self.qm9_index.tolist())}
             qm9 = int(match.group(1))
             if qm9 not in self._position_by_qm9_index:
-                raise KeyError(f"molecule gdb_{qm9} is not in this dataset ({len(self)} molecules)")
+                raise MoleculeNotFoundError(f"molecule gdb_{qm9} is not in this dataset ({len(self)} molecules)")
             return self._position_by_qm9_index[qm9]
         try:
             return self._position(query)
-        except (IndexError, TypeError) as error:
-            raise KeyError(str(error)) from None
+        except (IndexError, TypeError, ValueError) as error:
+            raise MoleculeNotFoundError(str(error)) from None
 
     # ----------------------------------------------------------------- subsets
     def subset(self, indices) -> QM9Molecules:

@@ -224,6 +224,13 @@ def load_qm9pack(
             fresh = False  # unreadable cache: convert again
     if not fresh:
         convert_qm9pack(root, max_rows=max_rows, out_path=cache)
-    molecules = load_bundle(cache)
+    try:
+        molecules = load_bundle(cache)
+    except DataSourceError:
+        if not fresh:
+            raise  # just written and already unreadable: say so (the message names the file)
+        # a damaged cache (a bad member behind valid metadata) is rebuilt once, automatically
+        convert_qm9pack(root, max_rows=max_rows, out_path=cache)
+        molecules = load_bundle(cache)
     molecules.source = "qm9pack"
     return molecules.filter_heavy_atoms(max_heavy_atoms) if filtered else molecules

@@ -43,8 +43,6 @@ def load_dataset(
     source: str = "bundled",
     root: str | os.PathLike | None = None,
     filtered: bool = True,
-    *,
-    download: bool = False,
 ) -> QM9Molecules:
     """Load QM9 as :class:`QM9Molecules` in PyG's order (ascending QM9 index).
 
@@ -53,7 +51,7 @@ def load_dataset(
     the filtered set). ``root`` means: for ``bundled`` another bundle file (or a folder
     holding ``qm9_filtered.npz``); for ``qm9pack`` a folder with the three qm9pack CSVs
     (default: the installed package); for ``pyg`` PyG's dataset folder (default:
-    ``<cache>/pyg_qm9``). ``download=True`` lets the ``pyg`` source fetch missing files.
+    ``<cache>/pyg_qm9``). Nothing is ever downloaded.
 
     Every failure is a :class:`DataSourceError` with a one-line message.
     """
@@ -75,5 +73,5 @@ def load_dataset(
     if name == "pyg":
         from core.data.pyg_source import load_pyg
 
-        return load_pyg(root, filtered=filtered, download=download, max_heavy_atoms=MAX_HEAVY_ATOMS)
+        return load_pyg(root, filtered=filtered, max_heavy_atoms=MAX_HEAVY_ATOMS)
     raise DataSourceError(f"unknown data source {source!r}: choose one of {', '.join(SOURCES)}")
