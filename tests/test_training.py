@@ -297,7 +297,7 @@ def test_each_rank_gets_an_equal_disjoint_shard():
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--model", "egnn", "--out", "x.pt", "--lr", "-1"], "--lr must be positive"),
+        (["--model", "egnn", "--out", "x.pt", "--lr", "-1"], "--lr must be a finite number above 0"),
         (["--model", "egnn"], "--out is required"),
         (["--out", "x.pt"], "--model is required"),
         (["--model", "egnn", "--out", "x.pt", "--target", "19"], "--target"),
