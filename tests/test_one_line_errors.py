@@ -135,9 +135,22 @@ def test_ctrl_c_during_the_final_test_evaluation_is_one_line(tmp_path, capsys, m
 
     monkeypatch.setattr(trainer, "predict_split", interrupted)
     small = ["--limit-train", "32", "--limit-val", "16", "--limit-test", "16", "--threads", "1", "--quiet"]
-    code, err = run_cli(
-        capsys, "train", "--model", "egnn", "--epochs", "1", "--hidden", "8", "--out", str(tmp_path / "r.pt"), *small
-    )
+    try:
+        code, err = run_cli(
+            capsys,
+            "train",
+            "--model",
+            "egnn",
+            "--epochs",
+            "1",
+            "--hidden",
+            "8",
+            "--out",
+            str(tmp_path / "r.pt"),
+            *small,
+        )
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl+C escaped the command line as a traceback")
     assert code == 130 and err == ["equiview: interrupted"]
 
 
