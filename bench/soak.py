@@ -50,8 +50,8 @@ def soak(window, steps: int, warmup: int = WARMUP_STEPS, seed: int = 0) -> dict:
     import torch
     from PySide6.QtWidgets import QApplication
 
-    from viewer.library import default_projection
-    from viewer.snapshot import ModelSource, TransformParams
+    from viewer.model.library import default_projection
+    from viewer.model.snapshot import ModelSource, TransformParams
 
     state, library = window.state, window.library
     generator = torch.Generator().manual_seed(seed)
@@ -72,8 +72,7 @@ def soak(window, steps: int, warmup: int = WARMUP_STEPS, seed: int = 0) -> dict:
             state.set_molecule(int(molecules[(i // 4) % len(molecules)]))
         elif kind == 2:
             source = egnn_sources[(i // 4) % 2]
-            state.set_projection("egnn", default_projection(library.load(source)))
-            state.set_source(source)
+            state.set_model(source, default_projection(library.load(source)))
         else:
             state.set_transform(TransformParams.random(generator))
         QApplication.processEvents()
@@ -82,7 +81,7 @@ def soak(window, steps: int, warmup: int = WARMUP_STEPS, seed: int = 0) -> dict:
         # the same view at both ends (a mirrored transform holds True where the identity holds False)
         state.set_transform(TransformParams())
         state.set_molecule(int(molecules[0]))
-        state.set_source(egnn_sources[0])
+        state.set_model(egnn_sources[0], default_projection(library.load(egnn_sources[0])))
         QApplication.processEvents()
         return counts()
 

@@ -71,7 +71,7 @@ BOUNDS: dict[str, IntRange] = {
     "--threads": IntRange(1, 1024),
     "--seed": IntRange(0, MAX_SEED),
     "--split-seed": IntRange(0, MAX_SEED),
-    # images and movies: --size is checked per side in core.cli_values (64..8192, and side x scale <= 8192)
+    # images and movies: --size is checked in viewer.model.cli_values (64..8192 per side; x --scale <= 16384)
     "--scale": IntRange(1, 4),
     "--frames": IntRange(1, 10_000),
     "--steps": IntRange(1, 1_000_000),

@@ -479,7 +479,7 @@ def _build_and_load(
         model = build_model(check_kind(kind), **check_hparams(kind, hparams))
     except (TypeError, ValueError) as error:
         raise CorruptCheckpointError(
-            f"{path}: hyperparameters do not describe a {kind} model ({_first_line(str(error), 'invalid')})"
+            f"{path}: hyperparameters do not describe a valid {kind} model ({_first_line(str(error), 'invalid')})"
         ) from None
     problem = state_dict_mismatch(model.state_dict(), state_dict)
     if problem:

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from core.bounds import BOUNDS, bounded_int
@@ -56,11 +57,11 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_bundle(args: argparse.Namespace) -> int:
-    from core.cli_values import check_output_path
     from core.data.bundle import BUNDLE_PATH, build_bundle
 
-    # an empty --out must not fall back to the packaged asset
-    out = build_bundle(BUNDLE_PATH if args.out is None else check_output_path(args.out, "--out"))
+    if args.out is not None and not args.out.strip():  # never fall back to the packaged asset
+        raise CommandError("--out needs a file name")
+    out = build_bundle(BUNDLE_PATH if args.out is None else Path(args.out).expanduser())
     result = {"out": str(out), "bytes": out.stat().st_size}
     _print_result(result, args.json, lambda r: f"wrote {r['out']} ({r['bytes'] / 1e6:.2f} MB)")
     return 0

@@ -114,11 +114,12 @@ def test_pyg_source_reads_real_pyg_files(tmp_path, dataset):
     assert loaded.source == "pyg" and len(loaded) == 120
     assert_same_molecules(loaded, sample, 120)
     assert not (root / "processed").exists()  # equiview reads PyG's files, it never runs PyG's processing
-    # PyG itself turns the raw file into processed/data_v3.pt (this test trusts its own folder) ...
-    from torch_geometric.datasets import QM9
+    # PyG's own writer makes processed/data_v3.pt, as QM9(root) does after processing ...
+    from torch_geometric.data import Data, InMemoryDataset
 
-    QM9(str(root))
-    assert (root / "processed" / "data_v3.pt").is_file()
+    (root / "processed").mkdir()
+    records = torch.load(root / "raw" / "qm9_v3.pt", weights_only=True)
+    InMemoryDataset.save([Data(**record) for record in records], str(root / "processed" / "data_v3.pt"))
     # ... which is read next, with the heavy-atom filter applied.
     from core.data.pyg_source import load_pyg
 

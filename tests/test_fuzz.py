@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 from core.bounds import BOUNDS, RATES, bounded_float, bounded_int
 from core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from core.cli_values import parse_size, parse_triple
 from core.data import DataSourceError, load_dataset
 from core.data.bundle import save_bundle
 from core.errors import CommandError, EquiviewError
 from core.models.registry import demo_hparams, demo_model
+from viewer.model.cli_values import parse_size, parse_triple
 
 # EQUIVIEW_FUZZ_EXAMPLES=2000 for a long hunt; the suite's default keeps the module fast
 FUZZ = settings(
@@ -130,7 +130,7 @@ VIEW_VALUES = {
 def test_render_command_lines(tmp_path, capsys, dataset, pairs):
     """Parsing, validation and the snapshot of ``render``: a Snapshot, or one line and exit code 2."""
     from viewer.cli import _validate_common, build_full_parser, snapshot_from_args
-    from viewer.library import ModelLibrary
+    from viewer.model.library import ModelLibrary
 
     argv = ["render", "--out", str(tmp_path / "x.png"), "--egnn", "untrained"]
     for option, data in pairs:

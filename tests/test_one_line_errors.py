@@ -207,8 +207,8 @@ def test_oversized_screenshots_are_refused_at_once(tmp_path, capsys, no_display)
 def test_the_model_cache_is_bounded_and_forgets_deleted_files(tmp_path):
     from core.checkpoints import CheckpointNotFoundError, save_checkpoint
     from core.models.registry import demo_hparams, demo_model
-    from viewer.library import MAX_CACHED_MODELS, ModelLibrary
-    from viewer.snapshot import ModelSource
+    from viewer.model.library import MAX_CACHED_MODELS, ModelLibrary
+    from viewer.model.snapshot import ModelSource
 
     library = ModelLibrary()
     for seed in range(3 * MAX_CACHED_MODELS):
@@ -255,7 +255,7 @@ def test_every_user_facing_error_shares_one_base_class():
     from core.checkpoints import CheckpointError
     from core.data import DataSourceError
     from core.training.trainer import TrainingDivergedError
-    from viewer.library import ModelLoadError
+    from viewer.model.library import ModelLoadError
 
     for error in (
         CommandError,

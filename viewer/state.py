@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core.models.registry import MODEL_KINDS
 from viewer.model.colouring import PROJECTION_KINDS, available_colormaps
+from viewer.model.errors import ViewValueError
 from viewer.model.snapshot import (
     DEFAULT_MOLECULE,
     ROTATION_RANGE,
@@ -87,19 +88,19 @@ class ViewState(QObject):
 
     def _validated(self, snapshot: Snapshot) -> Snapshot:
         if not 0 <= snapshot.molecule < self._num_molecules:
-            raise ValueError(f"molecule index {snapshot.molecule} is out of range 0..{self._num_molecules - 1}")
+            raise ViewValueError(f"molecule index {snapshot.molecule} is out of range 0..{self._num_molecules - 1}")
         if set(snapshot.sources) != set(MODEL_KINDS) or set(snapshot.projections) != set(MODEL_KINDS):
-            raise ValueError(f"a snapshot needs a source and a projection for each of {', '.join(MODEL_KINDS)}")
+            raise ViewValueError(f"a snapshot needs a source and a projection for each of {', '.join(MODEL_KINDS)}")
         for kind, source in snapshot.sources.items():
             if source.kind != kind:
-                raise ValueError(f"the {kind} row got a model source of kind {source.kind!r}")
+                raise ViewValueError(f"the {kind} row got a model source of kind {source.kind!r}")
         for spec in snapshot.projections.values():
             if spec.kind not in PROJECTION_KINDS:
-                raise ValueError(f"unknown projection {spec.kind!r}; expected one of {', '.join(PROJECTION_KINDS)}")
+                raise ViewValueError(f"unknown projection {spec.kind!r}; expected one of {', '.join(PROJECTION_KINDS)}")
             if spec.channel < 0:
-                raise ValueError(f"channel must be non-negative, got {spec.channel}")
+                raise ViewValueError(f"channel must be non-negative, got {spec.channel}")
         if snapshot.colormap not in available_colormaps():
-            raise ValueError(
+            raise ViewValueError(
                 f"unknown colormap {snapshot.colormap!r}; choose one of {', '.join(available_colormaps())}"
             )
         t = snapshot.transform

@@ -10,6 +10,12 @@ from __future__ import annotations
 
 import traceback
 
+from core.errors import EquiviewError
+
+
+class ViewValueError(EquiviewError, ValueError):
+    """A value for the view state is out of range (a molecule position, a colormap, a projection channel)."""
+
 
 def user_error_types() -> tuple[type[BaseException], ...]:
     """Exception types whose message is meant for the user."""
