@@ -108,7 +108,11 @@ def soak(window, steps: int, warmup: int = WARMUP_STEPS, seed: int = 0) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=2000, help="steps after the warm-up (default 2000)")
+    from core.bounds import bounded_int
+
+    parser.add_argument(
+        "--steps", type=bounded_int("--steps"), default=2000, help="steps after the warm-up (default 2000)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if not os.environ.get("DISPLAY"):
