@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
-from torch_geometric.data import Data
 
 from core.transforms import E3Transform
+
+if TYPE_CHECKING:  # only for annotations: using a model must not import PyG (seconds)
+    from torch_geometric.data import Data
 
 
 @dataclass(frozen=True)

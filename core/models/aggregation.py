@@ -1,7 +1,8 @@
 """Scatter-sum backend used to aggregate messages (the sum over j != i in eq. (4)).
 
-The default backend is ``torch_geometric.utils.scatter``, which runs on native PyTorch
-(``index_add``/``scatter_reduce``). The optional extra ``equiview[scatter]`` installs
+The default backend, still named ``torch_geometric``, computes what ``torch_geometric.utils.scatter``
+computes for a sum, the same way (``scatter_add_`` into zeros), in plain PyTorch: importing PyG
+costs about two seconds that the viewer's start-up cannot afford. The optional extra ``equiview[scatter]`` installs
 ``torch_scatter``; it is used only when it is installed *and* requested with the
 environment variable ``EQUIVIEW_SCATTER=torch_scatter``, because the native path is
 fast enough for molecules with at most 29 atoms and needs no compiled extension.
@@ -15,7 +16,6 @@ import warnings
 from collections.abc import Callable
 
 from torch import Tensor
-from torch_geometric.utils import scatter as _pyg_scatter
 
 ENV_VAR = "EQUIVIEW_SCATTER"
 BACKENDS = ("torch_geometric", "torch_scatter")
@@ -33,7 +33,10 @@ def torch_scatter_available() -> bool:
 
 
 def _scatter_sum_pyg(src: Tensor, index: Tensor, dim_size: int) -> Tensor:
-    return _pyg_scatter(src, index, dim=0, dim_size=dim_size, reduce="sum")
+    # torch_geometric.utils.scatter(src, index, dim=0, dim_size=dim_size, reduce="sum"), step for step
+    size = (dim_size,) + tuple(src.shape[1:])
+    broadcast = index.view((-1,) + (1,) * (src.dim() - 1)).expand_as(src)
+    return src.new_zeros(size).scatter_add_(0, broadcast, src)
 
 
 def _scatter_sum_torch_scatter(src: Tensor, index: Tensor, dim_size: int) -> Tensor:

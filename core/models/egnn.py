@@ -13,19 +13,23 @@ Equation map (each one is a small module of its own):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor, nn
-from torch_geometric.data import Data
-from torch_geometric.nn.aggr import SumAggregation
 
 from core.models.aggregation import scatter_sum
 from core.models.distance import SquaredDistance
 from core.models.edges import complete_edges_for
 from core.models.embedding import AtomTypeEmbedding
+from core.models.gin import SumPool
 from core.models.inputs import check_positions, require_attributes
 from core.models.message import MessageMLP
 from core.models.readout import PredictionHead, final_embedding_width
 from core.models.update import NodeUpdateMLP, ResidualProjection
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
 
 
 def _one_molecule_without_gradients(data: Data) -> bool:
@@ -122,7 +126,7 @@ class EquivariantGNN(nn.Module):
             EquivariantMPLayer(d_in, d_out, self.act) for d_in, d_out in zip(channels[:-1], channels[1:])
         )
 
-        self.aggregation = SumAggregation()
+        self.aggregation = SumPool()  # what PyG's SumAggregation computed, without importing PyG
         self.f_predict = PredictionHead(final_embedding_size, target_size, self.act)
 
     def encode(self, data: Data) -> Tensor:

@@ -6,20 +6,24 @@ changes every atom embedding: this model is *not* E(3)-invariant, which is the p
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
-import torch_geometric.nn as geom_nn
 from torch import Tensor, nn
-from torch_geometric.data import Data
-from torch_geometric.nn.aggr import SumAggregation
 
 from core.models.embedding import AtomTypeEmbedding
+from core.models.gin import GIN, SumPool
 from core.models.inputs import check_positions, require_attributes
 from core.models.readout import PredictionHead, final_embedding_width
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
 
 
 class NaiveEuclideanGNN(nn.Module):
     """Atom-type embedding + linear embedding of raw positions, combined and passed through
-    PyG's :class:`~torch_geometric.nn.models.GIN` over the *bond* graph (``data.edge_index``).
+    a GIN over the *bond* graph (``data.edge_index``): PyG's ``models.GIN`` rebuilt in plain PyTorch
+    (:mod:`core.models.gin`, same parameters and numbers) so that using the model does not import PyG.
 
     Args:
         hidden_channels: width of the embeddings and of the GIN's hidden layers.
@@ -51,14 +55,14 @@ class NaiveEuclideanGNN(nn.Module):
         self.f_initial_embed = AtomTypeEmbedding(hidden_channels)
         self.f_pos_embed = nn.Linear(num_spatial_dims, hidden_channels)
         self.f_combine = nn.Sequential(nn.Linear(2 * hidden_channels, hidden_channels), act)
-        self.gnn = geom_nn.models.GIN(
+        self.gnn = GIN(
             in_channels=hidden_channels,
             hidden_channels=hidden_channels,
-            out_channels=final_embedding_size,
             num_layers=num_layers,
+            out_channels=final_embedding_size,
             act=act,
         )
-        self.aggregation = SumAggregation()
+        self.aggregation = SumPool()
         self.f_predict = PredictionHead(final_embedding_size, 1, act)
 
     def encode(self, data: Data) -> Tensor:
