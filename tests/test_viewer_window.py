@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 from viewer_fixtures import *  # noqa: F403 - fixtures: settings, window
@@ -60,9 +65,9 @@ def test_rotation_slider_keeps_egnn_colours_and_changes_naive_ones(qtbot, window
         assert (view.atom_actor, view.bond_actor, view.atoms.GetPoints()) == actors_before[key]
     assert [v.renderer.GetViewProps().GetNumberOfItems() for v in scene.views.values()] == props_before
 
-    readout = window.readouts.models
+    readout = window.readouts.models  # while moving, the readouts follow a moment later
+    qtbot.waitUntil(lambda: "changed" in readout["naive"].error.text(), timeout=5000)
     assert "invariant" in readout["egnn"].error.text()
-    assert "changed" in readout["naive"].error.text()
     assert "untrained" in readout["naive"].prediction.text()
 
 
@@ -232,3 +237,77 @@ def test_vtk_letter_keys_do_not_change_the_scene(qtbot, window):
         window.controller.scene.view("naive", "original").bond_actor.GetProperty().GetRepresentation() == representation
     )
     assert (camera.GetPosition(), camera.GetParallelScale()) == before
+
+
+def test_window_is_drawn_before_the_models_load(qtbot, dataset, settings):
+    """Background loading: the input row at once, "loading models…" in the model rows, then the models."""
+    from viewer.app import create_application
+    from viewer.model.library import ModelLibrary
+    from viewer.model.molecules import MoleculeTable
+
+    create_application()
+    from viewer.main_window import MainWindow
+
+    table = MoleculeTable.from_dataset(dataset)
+    window = MainWindow(
+        table,
+        settings=settings,
+        library=ModelLibrary(ready=False),
+        restore_geometry=False,
+        load_models_in_background=True,
+    )
+    try:
+        with qtbot.waitSignal(window.modelsReady, timeout=60000):
+            frame = window.controller.frame
+            assert frame is not None and frame.rows == {}  # drawn without the models
+            scene = window.controller.scene
+            assert "loading models" in scene.view("egnn", "original").title.GetInput()
+            assert scene.view("input", "transformed").atom_positions().shape == (14, 3)
+            assert not window.models_panel.boxes["naive"].isEnabled() and not window.random_action.isEnabled()
+            window.show()
+        wait_for_frame(qtbot, window)
+        frame = window.controller.frame
+        assert set(frame.rows) == {"naive", "egnn"}
+        assert "loading" not in scene.view("egnn", "original").title.GetInput()
+        assert window.models_panel.boxes["naive"].isEnabled() and window.random_action.isEnabled()
+        assert "loading" not in window.readouts.models["egnn"].error.text()
+        # the same picture as a window that loaded its models first
+        reference = window.pipeline.frame(window.state.snapshot, models=True)
+        for kind in ("naive", "egnn"):
+            np.testing.assert_array_equal(frame.rows[kind].values_original, reference.rows[kind].values_original)
+    finally:
+        window.loader.wait(60)
+        close_window(window)
+
+
+def test_startup_path_imports_torch_only_off_the_interface_thread_and_never_pyg(tmp_path):
+    """`equiview gui`'s start-up in a fresh process: the interface thread never imports torch or PyG."""
+    script = textwrap.dedent(
+        """
+        import sys, threading
+        class Watch:
+            def find_spec(self, name, path=None, target=None):
+                root = name.split(".")[0]
+                if root == "torch_geometric" or (root == "torch" and threading.current_thread() is threading.main_thread()):
+                    print("IMPORTED", name, threading.current_thread().name, flush=True)
+                return None
+        sys.meta_path.insert(0, Watch())
+        from viewer.app import create_application
+        app = create_application()
+        from viewer.cli import _load, build_full_parser
+        table, library, snapshot = _load(build_full_parser().parse_args(["gui"]), background=True)
+        from viewer.main_window import MainWindow
+        window = MainWindow(table, library=library, initial=snapshot, restore_geometry=False, persist=False,
+                            load_models_in_background=True)
+        window.show()
+        window.modelsReady.connect(app.quit)
+        app.exec()
+        print("rows", sorted(window.controller.frame.rows), flush=True)
+        window.close()
+        """
+    )
+    env = dict(os.environ, OMP_NUM_THREADS="1", EQUIVIEW_SETTINGS=str(tmp_path / "s.ini"))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "IMPORTED" not in done.stdout, done.stdout
+    assert "rows ['egnn', 'naive']" in done.stdout

@@ -71,6 +71,7 @@ def run_gui(
     scale: int = 1,
     transparent: bool = False,
     full_window: bool = False,
+    background: bool = False,
 ) -> int:
     """Open the window; with ``screenshot`` write the PNG of the grid (or the whole window) and exit (0, or 2)."""
     started = time.perf_counter()
@@ -85,6 +86,7 @@ def run_gui(
         initial=snapshot,
         restore_geometry=size is None and not headless,
         persist=not headless,
+        load_models_in_background=background and not headless,
     )
     window.show()
     if size is not None:
@@ -92,7 +94,8 @@ def run_gui(
     drain_events()
     window.controller.refresh()
     if not headless:
-        window.statusBar().showMessage(f"Ready in {time.perf_counter() - started:.1f} s", 5000)
+        ready = "loading models…" if not library.ready else "ready"
+        window.statusBar().showMessage(f"Window in {time.perf_counter() - started:.1f} s, {ready}", 5000)
         return int(app.exec())
     if full_window:
         window.controller.render_still()

@@ -20,6 +20,7 @@ from viewer.model.snapshot import (
     ROTATION_RANGE,
     TRANSLATION_RANGE,
     ModelSource,
+    ProjectionSpec,
     Snapshot,
     TransformParams,
 )
@@ -48,9 +49,12 @@ def parse_source(kind: str, text: str | None) -> ModelSource | None:
         raise CommandError(f"--{kind}: {value}: {error}") from None
 
 
-def snapshot_from_args(args: argparse.Namespace, dataset, library) -> Snapshot:
-    """The viewer state the options describe; loads the model sources so bad files fail here."""
-    from viewer.model.errors import error_text, user_error_types
+def snapshot_from_args(args: argparse.Namespace, dataset, library, load_models: bool = True) -> Snapshot:
+    """The viewer state the options describe; loads the model sources so bad files fail here.
+
+    With ``load_models=False`` (the window loads them in the background) the rows keep the default
+    sources and the window chooses their colouring once the models are there.
+    """
     from viewer.model.library import default_projection
 
     molecule = min(DEFAULT_MOLECULE, len(dataset) - 1) if args.molecule is None else dataset.find(args.molecule)
@@ -64,16 +68,9 @@ def snapshot_from_args(args: argparse.Namespace, dataset, library) -> Snapshot:
         given = parse_source(kind, getattr(args, kind))
         if given is not None:
             sources[kind] = given
-    projections = {}
-    for kind, source in sources.items():
-        try:
-            loaded = library.load(source)
-        except user_error_types() as error:
-            if given_for(args, kind):
-                raise CommandError(f"--{kind}: {error_text(error)}") from None
-            sources[kind] = ModelSource.untrained(kind, 0)  # a broken shipped file: fall back to the demo
-            loaded = library.load(sources[kind])
-        projections[kind] = default_projection(loaded)
+    projections = {kind: ProjectionSpec() for kind in sources}
+    for kind in sources if load_models else ():
+        projections[kind] = default_projection(_load_row(args, kind, sources, library))
     from viewer.model.colouring import available_colormaps
 
     if args.colormap not in available_colormaps():
@@ -87,6 +84,19 @@ def snapshot_from_args(args: argparse.Namespace, dataset, library) -> Snapshot:
         show_input_row=not args.hide_input,
         show_labels=not args.no_labels,
     )
+
+
+def _load_row(args: argparse.Namespace, kind: str, sources: dict, library):
+    """The row's model; a broken shipped file falls back to the demo, a broken given file is exit 2."""
+    from viewer.model.errors import error_text, user_error_types
+
+    try:
+        return library.load(sources[kind])
+    except user_error_types() as error:
+        if given_for(args, kind):
+            raise CommandError(f"--{kind}: {error_text(error)}") from None
+        sources[kind] = ModelSource.untrained(kind, 0)
+        return library.load(sources[kind])
 
 
 def given_for(args: argparse.Namespace, kind: str) -> bool:
@@ -152,13 +162,26 @@ def _validate_common(args: argparse.Namespace) -> None:
             raise CommandError(f"--{kind}: {source.checkpoint}: no such checkpoint file")
 
 
-def _load(args: argparse.Namespace):
-    from core.data import load_dataset
+def _load(args: argparse.Namespace, background: bool = False):
+    """Molecules, model library and snapshot; with ``background`` numpy only (the window loads the models)."""
     from viewer.model.library import ModelLibrary
+
+    if background:
+        from viewer.model.molecules import MoleculeTable
+
+        table = MoleculeTable.from_bundle()
+        library = ModelLibrary(ready=False)
+        return table, library, snapshot_from_args(args, table, library, load_models=False)
+    from core.data import load_dataset
 
     dataset = load_dataset(args.source, root=args.root)
     library = ModelLibrary()
     return dataset, library, snapshot_from_args(args, dataset, library)
+
+
+def loads_models_in_background(args: argparse.Namespace) -> bool:
+    """The fast start: bundled molecules, shipped (or demo) models, a window to look at."""
+    return args.source == "bundled" and args.screenshot is None and not (args.naive or args.egnn)
 
 
 # ---------------------------------------------------------------------------------------------- commands
@@ -180,13 +203,15 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         raise CommandError(
             "no display to open a window on: run under xvfb-run, or use 'equiview render --out FILE.png'"
         )
-    dataset, library, snapshot = _load(args)
+    background = loads_models_in_background(args)
+    dataset, library, snapshot = _load(args, background)
     from viewer.app import run_gui
 
     return run_gui(
         dataset,
         library,
         snapshot,
+        background=background,
         size=args.size,
         screenshot=args.screenshot,
         scale=args.scale,

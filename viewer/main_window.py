@@ -21,14 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.data.molecules import QM9Molecules
 from viewer.controller import QUALITY_SAMPLES, SceneController
 from viewer.guard import Failure, guarded, reporting
 from viewer.model.errors import user_error_types
-from viewer.model.library import ModelLibrary, default_projection, kind_mismatch
+from viewer.model.library import ModelLibrary, default_projection, kind_mismatch, with_loaded_models
+from viewer.model.molecules import MoleculeTable
 from viewer.model.pipeline import Frame, Pipeline
 from viewer.model.png import write_png
 from viewer.model.snapshot import MODEL_TITLES, Snapshot
+from viewer.model_loader import ModelLoader
 from viewer.resources import app_icon
 from viewer.state import ViewState
 from viewer.widgets.export_dialog import ExportDialog
@@ -38,6 +39,8 @@ from viewer.widgets.readouts import ReadoutPanel
 from viewer.widgets.transform_panel import TransformPanel
 
 DEFAULT_WINDOW_SIZE = (1280, 800)
+READOUT_INTERVAL_MS = 150
+"""While something moves, the readouts follow at most this often (rich-text relayout is not free)."""
 DOCK_WIDTH = 380
 CLICK_SLOP_PX = 4
 
@@ -68,25 +71,33 @@ class MainWindow(QMainWindow):
 
     Every failure reaches :meth:`show_failure` (see :mod:`viewer.guard`): a user error as a message
     with the state kept, a bug with its traceback.
+
+    ``dataset`` is a ``QM9Molecules`` or a numpy :class:`~viewer.model.molecules.MoleculeTable`.
+    With ``load_models_in_background`` the window is drawn at once with the input row and PyTorch
+    and the models load on a thread (:mod:`viewer.model_loader`); the model rows say "loading
+    models…" until :attr:`modelsReady` and each row then gets its model's default colouring.
     """
 
     errorOccurred = Signal(str)
+    modelsReady = Signal()
 
     def __init__(
         self,
-        dataset: QM9Molecules,
+        dataset,
         *,
         settings: QSettings | None = None,
         library: ModelLibrary | None = None,
         initial: Snapshot | None = None,
         restore_geometry: bool = True,
         persist: bool = True,
+        load_models_in_background: bool = False,
     ) -> None:
         super().__init__()
         self.setObjectName("equiviewMainWindow")
-        self.dataset = dataset
+        self.dataset = MoleculeTable.from_dataset(dataset)
         self.settings = settings if settings is not None else QSettings()
         self.library = library or ModelLibrary()
+        self.loader: ModelLoader | None = None
         self.persist = persist
         self.last_error: str | None = None
         self.error_box: QMessageBox | None = None
@@ -100,18 +111,23 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
 
-        self.state = ViewState(len(dataset), self)
+        self.state = ViewState(len(self.dataset), self)
         pending: Failure | None = None
-        for source in self.library.default_sources().values():
-            try:
-                self.state.set_model(source, default_projection(self.library.load(source)))
-            except user_error_types() as error:  # a broken shipped file: keep the untrained demo, say why
-                pending = Failure.from_exception(error)
+        if load_models_in_background:
+            self.library.ready = False
+            for source in self.library.default_sources().values():
+                self.state.set_source(source)
+        else:
+            for source in self.library.default_sources().values():
+                try:
+                    self.state.set_model(source, default_projection(self.library.load(source)))
+                except user_error_types() as error:  # a broken shipped file: keep the untrained demo, say why
+                    pending = Failure.from_exception(error)
         if initial is not None:
             self.state.set_snapshot(initial)
 
         self.plotter = make_interactor(self)
-        self.pipeline = Pipeline(dataset, self.library)
+        self.pipeline = Pipeline(self.dataset, self.library)
         self.controller = SceneController(self.state, self.pipeline, self.plotter, self, self.plotter.update)
         self.setCentralWidget(self.plotter)
         self.plotter.installEventFilter(self)
@@ -123,6 +139,11 @@ class MainWindow(QMainWindow):
         self.frame_label.setProperty("muted", True)
         self.statusBar().addPermanentWidget(self.frame_label)
 
+        self._title_molecule: int | None = None
+        self._readout_timer = QTimer(self)
+        self._readout_timer.setSingleShot(True)
+        self._readout_timer.setInterval(READOUT_INTERVAL_MS)
+        self._readout_timer.timeout.connect(self._show_readouts)
         self.controller.frameChanged.connect(self._frame_changed)
         self.controller.frameRendered.connect(self._frame_rendered)
         self.models_panel.loadRequested.connect(self.choose_checkpoint)
@@ -135,6 +156,11 @@ class MainWindow(QMainWindow):
             raise RuntimeError(self.last_error or "the first frame could not be drawn")
         if pending is not None:
             self.show_failure(pending)
+        if not self.library.ready:
+            self._set_models_enabled(False)
+            self.loader = ModelLoader(self.pipeline, self.state.snapshot, self)
+            self.loader.finished.connect(self._models_loaded)
+            self.loader.start()
         self.statusBar().showMessage("Drag the sliders: the EGNN rows keep their colours, the naive rows do not.", 8000)
 
     # ------------------------------------------------------------------ layout
@@ -307,10 +333,48 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     @guarded
+    def _models_loaded(self, results: dict) -> None:
+        """The background loader finished: each row gets its model (or the demo, and a message)."""
+        if self._closed:
+            return
+        self.library.ready = True
+        snapshot, failures = with_loaded_models(self.state.snapshot, results, self.library)
+        for kind, error in failures:
+            self.show_failure(Failure.from_exception(error, f"Cannot load the {MODEL_TITLES[kind]} model"))
+        self._set_models_enabled(True)
+        self.models_panel.models_ready()
+        if snapshot != self.state.snapshot:
+            self.state.set_snapshot(snapshot)  # one change: the controller draws the model rows
+        else:
+            self.controller.refresh()
+        self.modelsReady.emit()
+
+    def _set_models_enabled(self, enabled: bool) -> None:
+        """Controls that need PyTorch wait for the background loader."""
+        for widget in (*self.models_panel.boxes.values(), self.transform_panel.random_button):
+            widget.setEnabled(enabled)
+        for action in (self.random_action, self.load_action):
+            action.setEnabled(enabled)
+
+    @Slot(object)
+    @guarded
     def _frame_changed(self, frame: Frame) -> None:
-        self.readouts.show_frame(frame)
         molecule = frame.molecule
-        self.setWindowTitle(f"equiview: {molecule.name} ({molecule.formula})")
+        if self._title_molecule != molecule.index:  # the title follows the molecule, not every step
+            self._title_molecule = molecule.index
+            self.setWindowTitle(f"equiview: {molecule.name} ({molecule.formula})")
+        if self.controller.fast:  # moving: rebuild the readouts at most every READOUT_INTERVAL_MS
+            if not self._readout_timer.isActive():
+                self._readout_timer.start()
+        else:
+            self._readout_timer.stop()
+            self.readouts.show_frame(frame)
+
+    @Slot()
+    @guarded
+    def _show_readouts(self) -> None:
+        if self.controller.frame is not None and not self._closed:
+            self.readouts.show_frame(self.controller.frame)
 
     @Slot(float)
     @guarded
@@ -369,6 +433,9 @@ class MainWindow(QMainWindow):
 
     def load_checkpoint(self, path: str | os.PathLike, kind: str | None = None) -> bool:
         """Load a checkpoint into the row of its model kind; False (and a message) on failure."""
+        if not self.library.ready:
+            self.show_error("Cannot load a checkpoint yet: the models are still loading")
+            return False
         source = None
         with reporting(self, "Cannot load checkpoint"):
             source, model = self.library.load_file(path)
@@ -542,6 +609,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self._readout_timer.stop()
         self.controller.detach()
         for box in (self.error_box, self.export_dialog):
             try:

@@ -48,6 +48,8 @@ BAR_ROWS = ("naive", "egnn")
 # radius must be float32: the sphere imposter mapper uploads it as is
 ATOM_ARRAYS = {"radius": (1, np.float32), "value": (1, np.float64), "rgba": (4, np.uint8), "type": (1, np.int32)}
 BOND_ARRAYS = {"rgba": (4, np.uint8)}
+LOADING_RGBA = np.array([205, 208, 214, 255], dtype=np.uint8)
+"""Atoms of a model row whose model is still loading."""
 DARK_LABEL, LIGHT_LABEL = 0, 1  # label text types: dark text on light atoms, light text on dark atoms
 
 
@@ -329,6 +331,10 @@ class View:
         if self.bar.GetTitle() != title:
             self.bar.SetTitle(title)
 
+    def show_bar(self, shown: bool) -> None:
+        if self.bar is not None and bool(self.bar.GetVisibility()) != shown:
+            self.bar.SetVisibility(shown)
+
     def place_bar(self, width_px: float, height_px: float, band_px: float, title_px: float) -> None:
         """Keep the colour bar inside the right band of the view, below the title."""
         if self.bar is None or width_px <= 0 or height_px <= 0:
@@ -492,10 +498,14 @@ class GridScene:
         radii = molecule.atom_radii * self.style.atom_scale
         for (row, column), view in self.views.items():
             positions = frame.positions(column)
+            model_row = frame.rows.get(row)
             if row == "input":
                 rgba, values = molecule.element_rgba, molecule.z.astype(np.float64)
+            elif model_row is None:  # models still loading: the molecule in a neutral grey
+                rgba, values = np.broadcast_to(LOADING_RGBA, (molecule.num_atoms, 4)), np.zeros(molecule.num_atoms)
+                view.show_bar(False)
             else:
-                model_row = frame.rows[row]
+                view.show_bar(True)
                 if column == "original":
                     rgba, values = model_row.rgba_original, model_row.values_original
                 else:

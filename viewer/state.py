@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from core.models.registry import MODEL_KINDS
 from viewer.model.colouring import PROJECTION_KINDS, available_colormaps
 from viewer.model.errors import ViewValueError
 from viewer.model.snapshot import (
     DEFAULT_MOLECULE,
+    MODEL_ROWS,
     ROTATION_RANGE,
     TRANSLATION_RANGE,
     ModelSource,
@@ -89,8 +89,8 @@ class ViewState(QObject):
     def _validated(self, snapshot: Snapshot) -> Snapshot:
         if not 0 <= snapshot.molecule < self._num_molecules:
             raise ViewValueError(f"molecule index {snapshot.molecule} is out of range 0..{self._num_molecules - 1}")
-        if set(snapshot.sources) != set(MODEL_KINDS) or set(snapshot.projections) != set(MODEL_KINDS):
-            raise ViewValueError(f"a snapshot needs a source and a projection for each of {', '.join(MODEL_KINDS)}")
+        if set(snapshot.sources) != set(MODEL_ROWS) or set(snapshot.projections) != set(MODEL_ROWS):
+            raise ViewValueError(f"a snapshot needs a source and a projection for each of {', '.join(MODEL_ROWS)}")
         for kind, source in snapshot.sources.items():
             if source.kind != kind:
                 raise ViewValueError(f"the {kind} row got a model source of kind {source.kind!r}")
@@ -144,19 +144,19 @@ class ViewState(QObject):
 
     def set_source(self, source: ModelSource) -> None:
         """Set a row's model source. Callers load it first (see ``ModelLibrary``) so a bad file never gets here."""
-        if source.kind not in MODEL_KINDS:
-            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_KINDS)}")
+        if source.kind not in MODEL_ROWS:
+            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_ROWS)}")
         self.set_snapshot(self._snapshot.with_source(source))
 
     def set_projection(self, kind: str, spec: ProjectionSpec) -> None:
-        if kind not in MODEL_KINDS:
-            raise ValueError(f"unknown model kind {kind!r}; expected one of {', '.join(MODEL_KINDS)}")
+        if kind not in MODEL_ROWS:
+            raise ValueError(f"unknown model kind {kind!r}; expected one of {', '.join(MODEL_ROWS)}")
         self.set_snapshot(self._snapshot.with_projection(kind, spec))
 
     def set_model(self, source: ModelSource, spec: ProjectionSpec) -> None:
         """A row's source and projection together: one change, one frame."""
-        if source.kind not in MODEL_KINDS:
-            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_KINDS)}")
+        if source.kind not in MODEL_ROWS:
+            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_ROWS)}")
         self.set_snapshot(self._snapshot.with_source(source).with_projection(source.kind, spec))
 
     def set_colormap(self, name: str) -> None:

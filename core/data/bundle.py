@@ -35,13 +35,16 @@ import os
 import zipfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.assets import bundle_path
 from core.atomic import atomic_write
 from core.data.errors import DataSourceError
-from core.data.molecules import QM9Molecules
+
+if TYPE_CHECKING:  # the reader below needs only numpy: the viewer draws its first frame before torch loads
+    from core.data.molecules import QM9Molecules
 
 FORMAT_VERSION = 1
 BUNDLE_PATH = bundle_path()
@@ -114,11 +117,12 @@ def read_bundle_metadata(path: str | os.PathLike) -> dict:
         raise DataSourceError(f"cannot read bundle {path}: {_first_line(error)}") from None
 
 
-def load_bundle(path: str | os.PathLike = BUNDLE_PATH) -> QM9Molecules:
-    """Read a bundle written by :func:`save_bundle` (``allow_pickle=False``).
+def read_bundle_arrays(path: str | os.PathLike = BUNDLE_PATH) -> tuple[dict[str, np.ndarray], int | None, str]:
+    """The arrays of a bundle written by :func:`save_bundle` (numpy only, ``allow_pickle=False``).
 
-    Raises :class:`DataSourceError` with a one-line message for a missing, truncated or
-    foreign file.
+    Returns ``(arrays, molecules_before_filter, source)``; ``arrays`` holds ``z``, ``pos``,
+    ``atom_ptr`` and ``bond_ptr`` (int64), ``bonds``, ``y`` and ``qm9_index`` (int64). Raises
+    :class:`DataSourceError` with a one-line message for a missing, truncated or foreign file.
     """
     path = Path(path)
     try:
@@ -145,15 +149,30 @@ def load_bundle(path: str | os.PathLike = BUNDLE_PATH) -> QM9Molecules:
         raise DataSourceError(f"cannot read bundle {path}: an array does not fit in memory") from None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise DataSourceError(f"cannot read bundle {path}: {type(error).__name__}: {_first_line(error)}") from None
+    for name in ("atom_ptr", "bond_ptr", "qm9_index"):
+        arrays[name] = arrays[name].astype(np.int64)
+    return arrays, before, source
+
+
+def load_bundle(path: str | os.PathLike = BUNDLE_PATH) -> QM9Molecules:
+    """Read a bundle written by :func:`save_bundle` (``allow_pickle=False``).
+
+    Raises :class:`DataSourceError` with a one-line message for a missing, truncated or
+    foreign file.
+    """
+    from core.data.molecules import QM9Molecules
+
+    path = Path(path)
+    arrays, before, source = read_bundle_arrays(path)
     try:
         molecules = QM9Molecules(
             arrays["z"],
             arrays["pos"],
-            arrays["atom_ptr"].astype(np.int64),
+            arrays["atom_ptr"],
             arrays["bonds"],
-            arrays["bond_ptr"].astype(np.int64),
+            arrays["bond_ptr"],
             arrays["y"],
-            arrays["qm9_index"].astype(np.int64),
+            arrays["qm9_index"],
             molecules_before_filter=before,
             source=source,
         )

@@ -10,7 +10,6 @@ batch with a few gathers instead of thousands of ``Data`` objects.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -19,9 +18,6 @@ from torch_geometric.data import Batch, Data
 
 from core.data.targets import NUM_TARGETS
 from core.elements import MAX_Z
-from core.errors import MoleculeNotFoundError
-
-_NAME_PATTERN = re.compile(r"^\s*(?:gdb_|dsgdb9nsd_)0*(\d+)\s*$", re.IGNORECASE)
 
 
 def _as_tensor(array, dtype: torch.dtype) -> torch.Tensor:
@@ -229,26 +225,14 @@ class QM9Molecules:
         Raises :class:`~core.errors.MoleculeNotFoundError` (a ``KeyError``) with a one-line message when
         there is no such molecule.
         """
-        if isinstance(query, str) and query.strip().startswith("-") and query.strip()[1:].isdigit():
-            raise MoleculeNotFoundError(f"molecule position {query.strip()} is negative: positions start at 0")
-        if not isinstance(query, str) and isinstance(query, (int, np.integer)) and query < 0:
-            raise MoleculeNotFoundError(f"molecule position {query} is negative: positions start at 0")
-        if isinstance(query, str) and not query.strip().isdigit():
-            match = _NAME_PATTERN.match(query)
-            if match is None:
-                raise MoleculeNotFoundError(
-                    f"cannot read molecule id {query!r:.60}: use a position like 800 or a name like 'gdb_814'"
-                )
-            if self._position_by_qm9_index is None:
-                self._position_by_qm9_index = {q: k for k, q in enumerate(self.qm9_index.tolist())}
-            qm9 = int(match.group(1))
-            if qm9 not in self._position_by_qm9_index:
-                raise MoleculeNotFoundError(f"molecule gdb_{qm9} is not in this dataset ({len(self)} molecules)")
-            return self._position_by_qm9_index[qm9]
-        try:
-            return self._position(query)
-        except (IndexError, TypeError, ValueError) as error:
-            raise MoleculeNotFoundError(str(error)) from None
+        from core.data.search import find_position
+
+        return find_position(query, len(self), self._qm9_positions)
+
+    def _qm9_positions(self) -> dict[int, int]:
+        if self._position_by_qm9_index is None:
+            self._position_by_qm9_index = {q: k for k, q in enumerate(self.qm9_index.tolist())}
+        return self._position_by_qm9_index
 
     # ----------------------------------------------------------------- subsets
     def subset(self, indices) -> QM9Molecules:

@@ -8,14 +8,54 @@ message, like ``find``.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from core.elements import formula
 from core.errors import MoleculeNotFoundError
 
 if TYPE_CHECKING:
     from core.data.molecules import QM9Molecules
+
+
+_NAME_PATTERN = re.compile(r"^\s*(?:gdb_|dsgdb9nsd_)0*(\d+)\s*$", re.IGNORECASE)
+
+
+def find_position(query, count: int, position_of_qm9: Callable[[], dict[int, int]]) -> int:
+    """Dataset position of a molecule given as ``"gdb_814"`` (also ``"dsgdb9nsd_000814"``) or as a
+    position (an int, or a string of digits) among ``count`` molecules.
+
+    Positions count from 0; negative positions are refused (``-1`` is not "the last molecule").
+    ``position_of_qm9()`` maps QM9 numbers to positions (called only for names). Raises
+    :class:`~core.errors.MoleculeNotFoundError` (a ``KeyError``) with a one-line message when there
+    is no such molecule. ``QM9Molecules.find`` and the viewer's ``MoleculeTable.find`` both use it.
+    """
+    if isinstance(query, str) and query.strip().startswith("-") and query.strip()[1:].isdigit():
+        raise MoleculeNotFoundError(f"molecule position {query.strip()} is negative: positions start at 0")
+    if not isinstance(query, str) and isinstance(query, (int, np.integer)) and query < 0:
+        raise MoleculeNotFoundError(f"molecule position {query} is negative: positions start at 0")
+    if isinstance(query, str) and not query.strip().isdigit():
+        match = _NAME_PATTERN.match(query)
+        if match is None:
+            raise MoleculeNotFoundError(
+                f"cannot read molecule id {query!r:.60}: use a position like 800 or a name like 'gdb_814'"
+            )
+        qm9 = int(match.group(1))
+        positions = position_of_qm9()
+        if qm9 not in positions:
+            raise MoleculeNotFoundError(f"molecule gdb_{qm9} is not in this dataset ({count} molecules)")
+        return positions[qm9]
+    try:
+        k = int(query)
+    except (TypeError, ValueError):
+        raise MoleculeNotFoundError(f"molecule index must be an integer, got {query!r:.60}") from None
+    if not 0 <= k < count:
+        raise MoleculeNotFoundError(f"molecule index {k} is out of range for {count} molecules")
+    return k
 
 
 @dataclass(frozen=True)
@@ -50,8 +90,8 @@ class MoleculeSearch:
     def formulas(self) -> list[str]:
         """Hill-order formula of every molecule, in dataset order (computed once)."""
         if self._formulas is None:
-            z = self.dataset.z.numpy()
-            ptr = self.dataset.atom_ptr.numpy()
+            z = np.asarray(self.dataset.z)  # torch tensors (QM9Molecules) or numpy arrays (the viewer's table)
+            ptr = np.asarray(self.dataset.atom_ptr)
             self._formulas = [formula(z[ptr[i] : ptr[i + 1]].tolist()) for i in range(len(self.dataset))]
         return self._formulas
 
@@ -60,7 +100,7 @@ class MoleculeSearch:
         if self._formulas is not None:
             return self._formulas[index]
         start, end = int(self.dataset.atom_ptr[index]), int(self.dataset.atom_ptr[index + 1])
-        return formula(self.dataset.z[start:end].tolist())
+        return formula(np.asarray(self.dataset.z[start:end]).tolist())
 
     def matches(self, text: str) -> list[int]:
         """Positions of every molecule whose formula is ``text`` (case and blanks ignored), ascending."""

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
-from torch import Tensor
 
 from core.elements import CPK_COLORS
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+
+def _numpy(values):
+    """A torch tensor as a numpy array (without importing torch), anything else unchanged."""
+    detach = getattr(values, "detach", None)
+    return detach().cpu().numpy() if callable(detach) else values
+
 
 PROJECTION_KINDS = ("channel", "pca", "norm")
 
@@ -28,9 +38,7 @@ def available_colormaps() -> tuple[str, ...]:
 
 def _as_matrix(h: Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
     """Embeddings as a float64 array ``[n, d]`` (a 1-D input is ``n`` atoms with one channel)."""
-    if isinstance(h, Tensor):
-        h = h.detach().cpu().numpy()
-    array = np.asarray(h, dtype=np.float64)
+    array = np.asarray(_numpy(h), dtype=np.float64)
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2:
@@ -180,9 +188,7 @@ class ColourScale:
 
 
 def _as_values(values: Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
-    if isinstance(values, Tensor):
-        values = values.detach().cpu().numpy()
-    array = np.asarray(values, dtype=np.float64)
+    array = np.asarray(_numpy(values), dtype=np.float64)
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
@@ -194,7 +200,7 @@ def _as_values(values: Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
 
 def element_rgba(z: Tensor | np.ndarray | Sequence[int]) -> np.ndarray:
     """Jmol/CPK colours of atoms with atomic numbers ``z``, ``uint8 [n, 4]`` (RGBA, alpha 255)."""
-    numbers = z.detach().cpu().numpy() if isinstance(z, Tensor) else np.asarray(z)
+    numbers = np.asarray(_numpy(z))
     rgb = np.asarray(CPK_COLORS, dtype=np.float64)[numbers.astype(np.int64).reshape(-1)]
     rgba = np.empty((rgb.shape[0], 4), dtype=np.uint8)
     rgba[:, :3] = np.round(rgb * 255.0).astype(np.uint8)

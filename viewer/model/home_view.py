@@ -7,9 +7,9 @@ algebra on the positions; the viewer turns the result into a camera.
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from core.transforms import E3Transform
+import numpy as np
 
 TILT_DEGREES = (18.0, -22.0)
 """Tilt of the home view: about the horizontal, then about the vertical screen axis."""
@@ -20,7 +20,12 @@ _UP_REFERENCE = np.array([0.2, 1.0, 0.3])
 
 
 def _rotate(vector: np.ndarray, axis: np.ndarray, degrees: float) -> np.ndarray:
-    return E3Transform.from_axis_angle(axis, degrees).rotation.numpy() @ vector
+    """``vector`` turned by ``degrees`` about ``axis`` (right-handed; Rodrigues' formula, numpy only)."""
+    k = np.asarray(axis, dtype=np.float64)
+    k = k / np.linalg.norm(k)
+    angle = math.radians(degrees)
+    cos, sin = math.cos(angle), math.sin(angle)
+    return vector * cos + np.cross(k, vector) * sin + k * (k @ vector) * (1.0 - cos)
 
 
 def home_view_direction(positions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.assets import checkpoint_dir
-from core.checkpoints import Checkpoint, CheckpointNotFoundError, load_checkpoint
 from core.errors import EquiviewError
-from core.models.registry import MODEL_KINDS
-from viewer.model.snapshot import MODEL_TITLES, ModelSource, ProjectionSpec
+from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec
+
+if TYPE_CHECKING:  # torch is imported when the first model loads, not when the viewer starts
+    from core.checkpoints import Checkpoint
+
+MODEL_KINDS = MODEL_ROWS
 
 CHECKPOINT_DIR = checkpoint_dir()
 """Where the shipped checkpoints live (``assets/checkpoints/naive.pt`` and ``egnn.pt``)."""
@@ -52,11 +56,16 @@ def describe(model: Checkpoint) -> str:
 
 
 class ModelLibrary:
-    """Loads model sources once and hands out the cached :class:`~core.checkpoints.Checkpoint`."""
+    """Loads model sources once and hands out the cached :class:`~core.checkpoints.Checkpoint`.
 
-    def __init__(self, capacity: int = MAX_CACHED_MODELS) -> None:
+    ``ready`` is False while the window's background loader is still importing PyTorch: then the
+    pipeline draws no model rows and nobody on the interface thread calls :meth:`load`.
+    """
+
+    def __init__(self, capacity: int = MAX_CACHED_MODELS, ready: bool = True) -> None:
         self._cache: OrderedDict[ModelSource, Checkpoint] = OrderedDict()
         self.capacity = capacity
+        self.ready = ready
 
     def _remember(self, source: ModelSource, model: Checkpoint) -> Checkpoint:
         self._cache[source] = model
@@ -71,6 +80,8 @@ class ModelLibrary:
             return None
         if source.checkpoint is not None and not source.checkpoint.is_file():
             del self._cache[source]  # deleted or moved since it was loaded: do not pretend it is still there
+            from core.checkpoints import CheckpointNotFoundError
+
             raise CheckpointNotFoundError(f"{source.checkpoint}: no such checkpoint file (it was removed)")
         self._cache.move_to_end(source)
         return cached
@@ -81,6 +92,8 @@ class ModelLibrary:
         cached = self._cached(source)
         if cached is not None:
             return cached
+        from core.checkpoints import Checkpoint, load_checkpoint
+
         if source.checkpoint is None:
             if source.seed < 0:
                 raise ModelLoadError(f"seed must be a non-negative integer, got {source.seed}")
@@ -94,6 +107,8 @@ class ModelLibrary:
 
     def load_file(self, path: str | Path) -> tuple[ModelSource, Checkpoint]:
         """Load a checkpoint of either kind; the file says which row it belongs to."""
+        from core.checkpoints import load_checkpoint
+
         model = load_checkpoint(path)
         source = ModelSource.from_checkpoint(model.kind, path)
         return source, self._remember(source, self._cache.get(source, model))
@@ -105,6 +120,22 @@ class ModelLibrary:
             path = shipped_checkpoint(kind)
             sources[kind] = ModelSource.from_checkpoint(kind, path) if path else ModelSource.untrained(kind, 0)
         return sources
+
+
+def with_loaded_models(snapshot, loaded: dict, library: ModelLibrary):
+    """``snapshot`` with the rows' models as loaded in the background: ``loaded`` maps a row to
+    ``(source, Checkpoint or the exception loading raised)``. A row that failed falls back to the
+    untrained demo. Returns the new snapshot (each row coloured by :func:`default_projection`) and
+    ``[(row, exception)]`` for the failures.
+    """
+    failures = []
+    for kind, (source, model) in loaded.items():
+        if isinstance(model, BaseException):
+            failures.append((kind, model))
+            source = ModelSource.untrained(kind, 0)
+            model = library.load(source)
+        snapshot = snapshot.with_source(source).with_projection(kind, default_projection(model))
+    return snapshot, failures
 
 
 def default_projection(model: Checkpoint) -> ProjectionSpec:

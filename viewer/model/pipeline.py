@@ -1,31 +1,44 @@
 """From a :class:`~viewer.model.snapshot.Snapshot` to a :class:`Frame`: positions, colours and numbers.
 
-Qt-free and VTK-free, so the GUI, ``equiview render`` and the tests share it. What depends only
-on the original pose (its embeddings, the fitted projection, the frozen colour scale) is cached per
-molecule and model; a slider step only moves the positions and encodes the transformed pose
-through the model wrapper (:class:`core.checkpoints.Checkpoint`): one call down into core per
-model and pose.
+Qt-free and VTK-free, so the GUI, ``equiview render`` and the tests share it. Molecules come from a
+numpy :class:`~viewer.model.molecules.MoleculeTable` and are moved in float64 numpy, so the input
+row needs no torch: until the model library is ready (PyTorch loads in the background at start-up)
+a frame has no model rows and their views say "loading models…". What depends only on the original
+pose (its embeddings, the fitted projection, the frozen colour scale) is cached per molecule and
+model; a slider step moves the positions and encodes the transformed pose through the model wrapper
+(:class:`core.checkpoints.Checkpoint`): one call down into core per model and pose.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from torch_geometric.data import Data
 
-from core.checkpoints import Checkpoint
-from core.data.bonds import unique_bonds
-from core.data.molecules import QM9Molecules
 from core.elements import DISPLAY_RADII, formula
-from core.embeddings import transformed
-from core.transforms import E3Transform
 from viewer.model.colouring import ColourScale, Projection, element_rgba
 from viewer.model.library import ModelLibrary
+from viewer.model.molecules import MoleculeTable
 from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot, TransformParams
 
+if TYPE_CHECKING:
+    from core.checkpoints import Checkpoint
+
+LOADING_MODELS = "loading models…"
 LUT_SIZE = 256
+
+
+class Graph:
+    """A molecule as the models read it: the ``Data`` fields they use, without PyG."""
+
+    batch = None  # one molecule
+
+    def __init__(self, z, pos, edge_index) -> None:
+        self.z = z  # LongTensor [n]
+        self.pos = pos  # float32 [n, 3]
+        self.edge_index = edge_index  # LongTensor [2, E], both directions
 
 
 @dataclass
@@ -35,7 +48,6 @@ class Molecule:
     index: int
     name: str
     formula: str
-    data: Data
     z: np.ndarray  # int [n]
     positions: np.ndarray  # float64 [n, 3], the model's input coordinates
     bonds: np.ndarray  # int [m, 2], i < j
@@ -44,10 +56,38 @@ class Molecule:
     element_rgba: np.ndarray  # uint8 [n, 4], Jmol/CPK colours
     atom_radii: np.ndarray  # float64 [n], display radii in Å
     y: np.ndarray  # float64 [19], the QM9 targets
+    stored_positions: np.ndarray  # float32 [n, 3], as stored: what the models read
+    edge_index: np.ndarray  # int64 [2, E]
+    _graph: Graph | None = field(default=None, repr=False)
 
     @property
     def num_atoms(self) -> int:
         return int(self.z.shape[0])
+
+    def graph(self) -> Graph:
+        """The original pose as model input (built once; imports torch)."""
+        if self._graph is None:
+            import torch
+
+            self._graph = Graph(
+                torch.from_numpy(self.z),
+                torch.from_numpy(np.ascontiguousarray(self.stored_positions)),
+                torch.from_numpy(self.edge_index),
+            )
+        return self._graph
+
+    def moved_graph(self, params: TransformParams) -> Graph:
+        """The pose ``params`` as model input: moved in float64 from the stored float32 positions, then float32.
+
+        The same numbers as ``E3Transform.from_view(...).apply(data.pos)``, which it calls.
+        """
+        from core.transforms import E3Transform
+
+        original = self.graph()
+        g = E3Transform.from_view(
+            params.rx, params.ry, params.rz, params.translation, params.reflect, center=self.centre
+        )
+        return Graph(original.z, g.apply(original.pos), original.edge_index)
 
 
 @dataclass
@@ -105,32 +145,61 @@ class Frame:
         return self.molecule.positions if column == "original" else self.positions_transformed
 
 
-def prepare_molecule(dataset: QM9Molecules, index: int) -> Molecule:
-    data = dataset[index]
-    z = data.z.numpy().astype(np.int64)
-    positions = data.pos.numpy().astype(np.float64)
+def prepare_molecule(table: MoleculeTable, index: int) -> Molecule:
+    z, stored = table.atoms(index)
+    positions = stored.astype(np.float64)
     centre = positions.mean(axis=0)
     radii = np.array([DISPLAY_RADII[int(v)] for v in z], dtype=np.float64)
     reach = np.linalg.norm(positions - centre, axis=1) + radii
+    edge_index = table.edge_index(index)
     return Molecule(
         index=int(index),
-        name=str(data.name),
+        name=table.name(index),
         formula=formula(z.tolist()),
-        data=data,
         z=z,
         positions=positions,
-        bonds=unique_bonds(data.edge_index),
+        bonds=unique_bonds(edge_index),
         centre=centre,
         radius=float(reach.max()) if len(reach) else 1.0,
         element_rgba=element_rgba(z),
         atom_radii=radii,
-        y=data.y.numpy().astype(np.float64).reshape(-1),
+        y=table.targets(index),
+        stored_positions=stored,
+        edge_index=edge_index,
     )
+
+
+def unique_bonds(edge_index: np.ndarray) -> np.ndarray:
+    """Every bond once, ``int64 [m, 2]`` rows (i, j) with i < j in ascending order (as ``core.data.bonds``)."""
+    pairs = np.sort(edge_index.reshape(2, -1).T.astype(np.int64), axis=1)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    return np.unique(pairs, axis=0) if len(pairs) else np.zeros((0, 2), dtype=np.int64)
+
+
+def view_matrix(params: TransformParams, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(R, t) in float64 with x -> R x + t what the sliders mean (``E3Transform.from_view`` in numpy)."""
+    rx, ry, rz = (math.radians(v) for v in params.rotation)
+    cx, sx, cy, sy, cz, sz = math.cos(rx), math.sin(rx), math.cos(ry), math.sin(ry), math.cos(rz), math.sin(rz)
+    rot_x = np.array([[1.0, 0.0, 0.0], [0.0, cx, -sx], [0.0, sx, cx]])
+    rot_y = np.array([[cy, 0.0, sy], [0.0, 1.0, 0.0], [-sy, 0.0, cy]])
+    rot_z = np.array([[cz, -sz, 0.0], [sz, cz, 0.0], [0.0, 0.0, 1.0]])
+    r = rot_z @ rot_y @ rot_x
+    if params.reflect:
+        r = r * np.array([-1.0, 1.0, 1.0])  # R @ diag(-1, 1, 1): mirror x -> -x first
+    return r, centre + np.asarray(params.translation, dtype=np.float64) - r @ centre
+
+
+def move(positions: np.ndarray, params: TransformParams, centre: np.ndarray) -> np.ndarray:
+    """``positions`` (float64 [n, 3]) moved by the slider values about ``centre``, in float64."""
+    if params.is_identity:
+        return positions
+    r, t = view_matrix(params, centre)
+    return positions @ r.T + t
 
 
 @dataclass
 class _OriginalPose:
-    h: torch.Tensor
+    h: Any  # Tensor [n, d]
     prediction: float
     projection: Projection
     scale: ColourScale
@@ -139,13 +208,7 @@ class _OriginalPose:
     lut: np.ndarray
 
 
-def _view_transform(molecule: Molecule, params: TransformParams) -> E3Transform:
-    return E3Transform.from_view(
-        params.rx, params.ry, params.rz, params.translation, params.reflect, center=molecule.centre
-    )
-
-
-def _prediction(model: Checkpoint, h: torch.Tensor) -> float:
+def _prediction(model: Checkpoint, h) -> float:
     """The molecule's prediction in the target's units, from the embeddings already computed (readout only)."""
     return float(model.predict_from_embedding(h).reshape(-1)[0])
 
@@ -153,8 +216,8 @@ def _prediction(model: Checkpoint, h: torch.Tensor) -> float:
 class Pipeline:
     """Computes frames for a dataset; caches molecules and original-pose results."""
 
-    def __init__(self, dataset: QM9Molecules, library: ModelLibrary | None = None) -> None:
-        self.dataset = dataset
+    def __init__(self, dataset, library: ModelLibrary | None = None) -> None:
+        self.table = MoleculeTable.from_dataset(dataset)
         self.library = library or ModelLibrary()
         self._molecules: dict[int, Molecule] = {}
         self._originals: dict[tuple, _OriginalPose] = {}
@@ -165,12 +228,9 @@ class Pipeline:
         if cached is None:
             if len(self._molecules) > 64:
                 self._molecules.clear()
-            cached = prepare_molecule(self.dataset, index)
+            cached = prepare_molecule(self.table, index)
             self._molecules[index] = cached
         return cached
-
-    def transform_for(self, snapshot: Snapshot) -> E3Transform:
-        return _view_transform(self.molecule(snapshot.molecule), snapshot.transform)
 
     # ------------------------------------------------------------------ models
     def _original(
@@ -182,7 +242,7 @@ class Pipeline:
             return cached
         if len(self._originals) > 256:
             self._originals.clear()
-        h = model.encode(molecule.data)
+        h = model.encode(molecule.graph())
         projection = Projection(spec.kind, spec.channel).fit(h)
         values = projection(h)
         scale = ColourScale.fit(values, cmap)
@@ -199,7 +259,7 @@ class Pipeline:
         return cached
 
     def row(
-        self, molecule: Molecule, moved: Data, source: ModelSource, model: Checkpoint, spec: ProjectionSpec, cmap: str
+        self, molecule: Molecule, moved: Graph, source: ModelSource, model: Checkpoint, spec: ProjectionSpec, cmap: str
     ) -> RowFrame:
         original = self._original(molecule, source, model, spec, cmap)
         h = model.encode(moved)
@@ -227,19 +287,24 @@ class Pipeline:
         )
 
     # ------------------------------------------------------------------ frames
-    def frame(self, snapshot: Snapshot) -> Frame:
-        """The frame for ``snapshot``; model sources must load (errors propagate)."""
+    def frame(self, snapshot: Snapshot, models: bool | None = None) -> Frame:
+        """The frame for ``snapshot``; model sources must load (errors propagate).
+
+        While the library is not ready (models loading in the background) the frame has no model
+        rows, unless ``models`` is True (the loader's warm-up, on its own thread).
+        """
         molecule = self.molecule(snapshot.molecule)
-        moved = transformed(molecule.data, _view_transform(molecule, snapshot.transform))
         rows = {}
-        for kind in MODEL_ROWS:
-            source = snapshot.sources[kind]
-            model = self.library.load(source)
-            rows[kind] = self.row(molecule, moved, source, model, snapshot.projections[kind], snapshot.colormap)
+        if self.library.ready if models is None else models:
+            moved = molecule.moved_graph(snapshot.transform)
+            for kind in MODEL_ROWS:
+                source = snapshot.sources[kind]
+                model = self.library.load(source)
+                rows[kind] = self.row(molecule, moved, source, model, snapshot.projections[kind], snapshot.colormap)
         frame = Frame(
             molecule=molecule,
             transform=snapshot.transform,
-            positions_transformed=moved.pos.numpy().astype(np.float64),
+            positions_transformed=move(molecule.positions, snapshot.transform, molecule.centre),
             rows=rows,
             colormap=snapshot.colormap,
             show_input_row=snapshot.show_input_row,
@@ -260,7 +325,12 @@ def view_titles(frame: Frame) -> dict[tuple[str, str], str]:
         ("input", "original"): "Input x, coloured by element",
         ("input", "transformed"): f"Input {g}  ({frame.transform.describe()})",
     }
-    for kind, row in frame.rows.items():
+    for kind in MODEL_ROWS:
+        row = frame.rows.get(kind)
+        if row is None:
+            titles[(kind, "original")] = f"{MODEL_TITLES[kind]}: {LOADING_MODELS}"
+            titles[(kind, "transformed")] = LOADING_MODELS
+            continue
         name = f"{row.title} ({row.model_label})"
         titles[(kind, "original")] = f"{name}: h(x)"
         titles[(kind, "transformed")] = f"h({g})   max |Δh| = {format_error(row.max_error)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, Signal, Slot
 from PySide6.QtWidgets import (
@@ -18,12 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.checkpoints import Checkpoint
 from viewer.guard import guarded
 from viewer.model.colouring import available_colormaps
 from viewer.model.errors import error_text
 from viewer.model.library import ModelLibrary, default_projection, describe, shipped_checkpoint
+from viewer.model.pipeline import LOADING_MODELS
 from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot
+
+if TYPE_CHECKING:
+    from core.checkpoints import Checkpoint
 from viewer.state import ViewState
 
 PROJECTIONS = (
@@ -197,6 +201,11 @@ class ModelBox(QGroupBox):
             if source.is_untrained:
                 self.seed_spin.setValue(source.seed)
         self.seed_spin.setEnabled(source.is_untrained)
+        if not self.library.ready:  # the models load in the background; the window calls us again
+            self.setEnabled(False)
+            self.info.setText(LOADING_MODELS)
+            return
+        self.setEnabled(True)
         try:
             model = self.library.load(source)
         except Exception as error:  # noqa: BLE001 - the state holds only loadable sources; say what broke
@@ -277,6 +286,11 @@ class ModelsPanel(QWidget):
     def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
         if old.changed_fields(new) & {"colormap", "show_input_row", "show_labels"}:
             self._follow()
+
+    def models_ready(self) -> None:
+        """The background loader finished: show what each row's model is."""
+        for box in self.boxes.values():
+            box._follow_source()
 
     def _follow(self) -> None:
         with QSignalBlocker(self.colormap_combo):

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.data.molecules import QM9Molecules
 from core.data.search import MoleculeSearch
 from core.data.targets import TARGETS
 from viewer.guard import Failure, guarded, report
+from viewer.model.molecules import MoleculeTable
 from viewer.model.snapshot import Snapshot
 from viewer.state import ViewState
 
@@ -38,7 +38,7 @@ def format_value(value: float) -> str:
 class MoleculePanel(QWidget):
     """Browse and search the molecules; failures go to the window through :mod:`viewer.guard`."""
 
-    def __init__(self, state: ViewState, dataset: QM9Molecules, parent: QWidget | None = None) -> None:
+    def __init__(self, state: ViewState, dataset: MoleculeTable, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.dataset = dataset
@@ -171,12 +171,12 @@ class MoleculePanel(QWidget):
             self.index_spin.setValue(index)
         self.previous_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < self.state.num_molecules - 1)
-        name = f"gdb_{int(self.dataset.qm9_index[index])}"
-        atoms = int(self.dataset.atom_ptr[index + 1] - self.dataset.atom_ptr[index])
+        name = self.dataset.name(index)
+        atoms = self.dataset.num_atoms(index)
         chemical = self.index.formula_of(index)
         pretty = "".join(f"<sub>{c}</sub>" if c.isdigit() else c for c in chemical)
         self.summary.setText(f"<b>{name}</b> &nbsp; {pretty} &nbsp; · &nbsp; {atoms} atoms")
         self.summary.setToolTip(f"{name}: {chemical}, {atoms} atoms, position {index} in the filtered set")
-        y = self.dataset.y[index].numpy().astype(np.float64)
+        y = self.dataset.targets(index)
         for row in range(len(TARGETS)):
             self.table.item(row, 1).setText(format_value(float(y[row])))

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidg
 
 from core.data.targets import TARGETS
 from core.elements import SYMBOLS
-from viewer.model.pipeline import Frame, format_error
+from viewer.model.pipeline import LOADING_MODELS, Frame, format_error
 from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES
 
 INVARIANT_TOLERANCE = 1e-4
@@ -55,7 +55,12 @@ class ModelReadout(QWidget):
         layout.addWidget(self.prediction)
 
     def show_frame(self, frame: Frame) -> None:
-        row = frame.rows[self.kind]
+        row = frame.rows.get(self.kind)
+        if row is None:
+            self.title.setText(f"<b>{MODEL_TITLES[self.kind]}</b>")
+            self.error.setText(f"<i>{LOADING_MODELS}</i>")
+            self.prediction.setText("")
+            return
         self.title.setText(f"<b>{MODEL_TITLES[self.kind]}</b> · {row.model_label}")
         invariant = row.max_error < INVARIANT_TOLERANCE
         colour = "#1a7f37" if invariant else "#c2410c"
@@ -122,7 +127,9 @@ class ReadoutPanel(QGroupBox):
         z = int(frame.molecule.z[atom])
         parts = [f"<b>Atom {atom}</b> · {SYMBOLS[z]} (Z = {z})"]
         for kind in MODEL_ROWS:
-            row = frame.rows[kind]
+            row = frame.rows.get(kind)
+            if row is None:
+                continue
             before = float(row.values_original[atom])
             after = float(row.values_transformed[atom])
             parts.append(f"{MODEL_TITLES[kind]}: {before:.4g} → {after:.4g} (Δ {abs(after - before):.2g})")

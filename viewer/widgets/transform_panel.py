@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
 from PySide6.QtCore import QSignalBlocker, Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -83,7 +82,8 @@ class TransformPanel(QWidget):
     def __init__(self, state: ViewState, parent: QWidget | None = None, seed: int = 0) -> None:
         super().__init__(parent)
         self.state = state
-        self._generator = torch.Generator().manual_seed(int(seed))
+        self._seed = int(seed)
+        self._generator = None  # a torch.Generator, made on the first Random (torch loads in the background)
 
         rotation_box = QGroupBox("Rotation about the centroid")
         self.rotation_sliders, self.rotation_spins = self._axis_rows(
@@ -189,6 +189,10 @@ class TransformPanel(QWidget):
     @Slot()
     @guarded
     def randomise(self) -> None:
+        if self._generator is None:
+            import torch
+
+            self._generator = torch.Generator().manual_seed(self._seed)
         self.state.set_transform(TransformParams.random(self._generator))
 
     @Slot()
