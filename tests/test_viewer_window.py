@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 from viewer_fixtures import *  # noqa: F403 - fixtures: settings, window
-from viewer_fixtures import requires_display, settle, wait_for_frame
+from viewer_fixtures import close_window, requires_display, settle, wait_for_frame
 
 pytestmark = [pytest.mark.gui, requires_display]
 

@@ -163,25 +163,28 @@ def _validate_common(args: argparse.Namespace) -> None:
 
 
 def _load(args: argparse.Namespace, background: bool = False):
-    """Molecules, model library and snapshot; with ``background`` numpy only (the window loads the models)."""
+    """Molecules, model library and snapshot; with ``background`` the window loads the models later.
+
+    The bundled set is read with numpy alone (:class:`~viewer.model.molecules.MoleculeTable`): neither
+    the window nor ``equiview render`` imports PyG for it. The other sources go through core's loaders.
+    """
     from viewer.model.library import ModelLibrary
 
-    if background:
+    if args.source == "bundled" and args.root is None:
         from viewer.model.molecules import MoleculeTable
 
-        table = MoleculeTable.from_bundle()
-        library = ModelLibrary(ready=False)
-        return table, library, snapshot_from_args(args, table, library, load_models=False)
-    from core.data import load_dataset
+        molecules = MoleculeTable.from_bundle()
+    else:
+        from core.data import load_dataset
 
-    dataset = load_dataset(args.source, root=args.root)
-    library = ModelLibrary()
-    return dataset, library, snapshot_from_args(args, dataset, library)
+        molecules = load_dataset(args.source, root=args.root)
+    library = ModelLibrary(ready=not background)
+    return molecules, library, snapshot_from_args(args, molecules, library, load_models=not background)
 
 
 def loads_models_in_background(args: argparse.Namespace) -> bool:
     """The fast start: bundled molecules, shipped (or demo) models, a window to look at."""
-    return args.source == "bundled" and args.screenshot is None and not (args.naive or args.egnn)
+    return args.source == "bundled" and args.root is None and args.screenshot is None and not (args.naive or args.egnn)
 
 
 # ---------------------------------------------------------------------------------------------- commands
@@ -230,10 +233,19 @@ def _cmd_render(args: argparse.Namespace) -> int:
     _validate_common(args)
     out = check_output_path(args.out, "--out")
     prefer_offscreen_gl()
-    dataset, library, snapshot = _load(args)
+    import threading
+
+    from viewer.model.torch_preload import preload_torch_libraries
+
+    # map libtorch (off the GIL) while this thread imports VTK and PyVista: two cores, less waiting
+    preload = threading.Thread(target=preload_torch_libraries, daemon=True)
+    preload.start()
     from viewer.model.pipeline import Pipeline
     from viewer.model.png import write_png
     from viewer.offscreen import render_frame
+
+    preload.join()
+    dataset, library, snapshot = _load(args)
 
     frame = Pipeline(dataset, library).frame(snapshot)
     size = args.size or RENDER_DEFAULT_SIZE

@@ -2,8 +2,8 @@
 
 PyTorch's import holds Python's global interpreter lock for long stretches; the longest one is the
 dynamic loading of ``libtorch_cpu.so`` (~0.5 s), during which the interface thread could not run
-at all. :func:`preload_torch_libraries` maps those libraries first through ``dlopen`` called via
-ctypes, which releases the lock, so the import that follows finds them loaded. The collector is
+at all. :func:`~viewer.model.torch_preload.preload_torch_libraries` maps those libraries first
+without holding the lock, so the import that follows finds them loaded. The collector is
 paused while the import allocates its hundreds of thousands of objects (a full collection would
 hold the lock for 100 ms and more) and those objects are then moved out of its way (``gc.freeze``),
 which also keeps later collections short while sliders are dragged.
@@ -11,43 +11,15 @@ which also keeps later collections short while sliders are dragged.
 
 from __future__ import annotations
 
-import ctypes
 import gc
-import importlib.util
-import os
-import sys
 import threading
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from viewer.model.library import ModelLibrary, with_loaded_models
 from viewer.model.pipeline import Pipeline
 from viewer.model.snapshot import Snapshot
-
-# in dependency order: each one's needs are loaded when it is mapped
-_TORCH_LIBRARIES = ("lib/libc10.so", "lib/libtorch_cpu.so", "lib/libtorch.so", "lib/libtorch_python.so")
-
-
-def preload_torch_libraries() -> None:
-    """``dlopen`` torch's big shared libraries without holding the GIL (Linux; elsewhere nothing)."""
-    if not sys.platform.startswith("linux") or "torch" in sys.modules:
-        return
-    spec = importlib.util.find_spec("torch")
-    if spec is None or not spec.submodule_search_locations:
-        return
-    root = Path(next(iter(spec.submodule_search_locations)))
-    try:
-        libc = ctypes.CDLL(None)
-        dlopen = libc.dlopen
-    except (OSError, AttributeError):
-        return
-    dlopen.restype = ctypes.c_void_p
-    dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
-    for name in _TORCH_LIBRARIES:
-        path = root / name
-        if path.is_file():
-            dlopen(str(path).encode(), os.RTLD_NOW | os.RTLD_LOCAL)  # a foreign call: the GIL is released
+from viewer.model.torch_preload import preload_torch_libraries
 
 
 class ModelLoader(QObject):
