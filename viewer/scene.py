@@ -286,13 +286,19 @@ class View:
             self.bond_arrays = _Arrays(self.bonds, 4 * num_bonds, BOND_ARRAYS, "segments")
         self.bond_actor.SetVisibility(num_bonds > 0)
 
-    def write_geometry(self, positions: np.ndarray, radii: np.ndarray, bonds: np.ndarray) -> None:
-        """Move atoms and bonds; the bonds' colours follow their atoms (see :meth:`write_colours`)."""
+    def write_geometry(
+        self, positions: np.ndarray, radii: np.ndarray | None, segments: tuple[np.ndarray, np.ndarray]
+    ) -> None:
+        """Move atoms and bonds (``segments``: :func:`half_bond_segments`); ``radii`` None keeps them.
+
+        The bonds' colours follow their atoms (see :meth:`write_colours`).
+        """
         atoms = self.atom_arrays
         atoms.points[:] = positions
-        atoms.arrays["radius"][:] = radii
+        if radii is not None:
+            atoms.arrays["radius"][:] = radii
         atoms.modified()
-        points, owners = half_bond_segments(positions, bonds)
+        points, owners = segments
         halves = self.bond_arrays
         halves.points[:] = points
         halves.modified()
@@ -495,7 +501,8 @@ class GridScene:
         if new_molecule:
             for view in self.views.values():
                 view.resize(molecule.num_atoms, len(molecule.bonds))
-        radii = molecule.atom_radii * self.style.atom_scale
+        radii = molecule.atom_radii * self.style.atom_scale if new_molecule else None
+        segments: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per column: the three rows share them
         for (row, column), view in self.views.items():
             positions = frame.positions(column)
             model_row = frame.rows.get(row)
@@ -514,7 +521,9 @@ class GridScene:
                     view.set_bar(model_row.lut, model_row.vmin, model_row.vmax, model_row.bar_title)
             # the original pose never moves: its geometry is written once per molecule
             if new_molecule or column == "transformed":
-                view.write_geometry(positions, radii, molecule.bonds)
+                if column not in segments:
+                    segments[column] = half_bond_segments(positions, molecule.bonds)
+                view.write_geometry(positions, radii, segments[column])
             view.write_colours(rgba, values)
             view.set_title(frame.titles.get((row, column), ""))
         self.frame = frame
