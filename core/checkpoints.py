@@ -37,6 +37,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -506,15 +507,17 @@ def _build_and_load(
 
 
 def _gives_finite_outputs(model: nn.Module) -> bool:
-    """Run the model on methane: weights that are each plausible can still overflow together."""
-    from torch_geometric.data import Batch, Data
+    """Run the model on methane: weights that are each plausible can still overflow together.
 
+    The probe is a batch of one graph with the fields the models read, built without PyG (whose
+    import costs seconds that loading a checkpoint in the viewer cannot afford).
+    """
     z = torch.tensor([6, 1, 1, 1, 1])
     pos = torch.tensor(
         [[0.0, 0.0, 0.0], [0.63, 0.63, 0.63], [-0.63, -0.63, 0.63], [-0.63, 0.63, -0.63], [0.63, -0.63, -0.63]]
     )
     bonds = torch.tensor([[0, 0, 0, 0, 1, 2, 3, 4], [1, 2, 3, 4, 0, 0, 0, 0]])
-    batch = Batch.from_data_list([Data(z=z, pos=pos, edge_index=bonds)])
+    batch = SimpleNamespace(z=z, pos=pos, edge_index=bonds, batch=torch.zeros(5, dtype=torch.long))
     with torch.no_grad():
         embedding = model.encode(batch)
         prediction = model(batch)
