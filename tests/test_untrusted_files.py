@@ -198,9 +198,14 @@ def test_weights_changed_behind_the_recorded_hash_are_detected(tmp_path):
     assert load_checkpoint(path).kind == "naive"
 
 
-def test_shipped_checkpoints_still_load():
+def test_shipped_checkpoints_carry_their_weights_hash():
+    from core.checkpoints import state_dict_sha256
+
     for kind in ("naive", "egnn"):
-        assert load_checkpoint(ROOT / "assets" / "checkpoints" / f"{kind}.pt").kind == kind
+        path = ROOT / "assets" / "checkpoints" / f"{kind}.pt"
+        payload = torch.load(path, weights_only=True)
+        assert payload["state_sha256"] == state_dict_sha256(payload["state_dict"])
+        assert load_checkpoint(path).kind == kind
 
 
 def small_bundle(tmp_path: Path, dataset, **arrays) -> Path:
