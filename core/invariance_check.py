@@ -5,9 +5,11 @@ rotation, a reflection (det R = -1), a translation of a few ångström, and a ge
 reflection on every other trial, and a translation). The per-atom features of both poses are compared,
 error = max_atoms,channels |h(g·x) - h(x)|; like e3nn's ``assert_equivariant`` table, the report keeps the largest
 error per case ("rotation", "reflection", "translation") and over all of them ("max_error"). A model that also
-returns per-atom vectors is checked for equivariance, max |v(g·x) - R v(x)| ("vector_max_error").
+returns vectors is checked for equivariance: "vector_max_error" is the largest Euclidean length |v(g·x) - R v(x)|
+over its vectors (for the dipole kinds: every atom's vector and the molecule's dipole). A dipole is a polar vector,
+so R is applied as it is, det R = -1 included.
 
-The models are the two built-in ones (untrained demos or checkpoints) and any user model (``--model``); the
+The models are the built-in kinds (untrained demos or checkpoints) and any user model (``--model``); the
 molecules are sampled from QM9, or come from a molecule file or a SMILES. A model that does not know an element
 of the molecules is reported as ``"verdict": "unsupported"`` with the ``"reason"``.
 """
@@ -39,11 +41,12 @@ class ModelUnderTest:
 
 
 def builtin_models(checkpoints: Sequence[str], seed: int) -> list[ModelUnderTest]:
-    """The naive GNN and the EGNN: the seed's untrained demos unless a checkpoint of that kind is given."""
+    """Every built-in kind: the seed's untrained demo unless a checkpoint of that kind is given."""
     from core.checkpoints import load_checkpoint
     from core.embeddings import encode
     from core.known_elements import builtin_known_elements
     from core.models.registry import MODEL_KINDS, demo_model
+    from core.vector_equivariance import is_vector_model, model_vectors
 
     models = {kind: (demo_model(kind, seed=seed), f"untrained demo (seed {seed})") for kind in MODEL_KINDS}
     given: set[str] = set()
@@ -55,6 +58,14 @@ def builtin_models(checkpoints: Sequence[str], seed: int) -> list[ModelUnderTest
         models[checkpoint.kind] = (checkpoint.model, str(path))
 
     def runner(model):
+        if is_vector_model(model):
+            # the molecule's dipole is checked with the per-atom vectors: one more row
+            def run(data):
+                vectors = model_vectors(model, data)
+                rows = torch.cat((vectors.per_atom, vectors.molecule), dim=0)
+                return encode(model, data).to(torch.float64), rows.to(torch.float64)
+
+            return run
         return lambda data: (encode(model, data).to(torch.float64), None)
 
     return [
@@ -126,7 +137,7 @@ def measure(model: ModelUnderTest, molecules: Sequence, elements: dict[str, list
                 worst[case] = max(worst[case], float((h1 - h0).abs().max()) if h0.numel() else 0.0)
                 if v0 is not None and v1 is not None:
                     expected = v0 @ element.rotation.T.to(v0.dtype)
-                    error = float((v1 - expected).abs().max())
+                    error = float(torch.linalg.vector_norm(v1 - expected, dim=-1).max()) if v0.numel() else 0.0
                     vector_worst = error if vector_worst is None else max(vector_worst, error)
     result = {"max_error": max(worst.values()), **{case: worst[case] for case in CASES}}
     if vector_worst is not None:

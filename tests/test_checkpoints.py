@@ -167,7 +167,7 @@ def test_legacy_torch_save_format_loads_too(tmp_path):
         load_checkpoint(path)
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", ["naive", "egnn"])  # the tutorial's kinds; the dipole kinds have no plain form
 def test_plain_state_dict_hparams_are_inferred_from_shapes(tmp_path, kind):
     for hparams in (demo_hparams(kind), {**default_hparams(kind), "hidden_channels": 24, "final_embedding_size": 5}):
         layer_key = "num_mp_layers" if kind == "egnn" else "num_layers"

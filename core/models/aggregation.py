@@ -1,4 +1,4 @@
-"""Scatter-sum backend used to aggregate messages (the sum over j != i in eq. (4)).
+"""Scatter-sum backend used to aggregate messages (the sum over j != i of the paper's eqs. (4) and (5)).
 
 The default backend, still named ``torch_geometric``, computes what ``torch_geometric.utils.scatter``
 computes for a sum, the same way (``scatter_add_`` into zeros), in plain PyTorch: importing PyG

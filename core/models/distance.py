@@ -1,4 +1,5 @@
-"""Eq. (2) of Satorras et al. (2021): the squared distance ||x_i - x_j||^2 along each edge."""
+"""The squared distance ||x_i - x_j||^2 along each edge: the tutorial's eq. (2), the third input of the message in
+eq. (3) of Satorras et al. (2021)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from torch import Tensor, nn
 
 
 class SquaredDistance(nn.Module):
-    """Eq. (2): d_ij = ||x_i - x_j||^2 for every edge (row, col) of ``edge_index``.
+    r"""The tutorial's eq. (2), the distance term of the paper's eq. (3), for every edge (row, col):
+
+    .. math::
+
+        d_{ij} = \|x_i - x_j\|^2
 
     The only place the EGNN looks at coordinates. A squared distance is unchanged by any
     rotation, reflection or translation of all positions, which is what makes every

@@ -1,14 +1,28 @@
-"""The E(3)-invariant EGNN of the tutorial (Satorras et al. 2021, eqs. (1)-(4) without the
-coordinate update), written so that a state_dict saved by the tutorial loads with ``strict=True``.
+r"""The EGNN of Satorras et al. (2021), "E(n) Equivariant Graph Neural Networks", as the tutorial builds it.
 
-Equation map (each one is a small module of its own):
+The paper's layer (its eqs. (3)-(6)) and the tutorial's (TeachOpenCADD T036, eqs. (1)-(4)):
 
-* eq. (1) ``f_initial_embed``            :class:`~core.models.embedding.AtomTypeEmbedding`
-* eq. (2) ``distance``                   :class:`~core.models.distance.SquaredDistance`
-* eq. (3) ``message_mlp``                :class:`~core.models.message.MessageMLP`
-* eq. (4) ``residual_proj`` + ``node_update_mlp``
-                                         :class:`~core.models.update.ResidualProjection`,
-                                         :class:`~core.models.update.NodeUpdateMLP`
+.. math::
+
+    m_{ij} = \phi_e(h_i^l, h_j^l, \|x_i^l - x_j^l\|^2) \qquad
+        \text{paper (3); tutorial (2) distance, (3) message} \\
+    x_i^{l+1} = x_i^l + C \sum_{j \neq i} (x_i^l - x_j^l)\, \phi_x(m_{ij}) \qquad
+        \text{paper (4); not in the tutorial} \\
+    m_i = \sum_{j \neq i} m_{ij} \qquad \text{paper (5); the sum inside tutorial (4)} \\
+    h_i^{l+1} = \phi_h(h_i^l, m_i) \qquad \text{paper (6); tutorial (4) adds a residual } W h_i^l
+
+with :math:`h_i^0 = \psi_0(z_i)` (tutorial (1), an embedding of the atom type). :class:`EquivariantGNN` is the
+tutorial's invariant model, without eq. (4), and loads the tutorial's state_dicts with ``strict=True``;
+:class:`EquivariantCoordinateLayer` is the full layer with eq. (4), used by the dipole model.
+
+Each equation is a small module of its own:
+
+* tutorial (1)                ``f_initial_embed``   :class:`~core.models.embedding.AtomTypeEmbedding`
+* tutorial (2), inside (3)    ``distance``          :class:`~core.models.distance.SquaredDistance`
+* paper (3), tutorial (3)     ``message_mlp``       :class:`~core.models.message.MessageMLP`
+* paper (4)                   ``coordinate_update`` :class:`~core.models.coordinate_update.CoordinateUpdate`
+* paper (5), (6), tutorial (4) ``residual_proj`` + ``node_update_mlp``
+  :class:`~core.models.update.ResidualProjection`, :class:`~core.models.update.NodeUpdateMLP`
 """
 
 from __future__ import annotations
@@ -19,13 +33,14 @@ import torch
 from torch import Tensor, nn
 
 from core.models.aggregation import scatter_sum
+from core.models.base import SumReadoutModel
+from core.models.coordinate_update import CoordinateUpdate
 from core.models.distance import SquaredDistance
 from core.models.edges import complete_edges_for
 from core.models.embedding import AtomTypeEmbedding
-from core.models.gin import SumPool
 from core.models.inputs import check_positions, require_attributes
 from core.models.message import MessageMLP
-from core.models.readout import PredictionHead, final_embedding_width
+from core.models.readout import final_embedding_width
 from core.models.update import NodeUpdateMLP, ResidualProjection
 
 if TYPE_CHECKING:
@@ -45,38 +60,41 @@ def _one_molecule_without_gradients(data: Data) -> bool:
 
 
 class EquivariantMPLayer(nn.Module):
-    """One EGNN message-passing layer: eqs. (2)-(4).
+    r"""One invariant EGNN layer: the paper's eqs. (3), (5), (6) (the tutorial's (2)-(4)).
 
-    For every directed edge (row -> col) of the complete graph the layer computes the
-    squared distance (eq. 2) and the message m = phi_e(h_row, h_col, d) (eq. 3); the messages
-    are summed at the receiving atom ``col`` and combined with a residual projection (eq. 4):
-    h_i' = W h_i + psi_h(h_i, sum_{j != i} m_ji).
+    .. math::
+
+        m_{ij} = \phi_e(h_i, h_j, \|x_i - x_j\|^2) \qquad (3) \\
+        m_i = \sum_{j \neq i} m_{ij} \qquad (5) \\
+        h_i' = W h_i + \phi_h(h_i, m_i) \qquad (6)
+
+    Messages run along every directed edge (row -> col) of the complete graph and are summed at the receiving
+    atom ``col``. The residual :math:`W h_i` is the tutorial's addition to eq. (6).
     """
 
     def __init__(self, in_channels: int, hidden_channels: int, act: nn.Module) -> None:
         super().__init__()
         self.act = act
-        self.distance = SquaredDistance()  # eq. (2), no parameters
-        self.residual_proj = ResidualProjection(in_channels, hidden_channels)  # eq. (4), W
-        self.message_mlp = MessageMLP(in_channels, hidden_channels, act)  # eq. (3), phi_e
-        self.node_update_mlp = NodeUpdateMLP(in_channels, hidden_channels, hidden_channels, act)  # eq. (4), psi_h
+        self.distance = SquaredDistance()  # tutorial (2), no parameters
+        self.residual_proj = ResidualProjection(in_channels, hidden_channels)  # W of tutorial (4)
+        self.message_mlp = MessageMLP(in_channels, hidden_channels, act)  # phi_e, eq. (3)
+        self.node_update_mlp = NodeUpdateMLP(in_channels, hidden_channels, hidden_channels, act)  # phi_h, eq. (6)
 
     def compute_distances(self, node_pos: Tensor, edge_index: Tensor) -> Tensor:
-        """Eq. (2): squared distances ``[num_edges, 1]``."""
+        """Squared distances ``[num_edges, 1]`` (tutorial eq. (2))."""
         return self.distance(node_pos, edge_index)
 
-    def node_message_function(self, source_node_embed: Tensor, target_node_embed: Tensor, node_dist: Tensor) -> Tensor:
-        """Eq. (3): messages ``[num_edges, hidden_channels]``."""
-        return self.message_mlp(source_node_embed, target_node_embed, node_dist)
-
-    def forward(self, node_embed: Tensor, node_pos: Tensor, edge_index: Tensor) -> Tensor:
+    def messages_and_features(self, node_embed: Tensor, node_pos: Tensor, edge_index: Tensor) -> tuple[Tensor, Tensor]:
+        """Eqs. (3), (5), (6): the message of every edge and the updated atom features."""
         col = edge_index[1]
         squared_distance = self.compute_distances(node_pos, edge_index)
-        # eq. (3) for all edges at once; equal to node_message_function(h[row], h[col], d), computed per atom
+        # eq. (3) for all edges at once, with the linear layer split per atom (see MessageMLP.forward_per_atom)
         messages = self.message_mlp.forward_per_atom(node_embed, edge_index, squared_distance)
-        # sum over j != i in eq. (4): every message lands on its receiving atom `col`
-        aggregated = scatter_sum(messages, col, dim_size=node_embed.size(0))
-        return self.residual_proj(node_embed) + self.node_update_mlp(node_embed, aggregated)
+        aggregated = scatter_sum(messages, col, dim_size=node_embed.size(0))  # eq. (5)
+        return messages, self.residual_proj(node_embed) + self.node_update_mlp(node_embed, aggregated)  # eq. (6)
+
+    def forward(self, node_embed: Tensor, node_pos: Tensor, edge_index: Tensor) -> Tensor:
+        return self.messages_and_features(node_embed, node_pos, edge_index)[1]
 
     def forward_complete_graph(self, node_embed: Tensor, node_pos: Tensor) -> Tensor:
         """:meth:`forward` on one molecule's complete graph, computed densely (no edge list); same result."""
@@ -84,12 +102,42 @@ class EquivariantMPLayer(nn.Module):
         return self.residual_proj(node_embed) + self.node_update_mlp(node_embed, aggregated)
 
 
-class EquivariantGNN(nn.Module):
-    """E(3)-invariant graph network on the complete graph of each molecule.
+class EquivariantCoordinateLayer(EquivariantMPLayer):
+    r"""The full EGNN layer: :class:`EquivariantMPLayer` plus the coordinate update, the paper's eq. (4).
 
-    ``encode(data)`` returns per-atom embeddings ``[num_atoms, final_embedding_size]`` that do
-    not change when all positions are rotated, reflected or translated; ``forward(data)``
-    sums them per molecule and maps the sum to ``target_size`` predictions.
+    .. math::
+
+        x_i^{l+1} = x_i^l + C \sum_{j \neq i} (x_i^l - x_j^l)\, \phi_x(m_{ij}) \qquad (4)
+
+    Returns the new features (invariant) and the displacement :math:`x_i^{l+1} - x_i^l` of every atom
+    (equivariant, ``[n, 3]``); the caller adds it to the positions the next layer measures distances on.
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int, act: nn.Module) -> None:
+        super().__init__(in_channels, hidden_channels, act)
+        self.coordinate_update = CoordinateUpdate(hidden_channels)
+
+    def forward(  # type: ignore[override]
+        self, node_embed: Tensor, node_pos: Tensor, edge_index: Tensor, inverse_neighbours: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        """``inverse_neighbours`` is C of eq. (4) per atom, ``[num_atoms, 1]``."""
+        messages, features = self.messages_and_features(node_embed, node_pos, edge_index)
+        return features, self.coordinate_update(node_pos, messages, edge_index, inverse_neighbours)
+
+
+class EquivariantGNN(SumReadoutModel):
+    r"""The tutorial's E(3)-invariant EGNN on the complete graph of each molecule.
+
+    .. math::
+
+        h_i^0 = \psi_0(z_i) \quad \text{(tutorial (1))}, \qquad
+        h^{l+1} = \text{layer}_l(h^l, x) \quad \text{(paper (3), (5), (6))}, \qquad
+        \hat y = f_{\mathrm{predict}}\Big(\sum_i h_i^L\Big)
+
+    The positions are never updated (no eq. (4)), so they enter only through squared distances.
+    ``encode(data)`` returns per-atom embeddings ``[num_atoms, final_embedding_size]`` that do not change when all
+    positions are rotated, reflected or translated; ``forward(data)`` sums them per molecule and maps the sum to
+    ``target_size`` predictions.
 
     Args:
         hidden_channels: width of the atom-type embedding and of every hidden layer.
@@ -118,16 +166,14 @@ class EquivariantGNN(nn.Module):
         self.num_mp_layers = num_mp_layers
 
         self.act = nn.ReLU()
-        self.f_initial_embed = AtomTypeEmbedding(hidden_channels)  # eq. (1)
+        self.f_initial_embed = AtomTypeEmbedding(hidden_channels)  # tutorial (1)
 
         # all layers are hidden -> hidden except the last, which maps to the final embedding size
         channels = [hidden_channels] * num_mp_layers + [final_embedding_size]
         self.message_passing_layers = nn.ModuleList(
             EquivariantMPLayer(d_in, d_out, self.act) for d_in, d_out in zip(channels[:-1], channels[1:])
         )
-
-        self.aggregation = SumPool()  # what PyG's SumAggregation computed, without importing PyG
-        self.f_predict = PredictionHead(final_embedding_size, target_size, self.act)
+        self._add_readout(final_embedding_size, target_size, self.act)
 
     def encode(self, data: Data) -> Tensor:
         """Per-atom embeddings ``[num_atoms, final_embedding_size]``.
@@ -136,7 +182,7 @@ class EquivariantGNN(nn.Module):
         every molecule in ``data.batch`` (a graph without ``batch`` is one molecule).
         """
         require_attributes(data, type(self).__name__, "z", "pos")
-        node_embed = self.f_initial_embed(data.z)  # eq. (1)
+        node_embed = self.f_initial_embed(data.z)
         pos = data.pos.to(node_embed.dtype)
         check_positions(pos, node_embed.size(0))
         if _one_molecule_without_gradients(data):  # the viewer's and the invariance check's case
@@ -144,20 +190,9 @@ class EquivariantGNN(nn.Module):
                 node_embed = layer.forward_complete_graph(node_embed, pos)
             return node_embed
         edge_index = complete_edges_for(data)
-        for layer in self.message_passing_layers:  # eqs. (2)-(4)
+        for layer in self.message_passing_layers:
             node_embed = layer(node_embed, pos, edge_index)
         return node_embed
-
-    def readout(self, node_embed: Tensor, batch_index: Tensor | None = None) -> Tensor:
-        """Sum the atom embeddings of each molecule (all atoms when ``batch_index`` is None), then f_predict."""
-        return self.f_predict(self.aggregation(node_embed, batch_index))
-
-    # the tutorial's name for the readout
-    _predict = readout
-
-    def forward(self, data: Data) -> Tensor:
-        """Graph-level predictions ``[num_graphs, target_size]`` (normalised units if trained so)."""
-        return self.readout(self.encode(data), getattr(data, "batch", None))
 
     def extra_repr(self) -> str:
         return (

@@ -1,4 +1,4 @@
-"""Eq. (1) of Satorras et al. (2021): the initial node embedding h_i^0 = psi_0(z_i)."""
+"""The initial node embedding h_i^0 = psi_0(z_i): the tutorial's eq. (1) (the paper's input features h^0)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ NUM_ATOM_TYPES = 100
 
 
 class AtomTypeEmbedding(nn.Embedding):
-    """Eq. (1): a learnable vector per atomic number, h_i^0 = psi_0(z_i).
+    r"""The tutorial's eq. (1), a learnable vector per atomic number:
+
+    .. math::
+
+        h_i^0 = \psi_0(z_i) \qquad (1)
 
     A plain ``nn.Embedding`` (so its state_dict key stays ``<name>.weight``) that rejects
     atomic numbers outside the table with a clear message instead of an index error.

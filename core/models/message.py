@@ -1,4 +1,4 @@
-"""Eq. (3) of Satorras et al. (2021): the edge message m_ij = phi_e(h_i, h_j, ||x_i - x_j||^2)."""
+"""The edge message m_ij = phi_e(h_i, h_j, ||x_i - x_j||^2): eq. (3) of Satorras et al. (2021) and of the tutorial."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from torch import Tensor, nn
 
 
 class MessageMLP(nn.Sequential):
-    """Eq. (3): m_ij = phi_e(h_source, h_target, d_ij), one linear layer and an activation.
+    r"""Eq. (3) (the paper's and the tutorial's), one linear layer and an activation:
+
+    .. math::
+
+        m_{ij} = \phi_e(h_i, h_j, \|x_i - x_j\|^2) \qquad (3)
 
     Subclasses ``nn.Sequential`` so the tutorial's state_dict keys (``message_mlp.0.weight``,
     ``message_mlp.0.bias``) load unchanged. The input is concatenated in the tutorial's order

@@ -11,19 +11,30 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
+from core.models.base import GraphModel, SumReadoutModel
 from core.models.embedding import AtomTypeEmbedding
-from core.models.gin import GIN, SumPool
+from core.models.gin import GIN
 from core.models.inputs import check_positions, require_attributes
-from core.models.readout import PredictionHead, final_embedding_width
+from core.models.readout import final_embedding_width
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data
 
 
-class NaiveEuclideanGNN(nn.Module):
-    """Atom-type embedding + linear embedding of raw positions, combined and passed through
+class NaiveEncoder(GraphModel):
+    r"""Atom-type embedding + linear embedding of raw positions, combined and passed through
     a GIN over the *bond* graph (``data.edge_index``): PyG's ``models.GIN`` rebuilt in plain PyTorch
-    (:mod:`core.models.gin`, same parameters and numbers) so that using the model does not import PyG.
+    (:mod:`core.models.gin`, same parameters and numbers) so that using the model does not import PyG:
+
+    .. math::
+
+        h_i^0 = \mathrm{ReLU}\big(W_c\,[\psi_0(z_i) \,\|\, W_x x_i + b_x] + b_c\big), \qquad
+        h^{l+1} = \mathrm{GIN}_l(h^l, \text{bonds})
+
+    :math:`\psi_0` is the tutorial's eq. (1); the raw coordinates :math:`x_i` enter as features, so a rotation or
+    translation changes every :math:`h_i` (none of the EGNN's eqs. (3)-(6) apply here).
+
+    The encoder shared by :class:`NaiveEuclideanGNN` and the naive dipole model; the heads are theirs.
 
     Args:
         hidden_channels: width of the embeddings and of the GIN's hidden layers.
@@ -42,7 +53,7 @@ class NaiveEuclideanGNN(nn.Module):
         super().__init__()
         if hidden_channels < 1 or num_layers < 1 or num_spatial_dims < 1:
             raise ValueError(
-                f"NaiveEuclideanGNN needs hidden_channels, num_layers and num_spatial_dims >= 1, "
+                f"{type(self).__name__} needs hidden_channels, num_layers and num_spatial_dims >= 1, "
                 f"got {hidden_channels}, {num_layers}, {num_spatial_dims}"
             )
         final_embedding_size = final_embedding_width(final_embedding_size, hidden_channels)
@@ -62,8 +73,6 @@ class NaiveEuclideanGNN(nn.Module):
             out_channels=final_embedding_size,
             act=act,
         )
-        self.aggregation = SumPool()
-        self.f_predict = PredictionHead(final_embedding_size, 1, act)
 
     def encode(self, data: Data) -> Tensor:
         """Per-atom embeddings ``[num_atoms, final_embedding_size]``; uses the bonds in ``data.edge_index``."""
@@ -76,16 +85,26 @@ class NaiveEuclideanGNN(nn.Module):
         initial_node_embed = self.f_combine(torch.cat((atom_embedding, pos_embedding), dim=-1))
         return self.gnn(initial_node_embed, data.edge_index)
 
-    def readout(self, node_embed: Tensor, batch_index: Tensor | None = None) -> Tensor:
-        """Sum the atom embeddings of each molecule (all atoms when ``batch_index`` is None), then f_predict."""
-        return self.f_predict(self.aggregation(node_embed, batch_index))
-
-    def forward(self, data: Data) -> Tensor:
-        """Graph-level predictions ``[num_graphs, 1]``."""
-        return self.readout(self.encode(data), getattr(data, "batch", None))
-
     def extra_repr(self) -> str:
         return (
             f"hidden_channels={self.hidden_channels}, num_layers={self.num_layers}, "
             f"num_spatial_dims={self.num_spatial_dims}, final_embedding_size={self.final_embedding_size}"
         )
+
+
+class NaiveEuclideanGNN(NaiveEncoder, SumReadoutModel):
+    """The tutorial's naive GNN: :class:`NaiveEncoder`, summed per molecule, then ``f_predict``
+    (:class:`~core.models.base.SumReadoutModel`).
+
+    Args: those of :class:`NaiveEncoder`.
+    """
+
+    def __init__(
+        self,
+        hidden_channels: int,
+        num_layers: int,
+        num_spatial_dims: int = 3,
+        final_embedding_size: int | None = None,
+    ) -> None:
+        super().__init__(hidden_channels, num_layers, num_spatial_dims, final_embedding_size)
+        self._add_readout(self.final_embedding_size, 1, nn.ReLU())

@@ -1,4 +1,4 @@
-"""Graph-level readout shared by both models: sum the atom embeddings, then a small MLP."""
+"""The small MLP heads: the scalar models' readout after the sum over atoms, the dipole models' per-atom heads."""
 
 from __future__ import annotations
 

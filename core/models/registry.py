@@ -7,25 +7,49 @@ from typing import Any
 import torch
 from torch import nn
 
+from core.models.dipole import DipoleEGNN
 from core.models.egnn import EquivariantGNN
 from core.models.naive import NaiveEuclideanGNN
+from core.models.naive_dipole import NaiveDipoleGNN
 
-MODEL_KINDS = ("naive", "egnn")
+MODEL_KINDS = ("naive", "egnn", "naive-dipole", "dipole")
 
-_CLASSES: dict[str, type[nn.Module]] = {"naive": NaiveEuclideanGNN, "egnn": EquivariantGNN}
+_CLASSES: dict[str, type[nn.Module]] = {
+    "naive": NaiveEuclideanGNN,
+    "egnn": EquivariantGNN,
+    "naive-dipole": NaiveDipoleGNN,
+    "dipole": DipoleEGNN,
+}
+
+# The viewer's rows: every kind belongs to the naive (raw coordinates) or the equivariant family.
+FAMILIES = ("naive", "egnn")
+FAMILY: dict[str, str] = {"naive": "naive", "egnn": "egnn", "naive-dipole": "naive", "dipole": "egnn"}
+# Kinds whose output is a vector per molecule (``model.vectors(data)``), trained on its length.
+VECTOR_KINDS = frozenset({"naive-dipole", "dipole"})
+# The constructor argument that counts message-passing layers (``--layers``).
+LAYERS_HPARAM: dict[str, str] = {
+    "naive": "num_layers",
+    "egnn": "num_mp_layers",
+    "naive-dipole": "num_layers",
+    "dipole": "num_mp_layers",
+}
 
 # The tutorial's training configuration (hidden 64; 4 GIN layers / 2 EGNN layers).
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "naive": {"hidden_channels": 64, "num_layers": 4, "num_spatial_dims": 3, "final_embedding_size": None},
     "egnn": {"hidden_channels": 64, "num_mp_layers": 2, "final_embedding_size": None},
+    "naive-dipole": {"hidden_channels": 64, "num_layers": 4, "num_spatial_dims": 3, "final_embedding_size": None},
+    "dipole": {"hidden_channels": 64, "num_mp_layers": 3, "final_embedding_size": None, "atomic_dipoles": True},
 }
 # Hyperparameters accepted beyond the defaults (the EGNN can predict several targets at once).
-_OPTIONAL: dict[str, dict[str, Any]] = {"naive": {}, "egnn": {"target_size": 1}}
+_OPTIONAL: dict[str, dict[str, Any]] = {"naive": {}, "egnn": {"target_size": 1}, "naive-dipole": {}, "dipole": {}}
 
 # The seed's untrained demo: 32 channels, 2 layers, a 1-D embedding to colour atoms with.
 _DEMO: dict[str, dict[str, Any]] = {
     "naive": {"hidden_channels": 32, "num_layers": 2, "num_spatial_dims": 3, "final_embedding_size": 1},
     "egnn": {"hidden_channels": 32, "num_mp_layers": 2, "final_embedding_size": 1},
+    "naive-dipole": {"hidden_channels": 32, "num_layers": 2, "num_spatial_dims": 3, "final_embedding_size": 1},
+    "dipole": {"hidden_channels": 32, "num_mp_layers": 2, "final_embedding_size": 1, "atomic_dipoles": True},
 }
 
 

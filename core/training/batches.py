@@ -18,8 +18,8 @@ from core.data.graph import batch_complete_edge_index
 from core.training.augmentation import rotate_each_molecule
 from core.training.normalisation import TargetScaling, target_column
 
-# Only the EGNN reads the complete graph; the naive GNN passes messages along bonds (``edge_index``).
-MODELS_ON_COMPLETE_GRAPH = frozenset({"egnn"})
+# Only the EGNNs read the complete graph; the naive GNNs pass messages along bonds (``edge_index``).
+MODELS_ON_COMPLETE_GRAPH = frozenset({"egnn", "dipole"})
 
 
 def epoch_permutation(num_items: int, seed: int, epoch: int) -> np.ndarray:

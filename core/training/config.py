@@ -21,7 +21,13 @@ SCHEDULES = ("none", "cosine", "plateau")
 TUTORIAL_DEFAULTS: dict[str, dict[str, Any]] = {
     "egnn": {"hidden": 64, "layers": 2, "epochs": 25, "lr": 2e-4},
     "naive": {"hidden": 64, "layers": 4, "epochs": 100, "lr": 3e-4},
+    # not in the tutorial: the dipole models predict QM9's dipole moment (target 0, Debye)
+    "naive-dipole": {"hidden": 64, "layers": 4, "epochs": 100, "lr": 3e-4, "target": 0},
+    "dipole": {"hidden": 64, "layers": 3, "epochs": 100, "lr": 5e-4, "target": 0},
 }
+# Kinds that predict a vector and are trained on its length |mu|, QM9's target 0.
+DIPOLE_TARGET = 0
+VECTOR_MODELS = frozenset({"naive-dipole", "dipole"})
 TUTORIAL_BATCH_SIZE = 32
 TUTORIAL_WEIGHT_DECAY = 1e-8
 TUTORIAL_SEED = 420
@@ -104,6 +110,12 @@ class TrainConfig:
             check_rate(_option(name), getattr(self, name))
         if self.warmup_epochs > self.epochs:
             raise CommandError(f"--warmup-epochs ({self.warmup_epochs:g}) must not exceed --epochs ({self.epochs})")
+        if self.model in VECTOR_MODELS and self.target != DIPOLE_TARGET:
+            raise CommandError(f"--model {self.model} predicts the dipole moment: --target must be {DIPOLE_TARGET}")
+        if self.model in VECTOR_MODELS and self.standardise:
+            raise CommandError(
+                f"--model {self.model} predicts |mu| in Debye as the length of a vector; --standardise does not apply"
+            )
         if isinstance(self.target, bool) or not isinstance(self.target, int) or not 0 <= self.target < QM9_TARGET_COUNT:
             raise CommandError(f"--target must be a QM9 target index 0..{QM9_TARGET_COUNT - 1}, got {self.target!r}")
         if not self.out or not isinstance(self.out, str):

@@ -26,6 +26,7 @@ from core.data.targets import TARGETS
 from core.errors import CommandError, EquiviewError
 from core.evaluation import predict_split
 from core.models import build_model, default_hparams
+from core.models.registry import LAYERS_HPARAM
 from core.training.augmentation import epoch_generator
 from core.training.batches import BatchMaker, epoch_permutation
 from core.training.config import TrainConfig
@@ -39,9 +40,6 @@ from core.training.plots import plot_learning_curves, plot_parity
 from core.training.progress import TrainingProgress
 from core.training.schedules import LearningRateSchedule
 from core.training.state import TrainingState, save_training_state
-
-# Which constructor argument ``--layers`` sets for each model kind.
-LAYERS_HPARAM = {"egnn": "num_mp_layers", "naive": "num_layers"}
 
 
 class TrainingDivergedError(EquiviewError):

@@ -1,0 +1,131 @@
+"""The equivariant dipole model: EGNN features -> neutral per-atom charges -> the molecule's dipole vector."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from torch import Tensor, nn
+
+from core.models.aggregation import scatter_sum
+from core.models.edges import complete_edges_for
+from core.models.egnn import EquivariantCoordinateLayer
+from core.models.embedding import AtomTypeEmbedding
+from core.models.inputs import check_positions, require_attributes
+from core.models.readout import PredictionHead, final_embedding_width
+from core.models.vectors import (
+    DEBYE_PER_E_ANGSTROM,
+    DipoleVectors,
+    VectorModel,
+    graph_index,
+    per_graph_mean,
+)
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
+
+
+class DipoleEGNN(VectorModel):
+    r"""EGNN of Satorras et al. (2021) with the coordinate update, and a charge head for the dipole moment.
+
+    The features follow the paper's eqs. (3), (5), (6) (the tutorial's eqs. (1)-(4): embedding, squared
+    distance, message, update) and the positions its eq. (4); each layer measures its distances on the
+    positions the previous layers moved:
+
+    .. math::
+
+        m_{ij} = \phi_e(h_i^l, h_j^l, \|x_i^l - x_j^l\|^2) \qquad (3) \\
+        x_i^{l+1} = x_i^l + C \sum_{j \neq i} (x_i^l - x_j^l)\, \phi_x(m_{ij}) \qquad (4) \\
+        m_i = \sum_{j \neq i} m_{ij} \qquad (5) \\
+        h_i^{l+1} = W h_i^l + \phi_h(h_i^l, m_i) \qquad (6)
+
+    From the last features :math:`h_i^L` (invariant) a small MLP gives a charge :math:`\tilde q_i`, made
+    neutral per molecule, and the per-atom vectors are the point-charge dipoles plus, with
+    ``atomic_dipoles``, each atom's total coordinate update read as an atomic dipole (in e·Å):
+
+    .. math::
+
+        q_i = \tilde q_i - \frac{1}{n} \sum_k \tilde q_k, \qquad
+        v_i = k_D \left[ q_i (x_i - \bar x) + (x_i^L - x_i^0) \right], \qquad
+        \mu = \sum_i v_i
+
+    with :math:`\bar x` the molecule's centroid and :math:`k_D = 4.80320` D per e·Å (positions in Å; the
+    conversion is fixed, not learned). Because :math:`\sum_i q_i = 0`, the charge term does not depend on the
+    origin; every term is a scalar times a difference of positions, so :math:`\mu(g\cdot x) = R\,\mu(x)` for
+    every rotation and reflection :math:`R` and translation: a polar vector. ``forward`` returns
+    :math:`|\mu|` (Debye), the quantity QM9 lists (target 0).
+
+    Args:
+        hidden_channels: width of the atom-type embedding and of every hidden layer.
+        num_mp_layers: number of :class:`~core.models.egnn.EquivariantCoordinateLayer` layers.
+        final_embedding_size: width of the last layer's features (default: ``hidden_channels``).
+        atomic_dipoles: add each atom's total coordinate update to its vector (False: charges only).
+    """
+
+    def __init__(
+        self,
+        hidden_channels: int,
+        num_mp_layers: int = 3,
+        final_embedding_size: int | None = None,
+        atomic_dipoles: bool = True,
+    ) -> None:
+        super().__init__()
+        if hidden_channels < 1 or num_mp_layers < 1:
+            raise ValueError(
+                f"DipoleEGNN needs hidden_channels and num_mp_layers >= 1, got {hidden_channels}, {num_mp_layers}"
+            )
+        final_embedding_size = final_embedding_width(final_embedding_size, hidden_channels)
+        self.hidden_channels = hidden_channels
+        self.num_mp_layers = num_mp_layers
+        self.final_embedding_size = final_embedding_size
+        self.atomic_dipoles = bool(atomic_dipoles)
+
+        self.act = nn.SiLU()
+        self.f_initial_embed = AtomTypeEmbedding(hidden_channels)
+        channels = [hidden_channels] * num_mp_layers + [final_embedding_size]
+        self.message_passing_layers = nn.ModuleList(
+            EquivariantCoordinateLayer(d_in, d_out, self.act) for d_in, d_out in zip(channels[:-1], channels[1:])
+        )
+        self.f_charge = PredictionHead(final_embedding_size, 1, self.act)
+
+    def _features_and_vectors(self, data: Data, with_vectors: bool) -> tuple[Tensor, DipoleVectors | None]:
+        require_attributes(data, type(self).__name__, "z", "pos")
+        node_embed = self.f_initial_embed(data.z)
+        pos = data.pos.to(node_embed.dtype)
+        num_atoms = node_embed.size(0)
+        check_positions(pos, num_atoms)
+        batch, num_graphs = graph_index(data, num_atoms)
+        # work relative to each molecule's centroid: translations cancel here, before any rounding could
+        # make a far-away copy of the molecule differ from the original
+        relative = pos - per_graph_mean(pos, batch, num_graphs)
+        edge_index = complete_edges_for(data)
+        atoms_per_graph = scatter_sum(node_embed.new_ones(num_atoms, 1), batch, num_graphs)
+        inverse_neighbours = 1.0 / (atoms_per_graph - 1).clamp(min=1).index_select(0, batch)  # C of eq. (4)
+        moved = relative
+        for layer in self.message_passing_layers:
+            node_embed, displacement = layer(node_embed, moved, edge_index, inverse_neighbours)
+            moved = moved + displacement
+        if not with_vectors:
+            return node_embed, None
+        raw_charge = self.f_charge(node_embed)
+        charge = raw_charge - per_graph_mean(raw_charge, batch, num_graphs)  # neutral molecule: sum q_i = 0
+        per_atom = charge * relative
+        if self.atomic_dipoles:
+            per_atom = per_atom + (moved - relative)
+        per_atom = per_atom * DEBYE_PER_E_ANGSTROM
+        return node_embed, DipoleVectors(per_atom, scatter_sum(per_atom, batch, num_graphs), charge.squeeze(1))
+
+    def encode(self, data: Data) -> Tensor:
+        """Invariant per-atom features :math:`h^L`, ``[num_atoms, final_embedding_size]``."""
+        return self._features_and_vectors(data, with_vectors=False)[0]
+
+    def vectors(self, data: Data) -> DipoleVectors:
+        """Per-atom vectors ``[num_atoms, 3]``, the dipole ``[num_graphs, 3]`` (Debye) and the charges (e)."""
+        vectors = self._features_and_vectors(data, with_vectors=True)[1]
+        assert vectors is not None
+        return vectors
+
+    def extra_repr(self) -> str:
+        return (
+            f"hidden_channels={self.hidden_channels}, num_mp_layers={self.num_mp_layers}, "
+            f"final_embedding_size={self.final_embedding_size}, atomic_dipoles={self.atomic_dipoles}"
+        )
