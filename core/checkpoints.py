@@ -50,7 +50,15 @@ from core.data.targets import TARGETS
 from core.embeddings import encode
 from core.errors import EquiviewError
 from core.models.limits import MAX_LAYERS, check_hparams
-from core.models.registry import MODEL_KINDS, build_model, check_kind, default_hparams, demo_hparams, demo_model
+from core.models.registry import (
+    DEFAULT_TARGETS,
+    MODEL_KINDS,
+    build_model,
+    check_kind,
+    default_hparams,
+    demo_hparams,
+    demo_model,
+)
 
 FORMAT_TAG = "equiview-checkpoint"
 FORMAT_VERSION = 1
@@ -131,7 +139,7 @@ class Checkpoint:
             model=demo_model(kind, seed),
             kind=kind,
             hparams=demo_hparams(kind),
-            target_idx=PLAIN_STATE_DICT_TARGET_IDX,
+            target_idx=DEFAULT_TARGETS[kind],
             normalisation=None,
             metrics={},
             fingerprint=None,

@@ -181,3 +181,18 @@ def test_transformed_pose_of_the_vectors_is_the_one_compared(molecules):
     g = E3Transform.from_view(0, 0, 45, translation=(1, 2, 3), reflect=False)
     direct = model_vectors(model, transformed(data, g))
     assert torch.equal(compare_vectors(model, data, g).transformed.molecule, direct.molecule)
+
+
+def test_check_invariance_reports_the_vectors_of_both_dipole_kinds(capsys):
+    import json
+
+    from core.cli import main
+
+    assert main(["check-invariance", "--molecules", "2", "--trials", "2", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for kind in ("naive", "egnn", "naive-dipole", "dipole"):
+        assert "max_error" in result[kind]
+    assert "vector_max_error" not in result["egnn"]
+    assert result["dipole"]["vector_max_error"] < EQUIVARIANCE_TOL
+    assert result["naive-dipole"]["vector_max_error"] > NAIVE_MIN_ERROR
+    assert result["dipole"]["max_error"] < EQUIVARIANCE_TOL

@@ -15,6 +15,8 @@ from core.bounds import MAX_SEED, check_count
 from core.cli import CommandError, build_parser, run
 from viewer.model.cli_values import check_image_size, check_output_path, parse_size, parse_triple
 from viewer.model.snapshot import (
+    ANGSTROM_PER_DEBYE,
+    ARROW_SCALE_RANGE,
     DEFAULT_MOLECULE,
     MODEL_ROWS,
     ROTATION_RANGE,
@@ -64,10 +66,12 @@ def snapshot_from_args(args: argparse.Namespace, dataset, library, load_models: 
         no_move if args.translate is None else parse_triple(args.translate, "--translate", TRANSLATION_RANGE, "Å")
     )
     sources = library.default_sources()
-    for kind in MODEL_ROWS:
-        given = parse_source(kind, getattr(args, kind))
+    for row in MODEL_ROWS:
+        given = parse_source(row, getattr(args, row))
+        if given is not None and given.checkpoint is not None and load_models:
+            given = checkpoint_source(library, row, given.checkpoint)  # the file says its kind
         if given is not None:
-            sources[kind] = given
+            sources[row] = given
     projections = {kind: ProjectionSpec() for kind in sources}
     for kind in sources if load_models else ():
         projections[kind] = default_projection(_load_row(args, kind, sources, library))
@@ -83,6 +87,8 @@ def snapshot_from_args(args: argparse.Namespace, dataset, library, load_models: 
         colormap=args.colormap,
         show_input_row=not args.hide_input,
         show_labels=not args.no_labels,
+        show_atom_vectors=bool(args.atom_vectors),
+        arrow_scale=float(args.arrow_scale),
     )
 
 
@@ -97,6 +103,20 @@ def _load_row(args: argparse.Namespace, kind: str, sources: dict, library):
             raise CommandError(f"--{kind}: {error_text(error)}") from None
         sources[kind] = ModelSource.untrained(kind, 0)
         return library.load(sources[kind])
+
+
+def checkpoint_source(library, row: str, path) -> ModelSource:
+    """``--naive``/``--egnn`` FILE: a checkpoint of the row's family (naive or naive-dipole; egnn or dipole)."""
+    from viewer.model.errors import error_text, user_error_types
+    from viewer.model.library import kind_mismatch
+
+    try:
+        source, _ = library.load_file(path)
+    except user_error_types() as error:
+        raise CommandError(f"--{row}: {error_text(error)}") from None
+    if source.row != row:
+        raise CommandError(f"--{row}: {path}: {kind_mismatch(source.kind, row)}")
+    return source
 
 
 def given_for(args: argparse.Namespace, kind: str) -> bool:
@@ -116,10 +136,26 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
         "--naive",
         metavar="CKPT",
         default=None,
-        help="naive GNN: a checkpoint file, 'untrained' or 'seed:N' (default: the shipped "
+        help="naive row: a naive or naive-dipole checkpoint file, 'untrained' or 'seed:N' (default: the shipped "
         "checkpoint if present, else the untrained demo)",
     )
-    group.add_argument("--egnn", metavar="CKPT", default=None, help="equivariant GNN: same choices as --naive")
+    group.add_argument(
+        "--egnn",
+        metavar="CKPT",
+        default=None,
+        help="equivariant row: an egnn or dipole checkpoint file, 'untrained' or 'seed:N'",
+    )
+    group.add_argument(
+        "--atom-vectors", action="store_true", help="a dipole model's per-atom arrows besides the molecule's dipole"
+    )
+    group.add_argument(
+        "--arrow-scale",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help=f"arrow length factor {ARROW_SCALE_RANGE[0]:g}..{ARROW_SCALE_RANGE[1]:g} "
+        f"(1 = {ANGSTROM_PER_DEBYE:g} Å per Debye)",
+    )
     group.add_argument(
         "--rotate",
         metavar="RX,RY,RZ",
@@ -149,6 +185,9 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
 
 def _validate_common(args: argparse.Namespace) -> None:
     """Checks that need no data, done before anything heavy is imported."""
+    low, high = ARROW_SCALE_RANGE
+    if not low <= args.arrow_scale <= high:
+        raise CommandError(f"--arrow-scale must lie in {low:g}..{high:g}; got {args.arrow_scale:g}")
     check_count("--scale", args.scale)
     args.size = parse_size(args.size) if args.size is not None else None
     check_image_size(args.size or RENDER_DEFAULT_SIZE, args.scale)
@@ -259,6 +298,21 @@ def _cmd_render(args: argparse.Namespace) -> int:
         "naive_max_error": frame.rows["naive"].max_error,
         "egnn_max_error": frame.rows["egnn"].max_error,
     }
+    for row, model_row in frame.rows.items():
+        entry = {
+            "kind": model_row.kind,
+            "max_error": model_row.max_error,
+            "prediction_original": model_row.prediction_original,
+            "prediction_transformed": model_row.prediction_transformed,
+        }
+        if model_row.vectors is not None:
+            vectors = model_row.vectors
+            entry["vector_max_error"] = vectors.max_error
+            entry["dipole_original"] = vectors.dipole_original.tolist()
+            entry["dipole_transformed"] = vectors.dipole_transformed.tolist()
+            entry["dipole_expected"] = vectors.dipole_expected.tolist()
+            entry["unit"] = "D"
+        result[row] = entry
     if args.json:
         import json
 

@@ -432,21 +432,22 @@ class MainWindow(QMainWindow):
             self.load_checkpoint(path, kind=kind if isinstance(kind, str) else None)
 
     def load_checkpoint(self, path: str | os.PathLike, kind: str | None = None) -> bool:
-        """Load a checkpoint into the row of its model kind; False (and a message) on failure."""
+        """Load a checkpoint into the row of its model family (``kind``: the row asked for, if any); False (and a
+        message) on failure."""
         if not self.library.ready:
             self.show_error("Cannot load a checkpoint yet: the models are still loading")
             return False
         source = None
         with reporting(self, "Cannot load checkpoint"):
             source, model = self.library.load_file(path)
-            if kind is not None and model.kind != kind:
+            if kind is not None and source.row != kind:
                 raise ValueError(f"{path}: {kind_mismatch(model.kind, kind)}")
-        if source is None or (kind is not None and source.kind != kind):
+        if source is None or (kind is not None and source.row != kind):
             return False
-        if not self.models_panel.boxes[source.kind].use_checkpoint(path):
+        if not self.models_panel.boxes[source.row].use_checkpoint(path):
             return False
         self.settings.setValue("paths/checkpoints", str(Path(path).resolve().parent))
-        self.statusBar().showMessage(f"Loaded {Path(path).name} into the {MODEL_TITLES[source.kind]} row", 8000)
+        self.statusBar().showMessage(f"Loaded {Path(path).name} into the {MODEL_TITLES[source.row]} row", 8000)
         return True
 
     def dragEnterEvent(self, event) -> None:

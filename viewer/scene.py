@@ -5,7 +5,8 @@ The scene is Qt-free: the GUI hands it a ``pyvistaqt.QtInteractor`` and ``equivi
 columns: original pose, transformed pose. All six views share one camera.
 
 Every view owns one mapper for all atoms (ray-cast sphere imposters sized by element) and one
-mesh for all bonds (two half-tubes per bond, each coloured like its atom). These actors are built once, when the
+mesh for all bonds (two half-tubes per bond, each coloured like its atom); a model view also owns one glyph actor
+for a vector model's arrows (:mod:`viewer.arrows`). These actors are built once, when the
 scene is created; :meth:`GridScene.update` only writes new points, colours and text into the
 existing VTK arrays and marks them modified. A molecule with a different atom count gets fresh
 arrays on the same actors.
@@ -38,9 +39,11 @@ from vtkmodules.vtkRenderingCore import (
 from vtkmodules.vtkRenderingLabel import vtkLabeledDataMapper
 from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper
 
+from viewer.arrows import ViewArrows, arrows_for
 from viewer.model.colouring import is_dark
 from viewer.model.home_view import home_view_direction
 from viewer.model.pipeline import Frame
+from viewer.model.snapshot import ANGSTROM_PER_DEBYE
 
 ROWS = ("input", "naive", "egnn")
 COLUMNS = ("original", "transformed")
@@ -236,6 +239,9 @@ class View:
         coordinate.SetCoordinateSystemToNormalizedViewport()
         coordinate.SetValue(0.5, 0.975)
         renderer.AddViewProp(self.title)
+
+        # a vector model's arrows: one glyph actor per model view, hidden for scalar models
+        self.arrows = ViewArrows(renderer) if row in BAR_ROWS else None
 
         self.bar: vtkScalarBarActor | None = None
         self.lut: vtkLookupTable | None = None
@@ -519,6 +525,7 @@ class GridScene:
                     rgba, values = model_row.rgba_transformed, model_row.values_transformed
                 if column == "transformed":
                     view.set_bar(model_row.lut, model_row.vmin, model_row.vmax, model_row.bar_title)
+                self._write_arrows(view, model_row, column, positions, frame)
             # the original pose never moves: its geometry is written once per molecule
             if new_molecule or column == "transformed":
                 if column not in segments:
@@ -534,6 +541,16 @@ class GridScene:
             self.set_labels_visible(frame.show_labels)
         if new_molecule:
             self.fit_camera()
+
+    @staticmethod
+    def _write_arrows(view: View, model_row, column: str, positions: np.ndarray, frame: Frame) -> None:
+        if view.arrows is None:
+            return
+        if model_row.vectors is None:
+            view.arrows.hide()
+            return
+        scale = ANGSTROM_PER_DEBYE * frame.arrow_scale
+        view.arrows.write(*arrows_for(model_row, column, positions, frame.show_atom_vectors, scale))
 
     # ------------------------------------------------------------------ camera
     def fit_camera(self, direction: np.ndarray | None = None, up: np.ndarray | None = None) -> None:

@@ -12,9 +12,11 @@ from PySide6.QtCore import QObject, Signal
 from viewer.model.colouring import PROJECTION_KINDS, available_colormaps
 from viewer.model.errors import ViewValueError
 from viewer.model.snapshot import (
+    ARROW_SCALE_RANGE,
     DEFAULT_MOLECULE,
     MODEL_ROWS,
     ROTATION_RANGE,
+    ROW_OF_KIND,
     TRANSLATION_RANGE,
     ModelSource,
     ProjectionSpec,
@@ -91,9 +93,9 @@ class ViewState(QObject):
             raise ViewValueError(f"molecule index {snapshot.molecule} is out of range 0..{self._num_molecules - 1}")
         if set(snapshot.sources) != set(MODEL_ROWS) or set(snapshot.projections) != set(MODEL_ROWS):
             raise ViewValueError(f"a snapshot needs a source and a projection for each of {', '.join(MODEL_ROWS)}")
-        for kind, source in snapshot.sources.items():
-            if source.kind != kind:
-                raise ViewValueError(f"the {kind} row got a model source of kind {source.kind!r}")
+        for row, source in snapshot.sources.items():
+            if source.kind not in ROW_OF_KIND or source.row != row:
+                raise ViewValueError(f"the {row} row got a model source of kind {source.kind!r}")
         for spec in snapshot.projections.values():
             if spec.kind not in PROJECTION_KINDS:
                 raise ViewValueError(f"unknown projection {spec.kind!r}; expected one of {', '.join(PROJECTION_KINDS)}")
@@ -118,6 +120,8 @@ class ViewState(QObject):
             transform=transform,
             show_input_row=bool(snapshot.show_input_row),
             show_labels=bool(snapshot.show_labels),
+            show_atom_vectors=bool(snapshot.show_atom_vectors),
+            arrow_scale=_clamp(float(snapshot.arrow_scale), ARROW_SCALE_RANGE),
             dragging=bool(snapshot.dragging),
         )
 
@@ -148,16 +152,16 @@ class ViewState(QObject):
             raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_ROWS)}")
         self.set_snapshot(self._snapshot.with_source(source))
 
-    def set_projection(self, kind: str, spec: ProjectionSpec) -> None:
-        if kind not in MODEL_ROWS:
-            raise ValueError(f"unknown model kind {kind!r}; expected one of {', '.join(MODEL_ROWS)}")
-        self.set_snapshot(self._snapshot.with_projection(kind, spec))
+    def set_projection(self, row: str, spec: ProjectionSpec) -> None:
+        if row not in MODEL_ROWS:
+            raise ValueError(f"unknown model row {row!r}; expected one of {', '.join(MODEL_ROWS)}")
+        self.set_snapshot(self._snapshot.with_projection(row, spec))
 
     def set_model(self, source: ModelSource, spec: ProjectionSpec) -> None:
         """A row's source and projection together: one change, one frame."""
-        if source.kind not in MODEL_ROWS:
-            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_ROWS)}")
-        self.set_snapshot(self._snapshot.with_source(source).with_projection(source.kind, spec))
+        if source.kind not in ROW_OF_KIND:
+            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(ROW_OF_KIND)}")
+        self.set_snapshot(self._snapshot.with_source(source).with_projection(source.row, spec))
 
     def set_colormap(self, name: str) -> None:
         self._update(colormap=name)
@@ -167,6 +171,12 @@ class ViewState(QObject):
 
     def set_show_labels(self, show: bool) -> None:
         self._update(show_labels=bool(show))
+
+    def set_show_atom_vectors(self, show: bool) -> None:
+        self._update(show_atom_vectors=bool(show))
+
+    def set_arrow_scale(self, scale: float) -> None:
+        self._update(arrow_scale=float(scale))
 
     def set_interacting(self, interacting: bool) -> None:
         self._update(dragging=bool(interacting))

@@ -36,11 +36,18 @@ class Bound:
         return ""
 
 
+class Flag:
+    """A boolean switch (no size to bound, but it must be a real bool)."""
+
+    def problem(self, value: Any) -> str:
+        return "" if isinstance(value, bool) else f"must be true or false, got {value!r:.40}"
+
+
 WIDTH = Bound(1, MAX_HIDDEN)
 DEPTH = Bound(1, MAX_LAYERS)
 EMBEDDING = Bound(1, MAX_HIDDEN, optional=True)
 
-HPARAM_BOUNDS: dict[str, dict[str, Bound]] = {
+HPARAM_BOUNDS: dict[str, dict[str, Bound | Flag]] = {
     "naive": {
         "hidden_channels": WIDTH,
         "num_layers": DEPTH,
@@ -52,6 +59,18 @@ HPARAM_BOUNDS: dict[str, dict[str, Bound]] = {
         "num_mp_layers": DEPTH,
         "final_embedding_size": EMBEDDING,
         "target_size": Bound(1, MAX_TARGETS),
+    },
+    "naive-dipole": {
+        "hidden_channels": WIDTH,
+        "num_layers": DEPTH,
+        "num_spatial_dims": Bound(3, 3),
+        "final_embedding_size": EMBEDDING,
+    },
+    "dipole": {
+        "hidden_channels": WIDTH,
+        "num_mp_layers": DEPTH,
+        "final_embedding_size": EMBEDDING,
+        "atomic_dipoles": Flag(),
     },
 }
 """Every hyperparameter each model kind accepts, with its bounds."""

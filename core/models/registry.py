@@ -26,6 +26,8 @@ FAMILIES = ("naive", "egnn")
 FAMILY: dict[str, str] = {"naive": "naive", "egnn": "egnn", "naive-dipole": "naive", "dipole": "egnn"}
 # Kinds whose output is a vector per molecule (``model.vectors(data)``), trained on its length.
 VECTOR_KINDS = frozenset({"naive-dipole", "dipole"})
+# The QM9 target each kind predicts unless trained otherwise: ⟨R²⟩ (5, the tutorial's) or the dipole moment (0).
+DEFAULT_TARGETS: dict[str, int] = {"naive": 5, "egnn": 5, "naive-dipole": 0, "dipole": 0}
 # The constructor argument that counts message-passing layers (``--layers``).
 LAYERS_HPARAM: dict[str, str] = {
     "naive": "num_layers",

@@ -14,15 +14,18 @@ from typing import TYPE_CHECKING
 
 from core.assets import checkpoint_dir
 from core.errors import EquiviewError
-from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec
+from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ROW_OF_KIND, ModelSource, ProjectionSpec
 
 if TYPE_CHECKING:  # torch is imported when the first model loads, not when the viewer starts
     from core.checkpoints import Checkpoint
 
-MODEL_KINDS = MODEL_ROWS
+MODEL_KINDS = tuple(ROW_OF_KIND)
+
+VECTOR_KIND_OF_ROW = {"naive": "naive-dipole", "egnn": "dipole"}
+"""The dipole kind of each row's family."""
 
 CHECKPOINT_DIR = checkpoint_dir()
-"""Where the shipped checkpoints live (``assets/checkpoints/naive.pt`` and ``egnn.pt``)."""
+"""Where the shipped checkpoints live (``assets/checkpoints/<kind>.pt``)."""
 
 
 MAX_CACHED_MODELS = 16
@@ -100,13 +103,14 @@ class ModelLibrary:
             model = Checkpoint.untrained(source.kind, source.seed)
         else:
             model = load_checkpoint(source.checkpoint)
-            if model.kind != source.kind:
-                raise ModelLoadError(f"{source.checkpoint}: {kind_mismatch(model.kind, source.kind)}")
+            # a row takes any kind of its family (the window may name a file before its kind is known)
+            if ROW_OF_KIND[model.kind] != source.row:
+                raise ModelLoadError(f"{source.checkpoint}: {kind_mismatch(model.kind, source.row)}")
             model.model.eval()
         return self._remember(source, model)
 
     def load_file(self, path: str | Path) -> tuple[ModelSource, Checkpoint]:
-        """Load a checkpoint of either kind; the file says which row it belongs to."""
+        """Load a checkpoint of any kind; the file says which row it belongs to (``source.row``)."""
         from core.checkpoints import load_checkpoint
 
         model = load_checkpoint(path)
@@ -116,9 +120,21 @@ class ModelLibrary:
     def default_sources(self) -> dict[str, ModelSource]:
         """Shipped checkpoints where present, else the untrained demo (seed 0)."""
         sources = {}
-        for kind in MODEL_KINDS:
+        for row in MODEL_ROWS:
+            path = shipped_checkpoint(row)
+            sources[row] = ModelSource.from_checkpoint(row, path) if path else ModelSource.untrained(row, 0)
+        return sources
+
+    def dipole_sources(self) -> dict[str, ModelSource]:
+        """The "Vectors: dipole models" preset: the shipped dipole checkpoint of each row (``ModelLoadError`` if
+        one is missing)."""
+        sources = {}
+        for row in MODEL_ROWS:
+            kind = VECTOR_KIND_OF_ROW[row]
             path = shipped_checkpoint(kind)
-            sources[kind] = ModelSource.from_checkpoint(kind, path) if path else ModelSource.untrained(kind, 0)
+            if path is None:
+                raise ModelLoadError(f"the shipped {kind}.pt is missing from {CHECKPOINT_DIR}")
+            sources[row] = ModelSource.from_checkpoint(kind, path)
         return sources
 
 

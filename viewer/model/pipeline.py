@@ -91,6 +91,34 @@ class Molecule:
 
 
 @dataclass
+class VectorFrame:
+    """A vector model's arrows for both poses (Debye), and what an equivariant model must give for g·x.
+
+    ``expected_*`` is R·v(x), drawn as the ghost arrow beside v(g·x); ``max_error`` is max |v(g·x) - R·v(x)| over
+    the atoms and the molecule's dipole. Arrows start at the pose's centroid (the dipole) or at the atoms.
+    """
+
+    dipole_original: np.ndarray  # float64 [3]
+    dipole_transformed: np.ndarray  # float64 [3]
+    dipole_expected: np.ndarray  # float64 [3], R·v(x)
+    atoms_original: np.ndarray  # float64 [n, 3]
+    atoms_transformed: np.ndarray  # float64 [n, 3]
+    atoms_expected: np.ndarray  # float64 [n, 3]
+    centre_original: np.ndarray  # float64 [3]
+    centre_transformed: np.ndarray  # float64 [3]
+    max_error: float
+
+    @property
+    def norm_original(self) -> float:
+        """Predicted |μ| of the original pose (Debye)."""
+        return float(np.linalg.norm(self.dipole_original))
+
+    @property
+    def norm_transformed(self) -> float:
+        return float(np.linalg.norm(self.dipole_transformed))
+
+
+@dataclass
 class RowFrame:
     """One model row: colour values for both poses and the numbers shown next to it."""
 
@@ -112,10 +140,16 @@ class RowFrame:
     prediction_original: float
     prediction_transformed: float
     target_idx: int
+    vectors: VectorFrame | None = None  # the dipole kinds only
+    embedding_scale: float = 1.0  # max |h(x)|: float32 rounding of max |Δh| grows with it
 
     @property
     def title(self) -> str:
         return MODEL_TITLES[self.kind]
+
+    @property
+    def is_vector_model(self) -> bool:
+        return self.vectors is not None
 
     @property
     def bar_title(self) -> str:
@@ -135,6 +169,8 @@ class Frame:
     colormap: str
     show_input_row: bool = True
     show_labels: bool = True
+    show_atom_vectors: bool = False
+    arrow_scale: float = 1.0
     titles: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
@@ -201,6 +237,7 @@ def move(positions: np.ndarray, params: TransformParams, centre: np.ndarray) -> 
 class _OriginalPose:
     h: Any  # Tensor [n, d]
     prediction: float
+    vectors: Any  # core.models.vectors.DipoleVectors or None
     projection: Projection
     scale: ColourScale
     values: np.ndarray
@@ -208,9 +245,54 @@ class _OriginalPose:
     lut: np.ndarray
 
 
-def _prediction(model: Checkpoint, h) -> float:
-    """The molecule's prediction in the target's units, from the embeddings already computed (readout only)."""
+def _prediction(model: Checkpoint, h, vectors) -> float:
+    """The molecule's prediction in the target's units, from what is already computed: the embeddings (readout
+    only), or for a vector model the length of its dipole."""
+    if vectors is not None:
+        return float(np.linalg.norm(_numpy(vectors.molecule)))
     return float(model.predict_from_embedding(h).reshape(-1)[0])
+
+
+def _vectors(model: Checkpoint, graph):
+    """A dipole model's :class:`~core.models.vectors.DipoleVectors` for ``graph``, None for a scalar model."""
+    from core.vector_equivariance import is_vector_model, model_vectors
+
+    return model_vectors(model.model, graph) if is_vector_model(model.model) else None
+
+
+def _numpy(tensor) -> np.ndarray:
+    return tensor.detach().cpu().numpy().astype(np.float64)
+
+
+def view_transform(params: TransformParams, centre: np.ndarray):
+    """The E(3) element of the sliders (about the molecule's centroid), as :meth:`Molecule.moved_graph` uses."""
+    from core.transforms import E3Transform
+
+    return E3Transform.from_view(params.rx, params.ry, params.rz, params.translation, params.reflect, center=centre)
+
+
+def vector_frame(original, moved, g, centre: np.ndarray) -> VectorFrame:
+    """Both poses' arrows and the ghost R·v(x); the error as :func:`core.vector_equivariance.compare_vectors`."""
+    from core.vector_equivariance import largest_deviation, rotate_vectors
+
+    expected_atoms = rotate_vectors(original.per_atom.double(), g)
+    expected_dipole = rotate_vectors(original.molecule.double(), g)
+    error = max(
+        largest_deviation(moved.per_atom.double(), expected_atoms),
+        largest_deviation(moved.molecule.double(), expected_dipole),
+    )
+    rotation = g.rotation.numpy()
+    return VectorFrame(
+        dipole_original=_numpy(original.molecule).reshape(3),
+        dipole_transformed=_numpy(moved.molecule).reshape(3),
+        dipole_expected=_numpy(expected_dipole).reshape(3),
+        atoms_original=_numpy(original.per_atom),
+        atoms_transformed=_numpy(moved.per_atom),
+        atoms_expected=_numpy(expected_atoms),
+        centre_original=centre,
+        centre_transformed=rotation @ centre + g.translation.numpy(),
+        max_error=error,
+    )
 
 
 class Pipeline:
@@ -243,12 +325,14 @@ class Pipeline:
         if len(self._originals) > 256:
             self._originals.clear()
         h = model.encode(molecule.graph())
+        vectors = _vectors(model, molecule.graph())
         projection = Projection(spec.kind, spec.channel).fit(h)
         values = projection(h)
         scale = ColourScale.fit(values, cmap)
         cached = _OriginalPose(
             h=h,
-            prediction=_prediction(model, h),
+            prediction=_prediction(model, h, vectors),
+            vectors=vectors,
             projection=projection,
             scale=scale,
             values=values,
@@ -259,14 +343,26 @@ class Pipeline:
         return cached
 
     def row(
-        self, molecule: Molecule, moved: Graph, source: ModelSource, model: Checkpoint, spec: ProjectionSpec, cmap: str
+        self,
+        molecule: Molecule,
+        moved: Graph,
+        g: Any,
+        source: ModelSource,
+        model: Checkpoint,
+        spec: ProjectionSpec,
+        cmap: str,
     ) -> RowFrame:
+        """One model row; ``g`` is the slider's :class:`~core.transforms.E3Transform` (for a vector model's R·v)."""
         original = self._original(molecule, source, model, spec, cmap)
         h = model.encode(moved)
+        moved_vectors = _vectors(model, moved)
         values = original.projection(h)
         error = float((h - original.h).abs().max()) if h.numel() else 0.0
+        vectors = None
+        if original.vectors is not None and moved_vectors is not None:
+            vectors = vector_frame(original.vectors, moved_vectors, g, molecule.centre)
         return RowFrame(
-            kind=source.kind,
+            kind=model.kind,
             source=source,
             trained=model.trained,
             model_label=source.label(),
@@ -282,8 +378,10 @@ class Pipeline:
             colormap=cmap,
             max_error=error,
             prediction_original=original.prediction,
-            prediction_transformed=_prediction(model, h),
+            prediction_transformed=_prediction(model, h, moved_vectors),
             target_idx=model.target_idx,
+            vectors=vectors,
+            embedding_scale=float(original.h.abs().max()) if original.h.numel() else 1.0,
         )
 
     # ------------------------------------------------------------------ frames
@@ -297,10 +395,11 @@ class Pipeline:
         rows = {}
         if self.library.ready if models is None else models:
             moved = molecule.moved_graph(snapshot.transform)
-            for kind in MODEL_ROWS:
-                source = snapshot.sources[kind]
+            g = view_transform(snapshot.transform, molecule.centre)
+            for row in MODEL_ROWS:
+                source = snapshot.sources[row]
                 model = self.library.load(source)
-                rows[kind] = self.row(molecule, moved, source, model, snapshot.projections[kind], snapshot.colormap)
+                rows[row] = self.row(molecule, moved, g, source, model, snapshot.projections[row], snapshot.colormap)
         frame = Frame(
             molecule=molecule,
             transform=snapshot.transform,
@@ -309,6 +408,8 @@ class Pipeline:
             colormap=snapshot.colormap,
             show_input_row=snapshot.show_input_row,
             show_labels=snapshot.show_labels,
+            show_atom_vectors=snapshot.show_atom_vectors,
+            arrow_scale=snapshot.arrow_scale,
         )
         frame.titles = view_titles(frame)
         return frame
@@ -334,4 +435,8 @@ def view_titles(frame: Frame) -> dict[tuple[str, str], str]:
         name = f"{row.title} ({row.model_label})"
         titles[(kind, "original")] = f"{name}: h(x)"
         titles[(kind, "transformed")] = f"h({g})   max |Δh| = {format_error(row.max_error)}"
+        if row.vectors is not None:
+            v = row.vectors
+            titles[(kind, "original")] += f", |μ| = {v.norm_original:.2f} D"
+            titles[(kind, "transformed")] += f"   max |v({g}) − R·v(x)| = {format_error(v.max_error)} D"
     return titles

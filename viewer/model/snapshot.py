@@ -14,9 +14,27 @@ from pathlib import Path
 from types import MappingProxyType
 
 MODEL_ROWS = ("naive", "egnn")
-"""The two model rows of the grid, top to bottom."""
+"""The two model rows of the grid, top to bottom. A row takes any model kind of its family
+(:data:`core.models.registry.FAMILY`): the naive row naive or naive-dipole, the equivariant row egnn or dipole."""
 
-MODEL_TITLES = {"naive": "Naive GNN", "egnn": "Equivariant GNN"}
+MODEL_TITLES = {
+    "naive": "Naive GNN",
+    "egnn": "Equivariant GNN",
+    "naive-dipole": "Naive dipole GNN",
+    "dipole": "Equivariant dipole GNN",
+}
+
+ROW_OF_KIND = {"naive": "naive", "egnn": "egnn", "naive-dipole": "naive", "dipole": "egnn"}
+"""Every model kind and its row: ``core.models.registry.FAMILY``, repeated here so the viewer starts without torch
+(tests/test_viewer_vectors.py checks the two agree)."""
+VECTOR_KINDS = frozenset({"naive-dipole", "dipole"})
+"""The kinds whose views draw arrows (``core.models.registry.VECTOR_KINDS``)."""
+
+ARROW_SCALE_RANGE = (0.1, 10.0)
+"""The arrow-scale control: multiplies :data:`ANGSTROM_PER_DEBYE`."""
+ANGSTROM_PER_DEBYE = 1.5
+"""Arrow length per Debye at scale 1: a 2 D dipole is drawn 3 Å long, about a molecule's radius, so that it
+reaches out of the atoms around the centroid."""
 
 ROTATION_RANGE = (-180.0, 180.0)
 TRANSLATION_RANGE = (-10.0, 10.0)
@@ -102,6 +120,11 @@ class ModelSource:
     seed: int = 0
     checkpoint: Path | None = None
 
+    @property
+    def row(self) -> str:
+        """The grid row this source belongs to (the family of its kind)."""
+        return ROW_OF_KIND.get(self.kind, self.kind)
+
     @classmethod
     def untrained(cls, kind: str, seed: int = 0) -> ModelSource:
         return cls(kind=kind, seed=int(seed))
@@ -151,7 +174,8 @@ DISPLAY_FIELDS = frozenset({"show_input_row", "show_labels"})
 class Snapshot:
     """Everything the grid shows, as plain values. Immutable: change it with :meth:`replace`.
 
-    ``sources`` and ``projections`` are read-only mappings (model row -> value). ``dragging`` says a
+    ``sources`` and ``projections`` are read-only mappings (model row -> value; a row's source may be of any kind
+    of the row's family). ``dragging`` says a
     slider is held down: the scene draws fast frames until it is released.
     """
 
@@ -162,6 +186,8 @@ class Snapshot:
     colormap: str = DEFAULT_COLORMAP
     show_input_row: bool = True
     show_labels: bool = True
+    show_atom_vectors: bool = False  # a vector model's per-atom arrows besides the molecule's dipole
+    arrow_scale: float = 1.0
     dragging: bool = False
 
     def __post_init__(self) -> None:
@@ -179,6 +205,8 @@ class Snapshot:
                 self.colormap,
                 self.show_input_row,
                 self.show_labels,
+                self.show_atom_vectors,
+                self.arrow_scale,
                 self.dragging,
             )
         )
@@ -188,7 +216,8 @@ class Snapshot:
         return replace(self, **changes)
 
     def with_source(self, source: ModelSource) -> Snapshot:
-        return replace(self, sources={**self.sources, source.kind: source})
+        """The source replaces the one of its row (its kind's family)."""
+        return replace(self, sources={**self.sources, source.row: source})
 
     def with_projection(self, kind: str, spec: ProjectionSpec) -> Snapshot:
         return replace(self, projections={**self.projections, kind: spec})

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSignalBlocker, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,9 +23,26 @@ from PySide6.QtWidgets import (
 from viewer.guard import guarded
 from viewer.model.colouring import available_colormaps
 from viewer.model.errors import error_text
-from viewer.model.library import ModelLibrary, default_projection, describe, shipped_checkpoint
+from viewer.model.library import (
+    VECTOR_KIND_OF_ROW,
+    ModelLibrary,
+    ModelLoadError,
+    default_projection,
+    describe,
+    kind_mismatch,
+    shipped_checkpoint,
+)
 from viewer.model.pipeline import LOADING_MODELS
-from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot
+from viewer.model.snapshot import (
+    ANGSTROM_PER_DEBYE,
+    ARROW_SCALE_RANGE,
+    MODEL_ROWS,
+    MODEL_TITLES,
+    VECTOR_KINDS,
+    ModelSource,
+    ProjectionSpec,
+    Snapshot,
+)
 
 if TYPE_CHECKING:
     from core.checkpoints import Checkpoint
@@ -39,9 +57,10 @@ MAX_SEED = 2**31 - 1
 
 
 class ModelBox(QGroupBox):
-    """Source, seed, projection and channel of one model row."""
+    """Source, seed, projection and channel of one model row (``kind`` is the row: its family's scalar kind; the
+    row also takes the family's dipole checkpoints)."""
 
-    loadRequested = Signal(str)  # model kind: the window opens a file dialog
+    loadRequested = Signal(str)  # model row: the window opens a file dialog
 
     def __init__(self, kind: str, state: ViewState, library: ModelLibrary, parent: QWidget | None = None) -> None:
         super().__init__(MODEL_TITLES[kind], parent)
@@ -56,7 +75,7 @@ class ModelBox(QGroupBox):
         self.source_combo.activated.connect(self._source_chosen)
         self.load_button = QPushButton("Load…")
         self.load_button.setObjectName(f"{kind}LoadButton")
-        self.load_button.setToolTip(f"Load a {kind} checkpoint file")
+        self.load_button.setToolTip(f"Load a {kind} or {VECTOR_KIND_OF_ROW[kind]} checkpoint file")
         self.load_button.clicked.connect(self._load_clicked)
         source_row = QHBoxLayout()
         source_row.addWidget(self.source_combo, 1)
@@ -113,11 +132,12 @@ class ModelBox(QGroupBox):
         seed = current.seed if current.is_untrained else self.seed_spin.value()
         items = [("Untrained demo (seed N)", ModelSource.untrained(self.kind, seed))]
         seen = set()
-        shipped = shipped_checkpoint(self.kind)
-        if shipped is not None:
-            source = ModelSource.from_checkpoint(self.kind, shipped)
-            items.append((f"Shipped: {shipped.name}", source))
-            seen.add(source.checkpoint)
+        for kind in (self.kind, VECTOR_KIND_OF_ROW[self.kind]):
+            shipped = shipped_checkpoint(kind)
+            if shipped is not None:
+                source = ModelSource.from_checkpoint(kind, shipped)
+                items.append((f"Shipped: {shipped.name}", source))
+                seen.add(source.checkpoint)
         for source in self._extra:
             if source.checkpoint not in seen:
                 items.append((f"File: {source.checkpoint.name}", source))
@@ -127,7 +147,8 @@ class ModelBox(QGroupBox):
     def _rebuild_sources(self) -> None:
         current = self.state.source(self.kind)
         if not current.is_untrained and current.checkpoint not in [s.checkpoint for s in self._extra]:
-            if current.checkpoint != shipped_checkpoint(self.kind):
+            shipped = {shipped_checkpoint(kind) for kind in (self.kind, VECTOR_KIND_OF_ROW[self.kind])}
+            if current.checkpoint not in shipped:
                 self._extra.append(current)
         with QSignalBlocker(self.source_combo):
             self.source_combo.clear()
@@ -173,8 +194,15 @@ class ModelBox(QGroupBox):
         self._apply_source(ModelSource.untrained(self.kind, seed))
 
     def use_checkpoint(self, path: str | Path) -> bool:
-        """Load ``path`` into this row (File ▸ Load, drag and drop, the Load… button)."""
-        return bool(self._apply_source(ModelSource.from_checkpoint(self.kind, path)))
+        """Load ``path`` into this row (File ▸ Load, drag and drop, the Load… button); the file names its kind."""
+        return bool(self._load_file(path))
+
+    @guarded(on_error="_follow_source")
+    def _load_file(self, path: str | Path) -> bool:
+        source, _ = self.library.load_file(path)
+        if source.row != self.kind:
+            raise ModelLoadError(f"{path}: {kind_mismatch(source.kind, self.kind)}")
+        return bool(self._apply_source(source))
 
     # ------------------------------------------------------------------ projection
     @Slot()
@@ -215,7 +243,8 @@ class ModelBox(QGroupBox):
         with QSignalBlocker(self.channel_spin):
             self.channel_spin.setRange(0, max(0, dim - 1))
         trained = "trained" if model.trained else "untrained: predictions are meaningless"
-        self.info.setText(f"{dim}-D atom embeddings · {trained}")
+        vectors = " · predicts a dipole vector (arrows)" if source.kind in VECTOR_KINDS else ""
+        self.info.setText(f"{dim}-D atom embeddings · {trained}{vectors}")
         self.info.setToolTip(describe(model))
         self._follow_projection()
 
@@ -236,6 +265,7 @@ class ModelsPanel(QWidget):
     def __init__(self, state: ViewState, library: ModelLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
+        self.library = library
         self.boxes: dict[str, ModelBox] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -261,6 +291,30 @@ class ModelsPanel(QWidget):
         form.addRow(self.input_row_check)
         form.addRow(self.labels_check)
         layout.addWidget(display)
+
+        vectors = QGroupBox("Vectors")
+        vector_form = QFormLayout(vectors)
+        self.dipole_preset_button = QPushButton("Vectors: dipole models")
+        self.dipole_preset_button.setObjectName("dipolePresetButton")
+        self.dipole_preset_button.setToolTip(
+            "Load the shipped naive-dipole and dipole checkpoints: arrows for the molecule's dipole moment"
+        )
+        self.dipole_preset_button.clicked.connect(self._dipole_preset)
+        vector_form.addRow(self.dipole_preset_button)
+        self.atom_vectors_check = QCheckBox("Show per-&atom vectors")
+        self.atom_vectors_check.setObjectName("atomVectorsCheck")
+        self.atom_vectors_check.toggled.connect(self._atom_vectors_toggled)
+        vector_form.addRow(self.atom_vectors_check)
+        self.arrow_scale_spin = QDoubleSpinBox()
+        self.arrow_scale_spin.setObjectName("arrowScaleSpin")
+        self.arrow_scale_spin.setRange(*ARROW_SCALE_RANGE)
+        self.arrow_scale_spin.setSingleStep(0.25)
+        self.arrow_scale_spin.setDecimals(2)
+        self.arrow_scale_spin.setKeyboardTracking(False)
+        self.arrow_scale_spin.setToolTip(f"Arrow length: 1 = {ANGSTROM_PER_DEBYE:g} Å per Debye")
+        self.arrow_scale_spin.valueChanged.connect(self._arrow_scale_changed)
+        vector_form.addRow("Arrow &scale", self.arrow_scale_spin)
+        layout.addWidget(vectors)
         layout.addStretch(1)
 
         state.changed.connect(self._state_changed)
@@ -276,6 +330,26 @@ class ModelsPanel(QWidget):
     def _labels_toggled(self, shown: bool) -> None:
         self.state.set_show_labels(shown)
 
+    @Slot(bool)
+    @guarded(on_error="_follow")
+    def _atom_vectors_toggled(self, shown: bool) -> None:
+        self.state.set_show_atom_vectors(shown)
+
+    @Slot(float)
+    @guarded(on_error="_follow")
+    def _arrow_scale_changed(self, scale: float) -> None:
+        self.state.set_arrow_scale(scale)
+
+    @Slot()
+    @guarded
+    def _dipole_preset(self) -> None:
+        """Both dipole checkpoints in one change (one frame)."""
+        snapshot = self.state.snapshot
+        for row, source in self.library.dipole_sources().items():
+            model = self.library.load(source)
+            snapshot = snapshot.with_source(source).with_projection(row, default_projection(model))
+        self.state.set_snapshot(snapshot)
+
     @Slot(int)
     @guarded(on_error="_follow")
     def _colormap_chosen(self, index: int) -> None:
@@ -284,7 +358,7 @@ class ModelsPanel(QWidget):
     @Slot(object, object)
     @guarded
     def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
-        if old.changed_fields(new) & {"colormap", "show_input_row", "show_labels"}:
+        if old.changed_fields(new) & {"colormap", "show_input_row", "show_labels", "show_atom_vectors", "arrow_scale"}:
             self._follow()
 
     def models_ready(self) -> None:
@@ -299,3 +373,7 @@ class ModelsPanel(QWidget):
             self.input_row_check.setChecked(self.state.show_input_row)
         with QSignalBlocker(self.labels_check):
             self.labels_check.setChecked(self.state.show_labels)
+        with QSignalBlocker(self.atom_vectors_check):
+            self.atom_vectors_check.setChecked(self.state.snapshot.show_atom_vectors)
+        with QSignalBlocker(self.arrow_scale_spin):
+            self.arrow_scale_spin.setValue(self.state.snapshot.arrow_scale)

@@ -42,6 +42,11 @@ class ModelReadout(QWidget):
         self.error.setObjectName(f"{kind}ErrorLabel")
         self.error.setTextFormat(Qt.TextFormat.RichText)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.vectors = QLabel()
+        self.vectors.setObjectName(f"{kind}VectorLabel")
+        self.vectors.setTextFormat(Qt.TextFormat.RichText)
+        self.vectors.setWordWrap(True)
+        self.vectors.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.prediction = QLabel()
         self.prediction.setObjectName(f"{kind}PredictionLabel")
         self.prediction.setTextFormat(Qt.TextFormat.RichText)
@@ -52,6 +57,7 @@ class ModelReadout(QWidget):
         layout.setSpacing(1)
         layout.addWidget(self.title)
         layout.addWidget(self.error)
+        layout.addWidget(self.vectors)
         layout.addWidget(self.prediction)
 
     def show_frame(self, frame: Frame) -> None:
@@ -60,8 +66,10 @@ class ModelReadout(QWidget):
             self.title.setText(f"<b>{MODEL_TITLES[self.kind]}</b>")
             self.error.setText(f"<i>{LOADING_MODELS}</i>")
             self.prediction.setText("")
+            self.vectors.setVisible(False)
             return
-        self.title.setText(f"<b>{MODEL_TITLES[self.kind]}</b> · {row.model_label}")
+        self.title.setText(f"<b>{MODEL_TITLES[row.kind]}</b> · {row.model_label}")
+        self._show_vectors(row)
         invariant = row.max_error < INVARIANT_TOLERANCE
         colour = "#1a7f37" if invariant else "#c2410c"
         verdict = "invariant" if invariant else "changed"
@@ -89,6 +97,19 @@ class ModelReadout(QWidget):
             self.prediction.setText(
                 f"<span style='color:#6b7280'>{values}<br><i>untrained model: the prediction is meaningless</i></span>"
             )
+
+    def _show_vectors(self, row) -> None:
+        """A vector model: max |v(g·x) − R·v(x)| (0 up to rounding when the arrows turn with the molecule)."""
+        self.vectors.setVisible(row.vectors is not None)
+        if row.vectors is None:
+            return
+        error = row.vectors.max_error
+        equivariant = error < INVARIANT_TOLERANCE
+        colour = "#1a7f37" if equivariant else "#c2410c"
+        verdict = "turns with the molecule" if equivariant else "does not turn with the molecule"
+        self.vectors.setText(
+            f"max |v(g·x) − R·v(x)| = <b style='color:{colour}'>{format_error(error)}</b> D ({verdict})"
+        )
 
 
 class ReadoutPanel(QGroupBox):

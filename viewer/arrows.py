@@ -1,0 +1,143 @@
+"""Arrows of one view (a vector model's dipole, its ghost R·v(x), optionally one per atom) as ONE glyph actor.
+
+One ``vtkGlyph3DMapper`` draws an arrow at every point of one polydata: the point is the arrow's foot, the
+``"direction"`` array turns it, the ``"scale"`` array stretches it (length along the arrow, thickness across) and the
+``"rgba"`` array colours it. The actor is built once per view; :meth:`ViewArrows.write` only writes new numbers
+into those arrays (fresh arrays, same actor, when the number of arrows changes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from vtkmodules.util.numpy_support import numpy_to_vtk
+from vtkmodules.vtkCommonCore import vtkPoints
+from vtkmodules.vtkCommonDataModel import vtkPolyData
+from vtkmodules.vtkFiltersSources import vtkArrowSource
+from vtkmodules.vtkRenderingCore import vtkActor, vtkGlyph3DMapper, vtkRenderer
+
+ARROW_ARRAYS = {"direction": 3, "scale": 3}
+# RGBA of the three arrow families; the ghost is translucent so the arrow it surrounds stays visible
+DIPOLE_RGBA = (200, 30, 45, 255)
+GHOST_RGBA = (90, 90, 100, 95)
+ATOM_RGBA = (235, 135, 20, 255)
+# thickness across the arrow, in units of the arrow source's radii (shaft 0.035, tip 0.1: 0.14 Å and 0.4 Å)
+DIPOLE_THICKNESS = 4.0
+GHOST_THICKNESS = 6.5
+ATOM_THICKNESS = 2.5
+MIN_LENGTH = 1e-6  # a zero vector: a zero-length glyph (invisible) that still has a direction
+
+
+class ViewArrows:
+    """The glyph actor of one view and the numpy arrays behind it."""
+
+    def __init__(self, renderer: vtkRenderer) -> None:
+        self.polydata = vtkPolyData()
+        source = vtkArrowSource()
+        source.SetTipLength(0.25)
+        source.SetTipRadius(0.1)
+        source.SetShaftRadius(0.035)
+        source.SetTipResolution(16)
+        source.SetShaftResolution(12)
+        self.mapper = vtkGlyph3DMapper()
+        self.mapper.SetInputData(self.polydata)
+        self.mapper.SetSourceConnection(source.GetOutputPort())
+        self.mapper.SetOrientationArray("direction")
+        self.mapper.SetOrientationModeToDirection()
+        self.mapper.SetScaleArray("scale")
+        self.mapper.SetScaleModeToScaleByVectorComponents()
+        self.mapper.SetScalarModeToUsePointFieldData()
+        self.mapper.SelectColorArray("rgba")
+        self.mapper.SetColorModeToDirectScalars()
+        self.mapper.ScalarVisibilityOn()
+        self.actor = vtkActor()
+        self.actor.SetMapper(self.mapper)
+        prop = self.actor.GetProperty()
+        prop.SetAmbient(0.25)
+        prop.SetDiffuse(0.75)
+        prop.SetSpecular(0.3)
+        self.actor.SetVisibility(False)
+        renderer.AddViewProp(self.actor)
+        self.count = -1
+        self._resize(0)
+
+    def _resize(self, count: int) -> None:
+        self.count = count
+        self.points = np.zeros((count, 3), dtype=np.float64)
+        self.vtk_points = vtkPoints()
+        self.vtk_points.SetData(numpy_to_vtk(self.points, deep=False))
+        self.polydata.SetPoints(self.vtk_points)
+        point_data = self.polydata.GetPointData()
+        self.arrays: dict[str, np.ndarray] = {}
+        self.vtk_arrays: dict[str, object] = {}
+        for name, width in (*ARROW_ARRAYS.items(), ("rgba", 4)):
+            array = np.zeros((count, width), dtype=np.uint8 if name == "rgba" else np.float64)
+            vtk_array = numpy_to_vtk(array, deep=False)
+            vtk_array.SetName(name)
+            point_data.RemoveArray(name)  # the old array goes away with its numpy buffer
+            point_data.AddArray(vtk_array)
+            self.arrays[name] = array
+            self.vtk_arrays[name] = vtk_array
+
+    def write(self, feet: np.ndarray, vectors: np.ndarray, rgba: np.ndarray, thickness: np.ndarray) -> None:
+        """Arrows from ``feet`` [k, 3] along ``vectors`` [k, 3] (already in Å), coloured ``rgba`` [k, 4]."""
+        count = int(feet.shape[0])
+        if count != self.count:
+            self._resize(count)
+        lengths = np.linalg.norm(vectors, axis=1) if count else np.zeros(0)
+        self.points[:] = feet
+        # a zero vector keeps a direction (x) so VTK does not warn; its glyph has zero length
+        self.arrays["direction"][:] = np.where(lengths[:, None] > MIN_LENGTH, vectors, (1.0, 0.0, 0.0))
+        self.arrays["scale"][:, 0] = lengths
+        self.arrays["scale"][:, 1] = thickness
+        self.arrays["scale"][:, 2] = thickness
+        self.arrays["rgba"][:] = rgba
+        self.vtk_points.Modified()
+        for vtk_array in self.vtk_arrays.values():
+            vtk_array.Modified()
+        self.polydata.Modified()
+        self.actor.SetVisibility(count > 0)
+
+    def hide(self) -> None:
+        if self.count != 0:
+            self.write(np.zeros((0, 3)), np.zeros((0, 3)), np.zeros((0, 4), dtype=np.uint8), np.zeros(0))
+
+    # ------------------------------------------------------------------ read back (tests)
+    def read(self) -> dict[str, np.ndarray]:
+        """Feet, direction, scale and rgba as stored in VTK (copies)."""
+        from vtkmodules.util.numpy_support import vtk_to_numpy
+
+        out = {"feet": vtk_to_numpy(self.polydata.GetPoints().GetData()).astype(np.float64).copy()}
+        for name in (*ARROW_ARRAYS, "rgba"):
+            out[name] = vtk_to_numpy(self.polydata.GetPointData().GetArray(name)).copy()
+        return out
+
+
+def arrows_for(row, column: str, atom_positions: np.ndarray, show_atoms: bool, angstrom_per_debye: float):
+    """Feet, vectors (Å), colours and thicknesses of one view's arrows for a :class:`RowFrame` with vectors."""
+    v = row.vectors
+    if column == "original":
+        feet = [v.centre_original[None, :]]
+        vectors = [v.dipole_original[None, :]]
+        kinds = [DIPOLE_RGBA]
+        thickness = [DIPOLE_THICKNESS]
+        atoms = v.atoms_original
+    else:
+        feet = [v.centre_transformed[None, :], v.centre_transformed[None, :]]
+        vectors = [v.dipole_transformed[None, :], v.dipole_expected[None, :]]
+        kinds = [DIPOLE_RGBA, GHOST_RGBA]
+        thickness = [DIPOLE_THICKNESS, GHOST_THICKNESS]
+        atoms = v.atoms_transformed
+    rgba = [np.array([k], dtype=np.uint8) for k in kinds]
+    thick = [np.array([t], dtype=np.float64) for t in thickness]
+    if show_atoms:
+        n = atoms.shape[0]
+        feet.append(atom_positions)
+        vectors.append(atoms)
+        rgba.append(np.tile(np.array(ATOM_RGBA, dtype=np.uint8), (n, 1)))
+        thick.append(np.full(n, ATOM_THICKNESS))
+    return (
+        np.concatenate(feet),
+        np.concatenate(vectors) * angstrom_per_debye,
+        np.concatenate(rgba),
+        np.concatenate(thick),
+    )
