@@ -32,8 +32,8 @@ VECTOR_KINDS = frozenset({"naive-dipole", "dipole"})
 
 ARROW_SCALE_RANGE = (0.1, 10.0)
 """The arrow-scale control: multiplies :data:`ANGSTROM_PER_DEBYE`."""
-ANGSTROM_PER_DEBYE = 1.5
-"""Arrow length per Debye at scale 1: a 2 D dipole is drawn 3 Å long, about a molecule's radius, so that it
+ANGSTROM_PER_DEBYE = 2.0
+"""Arrow length per Debye at scale 1: a 1.5 D dipole is drawn 3 Å long, about a molecule's radius, so that it
 reaches out of the atoms around the centroid."""
 
 ROTATION_RANGE = (-180.0, 180.0)

@@ -12,7 +12,14 @@ from viewer.model.pipeline import LOADING_MODELS, Frame, format_error
 from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES
 
 INVARIANT_TOLERANCE = 1e-4
-"""Below this max |Δh| a row is reported as invariant (float32 rounding is ~1e-6)."""
+"""Below this max |Δh| (or max |v(g·x) − R·v(x)|, Debye) a row is reported as invariant (equivariant)."""
+RELATIVE_TOLERANCE = 1e-5
+"""...or below this fraction of max |h(x)|: float32 rounding is relative, and the dipole model's features reach
+~10³ (max |Δh| ~4e-4 there, 1e-7 of the features)."""
+
+
+def invariance_tolerance(row) -> float:
+    return max(INVARIANT_TOLERANCE, RELATIVE_TOLERANCE * row.embedding_scale)
 
 
 TARGET_SYMBOLS = {
@@ -70,7 +77,7 @@ class ModelReadout(QWidget):
             return
         self.title.setText(f"<b>{MODEL_TITLES[row.kind]}</b> · {row.model_label}")
         self._show_vectors(row)
-        invariant = row.max_error < INVARIANT_TOLERANCE
+        invariant = row.max_error < invariance_tolerance(row)
         colour = "#1a7f37" if invariant else "#c2410c"
         verdict = "invariant" if invariant else "changed"
         note = ""
