@@ -148,8 +148,8 @@ class ViewState(QObject):
 
     def set_source(self, source: ModelSource) -> None:
         """Set a row's model source. Callers load it first (see ``ModelLibrary``) so a bad file never gets here."""
-        if source.kind not in MODEL_ROWS:
-            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_ROWS)}")
+        if source.kind not in ROW_OF_KIND:
+            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(ROW_OF_KIND)}")
         self.set_snapshot(self._snapshot.with_source(source))
 
     def set_projection(self, row: str, spec: ProjectionSpec) -> None:
