@@ -35,9 +35,11 @@ def test_dipole_preset_draws_arrows_that_turn_with_the_molecule(qtbot, window):
     np.testing.assert_allclose(stored["direction"][1], turned, atol=1e-6)  # the ghost is R v(x) exactly
     frame = window.controller.frame
     assert frame.rows["egnn"].vectors.max_error < 1e-4
+    # the readouts follow a moving slider at most every 150 ms: wait for the rotated pose's numbers
+    naive_readout = window.readouts.models["naive"].vectors
+    qtbot.waitUntil(lambda: "does not turn" in naive_readout.text(), timeout=10000)
     readout = window.readouts.models["egnn"].vectors
     assert readout.isVisible() and "turns with the molecule" in readout.text()
-    assert "does not turn" in window.readouts.models["naive"].vectors.text()
 
     window.models_panel.arrow_scale_spin.setValue(2.0)
     wait_for_frame(qtbot, window)

@@ -240,17 +240,8 @@ class View:
         coordinate.SetValue(0.5, 0.975)
         renderer.AddViewProp(self.title)
 
-        # a vector model's arrows: one glyph actor per model view, hidden for scalar models. They live in an overlay
-        # renderer on the layer above (same viewport, same camera), so the atoms around the centroid never hide them.
-        self.overlay: vtkRenderer | None = None
-        self.arrows: ViewArrows | None = None
-        if row in BAR_ROWS:
-            self.overlay = vtkRenderer()
-            self.overlay.SetLayer(1)
-            self.overlay.InteractiveOff()
-            self.overlay.SetViewport(renderer.GetViewport())
-            renderer.GetRenderWindow().AddRenderer(self.overlay)
-            self.arrows = ViewArrows(self.overlay)
+        # a vector model's arrows: one glyph actor per model view, hidden for scalar models
+        self.arrows = ViewArrows(renderer) if row in BAR_ROWS else None
 
         self.bar: vtkScalarBarActor | None = None
         self.lut: vtkLookupTable | None = None
@@ -433,9 +424,6 @@ class GridScene:
                 self.views[(row, column)] = View(renderer, row, column, style, self.font_scale)
         plotter.link_views()
         self.camera = plotter.renderers[0].GetActiveCamera()
-        for view in self.views.values():
-            if view.overlay is not None:
-                view.overlay.SetActiveCamera(self.camera)
         self.camera.ParallelProjectionOn()
         self._apply_layout()
 
@@ -465,7 +453,6 @@ class GridScene:
         for row in ROWS:
             for c, column in enumerate(COLUMNS):
                 renderer = self.views[(row, column)].renderer
-                overlay = self.views[(row, column)].overlay
                 if row in rows:
                     k = rows.index(row)
                     renderer.SetViewport(0.5 * c, 1.0 - (k + 1) / n, 0.5 * (c + 1), 1.0 - k / n)
@@ -475,9 +462,6 @@ class GridScene:
                     renderer.SetViewport(0.0, 0.0, 1e-4, 1e-4)
                     renderer.DrawOff()
                     renderer.InteractiveOff()
-                if overlay is not None:
-                    overlay.SetViewport(renderer.GetViewport())
-                    overlay.SetDraw(renderer.GetDraw())
         self._place_bars()
 
     def view_size_px(self) -> tuple[float, float]:
@@ -614,7 +598,7 @@ class GridScene:
         for view in self.views.values():
             view.renderer.ResetCameraClippingRange()
             view.renderer.camera_set = True
-        # the camera is shared: clip nothing of an arrow that reaches beyond the atoms
+        # clip nothing of an arrow that reaches beyond the atoms
         near, far = self.camera.GetClippingRange()
         reach = 10.0 * molecule.radius + 20.0
         self.camera.SetClippingRange(

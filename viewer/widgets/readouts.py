@@ -54,6 +54,8 @@ class ModelReadout(QWidget):
         self.vectors.setTextFormat(Qt.TextFormat.RichText)
         self.vectors.setWordWrap(True)
         self.vectors.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.vectors.setVisible(False)
+        self._vectors_shown = False
         self.prediction = QLabel()
         self.prediction.setObjectName(f"{kind}PredictionLabel")
         self.prediction.setTextFormat(Qt.TextFormat.RichText)
@@ -73,7 +75,7 @@ class ModelReadout(QWidget):
             self.title.setText(f"<b>{MODEL_TITLES[self.kind]}</b>")
             self.error.setText(f"<i>{LOADING_MODELS}</i>")
             self.prediction.setText("")
-            self.vectors.setVisible(False)
+            self._set_vectors_shown(False)
             return
         self.title.setText(f"<b>{MODEL_TITLES[row.kind]}</b> · {row.model_label}")
         self._show_vectors(row)
@@ -105,9 +107,15 @@ class ModelReadout(QWidget):
                 f"<span style='color:#6b7280'>{values}<br><i>untrained model: the prediction is meaningless</i></span>"
             )
 
+    def _set_vectors_shown(self, shown: bool) -> None:
+        # only on a change: a setVisible call per frame drifts the reference count of None (tests/test_soak.py)
+        if shown != self._vectors_shown:
+            self._vectors_shown = shown
+            self.vectors.setVisible(shown)
+
     def _show_vectors(self, row) -> None:
         """A vector model: max |v(g·x) − R·v(x)| (0 up to rounding when the arrows turn with the molecule)."""
-        self.vectors.setVisible(row.vectors is not None)
+        self._set_vectors_shown(row.vectors is not None)
         if row.vectors is None:
             return
         error = row.vectors.max_error
