@@ -201,7 +201,7 @@ def test_weights_changed_behind_the_recorded_hash_are_detected(tmp_path):
 def test_shipped_checkpoints_carry_their_weights_hash():
     from core.checkpoints import state_dict_sha256
 
-    for kind in ("naive", "egnn"):
+    for kind in ("naive", "egnn", "naive-dipole", "dipole"):
         path = ROOT / "assets" / "checkpoints" / f"{kind}.pt"
         payload = torch.load(path, weights_only=True)
         assert payload["state_sha256"] == state_dict_sha256(payload["state_dict"])
