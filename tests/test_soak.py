@@ -23,9 +23,16 @@ def load_soak():
     return module
 
 
+# A leak loses at least one reference per step (6.12.0: one True per float signal, ~18 Nones per slider step), so
+# over STEPS steps it drifts by STEPS or more. Caches and the collector's timing hold a few Nones at any moment
+# (seen: -3..+3 between runs), which is not a drift; the bound stays far below one reference per step.
+STEPS = 160
+NOISE = 8
+
+
 def test_reference_counts_do_not_drift_over_hundreds_of_steps(window):
-    result = load_soak().soak(window, steps=160, warmup=40)
-    assert result["none_refcount_drift"] == 0, result
-    assert result["true_refcount_drift"] == 0, result
-    assert result["false_refcount_drift"] == 0, result
+    result = load_soak().soak(window, steps=STEPS, warmup=40)
+    assert abs(result["none_refcount_drift"]) <= NOISE, result
+    assert abs(result["true_refcount_drift"]) <= NOISE, result
+    assert abs(result["false_refcount_drift"]) <= NOISE, result
     assert result["props_end"] == result["props_start"], result  # actors are built once, never per step
