@@ -346,7 +346,15 @@ def _check_torch_archive(path: Path) -> None:
                 _check_entry_crc(archive, info, path)
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        zlib.error,
+    ) as error:
         raise CorruptCheckpointError(
             f"{path}: truncated or corrupt zip archive ({_first_line(str(error), 'unreadable')})"
         ) from None

@@ -113,7 +113,7 @@ def read_bundle_metadata(path: str | os.PathLike) -> dict:
         raise DataSourceError(f"bundle not found: {path}") from None
     except DataSourceError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+    except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error) as error:
         raise DataSourceError(f"cannot read bundle {path}: {_first_line(error)}") from None
 
 
@@ -147,7 +147,7 @@ def read_bundle_arrays(path: str | os.PathLike = BUNDLE_PATH) -> tuple[dict[str,
         raise
     except MemoryError:
         raise DataSourceError(f"cannot read bundle {path}: an array does not fit in memory") from None
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+    except (OSError, ValueError, KeyError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error) as error:
         raise DataSourceError(f"cannot read bundle {path}: {type(error).__name__}: {_first_line(error)}") from None
     for name in ("atom_ptr", "bond_ptr", "qm9_index"):
         arrays[name] = arrays[name].astype(np.int64)
