@@ -370,6 +370,10 @@ class MainWindow(QMainWindow):
             self._readout_timer.stop()
             self.readouts.show_frame(frame)
 
+    def is_settled(self) -> bool:
+        """Nothing left to catch up: no motion (the still frame is drawn) and no readout update pending."""
+        return not self.controller.fast and not self._readout_timer.isActive()
+
     @Slot()
     @guarded
     def _show_readouts(self) -> None:
