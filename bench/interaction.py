@@ -3,8 +3,8 @@
 A real window (1280x800, all six views) on the largest molecule of the bundled set; the z-rotation
 slider is dragged through 2-degree steps. Each step is timed from the slider's value change to the
 rendered frame: both models re-encode the transformed pose, the arrays are rewritten in place and the
-grid renders once. ``empty_frame_ms`` is a render of the same window with nothing changed, measured in
-the same run and in the same (multisampling-off) mode; ``p95_over_empty`` divides the two, which
+grid renders once. ``empty_frame_ms`` is a render of the same window with nothing changed, one right
+after every step (the same multisampling-off mode and, on a shared machine, the same load); ``p95_over_empty`` divides the two, which
 cancels most of the machine's speed and load (report it with ``load_average``).
 
     xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python bench/interaction.py --json
@@ -101,14 +101,27 @@ def main(argv: list[str] | None = None) -> int:
     values = [(-180 + 2 * k) % 361 - 180 for k in range(args.steps + 10)]
     step_ms: list[float] = []
     compute_ms: list[float] = []
+    renders = [0]
+    scene.render_window.AddObserver("StartEvent", lambda *_: renders.__setitem__(0, renders[0] + 1))
+    empty_ms: list[float] = []
+    step_renders = 0
     for i, value in enumerate(values):
+        before = renders[0]
         started = time.perf_counter()
         slider.setValue(int(value))  # valueChanged -> state -> controller: frame, arrays, one render
         app.processEvents()
         elapsed = (time.perf_counter() - started) * 1000.0
+        rendered = renders[0] - before
+        # an empty frame right after each step: the same window, mode and (on a shared machine) load
+        started = time.perf_counter()
+        scene.render()  # schedules a paint of the unchanged scene; processEvents runs it
+        app.processEvents()
+        empty = (time.perf_counter() - started) * 1000.0
         if i >= 10:  # warm-up steps excluded
             step_ms.append(elapsed)
             compute_ms.append(controller.last_update_ms)
+            empty_ms.append(empty)
+            step_renders += rendered
     # the pipeline alone (both models on the transformed pose), without rendering
     snapshot = window.state.snapshot
     pipeline_ms = []
@@ -116,15 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         controller.pipeline.frame(snapshot)
         pipeline_ms.append((time.perf_counter() - started) * 1000.0)
-    renders = [0]
-    scene.render_window.AddObserver("StartEvent", lambda *_: renders.__setitem__(0, renders[0] + 1))
-    empty_ms = []
-    for _ in range(40):
-        started = time.perf_counter()
-        scene.render()  # schedules a paint of the unchanged scene; processEvents runs it
-        app.processEvents()
-        empty_ms.append((time.perf_counter() - started) * 1000.0)
-    renders_per_frame = renders[0] / 40
+    renders_per_step = step_renders / max(1, len(step_ms))
     slider.sliderReleased.emit()
     drain_events()
     scene.set_fast(False)  # a still frame: multisampling and index labels back on
@@ -151,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "pipeline_p50_ms": round(percentile(pipeline_ms, 50), 2),
         "empty_frame_p95_ms": round(percentile(empty_ms, 95), 2),
         "still_frame_msaa_ms": round(percentile(quality_ms, 50), 2),
-        "vtk_renders_per_frame": renders_per_frame,
+        "vtk_renders_per_step": renders_per_step,
         "molecule": frame.molecule.name,
         "index": molecule,
         "atoms": frame.molecule.num_atoms,

@@ -83,6 +83,11 @@ def soak(window, steps: int, warmup: int = WARMUP_STEPS, seed: int = 0) -> dict:
         state.set_molecule(int(molecules[0]))
         state.set_model(egnn_sources[0], default_projection(library.load(egnn_sources[0])))
         QApplication.processEvents()
+        # let the deferred work land (still frame, readouts), so both ends hold the same objects
+        deadline = time.perf_counter() + 10.0
+        while not window.is_settled() and time.perf_counter() < deadline:
+            time.sleep(0.01)
+            QApplication.processEvents()
         return counts()
 
     for i in range(warmup):

@@ -39,7 +39,7 @@ from viewer.widgets.readouts import ReadoutPanel
 from viewer.widgets.transform_panel import TransformPanel
 
 DEFAULT_WINDOW_SIZE = (1280, 800)
-READOUT_INTERVAL_MS = 150
+READOUT_INTERVAL_MS = 400
 """While something moves, the readouts follow at most this often (rich-text relayout is not free)."""
 DOCK_WIDTH = 380
 CLICK_SLOP_PX = 4
@@ -369,6 +369,10 @@ class MainWindow(QMainWindow):
         else:
             self._readout_timer.stop()
             self.readouts.show_frame(frame)
+
+    def is_settled(self) -> bool:
+        """Nothing left to catch up: no motion (the still frame is drawn) and no readout update pending."""
+        return not self.controller.fast and not self._readout_timer.isActive()
 
     @Slot()
     @guarded
