@@ -76,7 +76,7 @@ def test_render_without_display_writes_the_same_grid(tmp_path):
         "--scale",
         "2",
         "--rotate",
-        "10,20,30",
+        "-10,20,30",  # a negative first value is a value, not an option
         "--translate",
         "1,0,0",
         "--reflect",
@@ -91,13 +91,64 @@ def test_render_without_display_writes_the_same_grid(tmp_path):
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert (result["width"], result["height"]) == (1200, 900)
     assert result["molecule"] == "gdb_814"
-    assert result["egnn_max_error"] <= 1e-5 < 1e-3 < result["naive_max_error"]
+    assert result["transform"] == {"rotate": [-10.0, 20.0, 30.0], "translate": [1.0, 0.0, 0.0], "reflect": True}
+    naive, egnn = result["models"]["naive"], result["models"]["egnn"]
+    assert egnn["max_error"] <= 1e-5 < 1e-3 < naive["max_error"]
+    assert (naive["verdict"], egnn["verdict"]) == ("changed", "invariant")
+    assert naive["source"] == "seed:2"
     image = read_png(out)
     assert image.shape[:2] == (900, 1200)
     assert not is_blank(image)
     # every model view has content: the colour bar column and the molecule are drawn
     for top in (300, 600):
         assert not is_blank(image[top + 60 : top + 240, 100:500])
+
+
+@pytest.mark.parametrize("models", [(), ("--naive", "untrained", "--egnn", "untrained")], ids=["shipped", "demo"])
+def test_default_render_shows_the_contrast(tmp_path, capsys, models):
+    """No state options: g is 45° about z, the naive GNN changes, the EGNN does not (shipped and demo models)."""
+    import json
+
+    from viewer.cli import main
+
+    out = tmp_path / "default.png"
+    assert main(["render", "--out", str(out), "--size", "480x360", "--json", *models]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(result) >= {"out", "molecule", "transform", "dft", "models"}
+    assert result["out"] == str(out) and result["molecule"] == "gdb_814"
+    assert result["transform"] == {"rotate": [0.0, 0.0, 45.0], "translate": [0.0, 0.0, 0.0], "reflect": False}
+    assert result["dft"] == pytest.approx(750.34, abs=0.01)  # gdb_814's <R^2> in a0^2
+    naive, egnn = result["models"]["naive"], result["models"]["egnn"]
+    assert set(naive) == {"source", "max_error", "verdict", "prediction_original", "prediction_transformed"}
+    assert (naive["verdict"], egnn["verdict"]) == ("changed", "invariant")
+    assert egnn["prediction_transformed"] == pytest.approx(egnn["prediction_original"], abs=1e-3)
+    if models:
+        assert naive["source"] == egnn["source"] == "seed:0"
+    else:
+        assert naive["source"].endswith("naive.pt") and egnn["source"].endswith("egnn.pt")
+    assert not is_blank(read_png(out))
+
+
+def test_identity_render_reads_identity(tmp_path, capsys):
+    import json
+
+    from viewer.cli import main
+
+    assert main(["render", "--out", str(tmp_path / "i.png"), "--size", "320x240", "--identity", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {row["verdict"] for row in result["models"].values()} == {"identity"}
+
+
+def test_make_run_needs_no_xvfb_and_says_how_to_get_images(capsys, monkeypatch):
+    done = subprocess.run(["make", "-n", "run"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert "equiview gui" in done.stdout and "xvfb-run" not in done.stdout
+    from viewer.cli import main
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert main([]) == 2
+    line = capsys.readouterr().err.strip()
+    assert "equiview render" in line and "--screenshot" in line
 
 
 @pytest.mark.parametrize(
@@ -116,6 +167,8 @@ def test_render_without_display_writes_the_same_grid(tmp_path):
         (("render", "--out", "x.png", "--egnn", "seed:x"), "seed:N"),
         (("render", "--out", "x.png", "--molecule", "gdb_99999999"), "gdb_99999999"),
         (("render", "--out", "x.png", "--colormap", "rainbowz"), "--colormap"),
+        (("render", "--out", "x.png", "--rotate", "-190,0,0"), "-180..180"),
+        (("render", "--out", "x.png", "--identity", "--rotate", "-30,0,0"), "--identity cannot"),
     ],
 )
 def test_bad_values_exit_2_with_one_line(tmp_path, capsys, monkeypatch, args, fragment):
@@ -169,3 +222,8 @@ def test_gui_is_the_default_command():
     assert _with_default_command(["--molecule", "5"]) == ["gui", "--molecule", "5"]
     assert _with_default_command(["--help"]) == ["--help"]
     assert _with_default_command(["render", "--out", "a.png"]) == ["render", "--out", "a.png"]
+    assert _with_default_command(["--rotate", "-30,0,0", "--translate", "-1,-2,0"]) == [
+        "gui",
+        "--rotate=-30,0,0",
+        "--translate=-1,-2,0",
+    ]

@@ -131,12 +131,15 @@ def test_export_errors_and_success(qtbot, window, tmp_path):
 def test_unknown_molecule_keeps_the_current_one(qtbot, window):
     panel = window.molecule_panel
     panel.search_edit.setText("gdb_99999999")
-    with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
-        assert panel.search() is False
-    assert "gdb_99999999" in blocker.args[0]
-    panel.search_edit.setText("C99")
-    with qtbot.waitSignal(window.errorOccurred, timeout=5000):
-        assert panel.search() is False
+    width = window.dock.width()
+    # a miss is said inline, in the panel: no message box, the dock keeps its width
+    assert panel.search() is False
+    assert "gdb_99999999" in panel.search_status.text() and window.error_box is None
+    panel.search_edit.setText("C99" * 30)
+    assert panel.search() is False
+    assert "C99" in panel.search_status.text() and window.error_box is None
+    qtbot.wait(50)
+    assert window.dock.width() == width
     assert window.state.molecule == 800
     assert window.isVisible()
 

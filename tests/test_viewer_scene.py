@@ -30,13 +30,16 @@ def offscreen_scene():
 
 
 def test_identity_frame_has_no_error_and_both_columns_agree(pipeline):
-    from viewer.model.snapshot import Snapshot
+    from viewer.model.snapshot import Snapshot, TransformParams
 
-    frame = pipeline.frame(Snapshot())
+    frame = pipeline.frame(Snapshot(transform=TransformParams()))
     assert frame.molecule.name == "gdb_814" and frame.molecule.formula == "C5H7NO"
     np.testing.assert_allclose(frame.positions_transformed, frame.positions_original, atol=1e-6)
     for row in frame.rows.values():
         assert row.max_error == 0.0
+        # at the exact identity nothing can change: the verdict says so, never "invariant"
+        assert (row.verdict.kind, row.verdict.text) == ("identity", "identity: move a slider")
+        assert row.badge == "identity: move a slider"
         np.testing.assert_array_equal(row.rgba_original, row.rgba_transformed)
         assert row.lut.shape == (256, 4) and row.vmin < row.vmax
         assert not row.trained and row.target_idx == 5
@@ -47,13 +50,61 @@ def test_identity_frame_has_no_error_and_both_columns_agree(pipeline):
 def test_colour_scale_is_frozen_on_the_original_pose(pipeline):
     from viewer.model.snapshot import Snapshot, TransformParams
 
-    still = pipeline.frame(Snapshot())
+    still = pipeline.frame(Snapshot(transform=TransformParams()))
     moved = pipeline.frame(Snapshot(transform=TransformParams(rx=90, tz=3.0)))
     for kind in ("naive", "egnn"):
         assert (moved.rows[kind].vmin, moved.rows[kind].vmax) == (still.rows[kind].vmin, still.rows[kind].vmax)
     assert moved.rows["egnn"].max_error <= 1e-5
     assert moved.rows["naive"].max_error > 1e-3
-    assert "max |Δh|" in moved.titles[("naive", "transformed")]
+    assert moved.rows["naive"].badge.startswith("changed: max|Δh| = ")
+    assert moved.rows["egnn"].badge.startswith("invariant: ")
+
+
+def test_default_snapshot_shows_the_contrast(pipeline):
+    """The first screen is not the identity: 45° about z, the naive GNN changes, the EGNN does not."""
+    from viewer.model.snapshot import Snapshot
+
+    frame = pipeline.frame(Snapshot())
+    assert frame.transform.rotation == (0.0, 0.0, 45.0) and not frame.show_labels
+    naive, egnn = frame.rows["naive"], frame.rows["egnn"]
+    assert naive.verdict.kind == "changed" and naive.verdict.text == f"changed: max|Δh| = {naive.max_error:.3g}"
+    assert egnn.verdict.kind == "invariant" and egnn.verdict.text == f"invariant: {egnn.max_error:.1e}"
+    assert naive.verdict.colour != egnn.verdict.colour
+
+
+def test_difference_mode_colours_by_the_change_from_zero(pipeline):
+    from viewer.model.snapshot import Snapshot
+
+    frame = pipeline.frame(Snapshot(colour_mode="difference"))
+    naive, egnn = frame.rows["naive"], frame.rows["egnn"]
+    assert naive.shown_range[0] == 0.0 and naive.shown_range == egnn.shown_range
+    assert naive.shown_range[1] >= naive.delta.max() > 0.01  # the untrained demo's change is ~0.035
+    np.testing.assert_allclose(naive.delta.max(), naive.max_error)
+    assert egnn.delta.max() <= 1e-5
+    # EGNN atoms sit at the bottom colour of the bar, the naive GNN's most changed atom near its top
+    np.testing.assert_array_equal(egnn.shown_rgba, np.repeat(egnn.shown_lut[:1], len(egnn.delta), axis=0))
+    assert not np.array_equal(naive.shown_rgba[np.argmax(naive.delta)], egnn.shown_rgba[0])
+    assert frame.titles[("naive", "transformed")] == "|h(g·x) − h(x)|"
+
+
+def test_trackball_drag_turns_g_about_the_viewing_frame():
+    from core.transforms import E3Transform
+    from viewer.model.snapshot import TransformParams
+    from viewer.model.trackball import drag_axis_angle, rotated
+
+    right, up, toward = np.eye(3)[0], np.eye(3)[1], np.eye(3)[2]
+    axis, angle = drag_axis_angle(20, 0, right, up, toward)
+    np.testing.assert_allclose(axis, up)  # a drag to the right turns about the view's up axis
+    assert angle == pytest.approx(10.0)
+    start = TransformParams(rz=45.0, tx=1.5, reflect=True)
+    turned = rotated(start, axis, angle)
+    assert (turned.tx, turned.reflect) == (1.5, True)
+    before = E3Transform.from_view(*start.rotation, reflect=True).rotation.numpy()
+    after = E3Transform.from_view(*turned.rotation, reflect=True).rotation.numpy()
+    c, s = np.cos(np.radians(10)), np.sin(np.radians(10))
+    np.testing.assert_allclose(after, np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]) @ before, atol=1e-7)
+    # the atom nearest the viewer (+z) moves to the right with the mouse
+    np.testing.assert_allclose(after @ np.linalg.inv(before) @ toward, [s, 0, c], atol=1e-7)
 
 
 def test_projections_of_a_multichannel_model(pipeline, tmp_path):
@@ -154,7 +205,7 @@ def test_scene_writes_in_place_and_reads_back(offscreen_scene, pipeline, dataset
     from viewer.model.snapshot import Snapshot, TransformParams
 
     scene = offscreen_scene
-    scene.update(pipeline.frame(Snapshot()))
+    scene.update(pipeline.frame(Snapshot(transform=TransformParams())))
     view = scene.view("naive", "transformed")
     points, atom_actor, tubes = view.atoms.GetPoints(), view.atom_actor, view.tubes
     frame = pipeline.frame(Snapshot(transform=TransformParams(rz=45.0)))
@@ -165,6 +216,20 @@ def test_scene_writes_in_place_and_reads_back(offscreen_scene, pipeline, dataset
     np.testing.assert_array_equal(view.point_array("rgba"), frame.rows["naive"].rgba_transformed)
     assert view.title.GetInput() == frame.titles[("naive", "transformed")]
     assert view.bonds.GetNumberOfPoints() == 4 * len(frame.molecule.bonds)
+    # the verdict badge is in the view (so in every image), in the verdict's colour
+    assert view.badge.GetInput() == frame.rows["naive"].badge and view.badge.GetInput().startswith("changed")
+    assert view.badge.GetTextProperty().GetColor() == pytest.approx(frame.rows["naive"].verdict.colour)
+    assert scene.view("egnn", "transformed").badge.GetInput().startswith("invariant")
+    assert scene.view("naive", "original").badge is None
+    # the highlight marks one atom in all six views, in place
+    props = [v.renderer.GetViewProps().GetNumberOfItems() for v in scene.views.values()]
+    scene.update(pipeline.frame(Snapshot(transform=TransformParams(rz=45.0), highlight=3)))
+    for (_, column), v in scene.views.items():
+        assert v.marker_actor.GetVisibility()
+        np.testing.assert_allclose(v.marker_arrays.points[0], frame.positions(column)[3])
+    assert [v.renderer.GetViewProps().GetNumberOfItems() for v in scene.views.values()] == props
+    scene.set_highlight(None)
+    assert not any(v.marker_actor.GetVisibility() for v in scene.views.values())
     # another molecule with another atom count: new arrays, same actors
     methane = pipeline.frame(Snapshot(molecule=dataset.find("gdb_1")))
     scene.update(methane)

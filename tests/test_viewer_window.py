@@ -80,7 +80,7 @@ def test_translation_and_mirror_move_the_molecule_and_keep_egnn_invariant(qtbot,
     params = window.state.transform
     assert (params.tx, params.ry, params.reflect) == (2.5, -30.0, True)
     assert panel.translation_sliders[0].value() == 25  # the slider follows the spin box
-    expected = transformed_positions(dataset, 800, ry=-30.0, t=(2.5, 0.0, 0.0), reflect=True)
+    expected = transformed_positions(dataset, 800, ry=-30.0, rz=45.0, t=(2.5, 0.0, 0.0), reflect=True)
     np.testing.assert_allclose(
         window.controller.scene.view("egnn", "transformed").atom_positions(), expected, atol=1e-5
     )
@@ -118,6 +118,7 @@ def test_keyboard_reset_and_random(qtbot, window):
 
 def test_slider_drag_drops_multisampling_and_restores_it(qtbot, window):
     scene = window.controller.scene
+    window.labels_action.setChecked(True)
     settle(qtbot, window)
     assert scene.render_window.GetMultiSamples() == scene.style.quality_samples
     slider = window.transform_panel.rotation_sliders[1]
@@ -172,10 +173,20 @@ def test_input_row_labels_and_colormap(qtbot, window):
     window.input_row_action.setChecked(True)
     assert scene.input_row_visible and scene.view("input", "original").renderer.GetDraw()
 
-    window.labels_action.setChecked(False)
-    assert window.state.show_labels is False
+    # labels are off by default; when on, they grow with the atoms (zoom) within legible bounds
+    assert window.state.show_labels is False and not window.labels_action.isChecked()
     settle(qtbot, window)
     assert not scene.view("input", "original").label_actor.GetVisibility()
+    window.labels_action.setChecked(True)
+    settle(qtbot, window)
+    label = scene.view("input", "original").label_mapper.GetLabelTextProperty(0)
+    assert scene.view("input", "original").label_actor.GetVisibility()
+    assert label.GetFontSize() == scene.label_size_px()
+    before = label.GetFontSize()
+    scene.camera.SetParallelScale(scene.camera.GetParallelScale() * 0.6)  # zoom in (as the wheel does)
+    window.controller.begin_motion()
+    settle(qtbot, window)
+    assert label.GetFontSize() > before or before == 22
 
     before = scene.view("naive", "original").point_array("rgba").copy()
     combo = window.models_panel.colormap_combo
@@ -311,3 +322,149 @@ def test_startup_path_imports_torch_only_off_the_interface_thread_and_never_pyg(
     assert done.returncode == 0, done.stderr[-2000:]
     assert "IMPORTED" not in done.stdout, done.stdout
     assert "rows ['egnn', 'naive']" in done.stdout
+
+
+def view_centre(window, row, column):
+    """Widget coordinates (Qt, top left) of the centre of a view."""
+    from PySide6.QtCore import QPoint
+
+    renderer = window.controller.scene.view(row, column).renderer
+    x0, y0, x1, y1 = renderer.GetViewport()
+    ratio = window.plotter.devicePixelRatioF()
+    width, height = window.controller.grid_size()
+    return QPoint(round(0.5 * (x0 + x1) * width / ratio), round((1.0 - 0.5 * (y0 + y1)) * height / ratio))
+
+
+def drag(qtbot, widget, start, steps, modifier=None):
+    from PySide6.QtCore import QPoint, Qt
+
+    modifier = modifier or Qt.KeyboardModifier.NoModifier
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, modifier, pos=start)
+    point = start
+    for dx, dy in steps:
+        point = point + QPoint(dx, dy)
+        qtbot.mouseMove(widget, pos=point)
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, modifier, pos=point)
+
+
+def test_mouse_drag_in_the_gx_view_rotates_g(qtbot, window):
+    """A drag in the g·x column turns g: sliders follow, naive colours change, EGNN colours stay."""
+    scene = window.controller.scene
+    settle(qtbot, window)
+    camera = (scene.camera.GetPosition(), scene.camera.GetViewUp(), scene.camera.GetParallelScale())
+    before = window.state.transform
+    naive_before = scene.view("naive", "transformed").point_array("value")
+    egnn_original = scene.view("egnn", "original").point_array("value")
+
+    drag(qtbot, window.plotter, view_centre(window, "naive", "transformed"), [(6, 0)] * 8 + [(0, -5)] * 6)
+    wait_for_frame(qtbot, window)
+
+    after = window.state.transform
+    assert after != before and after.translation == before.translation
+    assert not window.state.interacting  # the release ended the drag
+    panel = window.transform_panel
+    assert [s.value() for s in panel.rotation_sliders] == [round(v) for v in after.rotation]
+    assert [s.value() for s in panel.rotation_spins] == pytest.approx([round(v, 1) for v in after.rotation])
+    assert np.abs(scene.view("naive", "transformed").point_array("value") - naive_before).max() > 1e-3
+    assert np.abs(scene.view("egnn", "transformed").point_array("value") - egnn_original).max() <= 1e-5
+    # the camera did not move: the models' input did
+    assert (scene.camera.GetPosition(), scene.camera.GetViewUp(), scene.camera.GetParallelScale()) == camera
+    assert window.controller.frame.transform == after
+
+
+def test_drag_in_the_x_view_turns_only_the_camera_and_says_so(qtbot, window):
+    scene = window.controller.scene
+    settle(qtbot, window)
+    hint = scene.view("input", "original").hint
+    assert hint.GetVisibility() and "turn the view" in hint.GetInput()
+    assert "rotate g" in scene.view("input", "transformed").hint.GetInput()
+    position = scene.camera.GetPosition()
+    before = window.state.transform
+    naive_values = scene.view("naive", "transformed").point_array("value")
+
+    from PySide6.QtCore import QPoint, Qt
+
+    start = view_centre(window, "naive", "original")
+    qtbot.mousePress(window.plotter, Qt.MouseButton.LeftButton, pos=start)
+    for k in range(1, 6):
+        qtbot.mouseMove(window.plotter, pos=start + QPoint(8 * k, 0))
+    assert hint.GetInput() == "view only: the models' input did not change"
+    assert "view only" in window.statusBar().currentMessage()
+    qtbot.mouseRelease(window.plotter, Qt.MouseButton.LeftButton, pos=start + QPoint(40, 0))
+    settle(qtbot, window)
+    assert scene.camera.GetPosition() != position
+    assert window.state.transform == before
+    np.testing.assert_array_equal(scene.view("naive", "transformed").point_array("value"), naive_values)
+
+
+def test_default_and_identity_verdicts(qtbot, window):
+    scene = window.controller.scene
+    assert window.state.transform.rotation == (0.0, 0.0, 45.0)
+    naive_badge = scene.view("naive", "transformed").badge.GetInput()
+    egnn_badge = scene.view("egnn", "transformed").badge.GetInput()
+    assert naive_badge.startswith("changed: max|Δh| = ") and egnn_badge.startswith("invariant: ")
+    assert "changed" in window.readouts.models["naive"].error.text()
+    assert "invariant" in window.readouts.models["egnn"].error.text()
+
+    window.transform_panel.reset_button.click()
+    wait_for_frame(qtbot, window)
+    for kind in ("naive", "egnn"):
+        badge = scene.view(kind, "transformed").badge
+        assert badge.GetInput() == "identity: move a slider"
+        assert "invariant" not in window.readouts.models[kind].error.text()
+        assert "identity" in window.readouts.models[kind].error.text()
+    grey = scene.view("naive", "transformed").badge.GetTextProperty().GetColor()
+    assert max(grey) - min(grey) < 0.15  # neutral, neither orange nor green
+
+
+def test_hover_shows_a_tooltip_and_marks_the_atom_in_all_views(qtbot, window):
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    settle(qtbot, window)
+    scene = window.controller.scene
+    renderer = scene.view("egnn", "original").renderer
+    frame = window.controller.frame
+    ratio = window.plotter.devicePixelRatioF()
+    height = scene.render_window.GetSize()[1]
+    for atom in range(frame.molecule.num_atoms):
+        renderer.SetWorldPoint(*frame.molecule.positions[atom], 1.0)
+        renderer.WorldToDisplay()
+        px, py, _ = renderer.GetDisplayPoint()
+        local = QPointF(px / ratio, (height - 1 - py) / ratio)
+        hit = window.pick_atom(round(local.x()), round(local.y()))
+        if hit is not None and hit.atom == atom:
+            break
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        local,
+        window.plotter.mapToGlobal(local),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window.plotter, move)
+    wait_for_frame(qtbot, window)
+    assert window.state.highlight == atom and scene.highlight == atom
+    for (_, column), view in scene.views.items():
+        assert view.marker_actor.GetVisibility()
+        np.testing.assert_allclose(view.marker_arrays.points[0], frame.positions(column)[atom])
+    assert QToolTip.isVisible() and f"Atom {atom}" in QToolTip.text()
+
+
+def test_readouts_are_visible_at_1024x640(qtbot, dataset, settings):
+    from viewer_fixtures import close_window, make_window
+
+    window = make_window(qtbot, dataset, settings, size=(1024, 640))
+    try:
+        qtbot.waitUntil(lambda: window.width() <= 1024 and window.height() <= 640)
+        bounds = window.rect()
+        for kind, readout in window.readouts.models.items():
+            for label in (readout.error, readout.prediction):
+                assert label.isVisible() and label.visibleRegion().boundingRect() == label.rect(), kind
+                corner = label.mapTo(window, label.rect().bottomRight())
+                assert bounds.contains(label.mapTo(window, label.rect().topLeft())) and bounds.contains(corner)
+        assert window.grid_size()[0] >= 500  # the grid keeps most of the width
+    finally:
+        close_window(window)

@@ -18,6 +18,7 @@ from viewer.model.snapshot import (
     ANGSTROM_PER_DEBYE,
     ARROW_SCALE_RANGE,
     DEFAULT_MOLECULE,
+    DEFAULT_TRANSFORM,
     MODEL_ROWS,
     ROTATION_RANGE,
     TRANSLATION_RANGE,
@@ -60,11 +61,7 @@ def snapshot_from_args(args: argparse.Namespace, dataset, library, load_models: 
     from viewer.model.library import default_projection
 
     molecule = min(DEFAULT_MOLECULE, len(dataset) - 1) if args.molecule is None else dataset.find(args.molecule)
-    no_move = (0.0, 0.0, 0.0)
-    rx, ry, rz = no_move if args.rotate is None else parse_triple(args.rotate, "--rotate", ROTATION_RANGE, "degrees")
-    tx, ty, tz = (
-        no_move if args.translate is None else parse_triple(args.translate, "--translate", TRANSLATION_RANGE, "Å")
-    )
+    rx, ry, rz, tx, ty, tz = transform_values(args)
     sources = library.default_sources()
     for row in MODEL_ROWS:
         given = parse_source(row, getattr(args, row))
@@ -86,7 +83,8 @@ def snapshot_from_args(args: argparse.Namespace, dataset, library, load_models: 
         projections=projections,
         colormap=args.colormap,
         show_input_row=not args.hide_input,
-        show_labels=not args.no_labels,
+        show_labels=bool(args.labels),
+        colour_mode="difference" if args.difference else "embedding",
         show_atom_vectors=bool(args.atom_vectors),
         arrow_scale=float(args.arrow_scale),
     )
@@ -117,6 +115,23 @@ def checkpoint_source(library, row: str, path) -> ModelSource:
     if source.row != row:
         raise CommandError(f"--{row}: {path}: {kind_mismatch(source.kind, row)}")
     return source
+
+
+def transform_values(args: argparse.Namespace) -> tuple[float, ...]:
+    """The six slider values; with none of --rotate, --translate, --reflect the default g (45° about z)."""
+    if args.identity:
+        return (0.0,) * 6
+    if args.rotate is None and args.translate is None and not args.reflect:
+        return (*DEFAULT_TRANSFORM.rotation, *DEFAULT_TRANSFORM.translation)
+    rotation = (
+        parse_triple(args.rotate, "--rotate", ROTATION_RANGE, "degrees") if args.rotate is not None else (0.0, 0.0, 0.0)
+    )
+    shift = (
+        parse_triple(args.translate, "--translate", TRANSLATION_RANGE, "Å")
+        if args.translate is not None
+        else (0.0, 0.0, 0.0)
+    )
+    return (*rotation, *shift)
 
 
 def given_for(args: argparse.Namespace, kind: str) -> bool:
@@ -160,17 +175,27 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
         "--rotate",
         metavar="RX,RY,RZ",
         default=None,
-        help="rotation about x, y, z in degrees (-180..180), about the molecule's centroid",
+        help="rotation about x, y, z in degrees (-180..180), about the molecule's centroid; negative values "
+        "work as in --rotate -30,0,0 (default, when no --rotate, --translate or --reflect is given: 0,0,45)",
     )
     group.add_argument("--translate", metavar="X,Y,Z", default=None, help="translation in Å (-10..10 each)")
     group.add_argument("--reflect", action="store_true", help="mirror x -> -x before rotating")
+    group.add_argument(
+        "--identity", action="store_true", help="show g = identity (no rotation): both verdicts read 'identity'"
+    )
     group.add_argument(
         "--colormap",
         default="viridis",
         help="a matplotlib colormap: viridis (default), plasma, coolwarm, cividis, magma, turbo or RdBu_r",
     )
     group.add_argument("--hide-input", action="store_true", help="hide the input row (coloured by element)")
-    group.add_argument("--no-labels", action="store_true", help="do not annotate atom indices")
+    group.add_argument("--labels", action="store_true", help="annotate atom indices (off by default)")
+    group.add_argument("--no-labels", action="store_false", dest="labels", help=argparse.SUPPRESS)
+    group.add_argument(
+        "--difference",
+        action="store_true",
+        help="colour the g·x model views by |h(g·x) − h(x)| per atom (a colour bar from 0) instead of h(g·x)",
+    )
     group.add_argument(
         "--source", default="bundled", help="where the molecules come from: bundled (default), qm9pack or pyg"
     )
@@ -191,6 +216,8 @@ def _validate_common(args: argparse.Namespace) -> None:
     check_count("--scale", args.scale)
     args.size = parse_size(args.size) if args.size is not None else None
     check_image_size(args.size or RENDER_DEFAULT_SIZE, args.scale)
+    if args.identity and (args.rotate is not None or args.translate is not None or args.reflect):
+        raise CommandError("--identity cannot be combined with --rotate, --translate or --reflect")
     if args.rotate is not None:
         parse_triple(args.rotate, "--rotate", ROTATION_RANGE, "degrees")
     if args.translate is not None:
@@ -243,7 +270,8 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         raise CommandError("--full-window captures the window as shown: no --scale or --transparent")
     if not _has_display():
         raise CommandError(
-            "no display to open a window on: run under xvfb-run, or use 'equiview render --out FILE.png'"
+            "no display to open a window on: get images with 'equiview render --out grid.png' "
+            "(add --json for the numbers), or 'xvfb-run -a equiview gui --screenshot grid.png'"
         )
     background = loads_models_in_background(args)
     dataset, library, snapshot = _load(args, background)
@@ -290,14 +318,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
     size = args.size or RENDER_DEFAULT_SIZE
     image = render_frame(frame, size=size, scale=args.scale, transparent=args.transparent)
     write_png(image, out)
-    result = {
-        "out": str(out),
-        "width": int(image.shape[1]),
-        "height": int(image.shape[0]),
-        "molecule": frame.molecule.name,
-        "naive_max_error": frame.rows["naive"].max_error,
-        "egnn_max_error": frame.rows["egnn"].max_error,
-    }
+    result = describe_render(frame, out, image.shape)
+    # the per-row entries of the dipole commit, kept at the top level for its readers
+    result["naive_max_error"] = frame.rows["naive"].max_error
+    result["egnn_max_error"] = frame.rows["egnn"].max_error
     for row, model_row in frame.rows.items():
         entry = {
             "kind": model_row.kind,
@@ -313,16 +337,44 @@ def _cmd_render(args: argparse.Namespace) -> int:
             entry["dipole_expected"] = vectors.dipole_expected.tolist()
             entry["unit"] = "D"
         result[row] = entry
+        result["models"][row].update({k: v for k, v in entry.items() if k not in result["models"][row]})
     if args.json:
         import json
 
         print(json.dumps(result))
     else:
-        print(
-            f"wrote {out} ({result['width']}x{result['height']}, {frame.molecule.name}; "
-            f"max|Δh| naive {result['naive_max_error']:.2e}, egnn {result['egnn_max_error']:.2e})"
-        )
+        verdicts = "; ".join(f"{kind} {frame.rows[kind].verdict.text}" for kind in MODEL_ROWS)
+        print(f"wrote {out} ({result['width']}x{result['height']}, {frame.molecule.name}; {verdicts})")
     return 0
+
+
+def source_text(source: ModelSource) -> str:
+    """A model source as the --naive/--egnn value that gives it back: a path or ``seed:N``."""
+    return f"seed:{source.seed}" if source.checkpoint is None else str(source.checkpoint)
+
+
+def describe_render(frame, out, shape) -> dict:
+    """What ``equiview render`` drew, as plain JSON values."""
+    t = frame.transform
+    target = frame.rows[MODEL_ROWS[-1]].target_idx
+    return {
+        "out": str(out),
+        "width": int(shape[1]),
+        "height": int(shape[0]),
+        "molecule": frame.molecule.name,
+        "transform": {"rotate": list(t.rotation), "translate": list(t.translation), "reflect": bool(t.reflect)},
+        "dft": float(frame.molecule.y[target]),
+        "models": {
+            kind: {
+                "source": source_text(row.source),
+                "max_error": float(row.max_error),
+                "verdict": row.verdict.kind,
+                "prediction_original": float(row.prediction_original),
+                "prediction_transformed": float(row.prediction_transformed),
+            }
+            for kind, row in frame.rows.items()
+        },
+    }
 
 
 def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
@@ -366,8 +418,26 @@ def build_full_parser() -> argparse.ArgumentParser:
     return parser
 
 
+VECTOR_OPTIONS = ("--rotate", "--translate")
+"""Options whose value may start with a minus sign (``--rotate -30,0,0``)."""
+
+
+def join_negative_values(args: list[str]) -> list[str]:
+    """``--rotate -30,0,0`` -> ``--rotate=-30,0,0``: argparse would take ``-30,0,0`` for an option."""
+    joined: list[str] = []
+    i = 0
+    while i < len(args):
+        if args[i] in VECTOR_OPTIONS and i + 1 < len(args) and args[i + 1].startswith("-") and args[i + 1][1:2] != "-":
+            joined.append(f"{args[i]}={args[i + 1]}")
+            i += 2
+        else:
+            joined.append(args[i])
+            i += 1
+    return joined
+
+
 def _with_default_command(argv: Sequence[str] | None) -> list[str]:
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = join_negative_values(list(sys.argv[1:] if argv is None else argv))
     if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help")):
         return ["gui", *args]
     return args

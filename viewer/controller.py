@@ -17,7 +17,7 @@ from viewer.guard import Failure, guarded, report
 from viewer.model.pipeline import Frame, Pipeline
 from viewer.model.snapshot import DISPLAY_FIELDS, Snapshot
 from viewer.offscreen import camera_state, render_frame
-from viewer.scene import DEFAULT_STYLE, GridScene, Pick
+from viewer.scene import DARK_BACKGROUND_STYLE, DEFAULT_STYLE, GridScene, Pick
 from viewer.state import ViewState
 
 QUALITY_SAMPLES = DEFAULT_STYLE.quality_samples
@@ -32,7 +32,12 @@ class SceneController(QObject):
     frameRendered = Signal(float)  # ms from the state change to the end of the render it caused
 
     def __init__(
-        self, state: ViewState, pipeline: Pipeline, plotter, parent: QObject | None = None, request_render=None
+        self,
+        state: ViewState,
+        pipeline: Pipeline,
+        plotter,
+        parent: QObject | None = None,
+        request_render=None,
     ) -> None:
         super().__init__(parent)
         self.state = state
@@ -107,6 +112,27 @@ class SceneController(QObject):
 
     def end_motion(self) -> None:
         self._settle.start()
+        self.scene.set_camera_moving(False)
+
+    def begin_camera_motion(self) -> None:
+        """A camera drag starts: fast frames, and the views say that only the view turns."""
+        self.scene.set_camera_moving(True)
+        self.begin_motion()
+
+    def view_at(self, x: float, y: float) -> tuple[str, str] | None:
+        """(row, column) of the view at render-window pixel (x, y) counted from the top left, or None."""
+        _, height = self.scene.render_window.GetSize()
+        return self.scene.view_at(x, height - 1 - y)
+
+    def camera_frame(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The camera's right, up and toward-the-viewer directions in world coordinates."""
+        camera = self.scene.camera
+        toward = np.subtract(camera.GetPosition(), camera.GetFocalPoint())
+        toward /= np.linalg.norm(toward)
+        up = np.asarray(camera.GetViewUp(), dtype=np.float64)
+        right = np.cross(up, toward)
+        right /= np.linalg.norm(right)
+        return right, np.cross(toward, right), toward
 
     def resized(self, refit: bool) -> None:
         """The grid widget changed size: re-place the colour bars, refit the camera unless the user moved it."""
@@ -129,14 +155,14 @@ class SceneController(QObject):
         width, height = self.scene.render_window.GetSize()
         return int(width), int(height)
 
-    def image(self, scale: int = 1, transparent: bool = False) -> np.ndarray:
-        """The 3D grid as an image; scale > 1 renders off screen at that size with scaled text."""
+    def image(self, scale: int = 1, transparent: bool = False, light_text: bool = False) -> np.ndarray:
+        """The 3D grid as an image; scale > 1 or light text renders off screen (text scaled, window untouched)."""
         scale = int(scale)
         if not 1 <= scale <= 4:
             raise ValueError(f"scale must be between 1 and 4, got {scale}")
         if self.frame is None:
             raise RuntimeError("nothing has been drawn yet")
-        if scale == 1:
+        if scale == 1 and not light_text:
             return self.scene.image(1, transparent)
         return render_frame(
             self.frame,
@@ -144,6 +170,8 @@ class SceneController(QObject):
             scale=scale,
             transparent=transparent,
             camera=camera_state(self.scene.camera),
+            style=DARK_BACKGROUND_STYLE if light_text else DEFAULT_STYLE,
+            text_scale=self.scene.dpi_scale,
         )
 
     # ------------------------------------------------------------------ the state's one signal
@@ -159,9 +187,18 @@ class SceneController(QObject):
             if "transform" in changed:
                 self.begin_motion()
             self.refresh()
+            if "transform" in changed and not new.dragging:
+                self._keep_in_view()
         elif changed & DISPLAY_FIELDS:
             self.scene.set_input_row_visible(new.show_input_row)
             self.scene.set_labels_visible(new.show_labels)
+            self.scene.set_highlight(new.highlight)
+            self.scene.render()
+
+    def _keep_in_view(self) -> None:
+        """A translation never takes the molecule out of view silently: refit the camera to both poses."""
+        if self.frame is not None and not self.scene.transformed_in_view():
+            self.scene.fit_camera()
             self.scene.render()
 
     def _dragging(self, dragging: bool) -> None:
@@ -170,8 +207,7 @@ class SceneController(QObject):
             self.scene.set_fast(True)
         else:
             self._settle.start()
-            if self.frame is not None and not self.scene.transformed_in_view():
-                self.scene.fit_camera()
+            self._keep_in_view()
 
     @Slot()
     @guarded

@@ -17,18 +17,21 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QTabWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from viewer.controller import QUALITY_SAMPLES, SceneController
 from viewer.guard import Failure, guarded, reporting
+from viewer.model.caption import readout_lines, with_caption
 from viewer.model.errors import user_error_types
 from viewer.model.library import ModelLibrary, default_projection, kind_mismatch, with_loaded_models
 from viewer.model.molecules import MoleculeTable
-from viewer.model.pipeline import Frame, Pipeline
+from viewer.model.pipeline import Frame, Pipeline, pose_ranges
 from viewer.model.png import write_png
 from viewer.model.snapshot import MODEL_TITLES, Snapshot
+from viewer.model.trackball import drag_axis_angle, rotated
 from viewer.model_loader import ModelLoader
 from viewer.resources import app_icon
 from viewer.state import ViewState
@@ -38,7 +41,48 @@ from viewer.widgets.molecule_panel import MoleculePanel
 from viewer.widgets.readouts import ReadoutPanel
 from viewer.widgets.transform_panel import TransformPanel
 
-DEFAULT_WINDOW_SIZE = (1280, 800)
+ABOUT_LINKS = (
+    "Based on TeachOpenCADD talktorial T036, "
+    "<a href='https://github.com/volkamerlab/teachopencadd'>github.com/volkamerlab/teachopencadd</a>; "
+    "EGNN: Satorras, Hoogeboom and Welling, "
+    "<a href='https://arxiv.org/abs/2102.09844'>arXiv:2102.09844</a>; "
+    "QM9: Ramakrishnan et al., <a href='https://doi.org/10.1038/sdata.2014.22'>Sci. Data 1, 140022</a>."
+)
+MOUSE_ACTIONS = (
+    ("Drag in a g·x view (right column)", "rotate g about the molecule's centroid (a trackball): the models' input"),
+    ("Drag in an x view (left column)", "turn the view (camera only: the models' input stays)"),
+    ("Shift+drag, middle drag", "move the view"),
+    ("Ctrl+drag", "spin the view about the line of sight"),
+    ("Wheel, right drag", "zoom the view"),
+    ("Hover over an atom", "its index, element and values, marked in all six views"),
+    ("Click an atom", "keep its values in the readouts"),
+    ("Drop a checkpoint file", "load it into its model's row"),
+)
+
+
+def app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("equiview")
+    except PackageNotFoundError:  # a source checkout that was never installed
+        return "(not installed)"
+
+
+def keys_html(actions) -> str:
+    """A table of the mouse actions and of every action that has a shortcut."""
+    rows = [f"<tr><td><b>{what}</b></td><td>{does}</td></tr>" for what, does in MOUSE_ACTIONS]
+    for action in actions:
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        if keys:
+            text = action.text().replace("&", "")
+            rows.append(f"<tr><td><b>{keys}</b></td><td>{text}</td></tr>")
+    rows.append("<tr><td><b>Arrows, Page Up/Down</b></td><td>move the focused slider by 1° / 15°</td></tr>")
+    return "<table cellspacing='6'>" + "".join(rows) + "</table>"
+
+
+DEFAULT_WINDOW_SIZE = (1280, 700)
+"""Fits a 1366x768 laptop screen with the title bar and a panel."""
 READOUT_INTERVAL_MS = 400
 """While something moves, the readouts follow at most this often (rich-text relayout is not free)."""
 DOCK_WIDTH = 380
@@ -104,6 +148,7 @@ class MainWindow(QMainWindow):
         self.export_dialog: ExportDialog | None = None
         self._user_camera = False
         self._press: QPoint | None = None
+        self._g_drag: QPoint | None = None  # last mouse position of a drag that rotates g
         self._closed = False
         self._moving_ms = 0.0
 
@@ -147,6 +192,7 @@ class MainWindow(QMainWindow):
         self.controller.frameChanged.connect(self._frame_changed)
         self.controller.frameRendered.connect(self._frame_rendered)
         self.models_panel.loadRequested.connect(self.choose_checkpoint)
+        self.models_panel.rescaleRequested.connect(self.rescale_colours)
         self.state.changed.connect(self._state_changed)
 
         self.resize(*DEFAULT_WINDOW_SIZE)
@@ -161,7 +207,11 @@ class MainWindow(QMainWindow):
             self.loader = ModelLoader(self.pipeline, self.state.snapshot, self)
             self.loader.finished.connect(self._models_loaded)
             self.loader.start()
-        self.statusBar().showMessage("Drag the sliders: the EGNN rows keep their colours, the naive rows do not.", 8000)
+        self.statusBar().showMessage(
+            "Drag the molecule in a g·x view (right column) or move a slider: "
+            "the EGNN keeps its colours, the naive GNN does not.",
+            10000,
+        )
 
     # ------------------------------------------------------------------ layout
     def _build_panels(self) -> None:
@@ -180,8 +230,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(column)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(4)
-        layout.addWidget(self.tabs, 1)
+        # the numbers first: at 1024x640 they stay above the fold, the controls scroll below them
         layout.addWidget(self.readouts)
+        layout.addWidget(self.tabs, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(column)
@@ -241,7 +292,24 @@ class MainWindow(QMainWindow):
         self.random_action = self._action("Ra&ndom E(3) element", self.transform_panel.randomise, "Ctrl+G")
         self.fit_action = self._action("&Fit view", self.fit_view, "Ctrl+0", "Fit the camera to both poses")
         self.input_row_action = self._action("Show &input row", self._show_input_row, "Ctrl+I", checkable=True)
-        self.labels_action = self._action("Show atom in&dices", self._show_labels, "Ctrl+L", checkable=True)
+        self.labels_action = self._action(
+            "Show atom in&dices", self._show_labels, "Ctrl+L", "Atom index labels, sized with the atoms", True
+        )
+        self.difference_action = self._action(
+            "Colour g·x by the &change |Δh|",
+            self._show_difference,
+            "Ctrl+D",
+            "Colour the g·x model views by |h(g·x) − h(x)| per atom, from 0",
+            True,
+        )
+        self.rescale_action = self._action(
+            "Re&scale colours to this pose",
+            self.rescale_colours,
+            "Ctrl+Shift+R",
+            "Fit each row's colour range to both poses (no atom outside it)",
+        )
+        self.input_row_action.setStatusTip("The top row: both poses coloured by element")
+        self.random_action.setStatusTip("A uniformly random rotation, mirrored half the time, and a random shift")
         for action in (
             self.reset_action,
             self.random_action,
@@ -250,6 +318,8 @@ class MainWindow(QMainWindow):
             None,
             self.input_row_action,
             self.labels_action,
+            self.difference_action,
+            self.rescale_action,
         ):
             view_menu.addSeparator() if action is None else view_menu.addAction(action)
         view_menu.addSeparator()
@@ -265,7 +335,9 @@ class MainWindow(QMainWindow):
             molecule_menu.addAction(action)
 
         help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self._action("&About equiview", self.show_about, "F1"))
+        self.keys_action = self._action("&Keyboard and mouse", self.show_keys, "F1", "Every shortcut and mouse action")
+        help_menu.addAction(self.keys_action)
+        help_menu.addAction(self._action("&About equiview", self.show_about))
 
         self._sync_toggles()
 
@@ -279,18 +351,32 @@ class MainWindow(QMainWindow):
     def _show_labels(self, shown: bool) -> None:
         self.state.set_show_labels(shown)
 
+    @Slot(bool)
+    @guarded(on_error="_sync_toggles")
+    def _show_difference(self, shown: bool) -> None:
+        self.state.set_colour_mode("difference" if shown else "embedding")
+
+    @Slot()
+    @guarded
+    def rescale_colours(self) -> None:
+        """Fit each model row's colour range to the values of both poses shown now."""
+        frame = self.controller.frame
+        if frame is not None:
+            self.state.set_colour_ranges(pose_ranges(frame))
+
     @Slot(object, object)
     @guarded
     def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
         if old.molecule != new.molecule:
             self._user_camera = False  # a new molecule gets the home view, also after a resize
-        if old.show_input_row != new.show_input_row or old.show_labels != new.show_labels:
+        if old.changed_fields(new) & {"show_input_row", "show_labels", "colour_mode"}:
             self._sync_toggles()
 
     def _sync_toggles(self) -> None:
         for action, value in (
             (self.input_row_action, self.state.show_input_row),
             (self.labels_action, self.state.show_labels),
+            (self.difference_action, self.state.colour_mode == "difference"),
         ):
             if action.isChecked() != value:
                 action.blockSignals(True)
@@ -395,18 +481,32 @@ class MainWindow(QMainWindow):
             moving = f" · moving {self._moving_ms:.0f} ms" if self._moving_ms else ""
             self.frame_label.setText(f"{molecule.name} · {molecule.num_atoms} atoms · still frame {ms:.0f} ms{moving}")
 
-    def show_about(self) -> None:
+    def show_keys(self) -> QMessageBox:
+        """Help ▸ Keyboard and mouse: every shortcut of the window's actions and what the mouse does."""
         box = QMessageBox(self)
+        box.setObjectName("keysBox")
+        box.setWindowTitle("Keyboard and mouse")
+        box.setText(keys_html(self.actions()))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    def show_about(self) -> QMessageBox:
+        box = QMessageBox(self)
+        box.setObjectName("aboutBox")
         box.setWindowTitle("About equiview")
         box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.RichText)
         box.setText(
-            "<b>equiview</b>: see E(3) invariance in graph neural networks.<br><br>"
-            "Each QM9 molecule is drawn in its original pose (left) and moved by an element g of E(3) "
+            f"<b>equiview {app_version()}</b>: see E(3) invariance in graph neural networks.<br><br>"
+            "Each QM9 molecule is drawn in its original pose x (left) and moved by an element g of E(3) "
             "(right). Rows: the input coloured by element, a naive GNN that reads raw coordinates, and an "
-            "EGNN that only sees distances. The EGNN's colours stay put; the naive GNN's change."
+            "EGNN that only sees distances. The EGNN's colours stay put; the naive GNN's change.<br><br>"
+            f"{ABOUT_LINKS}"
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+        return box
 
     def focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.molecule_panel)
@@ -472,12 +572,28 @@ class MainWindow(QMainWindow):
     def grid_size(self) -> tuple[int, int]:
         return self.controller.grid_size()
 
-    def grid_image(self, scale: int = 1, transparent: bool = False) -> np.ndarray:
-        """The 3D grid as an image; scale > 1 renders off screen at that size with scaled text."""
-        return self.controller.image(scale, transparent)
+    def grid_image(
+        self, scale: int = 1, transparent: bool = False, light_text: bool = False, readouts: bool = False
+    ) -> np.ndarray:
+        """The 3D grid as an image; scale > 1 renders off screen at that size with scaled text.
 
-    @Slot(str, int, bool)
-    def export_screenshot(self, path: str | os.PathLike, scale: int = 1, transparent: bool = False) -> bool:
+        ``light_text`` draws the text for a dark background (transparent slides); ``readouts`` adds
+        the verdicts and predictions as a strip of text under the grid.
+        """
+        image = self.controller.image(scale, transparent, light_text)
+        if readouts and self.controller.frame is not None:
+            image = with_caption(image, readout_lines(self.controller.frame), light_text, scale)
+        return image
+
+    @Slot(str, int, bool, bool, bool)
+    def export_screenshot(
+        self,
+        path: str | os.PathLike,
+        scale: int = 1,
+        transparent: bool = False,
+        light_text: bool = False,
+        readouts: bool = False,
+    ) -> bool:
         """Write the grid to ``path`` as PNG; False (and a message) when that fails."""
         target = None
         with reporting(self, "Export failed"):
@@ -488,7 +604,7 @@ class MainWindow(QMainWindow):
                 raise IsADirectoryError(f"{candidate} is a folder, not a file name")
             if not candidate.parent.is_dir():
                 raise FileNotFoundError(f"cannot write {candidate}: folder {candidate.parent} does not exist")
-            write_png(self.grid_image(scale, transparent), candidate)
+            write_png(self.grid_image(scale, transparent, light_text, readouts), candidate)
             target = candidate
         if target is None:
             return False
@@ -501,7 +617,8 @@ class MainWindow(QMainWindow):
         frame = self.controller.frame
         name = f"equiview_{frame.molecule.name}.png" if frame is not None else "equiview.png"
         default = str(Path(self._folder("paths/export")) / name)
-        dialog = ExportDialog(default, self.grid_size(), self)
+        lines = len(readout_lines(frame)) if frame is not None else 0
+        dialog = ExportDialog(default, self.grid_size(), self, caption_lines=lines)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.exportRequested.connect(self.export_screenshot)
         dialog.finished.connect(self._dialog_closed)
@@ -529,30 +646,94 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ mouse over the grid
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.plotter and not self._closed:
+            consumed = False
             with reporting(self):
-                self._grid_event(event)
+                consumed = self._grid_event(event)
+            if consumed:
+                return True
         return super().eventFilter(watched, event)
 
-    def _grid_event(self, event: QEvent) -> None:
+    def _grid_event(self, event: QEvent) -> bool:
+        """Mouse over the grid; True when the event is handled here (a drag that rotates g, not the camera)."""
         kind = event.type()
         if kind == QEvent.Type.MouseButtonPress:
-            self._press = event.position().toPoint()
+            point = event.position().toPoint()
+            self._press = point
+            if self._rotates_g(event):
+                self._g_drag = point
+                self.plotter.setCursor(Qt.CursorShape.ClosedHandCursor)
+                self.state.set_interacting(True)
+                return True
             self._user_camera = True
-            self.controller.begin_motion()
+            self.controller.begin_camera_motion()
+            self.statusBar().showMessage(
+                "view only: the models' input did not change (drag in a g·x view, right column, to rotate g)", 5000
+            )
         elif kind == QEvent.Type.MouseButtonRelease:
-            self.controller.end_motion()
             press, self._press = self._press, None
             point = event.position().toPoint()
-            if press is not None and (point - press).manhattanLength() <= CLICK_SLOP_PX:
+            clicked = press is not None and (point - press).manhattanLength() <= CLICK_SLOP_PX
+            if self._g_drag is not None:
+                self._g_drag = None
+                self._update_cursor(point)
+                self.state.set_interacting(False)
+                if clicked:
+                    self._pick_at(point, sticky=True)
+                return True
+            self.controller.end_motion()
+            if clicked:
                 self._pick_at(point, sticky=True)
         elif kind == QEvent.Type.Wheel:
             self._user_camera = True
             self.controller.begin_motion()
-        elif kind == QEvent.Type.MouseMove and self._press is None:
-            self._pick_at(event.position().toPoint(), sticky=False)
+        elif kind == QEvent.Type.MouseMove:
+            point = event.position().toPoint()
+            if self._g_drag is not None:
+                self._drag_g(point)
+                return True
+            if self._press is None:
+                self._update_cursor(point)
+                self._pick_at(point, sticky=False, global_point=event.globalPosition().toPoint())
+        elif kind == QEvent.Type.Leave:
+            QToolTip.hideText()
+            self.state.set_highlight(self.readouts.selected_atom())
         elif kind == QEvent.Type.Resize:
             # the render window takes the new size when the widget handles the event: act after it
             QTimer.singleShot(0, self._after_resize)
+        return False
+
+    def _column_at(self, point: QPoint) -> str | None:
+        ratio = self.plotter.devicePixelRatioF()
+        hit = self.controller.view_at(point.x() * ratio, point.y() * ratio)
+        return hit[1] if hit is not None else None
+
+    def _rotates_g(self, event) -> bool:
+        """A plain left drag in the g·x column turns g; any other drag (or one with a modifier) moves the camera."""
+        return (
+            event.button() == Qt.MouseButton.LeftButton
+            and not event.modifiers()
+            & (
+                Qt.KeyboardModifier.ShiftModifier
+                | Qt.KeyboardModifier.ControlModifier
+                | Qt.KeyboardModifier.AltModifier
+            )
+            and self._column_at(event.position().toPoint()) == "transformed"
+        )
+
+    def _update_cursor(self, point: QPoint) -> None:
+        shape = Qt.CursorShape.OpenHandCursor if self._column_at(point) == "transformed" else Qt.CursorShape.ArrowCursor
+        if self.plotter.cursor().shape() != shape:
+            self.plotter.setCursor(shape)
+
+    def _drag_g(self, point: QPoint) -> None:
+        """Trackball: the drag since the last mouse event turns g about the molecule's centroid."""
+        last, self._g_drag = self._g_drag, point
+        dx, dy = point.x() - last.x(), last.y() - point.y()  # dy counts upwards
+        if dx == 0 and dy == 0:
+            return
+        right, up, toward = self.controller.camera_frame()
+        axis, angle = drag_axis_angle(dx, dy, right, up, toward)
+        self.state.set_transform(rotated(self.state.transform, axis, angle))
 
     @Slot()
     @guarded
@@ -566,12 +747,19 @@ class MainWindow(QMainWindow):
         ratio = self.plotter.devicePixelRatioF()
         return self.controller.pick(x * ratio, y * ratio)
 
-    def _pick_at(self, point: QPoint, sticky: bool) -> None:
+    def _pick_at(self, point: QPoint, sticky: bool, global_point: QPoint | None = None) -> None:
+        """Hover (a tooltip at the cursor) or click (keeps the atom); the atom is marked in all six views."""
         hit = self.pick_atom(point.x(), point.y())
         if hit is None:
             self.readouts.show_atom(None)
+            if global_point is not None:
+                QToolTip.hideText()
+            self.state.set_highlight(self.readouts.selected_atom())
             return
         self.readouts.show_atom(hit.atom, sticky=sticky)
+        self.state.set_highlight(hit.atom)
+        if global_point is not None:
+            QToolTip.showText(global_point, self.readouts.atom_text(hit.atom), self.plotter)
         text = self.readouts.atom_text(hit.atom).replace("<br>", " · ")
         self.statusBar().showMessage(re.sub(r"<[^>]+>", "", text), 4000)
 

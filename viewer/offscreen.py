@@ -34,12 +34,14 @@ def render_frame(
     transparent: bool = False,
     camera: dict | None = None,
     style: SceneStyle = DEFAULT_STYLE,
+    text_scale: float = 1.0,
 ) -> np.ndarray:
     """The grid for ``frame`` as an image of ``size * scale`` pixels (RGB, or RGBA when transparent).
 
     The render window itself is ``size * scale`` large and all text is scaled with it, so a 2x
     export is a sharp image, not an upsampled one. ``camera`` (see :func:`camera_state`) copies
-    a view from the window; without it the camera is fitted like on molecule load.
+    a view from the window; without it the camera is fitted like on molecule load. ``text_scale`` is
+    the window's own text scale (its device pixel ratio), so that an export looks like the window.
     """
     scale = int(scale)
     if not 1 <= scale <= 4:
@@ -49,7 +51,7 @@ def render_frame(
         raise ValueError(f"image size {width}x{height} at scale {scale} is outside 64..16384 pixels")
     plotter = make_offscreen_plotter((width * scale, height * scale), style)
     try:
-        scene = GridScene(plotter, style=style, font_scale=scale)
+        scene = GridScene(plotter, style=style, font_scale=scale * text_scale)
         scene.update(frame)
         if camera is not None:
             apply_camera_state(scene.camera, camera)

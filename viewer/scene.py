@@ -43,7 +43,7 @@ from viewer.arrows import ViewArrows, arrows_for
 from viewer.model.colouring import is_dark
 from viewer.model.home_view import home_view_direction
 from viewer.model.pipeline import Frame
-from viewer.model.snapshot import ANGSTROM_PER_DEBYE
+from viewer.model.snapshot import ANGSTROM_PER_DEBYE, MODEL_ROWS
 
 ROWS = ("input", "naive", "egnn")
 COLUMNS = ("original", "transformed")
@@ -54,6 +54,11 @@ BOND_ARRAYS = {"rgba": (4, np.uint8)}
 LOADING_RGBA = np.array([205, 208, 214, 255], dtype=np.uint8)
 """Atoms of a model row whose model is still loading."""
 DARK_LABEL, LIGHT_LABEL = 0, 1  # label text types: dark text on light atoms, light text on dark atoms
+DRAG_HINTS = {
+    "original": "drag: turn the view (camera only)",
+    "transformed": "drag: rotate g (the models' input)",
+}
+CAMERA_MOVED = "view only: the models' input did not change"
 
 
 @dataclass(frozen=True)
@@ -73,9 +78,25 @@ class SceneStyle:
     bar_band: float = 78.0  # px kept free at the right of a view with a colour bar
     margin: float = 1.03  # camera fit slack
     quality_samples: int = 4  # MSAA for still frames and screenshots (0 while interacting)
+    badge_size: int = 13
+    hint_size: int = 11
+    hint_text: tuple[float, float, float] = (0.36, 0.39, 0.45)
+    badge_background: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    highlight: tuple[float, float, float] = (1.0, 0.84, 0.0)
+    highlight_scale: float = 1.45  # highlight sphere radius / atom radius
+    triad_length: float = 1.0  # Å: the axes at the origin of the coordinates
+    label_fraction: float = 0.9  # index label height / hydrogen's displayed diameter
 
 
 DEFAULT_STYLE = SceneStyle()
+DARK_BACKGROUND_STYLE = SceneStyle(
+    background=(0.11, 0.12, 0.15),
+    text=(0.93, 0.94, 0.96),
+    border=(0.35, 0.37, 0.42),
+    hint_text=(0.72, 0.75, 0.80),
+    badge_background=(0.11, 0.12, 0.15),
+)
+"""Light text for exports shown on dark slides (with a transparent background, only the text shows it)."""
 
 
 def _font_file(name: str) -> str | None:
@@ -249,6 +270,65 @@ class View:
         if row in BAR_ROWS and column == "transformed":
             self._build_bar(font_scale)
 
+        # the verdict ("changed: max|Δh| = 0.54") inside the view, so that every screenshot carries it
+        self.badge: vtkTextActor | None = None
+        if row in MODEL_ROWS and column == "transformed":
+            self.badge = self._corner_text(style.badge_size * font_scale, style.text, bold=True, boxed=True)
+            self.badge.GetTextProperty().SetVerticalJustificationToTop()
+        # atoms beyond the frozen colour range (drawn in the end colours; the bar shows end swatches)
+        self.range_note: vtkTextActor | None = None
+        if row in MODEL_ROWS and column == "transformed":
+            self.range_note = self._corner_text(style.hint_size * font_scale, style.text, bold=False, boxed=False)
+            self.range_note.GetPositionCoordinate().SetValue(0.015, 0.03)
+        # what a drag does here; shown in the top visible row only
+        self.hint = self._corner_text(style.hint_size * font_scale, style.hint_text, bold=False, boxed=False)
+        self.hint.GetPositionCoordinate().SetValue(0.015, 0.03)
+        self.hint.SetInput(DRAG_HINTS[column])
+        self.hint.VisibilityOff()
+
+        # the hovered or picked atom: one translucent sphere around it, in every view
+        self.marker = vtkPolyData()
+        self.marker_arrays = _Arrays(self.marker, 1, {"radius": (1, np.float32)}, "verts")
+        self.marker_mapper = vtkOpenGLSphereMapper()
+        self.marker_mapper.SetInputData(self.marker)
+        self.marker_mapper.SetScaleArray("radius")
+        self.marker_mapper.ScalarVisibilityOff()
+        self.marker_actor = vtkActor()
+        self.marker_actor.SetMapper(self.marker_mapper)
+        marker_prop = self.marker_actor.GetProperty()
+        marker_prop.SetColor(*style.highlight)
+        marker_prop.SetOpacity(0.45)
+        marker_prop.SetAmbient(0.6)
+        marker_prop.SetDiffuse(0.4)
+        self.marker_actor.VisibilityOff()
+        self.marker_actor.PickableOff()
+        renderer.AddViewProp(self.marker_actor)
+
+    def _corner_text(self, size: float, colour, bold: bool, boxed: bool) -> vtkTextActor:
+        actor = vtkTextActor()
+        actor.SetTextScaleModeToNone()
+        prop = actor.GetTextProperty()
+        style_text(prop, size, colour, bold=bold)
+        prop.SetJustificationToLeft()
+        if boxed:
+            prop.SetBackgroundColor(*self.style.badge_background)
+            prop.SetBackgroundOpacity(0.88)
+            prop.SetFrame(True)
+            prop.SetFrameColor(*colour)
+            prop.SetFrameWidth(1)
+        actor.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+        self.renderer.AddViewProp(actor)
+        return actor
+
+    def add_triad(self, mapper: vtkPolyDataMapper) -> None:
+        """The shared axes at the origin (x red, y green, z blue): a translation moves the molecule away from it."""
+        self.triad_actor = vtkActor()
+        self.triad_actor.SetMapper(mapper)
+        self.triad_actor.GetProperty().SetLineWidth(2.0)
+        self.triad_actor.GetProperty().LightingOff()
+        self.triad_actor.PickableOff()
+        self.renderer.AddViewProp(self.triad_actor)
+
     @staticmethod
     def _colour_by(mapper: vtkMapper) -> None:
         mapper.SetScalarModeToUsePointFieldData()
@@ -276,6 +356,7 @@ class View:
         bar.SetTextPositionToSucceedScalarBar()
         bar.SetBarRatio(0.3)
         bar.DrawFrameOff()
+        bar.DrawAnnotationsOff()  # the end swatches speak for themselves; "Below"/"Above" would cover atoms
         bar.SetDrawTickLabels(True)
         bar.SetVerticalTitleSeparation(round(6 * font_scale))
         style_text(bar.GetLabelTextProperty(), self.style.bar_label_size * font_scale, self.style.text)
@@ -328,6 +409,59 @@ class View:
         if self.title.GetInput() != text:
             self.title.SetInput(text)
 
+    def set_badge(self, text: str, colour) -> None:
+        """The verdict badge; the text is re-rendered only when it changes."""
+        if self.badge is None:
+            return
+        self.badge.SetVisibility(bool(text))
+        if self.badge.GetInput() != text:
+            self.badge.SetInput(text)
+        prop = self.badge.GetTextProperty()
+        if tuple(prop.GetColor()) != tuple(colour):
+            prop.SetColor(*colour)
+            prop.SetFrameColor(*colour)
+
+    def set_range_note(self, text: str, below: bool, above: bool) -> None:
+        """The out-of-range note and the colour bar's end swatches (the atoms' clipped colours)."""
+        if self.range_note is None or self.bar is None or self.lut is None:
+            return
+        if self.range_note.GetInput() != text:
+            self.range_note.SetInput(text)
+        self.range_note.SetVisibility(bool(text))
+        if bool(self.bar.GetDrawBelowRangeSwatch()) != below or bool(self.bar.GetDrawAboveRangeSwatch()) != above:
+            self.lut.SetUseBelowRangeColor(below)
+            self.lut.SetUseAboveRangeColor(above)
+            self.bar.SetDrawBelowRangeSwatch(below)
+            self.bar.SetDrawAboveRangeSwatch(above)
+
+    def place_badge(self, height_px: float, title_px: float) -> None:
+        if self.badge is not None and height_px > 0:
+            self.badge.GetPositionCoordinate().SetValue(0.015, 1.0 - 1.25 * title_px / height_px)
+
+    def set_hint(self, text: str | None) -> None:
+        """The drag hint (None hides it)."""
+        if text is None:
+            self.hint.VisibilityOff()
+            return
+        if self.hint.GetInput() != text:
+            self.hint.SetInput(text)
+        self.hint.VisibilityOn()
+
+    def set_marker(self, position: np.ndarray | None, radius: float) -> None:
+        if position is None:
+            self.marker_actor.VisibilityOff()
+            return
+        self.marker_arrays.points[0] = position
+        self.marker_arrays.arrays["radius"][0] = radius
+        self.marker_arrays.modified()
+        self.marker_actor.VisibilityOn()
+
+    def set_label_size(self, size: int) -> None:
+        for label_type in (DARK_LABEL, LIGHT_LABEL):
+            prop = self.label_mapper.GetLabelTextProperty(label_type)
+            if prop.GetFontSize() != size:
+                prop.SetFontSize(size)
+
     def set_bar(self, lut: np.ndarray, vmin: float, vmax: float, title: str) -> None:
         """Colour bar of the frozen scale; untouched (no text re-rendering) while the scale stays the same."""
         if self.bar is None or self.lut is None:
@@ -339,6 +473,9 @@ class View:
             self.lut.SetNumberOfTableValues(len(lut))
             self.lut.SetTable(table)
             self.lut.SetTableRange(vmin, vmax)
+            # clipped atoms take the end colours: the swatches show the same
+            self.lut.SetBelowRangeColor(*(lut[0] / 255.0))
+            self.lut.SetAboveRangeColor(*(lut[-1] / 255.0))
             self.lut.Modified()
         if self.bar.GetTitle() != title:
             self.bar.SetTitle(title)
@@ -410,8 +547,11 @@ class GridScene:
         self.frame: Frame | None = None
         self._molecule_key: tuple | None = None
         self._input_visible = True
-        self._labels_visible = True
+        self._labels_visible = False
         self._fast = False
+        self._camera_moving = False
+        self._highlight: int | None = None
+        self._triad_mapper = self._build_triad(style.triad_length)
 
         self.views: dict[tuple[str, str], View] = {}
         for r, row in enumerate(ROWS):
@@ -421,11 +561,42 @@ class GridScene:
                 renderer.add_border(
                     color=style.border, width=1.0, edges=("top",) if column == "original" else ("top", "left")
                 )
-                self.views[(row, column)] = View(renderer, row, column, style, self.font_scale)
+                view = View(renderer, row, column, style, self.font_scale)
+                view.add_triad(self._triad_mapper)
+                self.views[(row, column)] = view
         plotter.link_views()
         self.camera = plotter.renderers[0].GetActiveCamera()
         self.camera.ParallelProjectionOn()
         self._apply_layout()
+        self._apply_label_visibility()
+
+    @staticmethod
+    def _build_triad(length: float) -> vtkPolyDataMapper:
+        """Three line segments from the origin along x, y, z; one polydata shared by all views."""
+        from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
+
+        triad = vtkPolyData()
+        points = vtkPoints()
+        for p in ((0.0, 0.0, 0.0), (length, 0.0, 0.0), (0.0, length, 0.0), (0.0, 0.0, length)):
+            points.InsertNextPoint(*p)
+        triad.SetPoints(points)
+        lines = vtkCellArray()
+        colours = vtkUnsignedCharArray()
+        colours.SetNumberOfComponents(3)
+        colours.SetName("rgb")
+        for end, colour in ((1, (214, 39, 40)), (2, (44, 160, 44)), (3, (31, 119, 180))):
+            lines.InsertNextCell(2)
+            lines.InsertCellPoint(0)
+            lines.InsertCellPoint(end)
+            colours.InsertNextTuple3(*colour)
+        triad.SetLines(lines)
+        triad.GetCellData().SetScalars(colours)
+        mapper = vtkPolyDataMapper()
+        mapper.SetInputData(triad)
+        mapper.SetScalarModeToUseCellData()
+        mapper.SetColorModeToDirectScalars()
+        mapper.triad = triad  # keep the polydata with its mapper
+        return mapper
 
     # ------------------------------------------------------------------ access
     def view(self, row: str, column: str) -> View:
@@ -463,6 +634,33 @@ class GridScene:
                     renderer.DrawOff()
                     renderer.InteractiveOff()
         self._place_bars()
+        self._apply_hints()
+
+    def _apply_hints(self) -> None:
+        """Drag hints in the top visible row; during a camera move both say that only the view turns."""
+        top = self.visible_rows()[0]
+        for (row, column), view in self.views.items():
+            if row != top:
+                view.set_hint(None)
+            else:
+                view.set_hint(CAMERA_MOVED if self._camera_moving else DRAG_HINTS[column])
+
+    def set_camera_moving(self, moving: bool) -> None:
+        """A camera drag is on: the hints say "view only" (one text change at its start and end)."""
+        moving = bool(moving)
+        if moving != self._camera_moving:
+            self._camera_moving = moving
+            self._apply_hints()
+
+    @property
+    def dpi_scale(self) -> float:
+        """Text grows with the render window's DPI (pyvistaqt sets 72 × the device pixel ratio): so do the bands."""
+        return max(1.0, self.render_window.GetDPI() / 72.0)
+
+    @property
+    def px(self) -> float:
+        """Device pixels per style pixel: the export scale times the DPI scale."""
+        return self.font_scale * self.dpi_scale
 
     def view_size_px(self) -> tuple[float, float]:
         """Width and height in pixels of one visible view."""
@@ -472,9 +670,9 @@ class GridScene:
     def _place_bars(self) -> None:
         width, height = self.view_size_px()
         for row in BAR_ROWS:
-            self.views[(row, "transformed")].place_bar(
-                width, height, self.style.bar_band * self.font_scale, self.style.title_band * self.font_scale
-            )
+            view = self.views[(row, "transformed")]
+            view.place_bar(width, height, self.style.bar_band * self.px, self.style.title_band * self.px)
+            view.place_badge(height, self.style.title_band * self.px)
 
     def set_input_row_visible(self, visible: bool) -> None:
         visible = bool(visible)
@@ -491,12 +689,40 @@ class GridScene:
     def _apply_label_visibility(self) -> None:
         # index labels cost more than the molecules on a software renderer: hidden while moving
         shown = self._labels_visible and not self._fast
+        size = round(self.label_size_px() / self.dpi_scale) if shown else 0  # font sizes are points
         for view in self.views.values():
             view.set_labels_visible(shown)
+            if shown:
+                view.set_label_size(size)
+
+    def label_size_px(self) -> int:
+        """Index labels as tall as a fraction of a hydrogen atom's drawn diameter (they grow with the zoom)."""
+        _, height = self.view_size_px()
+        pixels_per_angstrom = height / (2.0 * max(self.camera.GetParallelScale(), 1e-6))
+        smallest = float(self.frame.molecule.atom_radii.min()) if self.frame is not None else 0.5
+        size = self.style.label_fraction * 2.0 * smallest * self.style.atom_scale * pixels_per_angstrom
+        return int(min(max(round(size), 7 * self.px), 22 * self.px))
 
     def on_resize(self) -> None:
         """Re-place the colour bars after the window changed size."""
         self._place_bars()
+
+    def set_highlight(self, atom: int | None) -> None:
+        """Mark ``atom`` (or nothing) in all six views; the markers follow the atom in both poses."""
+        frame = self.frame
+        if frame is None or atom is None or not 0 <= atom < frame.molecule.num_atoms:
+            atom = None
+        self._highlight = atom
+        for (_row, column), view in self.views.items():
+            if atom is None:
+                view.set_marker(None, 0.0)
+            else:
+                radius = float(frame.molecule.atom_radii[atom]) * self.style.atom_scale * self.style.highlight_scale
+                view.set_marker(frame.positions(column)[atom], radius)
+
+    @property
+    def highlight(self) -> int | None:
+        return self._highlight
 
     # ------------------------------------------------------------------ content
     def update(self, frame: Frame) -> None:
@@ -522,9 +748,8 @@ class GridScene:
                 if column == "original":
                     rgba, values = model_row.rgba_original, model_row.values_original
                 else:
-                    rgba, values = model_row.rgba_transformed, model_row.values_transformed
-                if column == "transformed":
-                    view.set_bar(model_row.lut, model_row.vmin, model_row.vmax, model_row.bar_title)
+                    rgba, values = model_row.shown_rgba, model_row.shown_values
+                    view.set_bar(model_row.shown_lut, *model_row.shown_range, model_row.shown_title)
                 self._write_arrows(view, model_row, column, positions, frame)
             # the original pose never moves: its geometry is written once per molecule
             if new_molecule or column == "transformed":
@@ -533,8 +758,17 @@ class GridScene:
                 view.write_geometry(positions, radii, segments[column])
             view.write_colours(rgba, values)
             view.set_title(frame.titles.get((row, column), ""))
+            if view.badge is not None:
+                if model_row is None:  # models still loading: no verdict yet
+                    view.set_badge("", self.style.text)
+                    view.set_range_note("", False, False)
+                else:
+                    view.set_badge(model_row.badge, model_row.verdict.colour)
+                    below, above = model_row.outside_range if model_row.range_note else (0, 0)
+                    view.set_range_note(model_row.range_note, below > 0, above > 0)
         self.frame = frame
         self._molecule_key = key
+        self.set_highlight(frame.highlight)
         if frame.show_input_row != self._input_visible:
             self.set_input_row_visible(frame.show_input_row)
         if frame.show_labels != self._labels_visible:
@@ -554,10 +788,11 @@ class GridScene:
 
     # ------------------------------------------------------------------ camera
     def fit_camera(self, direction: np.ndarray | None = None, up: np.ndarray | None = None) -> None:
-        """Fit the shared camera to the original pose and every rotation of the transformed pose.
+        """Fit the shared camera tightly to both poses as drawn, and loosely to every rotation of them.
 
-        The transformed pose is bounded by a ball around its centroid with the molecule's reach, so
-        turning the rotation sliders never leaves the view; titles and colour bars keep their bands.
+        The drawn atoms (with their radii) fill the area between the title band and the colour bar;
+        each pose's ball (centroid, the molecule's reach) stays inside the whole view, so turning g
+        never takes an atom out of view.
         """
         if self.frame is None:
             return
@@ -572,23 +807,31 @@ class GridScene:
         right /= np.linalg.norm(right)
         up = np.cross(direction, right)
 
-        centres = [molecule.centre, self.frame.positions_transformed.mean(axis=0)]
-        lo_r = min(float(c @ right) for c in centres) - molecule.radius
-        hi_r = max(float(c @ right) for c in centres) + molecule.radius
-        lo_u = min(float(c @ up) for c in centres) - molecule.radius
-        hi_u = max(float(c @ up) for c in centres) + molecule.radius
+        radii = molecule.atom_radii * self.style.atom_scale
+        poses = (molecule.positions, self.frame.positions_transformed)
+        lo_r = min(float((p @ right - radii).min()) for p in poses)
+        hi_r = max(float((p @ right + radii).max()) for p in poses)
+        lo_u = min(float((p @ up - radii).min()) for p in poses)
+        hi_u = max(float((p @ up + radii).max()) for p in poses)
+        centres = [p.mean(axis=0) for p in poses]
         mid_d = float(np.mean([c @ direction for c in centres]))
-        focal = right * 0.5 * (lo_r + hi_r) + up * 0.5 * (lo_u + hi_u) + direction * mid_d
+        mid_r, mid_u = 0.5 * (lo_r + hi_r), 0.5 * (lo_u + hi_u)
+        focal = right * mid_r + up * mid_u + direction * mid_d
 
         width, height = self.view_size_px()
         width, height = max(width, 1.0), max(height, 1.0)
-        scale = self.font_scale
+        scale = self.px
         free_w = max(width - 2.0 * self.style.bar_band * scale, 0.3 * width)
         free_h = max(height - 2.0 * self.style.title_band * scale, 0.3 * height)
         half_w = 0.5 * (hi_r - lo_r) * self.style.margin
         half_h = 0.5 * (hi_u - lo_u) * self.style.margin
         # parallel scale = half the world height of the whole view
         parallel_scale = max(half_h * height / free_h, half_w * height / free_w)
+        for c in centres:
+            reach = molecule.radius * self.style.margin
+            parallel_scale = max(
+                parallel_scale, abs(c @ up - mid_u) + reach, (abs(c @ right - mid_r) + reach) * height / width
+            )
 
         distance = 10.0 * (molecule.radius + 5.0)
         camera.SetFocalPoint(*focal)
@@ -622,6 +865,17 @@ class GridScene:
         return True
 
     # ------------------------------------------------------------------ picking
+    def view_at(self, x: float, y: float) -> tuple[str, str] | None:
+        """(row, column) of the visible view at display pixel (x, y) (origin bottom left), or None."""
+        width, height = self.render_window.GetSize()
+        for (row, column), view in self.views.items():
+            if row not in self.visible_rows():
+                continue
+            x0, y0, x1, y1 = view.renderer.GetViewport()
+            if x0 * width <= x < x1 * width and y0 * height <= y < y1 * height:
+                return row, column
+        return None
+
     def pick(self, x: float, y: float) -> Pick | None:
         """The atom drawn at display pixel (x, y) (VTK convention: origin bottom left), or None."""
         if self.frame is None:

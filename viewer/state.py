@@ -7,12 +7,15 @@ once with the old and the new snapshot. Widgets never talk to the plotter.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QObject, Signal
 
 from viewer.model.colouring import PROJECTION_KINDS, available_colormaps
 from viewer.model.errors import ViewValueError
 from viewer.model.snapshot import (
     ARROW_SCALE_RANGE,
+    COLOUR_MODES,
     DEFAULT_MOLECULE,
     MODEL_ROWS,
     ROTATION_RANGE,
@@ -105,6 +108,13 @@ class ViewState(QObject):
             raise ViewValueError(
                 f"unknown colormap {snapshot.colormap!r}; choose one of {', '.join(available_colormaps())}"
             )
+        if snapshot.colour_mode not in COLOUR_MODES:
+            raise ValueError(f"unknown colour mode {snapshot.colour_mode!r}; expected one of {', '.join(COLOUR_MODES)}")
+        for kind, (lo, hi) in snapshot.colour_ranges.items():
+            if kind not in MODEL_ROWS or not lo < hi or not all(map(math.isfinite, (lo, hi))):
+                raise ValueError(f"colour range {lo}..{hi} for {kind!r} is not an increasing pair of finite numbers")
+        if snapshot.highlight is not None and int(snapshot.highlight) < 0:
+            raise ValueError(f"atom index must be non-negative, got {snapshot.highlight}")
         t = snapshot.transform
         transform = TransformParams(
             rx=_clamp(t.rx, ROTATION_RANGE),
@@ -123,13 +133,16 @@ class ViewState(QObject):
             show_atom_vectors=bool(snapshot.show_atom_vectors),
             arrow_scale=_clamp(float(snapshot.arrow_scale), ARROW_SCALE_RANGE),
             dragging=bool(snapshot.dragging),
+            highlight=None if snapshot.highlight is None else int(snapshot.highlight),
         )
 
     def _update(self, **changes) -> None:
         self.set_snapshot(self._snapshot.replace(**changes))
 
     def set_molecule(self, index: int) -> None:
-        self._update(molecule=int(index))
+        if int(index) != self._snapshot.molecule:
+            # an atom index and a chosen colour range mean nothing for another molecule
+            self._update(molecule=int(index), highlight=None, colour_ranges={})
 
     def set_transform(self, params: TransformParams) -> None:
         self._update(transform=params)
@@ -146,22 +159,36 @@ class ViewState(QObject):
     def reset_transform(self) -> None:
         self.set_transform(TransformParams())
 
+    def _without_range(self, snapshot: Snapshot, kind: str) -> Snapshot:
+        """A row's chosen colour range is dropped when its model or projection changes."""
+        if kind not in snapshot.colour_ranges or (
+            snapshot.sources[kind] == self._snapshot.sources[kind]
+            and snapshot.projections[kind] == self._snapshot.projections[kind]
+        ):
+            return snapshot
+        return snapshot.replace(colour_ranges={k: v for k, v in snapshot.colour_ranges.items() if k != kind})
+
     def set_source(self, source: ModelSource) -> None:
         """Set a row's model source. Callers load it first (see ``ModelLibrary``) so a bad file never gets here."""
         if source.kind not in ROW_OF_KIND:
             raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(ROW_OF_KIND)}")
-        self.set_snapshot(self._snapshot.with_source(source))
+        self.set_snapshot(self._without_range(self._snapshot.with_source(source), source.row))
 
     def set_projection(self, row: str, spec: ProjectionSpec) -> None:
         if row not in MODEL_ROWS:
             raise ValueError(f"unknown model row {row!r}; expected one of {', '.join(MODEL_ROWS)}")
-        self.set_snapshot(self._snapshot.with_projection(row, spec))
+        self.set_snapshot(self._without_range(self._snapshot.with_projection(row, spec), row))
 
     def set_model(self, source: ModelSource, spec: ProjectionSpec) -> None:
         """A row's source and projection together: one change, one frame."""
         if source.kind not in ROW_OF_KIND:
             raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(ROW_OF_KIND)}")
-        self.set_snapshot(self._snapshot.with_source(source).with_projection(source.row, spec))
+        changed = self._snapshot.with_source(source).with_projection(source.row, spec)
+        self.set_snapshot(self._without_range(changed, source.row))
+
+    def set_colour_ranges(self, ranges: dict[str, tuple[float, float]]) -> None:
+        """Colour ranges chosen by the user per model row (empty: each row's scale frozen on the original pose)."""
+        self._update(colour_ranges=dict(ranges))
 
     def set_colormap(self, name: str) -> None:
         self._update(colormap=name)
@@ -180,3 +207,19 @@ class ViewState(QObject):
 
     def set_interacting(self, interacting: bool) -> None:
         self._update(dragging=bool(interacting))
+
+    def set_highlight(self, atom: int | None) -> None:
+        """The atom marked in all six views (hovered or picked), or None."""
+        self._update(highlight=None if atom is None else int(atom))
+
+    def set_colour_mode(self, mode: str) -> None:
+        """``"embedding"``: the g·x model views show h(g·x); ``"difference"``: |h(g·x) − h(x)| per atom."""
+        self._update(colour_mode=str(mode))
+
+    @property
+    def highlight(self) -> int | None:
+        return self._snapshot.highlight
+
+    @property
+    def colour_mode(self) -> str:
+        return self._snapshot.colour_mode

@@ -22,12 +22,15 @@ from viewer.model.colouring import ColourScale, Projection, element_rgba
 from viewer.model.library import ModelLibrary
 from viewer.model.molecules import MoleculeTable
 from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot, TransformParams
+from viewer.model.verdict import Verdict, verdict
 
 if TYPE_CHECKING:
     from core.checkpoints import Checkpoint
 
 LOADING_MODELS = "loading models…"
 LUT_SIZE = 256
+DIFFERENCE_FLOOR = 1e-3
+"""Smallest top of the difference colour bar: float32 noise (~1e-6) of an invariant model stays dark."""
 
 
 class Graph:
@@ -142,6 +145,34 @@ class RowFrame:
     target_idx: int
     vectors: VectorFrame | None = None  # the dipole kinds only
     embedding_scale: float = 1.0  # max |h(x)|: float32 rounding of max |Δh| grows with it
+    delta: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 [n], max over channels of |Δh|
+    verdict: Verdict | None = None
+    # what the transformed view draws: h(g·x) on the frozen scale, or |Δh| in difference mode
+    shown_values: np.ndarray | None = None
+    shown_rgba: np.ndarray | None = None
+    shown_lut: np.ndarray | None = None
+    shown_range: tuple[float, float] = (0.0, 1.0)
+    shown_title: str = ""
+
+    @property
+    def outside_range(self) -> tuple[int, int]:
+        """Atoms of the transformed pose below and above the frozen colour range (drawn in the end colours)."""
+        span = max(self.vmax - self.vmin, 1e-12)
+        values = self.values_transformed
+        return int((values < self.vmin - 1e-6 * span).sum()), int((values > self.vmax + 1e-6 * span).sum())
+
+    @property
+    def badge(self) -> str:
+        """The verdict drawn in the transformed view."""
+        return self.verdict.text if self.verdict is not None else ""
+
+    @property
+    def range_note(self) -> str:
+        """What the frozen colour bar cannot show ("" when every atom is inside its range, or in difference mode)."""
+        below, above = self.outside_range
+        if not below + above or self.shown_title != self.bar_title:
+            return ""
+        return f"{below + above} atom{'s' if below + above > 1 else ''} outside the colour range"
 
     @property
     def title(self) -> str:
@@ -168,9 +199,11 @@ class Frame:
     rows: dict[str, RowFrame]
     colormap: str
     show_input_row: bool = True
-    show_labels: bool = True
+    show_labels: bool = False
     show_atom_vectors: bool = False
     arrow_scale: float = 1.0
+    highlight: int | None = None
+    colour_mode: str = "embedding"
     titles: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
@@ -316,9 +349,15 @@ class Pipeline:
 
     # ------------------------------------------------------------------ models
     def _original(
-        self, molecule: Molecule, source: ModelSource, model: Checkpoint, spec: ProjectionSpec, cmap: str
+        self,
+        molecule: Molecule,
+        source: ModelSource,
+        model: Checkpoint,
+        spec: ProjectionSpec,
+        cmap: str,
+        colour_range: tuple[float, float] | None = None,
     ) -> _OriginalPose:
-        key = (molecule.index, source, spec, cmap)
+        key = (molecule.index, source, spec, cmap, colour_range)
         cached = self._originals.get(key)
         if cached is not None:
             return cached
@@ -328,7 +367,7 @@ class Pipeline:
         vectors = _vectors(model, molecule.graph())
         projection = Projection(spec.kind, spec.channel).fit(h)
         values = projection(h)
-        scale = ColourScale.fit(values, cmap)
+        scale = ColourScale.fit(values, cmap) if colour_range is None else ColourScale(*colour_range, cmap)
         cached = _OriginalPose(
             h=h,
             prediction=_prediction(model, h, vectors),
@@ -351,13 +390,17 @@ class Pipeline:
         model: Checkpoint,
         spec: ProjectionSpec,
         cmap: str,
+        colour_range: tuple[float, float] | None = None,
     ) -> RowFrame:
         """One model row; ``g`` is the slider's :class:`~core.transforms.E3Transform` (for a vector model's R·v)."""
-        original = self._original(molecule, source, model, spec, cmap)
+        original = self._original(molecule, source, model, spec, cmap, colour_range)
         h = model.encode(moved)
         moved_vectors = _vectors(model, moved)
         values = original.projection(h)
-        error = float((h - original.h).abs().max()) if h.numel() else 0.0
+        difference = (h - original.h).abs()
+        error = float(difference.max()) if h.numel() else 0.0
+        delta = difference.reshape(difference.shape[0], -1).max(dim=1).values if h.numel() else difference.sum(dim=-1)
+        rgba = original.scale.rgba(values)
         vectors = None
         if original.vectors is not None and moved_vectors is not None:
             vectors = vector_frame(original.vectors, moved_vectors, g, molecule.centre)
@@ -371,7 +414,7 @@ class Pipeline:
             values_original=original.values,
             values_transformed=values,
             rgba_original=original.rgba,
-            rgba_transformed=original.scale.rgba(values),
+            rgba_transformed=rgba,
             vmin=original.scale.vmin,
             vmax=original.scale.vmax,
             lut=original.lut,
@@ -382,6 +425,11 @@ class Pipeline:
             target_idx=model.target_idx,
             vectors=vectors,
             embedding_scale=float(original.h.abs().max()) if original.h.numel() else 1.0,
+            delta=delta.double().numpy(),
+            shown_values=values,
+            shown_rgba=rgba,
+            shown_lut=original.lut,
+            shown_range=(original.scale.vmin, original.scale.vmax),
         )
 
     # ------------------------------------------------------------------ frames
@@ -399,7 +447,13 @@ class Pipeline:
             for row in MODEL_ROWS:
                 source = snapshot.sources[row]
                 model = self.library.load(source)
-                rows[row] = self.row(molecule, moved, g, source, model, snapshot.projections[row], snapshot.colormap)
+                spec, colour_range = snapshot.projections[row], snapshot.colour_ranges.get(row)
+                rows[row] = self.row(molecule, moved, g, source, model, spec, snapshot.colormap, colour_range)
+                scale = rows[row].embedding_scale
+                rows[row].verdict = verdict(rows[row].max_error, snapshot.transform, scale)
+                rows[row].shown_title = rows[row].bar_title
+            if snapshot.colour_mode == "difference":
+                show_differences(rows, snapshot.colormap)
         frame = Frame(
             molecule=molecule,
             transform=snapshot.transform,
@@ -410,9 +464,47 @@ class Pipeline:
             show_labels=snapshot.show_labels,
             show_atom_vectors=snapshot.show_atom_vectors,
             arrow_scale=snapshot.arrow_scale,
+            highlight=snapshot.highlight,
+            colour_mode=snapshot.colour_mode,
         )
         frame.titles = view_titles(frame)
         return frame
+
+
+def pose_ranges(frame: Frame) -> dict[str, tuple[float, float]]:
+    """Per model row, a colour range that holds both poses' values ("Rescale to this pose")."""
+    ranges = {}
+    for kind, row in frame.rows.items():
+        values = np.concatenate([row.values_original, row.values_transformed])
+        lo, hi = float(values.min()), float(values.max())
+        ranges[kind] = (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+    return ranges
+
+
+def nice_ceiling(value: float) -> float:
+    """The next of 1, 2, 5 × 10^k at or above ``value``: the difference bar keeps its labels while a drag goes on."""
+    exponent = np.floor(np.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        top = step * 10.0**exponent
+        if top >= value * (1 - 1e-12):
+            return float(top)
+    return float(10.0 ** (exponent + 1))
+
+
+def show_differences(rows: dict[str, RowFrame], cmap: str) -> None:
+    """Colour the transformed views by |h(g·x) − h(x)| per atom on one scale from 0 shared by both rows.
+
+    A shared scale puts the naive GNN's change next to the EGNN's float32 noise: the EGNN stays at 0.
+    """
+    top = nice_ceiling(max([DIFFERENCE_FLOOR, *(float(row.delta.max(initial=0.0)) for row in rows.values())]))
+    scale = ColourScale(0.0, top, cmap)
+    lut = scale.lookup_table(LUT_SIZE)
+    for row in rows.values():
+        row.shown_values = row.delta
+        row.shown_rgba = scale.rgba(row.delta)
+        row.shown_lut = lut
+        row.shown_range = (0.0, top)
+        row.shown_title = "|Δh| per atom"
 
 
 def format_error(error: float) -> str:
@@ -434,7 +526,7 @@ def view_titles(frame: Frame) -> dict[tuple[str, str], str]:
             continue
         name = f"{row.title} ({row.model_label})"
         titles[(kind, "original")] = f"{name}: h(x)"
-        titles[(kind, "transformed")] = f"h({g})   max |Δh| = {format_error(row.max_error)}"
+        titles[(kind, "transformed")] = f"|h({g}) − h(x)|" if frame.colour_mode == "difference" else f"h({g})"
         if row.vectors is not None:
             v = row.vectors
             titles[(kind, "original")] += f", |μ| = {v.norm_original:.2f} D"

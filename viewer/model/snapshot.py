@@ -41,6 +41,8 @@ TRANSLATION_RANGE = (-10.0, 10.0)
 DEFAULT_MOLECULE = 800
 """The seed's sample molecule (gdb_814)."""
 DEFAULT_COLORMAP = "viridis"
+COLOUR_MODES = ("embedding", "difference")
+"""How the transformed model views colour atoms: by h(g·x) on the frozen scale, or by |h(g·x) − h(x)|."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,10 @@ class ProjectionSpec:
         return "norm ‖h‖"
 
 
+DEFAULT_TRANSFORM = TransformParams(rz=45.0)
+"""The first screen shows the contrast: the tutorial's demo turns the molecule about z."""
+
+
 def _default_sources() -> Mapping[str, ModelSource]:
     return {kind: ModelSource.untrained(kind, 0) for kind in MODEL_ROWS}
 
@@ -166,7 +172,7 @@ def _default_projections() -> Mapping[str, ProjectionSpec]:
     return {kind: ProjectionSpec() for kind in MODEL_ROWS}
 
 
-DISPLAY_FIELDS = frozenset({"show_input_row", "show_labels"})
+DISPLAY_FIELDS = frozenset({"show_input_row", "show_labels", "highlight"})
 """Fields that change only what is shown, not what is computed."""
 
 
@@ -175,25 +181,32 @@ class Snapshot:
     """Everything the grid shows, as plain values. Immutable: change it with :meth:`replace`.
 
     ``sources`` and ``projections`` are read-only mappings (model row -> value; a row's source may be of any kind
-    of the row's family). ``dragging`` says a
-    slider is held down: the scene draws fast frames until it is released.
+    of the row's family). ``dragging`` says a slider (or a drag in the g·x column) is held down: the scene draws
+    fast frames until it is released. ``highlight`` is the atom under the mouse (or picked), marked in all six
+    views. ``colour_ranges`` replaces a row's colour scale (frozen on the original pose) by one the user chose
+    ("Rescale to this pose"); ``colour_mode`` is :data:`COLOUR_MODES`.
     """
 
     molecule: int = DEFAULT_MOLECULE
-    transform: TransformParams = field(default_factory=TransformParams)
+    transform: TransformParams = DEFAULT_TRANSFORM
     sources: Mapping[str, ModelSource] = field(default_factory=_default_sources)
     projections: Mapping[str, ProjectionSpec] = field(default_factory=_default_projections)
     colormap: str = DEFAULT_COLORMAP
     show_input_row: bool = True
-    show_labels: bool = True
+    show_labels: bool = False
     show_atom_vectors: bool = False  # a vector model's per-atom arrows besides the molecule's dipole
     arrow_scale: float = 1.0
     dragging: bool = False
+    highlight: int | None = None
+    colour_mode: str = "embedding"
+    colour_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # read-only copies: nobody can change a snapshot that the controller or a cache holds
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
         object.__setattr__(self, "projections", MappingProxyType(dict(self.projections)))
+        ranges = {kind: (float(lo), float(hi)) for kind, (lo, hi) in dict(self.colour_ranges).items()}
+        object.__setattr__(self, "colour_ranges", MappingProxyType(ranges))
 
     def __hash__(self) -> int:
         return hash(
@@ -208,6 +221,9 @@ class Snapshot:
                 self.show_atom_vectors,
                 self.arrow_scale,
                 self.dragging,
+                self.highlight,
+                self.colour_mode,
+                tuple(sorted(self.colour_ranges.items())),
             )
         )
 

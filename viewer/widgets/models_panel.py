@@ -72,6 +72,9 @@ class ModelBox(QGroupBox):
         self.source_combo = QComboBox()
         self.source_combo.setObjectName(f"{kind}SourceCombo")
         self.source_combo.setAccessibleName(f"{MODEL_TITLES[kind]} source")
+        self.source_combo.setToolTip(
+            f"Which {MODEL_TITLES[kind]} colours this row: the untrained demo, the shipped checkpoint or a file"
+        )
         self.source_combo.activated.connect(self._source_chosen)
         self.load_button = QPushButton("Load…")
         self.load_button.setObjectName(f"{kind}LoadButton")
@@ -100,6 +103,7 @@ class ModelBox(QGroupBox):
         self.channel_spin.setObjectName(f"{kind}ChannelSpin")
         self.channel_spin.setRange(0, 0)
         self.channel_spin.setKeyboardTracking(False)
+        self.channel_spin.setToolTip("The embedding channel k shown as colour (with 'Channel k')")
         self.channel_spin.valueChanged.connect(self._projection_changed)
         projection_row = QHBoxLayout()
         projection_row.addWidget(self.projection_combo, 1)
@@ -261,6 +265,7 @@ class ModelsPanel(QWidget):
     """Both model rows plus the colormap and display toggles."""
 
     loadRequested = Signal(str)
+    rescaleRequested = Signal()  # the window knows the current frame's values
 
     def __init__(self, state: ViewState, library: ModelLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -288,8 +293,34 @@ class ModelsPanel(QWidget):
         self.labels_check = QCheckBox("Show atom &indices")
         self.labels_check.setObjectName("labelsCheck")
         self.labels_check.toggled.connect(self._labels_toggled)
+        self.labels_check.setToolTip("Atom index labels, sized with the atoms (Ctrl+L)")
+        self.input_row_check.setToolTip("The top row: both poses coloured by element (Ctrl+I)")
+        self.colormap_combo.setToolTip("Colormap of the model rows")
+        self.difference_check = QCheckBox("Colour g·x by the &change |Δh|")
+        self.difference_check.setObjectName("differenceCheck")
+        self.difference_check.setToolTip(
+            "Colour each atom of the g·x model views by |h(g·x) − h(x)| on one scale from 0 shared by both "
+            "rows: a change of 0.03 is plain to see, an invariant model stays at 0 (Ctrl+D)"
+        )
+        self.difference_check.toggled.connect(self._difference_toggled)
+        self.rescale_button = QPushButton("&Rescale to this pose")
+        self.rescale_button.setObjectName("rescaleButton")
+        self.rescale_button.setToolTip(
+            "Fit each row's colour range to the values of both poses, so that no atom is outside it "
+            "(the range is frozen on the original pose otherwise; a new molecule or model resets it)"
+        )
+        self.rescale_button.clicked.connect(self.rescaleRequested)
+        self.frozen_button = QPushButton("&Original range")
+        self.frozen_button.setObjectName("frozenRangeButton")
+        self.frozen_button.setToolTip("Back to each row's colour range frozen on the original pose")
+        self.frozen_button.clicked.connect(self._frozen_range)
+        ranges = QHBoxLayout()
+        ranges.addWidget(self.rescale_button)
+        ranges.addWidget(self.frozen_button)
         form.addRow(self.input_row_check)
         form.addRow(self.labels_check)
+        form.addRow(self.difference_check)
+        form.addRow(ranges)
         layout.addWidget(display)
 
         vectors = QGroupBox("Vectors")
@@ -348,7 +379,17 @@ class ModelsPanel(QWidget):
         for row, source in self.library.dipole_sources().items():
             model = self.library.load(source)
             snapshot = snapshot.with_source(source).with_projection(row, default_projection(model))
-        self.state.set_snapshot(snapshot)
+        self.state.set_snapshot(snapshot.replace(colour_ranges={}))  # ranges chosen for other models
+
+    @Slot(bool)
+    @guarded(on_error="_follow")
+    def _difference_toggled(self, on: bool) -> None:
+        self.state.set_colour_mode("difference" if on else "embedding")
+
+    @Slot()
+    @guarded(on_error="_follow")
+    def _frozen_range(self) -> None:
+        self.state.set_colour_ranges({})
 
     @Slot(int)
     @guarded(on_error="_follow")
@@ -358,7 +399,8 @@ class ModelsPanel(QWidget):
     @Slot(object, object)
     @guarded
     def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
-        if old.changed_fields(new) & {"colormap", "show_input_row", "show_labels", "show_atom_vectors", "arrow_scale"}:
+        fields = {"colormap", "show_input_row", "show_labels", "show_atom_vectors", "arrow_scale"}
+        if old.changed_fields(new) & (fields | {"colour_mode", "colour_ranges"}):
             self._follow()
 
     def models_ready(self) -> None:
@@ -377,3 +419,6 @@ class ModelsPanel(QWidget):
             self.atom_vectors_check.setChecked(self.state.snapshot.show_atom_vectors)
         with QSignalBlocker(self.arrow_scale_spin):
             self.arrow_scale_spin.setValue(self.state.snapshot.arrow_scale)
+        with QSignalBlocker(self.difference_check):
+            self.difference_check.setChecked(self.state.colour_mode == "difference")
+        self.frozen_button.setEnabled(bool(self.state.snapshot.colour_ranges))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -21,7 +22,9 @@ from PySide6.QtWidgets import (
 from core.data.search import MoleculeSearch
 from core.data.targets import TARGETS
 from viewer.guard import Failure, guarded, report
+from viewer.model.errors import error_text
 from viewer.model.molecules import MoleculeTable
+from viewer.model.properties import property_name
 from viewer.model.snapshot import Snapshot
 from viewer.state import ViewState
 
@@ -49,6 +52,7 @@ class MoleculePanel(QWidget):
         self.index_spin.setRange(0, len(dataset) - 1)
         self.index_spin.setKeyboardTracking(False)
         self.index_spin.setAccessibleName("Molecule position in the filtered dataset")
+        self.index_spin.setToolTip("Position of the molecule in the filtered QM9 set")
         self.index_spin.valueChanged.connect(self._index_changed)
         self.previous_button = QPushButton("◀")
         self.previous_button.setObjectName("previousButton")
@@ -76,9 +80,11 @@ class MoleculePanel(QWidget):
         self.search_edit.setPlaceholderText("gdb_814, 800 or C5H7NO")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setAccessibleName("Find a molecule")
+        self.search_edit.setToolTip("A position (800), a QM9 name (gdb_814) or a formula (C5H7NO); Enter: next match")
         self.search_edit.returnPressed.connect(self.search)
         self.search_button = QPushButton("&Find")
         self.search_button.setObjectName("searchButton")
+        self.search_button.setToolTip("Go to the next molecule that matches (Ctrl+F puts the cursor here)")
         self.search_button.clicked.connect(self.search)
         find = QHBoxLayout()
         find.addWidget(self.search_edit, 1)
@@ -90,6 +96,9 @@ class MoleculePanel(QWidget):
         self.search_status = QLabel()
         self.search_status.setObjectName("searchStatus")
         self.search_status.setProperty("muted", True)
+        self.search_status.setWordWrap(True)
+        # a long message wraps inside the panel: it never widens the dock
+        self.search_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.table = QTableWidget(len(TARGETS), 3)
         self.table.setObjectName("propertiesTable")
@@ -103,8 +112,8 @@ class MoleculePanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         for row, target in enumerate(TARGETS):
-            name = QTableWidgetItem(target.name)
-            name.setToolTip(target.description)
+            name = QTableWidgetItem(property_name(target))
+            name.setToolTip(f"{property_name(target)} ({target.unit}); QM9 key {target.name!r}")
             unit = QTableWidgetItem(target.unit)
             value = QTableWidgetItem()
             value.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -146,17 +155,30 @@ class MoleculePanel(QWidget):
 
     @Slot()
     def search(self) -> bool:
-        """Go to the molecule named in the search box; a clear message when there is none."""
+        """Go to the molecule named in the search box; a miss is said inline (no dialog), a bug is reported."""
         try:
             hit = self.index.search(self.search_edit.text(), self.state.molecule)
+        except KeyError as miss:  # no such molecule: the search's own one-line answer
+            self._say(error_text(miss), miss=True)
+            return False
+        except Exception as error:  # noqa: BLE001 - reported through the one guard
+            report(self, Failure.from_exception(error))
+            return False
+        try:
             self.state.set_molecule(hit.index)
         except Exception as error:  # noqa: BLE001 - reported through the one guard, shown here too
             failure = Failure.from_exception(error)
-            self.search_status.setText(failure.message)
+            self._say(failure.message, miss=True)
             report(self, failure)
             return False
-        self.search_status.setText(hit.status)
+        self._say(hit.status, miss=False)
         return True
+
+    def _say(self, text: str, miss: bool) -> None:
+        self.search_status.setText(text)
+        self.search_status.setToolTip(text)
+        self.search_status.setProperty("warning", miss)
+        self.search_status.setStyleSheet("color: #b45309;" if miss else "")
 
     # ------------------------------------------------------------------ state -> widgets
     @Slot(object, object)

@@ -9,29 +9,9 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidg
 from core.data.targets import TARGETS
 from core.elements import SYMBOLS
 from viewer.model.pipeline import LOADING_MODELS, Frame, format_error
+from viewer.model.properties import property_label, symbol
 from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES
-
-INVARIANT_TOLERANCE = 1e-4
-"""Below this max |Δh| (or max |v(g·x) − R·v(x)|, Debye) a row is reported as invariant (equivariant)."""
-RELATIVE_TOLERANCE = 1e-5
-"""...or below this fraction of max |h(x)|: float32 rounding is relative, and the dipole model's features reach
-~10³ (max |Δh| ~4e-4 there, 1e-7 of the features)."""
-
-
-def invariance_tolerance(row) -> float:
-    return max(INVARIANT_TOLERANCE, RELATIVE_TOLERANCE * row.embedding_scale)
-
-
-TARGET_SYMBOLS = {
-    "mu": "μ",
-    "alpha": "α",
-    "homo": "ε_HOMO",
-    "lumo": "ε_LUMO",
-    "gap": "Δε",
-    "r2": "⟨R²⟩",
-    "zpve": "ZPVE",
-    "cv": "c_v",
-}
+from viewer.model.verdict import INVARIANT_TOLERANCE
 
 
 def _number(value: float) -> str:
@@ -79,9 +59,7 @@ class ModelReadout(QWidget):
             return
         self.title.setText(f"<b>{MODEL_TITLES[row.kind]}</b> · {row.model_label}")
         self._show_vectors(row)
-        invariant = row.max_error < invariance_tolerance(row)
-        colour = "#1a7f37" if invariant else "#c2410c"
-        verdict = "invariant" if invariant else "changed"
+        verdict = row.verdict
         note = ""
         if float(np.ptp(row.values_original)) < 1e-9:
             note = (
@@ -89,17 +67,18 @@ class ModelReadout(QWidget):
                 "embedding, e.g. dead ReLUs): invariant for a trivial reason; try another seed</span>"
             )
         self.error.setText(
-            f"max |h(g·x) − h(x)| = <b style='color:{colour}'>{format_error(row.max_error)}</b> ({verdict}){note}"
+            f"max |h(g·x) − h(x)| = {format_error(row.max_error)}: "
+            f"<b style='color:{verdict.hex_colour}'>{verdict.kind}</b>{note}"
         )
         target = TARGETS[row.target_idx]
-        symbol = TARGET_SYMBOLS.get(target.name, target.name)
+        sign = symbol(target)
         dft = float(frame.molecule.y[row.target_idx])
         unit = target.unit
         values = (
-            f"{symbol} predicted: <b>{_number(row.prediction_original)}</b> (x) · "
+            f"{sign} predicted: <b>{_number(row.prediction_original)}</b> (x) · "
             f"<b>{_number(row.prediction_transformed)}</b> (g·x) · DFT {_number(dft)} {unit}"
         )
-        self.prediction.setToolTip(f"{target.description} [{unit}] predicted for both poses; DFT value from QM9")
+        self.prediction.setToolTip(f"{property_label(target)} predicted for both poses; DFT value from QM9")
         if row.trained:
             self.prediction.setText(values)
         else:
