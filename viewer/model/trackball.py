@@ -11,9 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
-from core.transforms import E3Transform
 from viewer.model.snapshot import TransformParams
 
 DEGREES_PER_PIXEL = 0.5
@@ -49,6 +47,10 @@ def rotated(params: TransformParams, axis, degrees: float) -> TransformParams:
     """``params`` with the extra rotation (about the centroid) applied after its own rotation and mirror."""
     if degrees == 0.0:
         return params
+    import torch  # on the first drag: the window starts without torch on its main thread
+
+    from core.transforms import E3Transform
+
     current = E3Transform.from_view(params.rx, params.ry, params.rz, reflect=params.reflect)
     turn = torch.as_tensor(rotation_matrix(axis, degrees))
     view = E3Transform(turn @ current.rotation, torch.zeros(3, dtype=torch.float64)).to_view()
