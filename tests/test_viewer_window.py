@@ -408,6 +408,8 @@ def test_default_and_identity_verdicts(qtbot, window):
 
     window.transform_panel.reset_button.click()
     wait_for_frame(qtbot, window)
+    # the readouts follow a change at most every READOUT_INTERVAL_MS
+    qtbot.waitUntil(lambda: all("identity" in r.error.text() for r in window.readouts.models.values()))
     for kind in ("naive", "egnn"):
         badge = scene.view(kind, "transformed").badge
         assert badge.GetInput() == "identity: move a slider"

@@ -803,6 +803,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self._readout_timer.stop()
+        QToolTip.hideText()  # a hover tooltip must not outlive the window
         self.controller.detach()
         for box in (self.error_box, self.export_dialog):
             try:
