@@ -334,6 +334,7 @@ class ModelsPanel(QWidget):
         vector_form.addRow(self.dipole_preset_button)
         self.atom_vectors_check = QCheckBox("Show per-&atom vectors")
         self.atom_vectors_check.setObjectName("atomVectorsCheck")
+        self.atom_vectors_check.setToolTip("A dipole model's per-atom vectors besides the molecule's dipole arrow")
         self.atom_vectors_check.toggled.connect(self._atom_vectors_toggled)
         vector_form.addRow(self.atom_vectors_check)
         self.arrow_scale_spin = QDoubleSpinBox()
