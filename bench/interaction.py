@@ -29,6 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 GOAL_P95_MS = 30.0
 GOAL_P95_OVER_EMPTY = 1.4
+LARGE_SMILES = "C" * 99 + "O"
+"""Hectan-1-ol, C99H200O: 300 atoms, the largest molecule equiview accepts (89,700 complete-graph edges)."""
+GOAL_LARGE_P95_MS = 80.0
 
 
 def _reexec_under_xvfb() -> int | None:
@@ -54,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--untrained", action="store_true", help="use the untrained demo models even if checkpoints ship"
     )
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help=f"a 300-atom molecule (SMILES C99-OH, ETKDG + MMFF) instead of QM9's largest; goal p95 <= {GOAL_LARGE_P95_MS:g} ms",
+    )
     args = parser.parse_args(argv)
 
     code = _reexec_under_xvfb()
@@ -67,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.data import load_dataset
     from viewer.app import create_application, drain_events, settings_from_env
     from viewer.model.library import ModelLibrary
-    from viewer.model.snapshot import ModelSource, Snapshot
+    from viewer.model.snapshot import ModelSource, Snapshot, StructureRef
 
     app = create_application()
     from viewer.main_window import MainWindow
@@ -80,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.untrained:
         sources = {kind: ModelSource.untrained(kind, 0) for kind in sources}
     initial = Snapshot(molecule=molecule, sources=sources)
+    goal = GOAL_P95_MS
+    if args.large:
+        initial = initial.replace(structure=StructureRef.smiles(LARGE_SMILES))
+        goal = GOAL_LARGE_P95_MS
     window = MainWindow(
         dataset, settings=settings_from_env(), library=library, initial=initial, restore_geometry=False, persist=False
     )
@@ -146,9 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         "p95_ms": round(percentile(step_ms, 95), 2),
         "empty_frame_ms": round(percentile(empty_ms, 50), 2),
         "p95_over_empty": round(percentile(step_ms, 95) / percentile(empty_ms, 50), 2),
-        "goal_p95_ms": GOAL_P95_MS,
+        "goal_p95_ms": goal,
         "goal_p95_over_empty": GOAL_P95_OVER_EMPTY,
-        "meets_goal": bool(percentile(step_ms, 95) <= GOAL_P95_MS),
+        "meets_goal": bool(percentile(step_ms, 95) <= goal),
         "meets_ratio_goal": bool(percentile(step_ms, 95) / percentile(empty_ms, 50) <= GOAL_P95_OVER_EMPTY),
         "load_average": [round(v, 2) for v in os.getloadavg()],
         "steps": len(step_ms),

@@ -35,7 +35,9 @@ def is_blank(image: np.ndarray) -> bool:
     return bool(np.abs(rgb - rgb[0]).max() < 8)
 
 
-def run_equiview(*args: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+def run_equiview(
+    *args: str, env: dict | None = None, timeout: float = 240, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     """``equiview ARGS`` in a subprocess (the installed console script's entry point)."""
     command = [sys.executable, "-c", "import sys; from viewer.cli import main; sys.exit(main(sys.argv[1:]))", *args]
     full_env = dict(os.environ, OMP_NUM_THREADS="1")
@@ -44,7 +46,7 @@ def run_equiview(*args: str, env: dict | None = None, timeout: float = 240) -> s
     for key, value in list(full_env.items()):
         if value is None:
             del full_env[key]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=full_env, cwd=ROOT)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd or ROOT)
 
 
 @pytest.fixture

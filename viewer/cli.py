@@ -12,13 +12,14 @@ import sys
 from collections.abc import Sequence
 
 from core.bounds import MAX_SEED, check_count
-from core.cli import CommandError, build_parser, run
+from core.cli import MODEL_OPTION_HELP, CommandError, add_molecule_arguments, build_parser, run
 from viewer.model.cli_values import check_image_size, check_output_path, parse_size, parse_triple
 from viewer.model.snapshot import (
     ANGSTROM_PER_DEBYE,
     ARROW_SCALE_RANGE,
     DEFAULT_MOLECULE,
     DEFAULT_TRANSFORM,
+    MAX_MODEL_ROWS,
     MODEL_ROWS,
     ROTATION_RANGE,
     TRANSLATION_RANGE,
@@ -52,15 +53,69 @@ def parse_source(kind: str, text: str | None) -> ModelSource | None:
         raise CommandError(f"--{kind}: {value}: {error}") from None
 
 
-def snapshot_from_args(args: argparse.Namespace, dataset, library, load_models: bool = True) -> Snapshot:
-    """The viewer state the options describe; loads the model sources so bad files fail here.
+def structure_from_args(args: argparse.Namespace, structures):
+    """``--molecule-file`` (with ``--molecule N``: the N-th molecule of the file) or ``--smiles``, read now so that
+    bad input fails before a window opens; None for a QM9 molecule."""
+    from viewer.model.snapshot import StructureRef
+
+    if getattr(args, "molecule_file", None):
+        index = 0
+        if args.molecule is not None:
+            if not str(args.molecule).strip().isdigit():
+                raise CommandError(f"--molecule with --molecule-file is a position in the file; got {args.molecule!r}")
+            index = int(args.molecule)
+        ref = StructureRef.file(args.molecule_file, index)
+    elif getattr(args, "smiles", None):
+        ref = StructureRef.smiles(args.smiles)
+    else:
+        return None
+    structures.molecule(ref)
+    return ref
+
+
+def user_sources(args: argparse.Namespace, library) -> list[ModelSource]:
+    """The ``--model NAME=...`` rows, loaded (THIS RUNS THE USER'S CODE) so that a broken model fails here."""
+    if not getattr(args, "model", None):
+        return []  # nothing to import: without --model the start-up never touches torch on this thread
+    from core.user_models import ModelSpec
+    from viewer.model.errors import error_text, user_error_types
+
+    sources = []
+    for text in getattr(args, "model", None) or []:
+        source = ModelSource.user(ModelSpec.parse(text))
+        if source.row in [s.row for s in sources]:
+            raise CommandError(f"--model: the name {source.row!r} is given twice")
+        sources.append(source)
+    if len(MODEL_ROWS) + len(sources) > MAX_MODEL_ROWS:  # checked before any of the user's code runs
+        raise CommandError(
+            f"--model: the grid shows at most {MAX_MODEL_ROWS} model rows: "
+            f"the {len(MODEL_ROWS)} built-in ones and up to {MAX_MODEL_ROWS - len(MODEL_ROWS)} of yours"
+        )
+    for source in sources:
+        try:
+            library.load(source)
+        except user_error_types() as error:
+            raise CommandError(f"--model: {error_text(error)}") from None
+    return sources
+
+
+def snapshot_from_args(
+    args: argparse.Namespace, dataset, library, load_models: bool = True, structures=None
+) -> Snapshot:
+    """The viewer state the options describe; loads the model sources and the molecule so bad input fails here.
 
     With ``load_models=False`` (the window loads them in the background) the rows keep the default
-    sources and the window chooses their colouring once the models are there.
+    sources and the window chooses their colouring once the models are there. ``--model`` always loads
+    (and runs) the user's code here, so that a broken model fails on the command line.
     """
     from viewer.model.library import default_projection
+    from viewer.model.structures import StructureLibrary
 
-    molecule = min(DEFAULT_MOLECULE, len(dataset) - 1) if args.molecule is None else dataset.find(args.molecule)
+    structure = structure_from_args(args, structures or StructureLibrary())
+    if structure is not None or args.molecule is None:
+        molecule = min(DEFAULT_MOLECULE, len(dataset) - 1)
+    else:
+        molecule = dataset.find(args.molecule)
     rx, ry, rz, tx, ty, tz = transform_values(args)
     sources = library.default_sources()
     for row in MODEL_ROWS:
@@ -72,6 +127,9 @@ def snapshot_from_args(args: argparse.Namespace, dataset, library, load_models: 
     projections = {kind: ProjectionSpec() for kind in sources}
     for kind in sources if load_models else ():
         projections[kind] = default_projection(_load_row(args, kind, sources, library))
+    for source in user_sources(args, library):
+        sources[source.row] = source
+        projections[source.row] = default_projection(library.load(source))
     from viewer.model.colouring import available_colormaps
 
     if args.colormap not in available_colormaps():
@@ -87,6 +145,8 @@ def snapshot_from_args(args: argparse.Namespace, dataset, library, load_models: 
         colour_mode="difference" if args.difference else "embedding",
         show_atom_vectors=bool(args.atom_vectors),
         arrow_scale=float(args.arrow_scale),
+        rows=tuple(sources),
+        structure=structure,
     )
 
 
@@ -145,7 +205,8 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
         "--molecule",
         metavar="ID",
         default=None,
-        help=f"position in the filtered set or a name like gdb_814 (default: {DEFAULT_MOLECULE}, gdb_814)",
+        help=f"position in the filtered set or a name like gdb_814 (default: {DEFAULT_MOLECULE}, gdb_814); "
+        "with --molecule-file the position in that file (default: 0)",
     )
     group.add_argument(
         "--naive",
@@ -171,6 +232,7 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
         help=f"arrow length factor {ARROW_SCALE_RANGE[0]:g}..{ARROW_SCALE_RANGE[1]:g} "
         f"(1 = {ANGSTROM_PER_DEBYE:g} Å per Debye)",
     )
+    group.add_argument("--model", action="append", metavar="NAME=FILE.py:FACTORY", help=MODEL_OPTION_HELP)
     group.add_argument(
         "--rotate",
         metavar="RX,RY,RZ",
@@ -200,6 +262,8 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
         "--source", default="bundled", help="where the molecules come from: bundled (default), qm9pack or pyg"
     )
     group.add_argument("--root", default=None, help="data folder for --source pyg/qm9pack")
+
+    add_molecule_arguments(group)
 
     image = parser.add_argument_group("image")
     image.add_argument("--size", metavar="WxH", default=None, help=size_help)
@@ -319,62 +383,71 @@ def _cmd_render(args: argparse.Namespace) -> int:
     image = render_frame(frame, size=size, scale=args.scale, transparent=args.transparent)
     write_png(image, out)
     result = describe_render(frame, out, image.shape)
-    # the per-row entries of the dipole commit, kept at the top level for its readers
-    result["naive_max_error"] = frame.rows["naive"].max_error
-    result["egnn_max_error"] = frame.rows["egnn"].max_error
-    for row, model_row in frame.rows.items():
-        entry = {
-            "kind": model_row.kind,
-            "max_error": model_row.max_error,
-            "prediction_original": model_row.prediction_original,
-            "prediction_transformed": model_row.prediction_transformed,
-        }
-        if model_row.vectors is not None:
-            vectors = model_row.vectors
-            entry["vector_max_error"] = vectors.max_error
-            entry["dipole_original"] = vectors.dipole_original.tolist()
-            entry["dipole_transformed"] = vectors.dipole_transformed.tolist()
-            entry["dipole_expected"] = vectors.dipole_expected.tolist()
-            entry["unit"] = "D"
-        result[row] = entry
-        result["models"][row].update({k: v for k, v in entry.items() if k not in result["models"][row]})
+    for kind in MODEL_ROWS:  # the keys of earlier versions: the built-in rows by name, and their errors
+        if kind in result["models"]:
+            result[kind] = result["models"][kind]
+            result[f"{kind}_max_error"] = result["models"][kind].get("max_error")
     if args.json:
         import json
 
         print(json.dumps(result))
     else:
-        verdicts = "; ".join(f"{kind} {frame.rows[kind].verdict.text}" for kind in MODEL_ROWS)
+        verdicts = "; ".join(
+            f"{name} {row.verdict.text}" if row.verdict is not None else f"{name} {row.status}: {row.message}"
+            for name, row in frame.rows.items()
+        )
         print(f"wrote {out} ({result['width']}x{result['height']}, {frame.molecule.name}; {verdicts})")
     return 0
 
 
 def source_text(source: ModelSource) -> str:
-    """A model source as the --naive/--egnn value that gives it back: a path or ``seed:N``."""
+    """A model source as the option value that gives it back: a path or ``seed:N`` (--naive/--egnn), or
+    ``NAME=FILE.py:FACTORY`` (--model)."""
+    if source.user_spec is not None:
+        return source.user_spec
     return f"seed:{source.seed}" if source.checkpoint is None else str(source.checkpoint)
 
 
 def describe_render(frame, out, shape) -> dict:
-    """What ``equiview render`` drew, as plain JSON values."""
+    """What ``equiview render`` drew, as plain JSON values (``dft`` only for a QM9 molecule and a model with a
+    target)."""
     t = frame.transform
-    target = frame.rows[MODEL_ROWS[-1]].target_idx
-    return {
+    result = {
         "out": str(out),
         "width": int(shape[1]),
         "height": int(shape[0]),
         "molecule": frame.molecule.name,
+        "source": frame.molecule.source,
+        "atoms": frame.molecule.num_atoms,
         "transform": {"rotate": list(t.rotation), "translate": list(t.translation), "reflect": bool(t.reflect)},
-        "dft": float(frame.molecule.y[target]),
-        "models": {
-            kind: {
-                "source": source_text(row.source),
-                "max_error": float(row.max_error),
-                "verdict": row.verdict.kind,
-                "prediction_original": float(row.prediction_original),
-                "prediction_transformed": float(row.prediction_transformed),
-            }
-            for kind, row in frame.rows.items()
-        },
+        "models": {name: row_report(row) for name, row in frame.rows.items()},
     }
+    targets = [row.target_idx for row in frame.rows.values() if row.available and row.target_idx is not None]
+    if frame.molecule.y is not None and targets:
+        result["dft"] = float(frame.molecule.y[targets[-1]])
+    return result
+
+
+def row_report(row) -> dict:
+    """One model row for ``render --json``: its error and verdict (changed/invariant/identity), or ``"verdict":
+    "unsupported"``/``"failed"`` and why."""
+    report: dict = {"source": source_text(row.source), "model": row.model_label, "kind": row.kind}
+    if not row.available:
+        report["verdict"] = row.status
+        report["reason"] = row.message
+        return report
+    report["max_error"] = float(row.max_error)
+    report["verdict"] = row.verdict.kind if row.verdict is not None else ("invariant" if row.invariant else "changed")
+    report["prediction_original"] = row.prediction_original
+    report["prediction_transformed"] = row.prediction_transformed
+    if row.vectors is not None:  # a dipole model: its arrows, in Debye
+        vectors = row.vectors
+        report["vector_max_error"] = vectors.max_error
+        report["dipole_original"] = vectors.dipole_original.tolist()
+        report["dipole_transformed"] = vectors.dipole_transformed.tolist()
+        report["dipole_expected"] = vectors.dipole_expected.tolist()
+        report["unit"] = "D"
+    return report
 
 
 def add_viewer_commands(parser: argparse.ArgumentParser) -> None:

@@ -12,8 +12,10 @@ from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QTabWidget,
@@ -30,7 +32,8 @@ from viewer.model.library import ModelLibrary, default_projection, kind_mismatch
 from viewer.model.molecules import MoleculeTable
 from viewer.model.pipeline import Frame, Pipeline, pose_ranges
 from viewer.model.png import write_png
-from viewer.model.snapshot import MODEL_TITLES, Snapshot
+from viewer.model.snapshot import GRID_SHAPE, MODEL_TITLES, ModelSource, Snapshot
+from viewer.model.structures import StructureLibrary, add_recent
 from viewer.model.trackball import drag_axis_angle, rotated
 from viewer.model_loader import ModelLoader
 from viewer.resources import app_icon
@@ -85,17 +88,27 @@ DEFAULT_WINDOW_SIZE = (1280, 700)
 """Fits a 1366x768 laptop screen with the title bar and a panel."""
 READOUT_INTERVAL_MS = 400
 """While something moves, the readouts follow at most this often (rich-text relayout is not free)."""
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt")
+
+
+def short_name(name: str, limit: int = 32) -> str:
+    """A molecule's name for the title and status bar (a long SMILES would push the panels aside)."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+"""Dropped files with these endings are checkpoints; any other dropped file is opened as a molecule."""
 DOCK_WIDTH = 380
 CLICK_SLOP_PX = 4
 
 
 def make_interactor(parent: QWidget):
-    """The embedded VTK widget: one render window with a 3 x 2 grid of renderers."""
+    """The embedded VTK widget: one render window with a grid of renderers (GRID_SHAPE; unused slots hidden)."""
     from pyvistaqt import QtInteractor
 
     plotter = QtInteractor(
         parent,
-        shape=(3, 2),
+        shape=GRID_SHAPE,
+        border=False,  # the scene draws its own view borders; PyVista's seams would stay at the full grid
         multi_samples=QUALITY_SAMPLES,
         auto_update=False,  # we render exactly when something changed
     )
@@ -172,7 +185,8 @@ class MainWindow(QMainWindow):
             self.state.set_snapshot(initial)
 
         self.plotter = make_interactor(self)
-        self.pipeline = Pipeline(self.dataset, self.library)
+        self.structures = StructureLibrary()  # the user's molecule files and SMILES, read once
+        self.pipeline = Pipeline(self.dataset, self.library, self.structures)
         self.controller = SceneController(self.state, self.pipeline, self.plotter, self, self.plotter.update)
         self.setCentralWidget(self.plotter)
         self.plotter.installEventFilter(self)
@@ -217,7 +231,10 @@ class MainWindow(QMainWindow):
     def _build_panels(self) -> None:
         self.transform_panel = TransformPanel(self.state, self)
         self.models_panel = ModelsPanel(self.state, self.library, self)
-        self.molecule_panel = MoleculePanel(self.state, self.dataset, self)
+        self.molecule_panel = MoleculePanel(self.state, self.dataset, self, self.structures)
+        self.molecule_panel.openFileRequested.connect(self.choose_molecule_file)
+        self.molecule_panel.structureOpened.connect(self._remember_molecule_file)
+        self.models_panel.addUserModelRequested.connect(self.choose_user_model)
         self.readouts = ReadoutPanel(self)
 
         self.tabs = QTabWidget()
@@ -282,8 +299,28 @@ class MainWindow(QMainWindow):
         )
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.open_molecule_action = self._action(
+            "Open &molecule…",
+            self.choose_molecule_file,
+            "Ctrl+Shift+O",
+            "Open a molecule file: xyz, sdf, mol, pdb, cif, … (Ctrl+Shift+O)",
+        )
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addAction(self.open_molecule_action)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
         for action in (self.load_action, None, self.export_action, self.copy_action, None, self.quit_action):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
+
+        models_menu = menu.addMenu("Mo&dels")
+        self.add_user_model_action = self._action(
+            "Add model from &Python file…",
+            self.choose_user_model,
+            tip="Add a row for your own PyTorch model: this runs the Python file's code",
+        )
+        models_menu.addAction(self.add_user_model_action)
 
         view_menu = menu.addMenu("&View")
         self.reset_action = self._action(
@@ -446,9 +483,9 @@ class MainWindow(QMainWindow):
     @guarded
     def _frame_changed(self, frame: Frame) -> None:
         molecule = frame.molecule
-        if self._title_molecule != molecule.index:  # the title follows the molecule, not every step
-            self._title_molecule = molecule.index
-            self.setWindowTitle(f"equiview: {molecule.name} ({molecule.formula})")
+        if self._title_molecule != molecule.key:  # the title follows the molecule, not every step
+            self._title_molecule = molecule.key
+            self.setWindowTitle(f"equiview: {short_name(molecule.name)} ({molecule.formula})")
         if self.controller.fast:  # moving: rebuild the readouts at most every READOUT_INTERVAL_MS
             if not self._readout_timer.isActive():
                 self._readout_timer.start()
@@ -479,7 +516,9 @@ class MainWindow(QMainWindow):
         if frame is not None:
             molecule = frame.molecule
             moving = f" · moving {self._moving_ms:.0f} ms" if self._moving_ms else ""
-            self.frame_label.setText(f"{molecule.name} · {molecule.num_atoms} atoms · still frame {ms:.0f} ms{moving}")
+            self.frame_label.setText(
+                f"{short_name(molecule.name)} · {molecule.num_atoms} atoms · still frame {ms:.0f} ms{moving}"
+            )
 
     def show_keys(self) -> QMessageBox:
         """Help ▸ Keyboard and mouse: every shortcut of the window's actions and what the mouse does."""
@@ -548,11 +587,108 @@ class MainWindow(QMainWindow):
                 raise ValueError(f"{path}: {kind_mismatch(model.kind, kind)}")
         if source is None or (kind is not None and source.row != kind):
             return False
-        if not self.models_panel.boxes[source.row].use_checkpoint(path):
+        box = self.models_panel.boxes.get(source.row)
+        if box is None:  # that row was removed: the checkpoint brings it back
+            with reporting(self, "Cannot load checkpoint"):
+                self.state.add_row(source, default_projection(model))
+            if source.row not in self.state.snapshot.rows:
+                return False
+        elif not box.use_checkpoint(path):
             return False
         self.settings.setValue("paths/checkpoints", str(Path(path).resolve().parent))
         self.statusBar().showMessage(f"Loaded {Path(path).name} into the {MODEL_TITLES[source.row]} row", 8000)
         return True
+
+    # ------------------------------------------------------------------ the user's molecules and models
+    @Slot()
+    @guarded
+    def choose_molecule_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open molecule",
+            self._folder("paths/molecules"),
+            "Molecule files (*.xyz *.extxyz *.sdf *.sd *.mol *.pdb *.ent *.cif *.xsf *.gen *.cube POSCAR);;All files (*)",
+        )
+        if path:
+            self.open_molecule_file(path)
+
+    def open_molecule_file(self, path: str | os.PathLike) -> bool:
+        """Show the file's first molecule (all of them listed in the Molecule tab); False and a message if bad."""
+        opened = False
+        with reporting(self, "Cannot open molecule"):
+            opened = self.molecule_panel.open_file(str(path))
+        if opened:
+            self.settings.setValue("paths/molecules", str(Path(path).resolve().parent))
+            self.statusBar().showMessage(f"Opened {Path(path).name}", 8000)
+        return opened
+
+    @Slot(str)
+    def _remember_molecule_file(self, path: str) -> None:
+        recent = self.settings.value("recent/molecules", [], type=list) or []
+        self.settings.setValue("recent/molecules", add_recent([str(p) for p in recent], path))
+
+    def recent_molecule_files(self) -> list[str]:
+        return [str(p) for p in (self.settings.value("recent/molecules", [], type=list) or [])]
+
+    @Slot()
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_molecule_files()
+        for path in recent:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setData(path)
+            action.setToolTip(path)
+            action.triggered.connect(self._open_recent)
+        if not recent:
+            self.recent_menu.addAction("(no molecule files yet)").setEnabled(False)
+
+    @Slot()
+    @guarded
+    def _open_recent(self) -> None:
+        self.open_molecule_file(self.sender().data())
+
+    @Slot()
+    @guarded
+    def choose_user_model(self) -> None:
+        answer = QMessageBox.warning(
+            self,
+            "Add your model",
+            "equiview will import the Python file you choose and call its factory function. "
+            "This runs that file's code with your permissions (checkpoints, by contrast, never run code).\n\n"
+            "Only continue with a file you trust.",
+            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Ok:
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Add model from Python file", self._folder("paths/models"), "Python files (*.py)"
+        )
+        if not path:
+            return
+        factory, ok = QInputDialog.getText(
+            self,
+            "Factory function",
+            f"Function in {Path(path).name} that returns the torch.nn.Module:",
+            text="make_model",
+        )
+        if ok:
+            self.add_user_model(f"{Path(path).stem}={path}:{factory.strip()}")
+
+    def add_user_model(self, spec_text: str) -> bool:
+        """Add a row for ``NAME=FILE.py:FACTORY`` (THIS RUNS THE FILE'S CODE); False and a message on failure."""
+        added = False
+        with reporting(self, "Cannot add the model"):
+            from core.user_models import ModelSpec
+
+            source = ModelSource.user(ModelSpec.parse(spec_text))
+            model = self.library.load(source)
+            self.state.add_row(source, default_projection(model))
+            added = True
+        if added:
+            self.settings.setValue("paths/models", str(Path(spec_text.partition("=")[2].rpartition(":")[0]).parent))
+            self.statusBar().showMessage(f"Added the row {source.row}", 8000)
+        return added
 
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
@@ -565,7 +701,11 @@ class MainWindow(QMainWindow):
         with reporting(self):
             for url in event.mimeData().urls():
                 if url.isLocalFile():
-                    self.load_checkpoint(url.toLocalFile())
+                    path = url.toLocalFile()
+                    if Path(path).suffix.lower() in CHECKPOINT_SUFFIXES:
+                        self.load_checkpoint(path)
+                    else:  # anything else is taken for a molecule file
+                        self.open_molecule_file(path)
             event.acceptProposedAction()
 
     # ------------------------------------------------------------------ export

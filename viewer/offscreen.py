@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from viewer.model.pipeline import Frame
+from viewer.model.snapshot import GRID_SHAPE
 from viewer.scene import DEFAULT_STYLE, GridScene, SceneStyle
 
 DEFAULT_RENDER_SIZE = (1200, 900)
@@ -20,7 +21,8 @@ def make_offscreen_plotter(size: tuple[int, int], style: SceneStyle = DEFAULT_ST
     width, height = int(size[0]), int(size[1])
     plotter = pv.Plotter(
         off_screen=True,
-        shape=(3, 2),
+        shape=GRID_SHAPE,
+        border=False,  # the scene draws its own view borders; PyVista's seams would stay at the full grid
         window_size=(width, height),
     )
     plotter.ren_win.SetMultiSamples(style.quality_samples)

@@ -43,11 +43,19 @@ from viewer.arrows import ViewArrows, arrows_for
 from viewer.model.colouring import is_dark
 from viewer.model.home_view import home_view_direction
 from viewer.model.pipeline import Frame
-from viewer.model.snapshot import ANGSTROM_PER_DEBYE, MODEL_ROWS
+from viewer.model.snapshot import ANGSTROM_PER_DEBYE, GRID_SHAPE, MAX_MODEL_ROWS, MODEL_ROWS, TRANSLATION_RANGE
 
-ROWS = ("input", "naive", "egnn")
+MODEL_SLOTS = tuple(f"model{k}" for k in range(MAX_MODEL_ROWS))
+SLOTS = ("input", *MODEL_SLOTS)
+"""Grid rows built once: the input row and one slot per possible model row; unused slots are not drawn."""
 COLUMNS = ("original", "transformed")
-BAR_ROWS = ("naive", "egnn")
+LARGE_MOLECULE_TUBE_SIDES = 6
+"""Bond tubes of molecules above 100 atoms: thin at that zoom, 6 sides look like 10 and cost 40 % less."""
+MAX_TRANSLATION_REACH = float(np.linalg.norm([TRANSLATION_RANGE[1]] * 3))
+"""How far (Å) the translation sliders can move the transformed pose: the camera's depth range covers it."""
+MAX_LABELLED_ATOMS = 40
+"""Atom index labels are drawn for molecules up to this size; beyond it they would hide the atoms."""
+
 # radius must be float32: the sphere imposter mapper uploads it as is
 ATOM_ARRAYS = {"radius": (1, np.float32), "value": (1, np.float64), "rgba": (4, np.uint8), "type": (1, np.int32)}
 BOND_ARRAYS = {"rgba": (4, np.uint8)}
@@ -262,22 +270,22 @@ class View:
         renderer.AddViewProp(self.title)
 
         # a vector model's arrows: one glyph actor per model view, hidden for scalar models
-        self.arrows = ViewArrows(renderer) if row in BAR_ROWS else None
+        self.arrows = ViewArrows(renderer) if row != "input" else None
 
         self.bar: vtkScalarBarActor | None = None
         self.lut: vtkLookupTable | None = None
         self._bar_key: tuple | None = None
-        if row in BAR_ROWS and column == "transformed":
+        if row != "input" and column == "transformed":
             self._build_bar(font_scale)
 
         # the verdict ("changed: max|Δh| = 0.54") inside the view, so that every screenshot carries it
         self.badge: vtkTextActor | None = None
-        if row in MODEL_ROWS and column == "transformed":
+        if row != "input" and column == "transformed":
             self.badge = self._corner_text(style.badge_size * font_scale, style.text, bold=True, boxed=True)
             self.badge.GetTextProperty().SetVerticalJustificationToTop()
         # atoms beyond the frozen colour range (drawn in the end colours; the bar shows end swatches)
         self.range_note: vtkTextActor | None = None
-        if row in MODEL_ROWS and column == "transformed":
+        if row != "input" and column == "transformed":
             self.range_note = self._corner_text(style.hint_size * font_scale, style.text, bold=False, boxed=False)
             self.range_note.GetPositionCoordinate().SetValue(0.015, 0.03)
         # what a drag does here; shown in the top visible row only
@@ -527,9 +535,11 @@ class Pick:
 
 
 class GridScene:
-    """Six linked views of one molecule; built once per plotter, updated in place.
+    """Linked views of one molecule: the input row and 1 to 4 model rows, two columns; built once per plotter
+    (every slot's actors exist from the start), updated in place.
 
-    ``plotter`` must have ``shape=(3, 2)``. ``font_scale`` multiplies text sizes (exports at 2x use 2).
+    ``plotter`` must have ``shape=GRID_SHAPE`` (5, 2). Model rows are addressed by name (``view("naive",
+    "original")``); each frame assigns its rows to the slots in order. ``font_scale`` multiplies text sizes (exports at 2x use 2).
     ``request_render`` replaces ``plotter.render``: a Qt widget passes its ``update`` so that the
     next paint renders once, instead of rendering now and again when Qt paints.
     """
@@ -537,8 +547,8 @@ class GridScene:
     def __init__(
         self, plotter, style: SceneStyle = DEFAULT_STYLE, font_scale: float = 1.0, request_render=None
     ) -> None:
-        if tuple(plotter.shape) != (len(ROWS), len(COLUMNS)):
-            raise ValueError(f"the scene needs a plotter with shape (3, 2), got {tuple(plotter.shape)}")
+        if tuple(plotter.shape) != GRID_SHAPE:
+            raise ValueError(f"the scene needs a plotter with shape {GRID_SHAPE}, got {tuple(plotter.shape)}")
         _configure_text_rendering()
         self.plotter = plotter
         self._request_render = request_render if request_render is not None else plotter.render
@@ -552,9 +562,11 @@ class GridScene:
         self._camera_moving = False
         self._highlight: int | None = None
         self._triad_mapper = self._build_triad(style.triad_length)
+        self._row_slots: dict[str, str] = dict(zip(MODEL_ROWS, MODEL_SLOTS))
+        self._few_atoms = True  # index labels only on molecules small enough to read them
 
         self.views: dict[tuple[str, str], View] = {}
-        for r, row in enumerate(ROWS):
+        for r, row in enumerate(SLOTS):
             for c, column in enumerate(COLUMNS):
                 renderer = plotter.renderers[plotter.renderers.loc_to_index((r, c))]
                 renderer.SetBackground(*style.background)
@@ -599,8 +611,17 @@ class GridScene:
         return mapper
 
     # ------------------------------------------------------------------ access
+    def slot_of(self, row: str) -> str:
+        """The grid slot that shows model row ``row`` (or ``"input"``)."""
+        return row if row == "input" else self._row_slots[row]
+
     def view(self, row: str, column: str) -> View:
-        return self.views[(row, column)]
+        return self.views[(self.slot_of(row), column)]
+
+    @property
+    def model_rows(self) -> tuple[str, ...]:
+        """The model rows shown, top to bottom."""
+        return tuple(self._row_slots)
 
     @property
     def render_window(self):
@@ -615,13 +636,17 @@ class GridScene:
         return self._labels_visible
 
     def visible_rows(self) -> tuple[str, ...]:
-        return tuple(row for row in ROWS if row != "input" or self._input_visible)
+        """The rows drawn, top to bottom: ``"input"`` (unless hidden) and the model rows by name."""
+        return (("input",) if self._input_visible else ()) + self.model_rows
+
+    def _visible_slots(self) -> tuple[str, ...]:
+        return tuple(self.slot_of(row) for row in self.visible_rows())
 
     # ------------------------------------------------------------------ layout
     def _apply_layout(self) -> None:
-        rows = self.visible_rows()
+        rows = self._visible_slots()
         n = len(rows)
-        for row in ROWS:
+        for row in SLOTS:
             for c, column in enumerate(COLUMNS):
                 renderer = self.views[(row, column)].renderer
                 if row in rows:
@@ -638,9 +663,9 @@ class GridScene:
 
     def _apply_hints(self) -> None:
         """Drag hints in the top visible row; during a camera move both say that only the view turns."""
-        top = self.visible_rows()[0]
-        for (row, column), view in self.views.items():
-            if row != top:
+        top = self.slot_of(self.visible_rows()[0])
+        for (slot, column), view in self.views.items():
+            if slot != top:
                 view.set_hint(None)
             else:
                 view.set_hint(CAMERA_MOVED if self._camera_moving else DRAG_HINTS[column])
@@ -669,7 +694,7 @@ class GridScene:
 
     def _place_bars(self) -> None:
         width, height = self.view_size_px()
-        for row in BAR_ROWS:
+        for row in MODEL_SLOTS:
             view = self.views[(row, "transformed")]
             view.place_bar(width, height, self.style.bar_band * self.px, self.style.title_band * self.px)
             view.place_badge(height, self.style.title_band * self.px)
@@ -688,7 +713,7 @@ class GridScene:
 
     def _apply_label_visibility(self) -> None:
         # index labels cost more than the molecules on a software renderer: hidden while moving
-        shown = self._labels_visible and not self._fast
+        shown = self._labels_visible and not self._fast and self._few_atoms
         size = round(self.label_size_px() / self.dpi_scale) if shown else 0  # font sizes are points
         for view in self.views.values():
             view.set_labels_visible(shown)
@@ -708,7 +733,7 @@ class GridScene:
         self._place_bars()
 
     def set_highlight(self, atom: int | None) -> None:
-        """Mark ``atom`` (or nothing) in all six views; the markers follow the atom in both poses."""
+        """Mark ``atom`` (or nothing) in every view; the markers follow the atom in both poses."""
         frame = self.frame
         if frame is None or atom is None or not 0 <= atom < frame.molecule.num_atoms:
             atom = None
@@ -725,47 +750,73 @@ class GridScene:
         return self._highlight
 
     # ------------------------------------------------------------------ content
+    def _assign_rows(self, rows: tuple[str, ...]) -> bool:
+        """Give each model row of the frame its slot, in order; True when that changed the grid."""
+        if len(rows) > len(MODEL_SLOTS):
+            raise ValueError(f"the grid shows at most {len(MODEL_SLOTS)} model rows, got {len(rows)}")
+        slots = dict(zip(rows, MODEL_SLOTS))
+        if slots == self._row_slots:
+            return False
+        self._row_slots = slots
+        self._apply_layout()
+        return True
+
     def update(self, frame: Frame) -> None:
         """Write ``frame`` into the existing VTK arrays (no actors are created)."""
         molecule = frame.molecule
-        key = (molecule.index, molecule.num_atoms)
+        key = (molecule.key, molecule.num_atoms)
         new_molecule = key != self._molecule_key
+        new_rows = self._assign_rows(tuple(frame.row_names or frame.rows))
         if new_molecule:
             for view in self.views.values():
                 view.resize(molecule.num_atoms, len(molecule.bonds))
-        radii = molecule.atom_radii * self.style.atom_scale if new_molecule else None
-        segments: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per column: the three rows share them
-        for (row, column), view in self.views.items():
-            positions = frame.positions(column)
+            sides = self.style.cylinder_resolution if molecule.num_atoms <= 100 else LARGE_MOLECULE_TUBE_SIDES
+            for view in self.views.values():
+                if view.tubes.GetNumberOfSides() != sides:
+                    view.tubes.SetNumberOfSides(sides)
+            few = molecule.num_atoms <= MAX_LABELLED_ATOMS
+            if few != self._few_atoms:
+                self._few_atoms = few
+                self._apply_label_visibility()
+        rewrite = new_molecule or new_rows  # a slot that just got its row needs the geometry too
+        radii = molecule.atom_radii * self.style.atom_scale if rewrite else None
+        segments: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per column: every row shares them
+        for row in ("input", *self.model_rows):
             model_row = frame.rows.get(row)
-            if row == "input":
-                rgba, values = molecule.element_rgba, molecule.z.astype(np.float64)
-            elif model_row is None:  # models still loading: the molecule in a neutral grey
-                rgba, values = np.broadcast_to(LOADING_RGBA, (molecule.num_atoms, 4)), np.zeros(molecule.num_atoms)
-                view.show_bar(False)
-            else:
-                view.show_bar(True)
-                if column == "original":
-                    rgba, values = model_row.rgba_original, model_row.values_original
+            for column in COLUMNS:
+                view = self.view(row, column)
+                positions = frame.positions(column)
+                if row == "input":
+                    rgba, values = molecule.element_rgba, molecule.z.astype(np.float64)
+                elif model_row is None:  # models still loading: the molecule in a neutral grey
+                    rgba = np.broadcast_to(LOADING_RGBA, (molecule.num_atoms, 4))
+                    values = np.zeros(molecule.num_atoms)
+                    view.show_bar(False)
                 else:
-                    rgba, values = model_row.shown_rgba, model_row.shown_values
-                    view.set_bar(model_row.shown_lut, *model_row.shown_range, model_row.shown_title)
-                self._write_arrows(view, model_row, column, positions, frame)
-            # the original pose never moves: its geometry is written once per molecule
-            if new_molecule or column == "transformed":
-                if column not in segments:
-                    segments[column] = half_bond_segments(positions, molecule.bonds)
-                view.write_geometry(positions, radii, segments[column])
-            view.write_colours(rgba, values)
-            view.set_title(frame.titles.get((row, column), ""))
-            if view.badge is not None:
-                if model_row is None:  # models still loading: no verdict yet
-                    view.set_badge("", self.style.text)
-                    view.set_range_note("", False, False)
-                else:
-                    view.set_badge(model_row.badge, model_row.verdict.colour)
-                    below, above = model_row.outside_range if model_row.range_note else (0, 0)
-                    view.set_range_note(model_row.range_note, below > 0, above > 0)
+                    view.show_bar(model_row.available)
+                    if column == "original":
+                        rgba, values = model_row.rgba_original, model_row.values_original
+                    elif model_row.available:
+                        rgba, values = model_row.shown_rgba, model_row.shown_values
+                        view.set_bar(model_row.shown_lut, *model_row.shown_range, model_row.shown_title)
+                    else:  # no model output: the grey of the row
+                        rgba, values = model_row.rgba_transformed, model_row.values_transformed
+                    self._write_arrows(view, model_row, column, positions, frame)
+                # the original pose never moves: its geometry is written once per molecule (and slot)
+                if rewrite or column == "transformed":
+                    if column not in segments:
+                        segments[column] = half_bond_segments(positions, molecule.bonds)
+                    view.write_geometry(positions, radii, segments[column])
+                view.write_colours(rgba, values)
+                view.set_title(frame.titles.get((row, column), ""))
+                if view.badge is not None:
+                    if model_row is None or model_row.verdict is None:  # loading, or no model output: no verdict
+                        view.set_badge("", self.style.text)
+                        view.set_range_note("", False, False)
+                    else:
+                        view.set_badge(model_row.badge, model_row.verdict.colour)
+                        below, above = model_row.outside_range if model_row.range_note else (0, 0)
+                        view.set_range_note(model_row.range_note, below > 0, above > 0)
         self.frame = frame
         self._molecule_key = key
         self.set_highlight(frame.highlight)
@@ -838,22 +889,22 @@ class GridScene:
         camera.SetPosition(*(focal + direction * distance))
         camera.SetViewUp(*up)
         camera.SetParallelScale(parallel_scale)
+        # One camera serves every view, so its depth range is set here for the molecule, not by each renderer
+        # (a renderer of an unused row slot would fit it to whatever that slot last held and cut the molecule):
+        # both poses, anywhere the translation sliders can take the moved one, and a dipole arrow reaching out of
+        # the atoms (at the largest arrow scale).
+        reach = molecule.radius + max(float(np.linalg.norm(c - focal)) for c in centres) + MAX_TRANSLATION_REACH
+        reach += 10.0 * molecule.radius + 20.0
+        camera.SetClippingRange(max(0.01, distance - reach), distance + reach)
         for view in self.views.values():
-            view.renderer.ResetCameraClippingRange()
-            view.renderer.camera_set = True
-        # clip nothing of an arrow that reaches beyond the atoms
-        near, far = self.camera.GetClippingRange()
-        reach = 10.0 * molecule.radius + 20.0
-        self.camera.SetClippingRange(
-            max(1e-3, near - reach), far + reach
-        )  # keep pyvista from resetting it on the first show()
+            view.renderer.camera_set = True  # keep pyvista from resetting it on the first show()
         self._place_bars()
 
     def transformed_in_view(self) -> bool:
         """Whether every atom of the transformed pose lies inside the visible view area."""
         if self.frame is None:
             return True
-        renderer = self.views[(self.visible_rows()[0], "transformed")].renderer
+        renderer = self.view(self.visible_rows()[0], "transformed").renderer
         x0, y0, x1, y1 = renderer.GetViewport()
         width, height = self.render_window.GetSize()
         for p in self.frame.positions_transformed:
@@ -868,12 +919,13 @@ class GridScene:
     def view_at(self, x: float, y: float) -> tuple[str, str] | None:
         """(row, column) of the visible view at display pixel (x, y) (origin bottom left), or None."""
         width, height = self.render_window.GetSize()
-        for (row, column), view in self.views.items():
-            if row not in self.visible_rows():
+        names = {slot: row for row, slot in self._row_slots.items()}
+        for (slot, column), view in self.views.items():
+            if slot not in self._visible_slots():
                 continue
             x0, y0, x1, y1 = view.renderer.GetViewport()
             if x0 * width <= x < x1 * width and y0 * height <= y < y1 * height:
-                return row, column
+                return names.get(slot, slot), column
         return None
 
     def pick(self, x: float, y: float) -> Pick | None:
@@ -881,9 +933,11 @@ class GridScene:
         if self.frame is None:
             return None
         width, height = self.render_window.GetSize()
-        for (row, column), view in self.views.items():
-            if row not in self.visible_rows():
+        names = {slot: row for row, slot in self._row_slots.items()}
+        for (slot, column), view in self.views.items():
+            if slot not in self._visible_slots():
                 continue
+            row = names.get(slot, slot)
             x0, y0, x1, y1 = view.renderer.GetViewport()
             if not (x0 * width <= x < x1 * width and y0 * height <= y < y1 * height):
                 continue

@@ -17,13 +17,15 @@ from viewer.model.snapshot import (
     ARROW_SCALE_RANGE,
     COLOUR_MODES,
     DEFAULT_MOLECULE,
-    MODEL_ROWS,
+    MAX_MODEL_ROWS,
     ROTATION_RANGE,
     ROW_OF_KIND,
     TRANSLATION_RANGE,
+    USER_KIND,
     ModelSource,
     ProjectionSpec,
     Snapshot,
+    StructureRef,
     TransformParams,
 )
 
@@ -94,10 +96,13 @@ class ViewState(QObject):
     def _validated(self, snapshot: Snapshot) -> Snapshot:
         if not 0 <= snapshot.molecule < self._num_molecules:
             raise ViewValueError(f"molecule index {snapshot.molecule} is out of range 0..{self._num_molecules - 1}")
-        if set(snapshot.sources) != set(MODEL_ROWS) or set(snapshot.projections) != set(MODEL_ROWS):
-            raise ViewValueError(f"a snapshot needs a source and a projection for each of {', '.join(MODEL_ROWS)}")
+        rows = tuple(snapshot.rows)
+        if not 1 <= len(rows) <= MAX_MODEL_ROWS or len(set(rows)) != len(rows):
+            raise ViewValueError(f"the grid shows 1 to {MAX_MODEL_ROWS} model rows with different names, got {rows}")
+        if set(snapshot.sources) != set(rows) or set(snapshot.projections) != set(rows):
+            raise ViewValueError(f"a snapshot needs a source and a projection for each of its rows {', '.join(rows)}")
         for row, source in snapshot.sources.items():
-            if source.kind not in ROW_OF_KIND or source.row != row:
+            if source.row != row or (source.kind not in ROW_OF_KIND and source.kind != USER_KIND):
                 raise ViewValueError(f"the {row} row got a model source of kind {source.kind!r}")
         for spec in snapshot.projections.values():
             if spec.kind not in PROJECTION_KINDS:
@@ -111,7 +116,7 @@ class ViewState(QObject):
         if snapshot.colour_mode not in COLOUR_MODES:
             raise ValueError(f"unknown colour mode {snapshot.colour_mode!r}; expected one of {', '.join(COLOUR_MODES)}")
         for kind, (lo, hi) in snapshot.colour_ranges.items():
-            if kind not in MODEL_ROWS or not lo < hi or not all(map(math.isfinite, (lo, hi))):
+            if kind not in snapshot.rows or not lo < hi or not all(map(math.isfinite, (lo, hi))):
                 raise ValueError(f"colour range {lo}..{hi} for {kind!r} is not an increasing pair of finite numbers")
         if snapshot.highlight is not None and int(snapshot.highlight) < 0:
             raise ValueError(f"atom index must be non-negative, got {snapshot.highlight}")
@@ -126,6 +131,7 @@ class ViewState(QObject):
             reflect=bool(t.reflect),
         )
         return snapshot.replace(
+            rows=rows,
             molecule=int(snapshot.molecule),
             transform=transform,
             show_input_row=bool(snapshot.show_input_row),
@@ -140,9 +146,34 @@ class ViewState(QObject):
         self.set_snapshot(self._snapshot.replace(**changes))
 
     def set_molecule(self, index: int) -> None:
-        if int(index) != self._snapshot.molecule:
+        """Show QM9 molecule ``index`` (leaving a file or SMILES molecule)."""
+        if int(index) != self._snapshot.molecule or self._snapshot.structure is not None:
             # an atom index and a chosen colour range mean nothing for another molecule
-            self._update(molecule=int(index), highlight=None, colour_ranges={})
+            self._update(molecule=int(index), structure=None, highlight=None, colour_ranges={})
+
+    @property
+    def structure(self) -> StructureRef | None:
+        return self._snapshot.structure
+
+    def set_structure(self, ref: StructureRef | None) -> None:
+        """Show a molecule from a file or a SMILES (None: back to QM9). Callers read it first, so bad input
+        never gets here (see ``StructureLibrary``)."""
+        if ref != self._snapshot.structure:
+            self._update(structure=ref, highlight=None, colour_ranges={})
+
+    def add_row(self, source: ModelSource, spec: ProjectionSpec) -> None:
+        """A model row at the bottom (at most MAX_MODEL_ROWS); a row of the same name is replaced."""
+        _check_kind(source)
+        if source.row not in self._snapshot.rows and len(self._snapshot.rows) >= MAX_MODEL_ROWS:
+            raise ViewValueError(f"the grid already shows {MAX_MODEL_ROWS} model rows; remove one first")
+        self.set_snapshot(self._snapshot.with_row(source, spec))
+
+    def remove_row(self, row: str) -> None:
+        if row not in self._snapshot.rows:
+            raise ViewValueError(f"there is no model row {row!r}")
+        if len(self._snapshot.rows) == 1:
+            raise ViewValueError("the grid keeps at least one model row")
+        self.set_snapshot(self._snapshot.without_row(row))
 
     def set_transform(self, params: TransformParams) -> None:
         self._update(transform=params)
@@ -169,20 +200,24 @@ class ViewState(QObject):
         return snapshot.replace(colour_ranges={k: v for k, v in snapshot.colour_ranges.items() if k != kind})
 
     def set_source(self, source: ModelSource) -> None:
-        """Set a row's model source. Callers load it first (see ``ModelLibrary``) so a bad file never gets here."""
-        if source.kind not in ROW_OF_KIND:
-            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(ROW_OF_KIND)}")
+        """Set a row's model source (a built-in row takes any kind of its family). Callers load it first (see
+        ``ModelLibrary``) so a bad file never gets here."""
+        _check_kind(source)
+        if source.row not in self._snapshot.rows:
+            raise ViewValueError(f"there is no model row {source.row!r}")
         self.set_snapshot(self._without_range(self._snapshot.with_source(source), source.row))
 
     def set_projection(self, row: str, spec: ProjectionSpec) -> None:
-        if row not in MODEL_ROWS:
-            raise ValueError(f"unknown model row {row!r}; expected one of {', '.join(MODEL_ROWS)}")
+        if row not in self._snapshot.rows:
+            raise ViewValueError(f"there is no model row {row!r}")
         self.set_snapshot(self._without_range(self._snapshot.with_projection(row, spec), row))
 
     def set_model(self, source: ModelSource, spec: ProjectionSpec) -> None:
-        """A row's source and projection together: one change, one frame."""
-        if source.kind not in ROW_OF_KIND:
-            raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join(ROW_OF_KIND)}")
+        """A row's source and projection together: one change, one frame (adds the row if it is not shown)."""
+        _check_kind(source)
+        if source.row not in self._snapshot.rows:
+            self.add_row(source, spec)
+            return
         changed = self._snapshot.with_source(source).with_projection(source.row, spec)
         self.set_snapshot(self._without_range(changed, source.row))
 
@@ -223,3 +258,8 @@ class ViewState(QObject):
     @property
     def colour_mode(self) -> str:
         return self._snapshot.colour_mode
+
+
+def _check_kind(source: ModelSource) -> None:
+    if source.kind not in ROW_OF_KIND and source.kind != USER_KIND:
+        raise ValueError(f"unknown model kind {source.kind!r}; expected one of {', '.join((*ROW_OF_KIND, USER_KIND))}")

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING
 
 from core.assets import checkpoint_dir
 from core.errors import EquiviewError
-from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ROW_OF_KIND, ModelSource, ProjectionSpec
+from core.known_elements import builtin_known_elements
+from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ROW_OF_KIND, USER_KIND, ModelSource, ProjectionSpec
 
 if TYPE_CHECKING:  # torch is imported when the first model loads, not when the viewer starts
+    import torch
+
     from core.checkpoints import Checkpoint
 
 MODEL_KINDS = tuple(ROW_OF_KIND)
@@ -51,8 +54,45 @@ def shipped_checkpoint(kind: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def describe(model: Checkpoint) -> str:
+class UserRowModel:
+    """A user's model (``--model NAME=FILE.py:FACTORY``) behind the interface the pipeline uses for checkpoints.
+
+    It has no prediction head: the row shows colours, the invariance error and the verdict, not a property.
+    ``run`` may raise :class:`core.user_input_errors.UserModelError`; the pipeline shows that in the row.
+    """
+
+    trained = True
+    target_idx = None
+
+    def __init__(self, user_model) -> None:
+        self.user_model = user_model
+        self.kind = USER_KIND
+        self.known_elements = user_model.known_elements
+        self.embedding_dim: int | None = None  # known after the first forward pass
+
+    def encode(self, data) -> torch.Tensor:
+        features = self.user_model.run(data.z, data.pos).features
+        self.embedding_dim = int(features.shape[1])
+        return features
+
+    def predict_from_embedding(self, node_embed: torch.Tensor, batch=None) -> None:
+        return None
+
+    def describe(self) -> str:
+        return f"{self.user_model.name}: {self.user_model.describe()} (runs your Python code)"
+
+
+def known_elements(model) -> tuple[int, ...] | None:
+    """The elements a row's model knows (None: all), for the "not available" verdict."""
+    if isinstance(model, UserRowModel):
+        return model.known_elements
+    return builtin_known_elements(model.model)
+
+
+def describe(model) -> str:
     """One line about a model row's network for tooltips."""
+    if isinstance(model, UserRowModel):
+        return model.describe()
     if not model.trained:
         return f"{MODEL_TITLES[model.kind]}: untrained demo (hidden 32, 2 layers, 1-D embedding), seed {model.seed}"
     return model.describe()
@@ -89,7 +129,9 @@ class ModelLibrary:
         self._cache.move_to_end(source)
         return cached
 
-    def load(self, source: ModelSource) -> Checkpoint:
+    def load(self, source: ModelSource) -> Checkpoint | UserRowModel:
+        if source.kind == USER_KIND:
+            return self._load_user(source)
         if source.kind not in MODEL_KINDS:
             raise ModelLoadError(f"unknown model kind {source.kind!r}; expected one of {', '.join(MODEL_KINDS)}")
         cached = self._cached(source)
@@ -108,6 +150,20 @@ class ModelLibrary:
                 raise ModelLoadError(f"{source.checkpoint}: {kind_mismatch(model.kind, source.row)}")
             model.model.eval()
         return self._remember(source, model)
+
+    def _load_user(self, source: ModelSource) -> UserRowModel:
+        """Import the user's file or module and call its factory (THIS RUNS THEIR CODE), once per source."""
+        from core.user_input_errors import UserModelError
+        from core.user_models import load_user_model
+
+        cached = self._cache.get(source)
+        if cached is None:
+            try:
+                cached = UserRowModel(load_user_model(source.user_spec))
+            except UserModelError as error:
+                raise ModelLoadError(str(error)) from None
+            self._cache[source] = cached
+        return cached
 
     def load_file(self, path: str | Path) -> tuple[ModelSource, Checkpoint]:
         """Load a checkpoint of any kind; the file says which row it belongs to (``source.row``)."""
@@ -156,4 +212,6 @@ def with_loaded_models(snapshot, loaded: dict, library: ModelLibrary):
 
 def default_projection(model: Checkpoint) -> ProjectionSpec:
     """How a freshly chosen model is coloured: its only channel, or the first principal component."""
+    if isinstance(model, UserRowModel):  # its width is known only after a forward pass: PCA works for any width
+        return ProjectionSpec("pca")
     return ProjectionSpec("pca") if model.embedding_dim > 1 else ProjectionSpec("channel", 0)

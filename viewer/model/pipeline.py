@@ -19,10 +19,11 @@ import numpy as np
 
 from core.elements import DISPLAY_RADII, formula
 from viewer.model.colouring import ColourScale, Projection, element_rgba
-from viewer.model.library import ModelLibrary
+from viewer.model.library import ModelLibrary, UserRowModel, known_elements
 from viewer.model.molecules import MoleculeTable
-from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot, TransformParams
-from viewer.model.verdict import Verdict, verdict
+from viewer.model.snapshot import MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot, StructureRef, TransformParams
+from viewer.model.structures import StructureLibrary
+from viewer.model.verdict import Verdict, invariance_tolerance, verdict
 
 if TYPE_CHECKING:
     from core.checkpoints import Checkpoint
@@ -31,6 +32,8 @@ LOADING_MODELS = "loading models…"
 LUT_SIZE = 256
 DIFFERENCE_FLOOR = 1e-3
 """Smallest top of the difference colour bar: float32 noise (~1e-6) of an invariant model stays dark."""
+UNAVAILABLE_RGBA = (150, 150, 150, 255)
+"""Atoms of a row without model output (an element the model does not know, a failing user model)."""
 
 
 class Graph:
@@ -46,7 +49,11 @@ class Graph:
 
 @dataclass
 class Molecule:
-    """One molecule prepared for display (cached per dataset index)."""
+    """One molecule prepared for display (cached per dataset index or per file/SMILES).
+
+    ``y`` holds the 19 QM9 targets for a QM9 molecule and is None for a user's molecule; ``key`` identifies
+    the molecule (the scene rebuilds its arrays when it changes); ``source`` says where it came from.
+    """
 
     index: int
     name: str
@@ -58,14 +65,20 @@ class Molecule:
     radius: float  # Å, the largest centroid distance plus that atom's display radius
     element_rgba: np.ndarray  # uint8 [n, 4], Jmol/CPK colours
     atom_radii: np.ndarray  # float64 [n], display radii in Å
-    y: np.ndarray  # float64 [19], the QM9 targets
+    y: np.ndarray | None  # float64 [19], the QM9 targets; None outside QM9
     stored_positions: np.ndarray  # float32 [n, 3], as stored: what the models read
     edge_index: np.ndarray  # int64 [2, E]
+    key: tuple = ()
+    source: str = "QM9"
     _graph: Graph | None = field(default=None, repr=False)
 
     @property
     def num_atoms(self) -> int:
         return int(self.z.shape[0])
+
+    @property
+    def is_qm9(self) -> bool:
+        return self.y is not None
 
     def graph(self) -> Graph:
         """The original pose as model input (built once; imports torch)."""
@@ -139,10 +152,10 @@ class RowFrame:
     vmax: float
     lut: np.ndarray  # uint8 [LUT_SIZE, 4] from vmin to vmax
     colormap: str
-    max_error: float  # max |h(g·x) - h(x)| over atoms and channels
-    prediction_original: float
-    prediction_transformed: float
-    target_idx: int
+    max_error: float  # max |h(g·x) - h(x)| over atoms and channels (nan when the row shows no model)
+    prediction_original: float | None  # None for a user's model (no prediction head) and rows without a model
+    prediction_transformed: float | None
+    target_idx: int | None
     vectors: VectorFrame | None = None  # the dipole kinds only
     embedding_scale: float = 1.0  # max |h(x)|: float32 rounding of max |Δh| grows with it
     delta: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 [n], max over channels of |Δh|
@@ -174,9 +187,21 @@ class RowFrame:
             return ""
         return f"{below + above} atom{'s' if below + above > 1 else ''} outside the colour range"
 
+    status: str = "ok"  # "ok" | "unsupported" (elements the model does not know) | "failed" (a user model broke)
+    message: str = ""  # why the row shows no model
+
     @property
     def title(self) -> str:
-        return MODEL_TITLES[self.kind]
+        return self.source.title
+
+    @property
+    def available(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def invariant(self) -> bool:
+        """max |Δh| within float32 rounding of features of this size (:func:`invariance_tolerance`)."""
+        return self.available and self.max_error < invariance_tolerance(self.embedding_scale)
 
     @property
     def is_vector_model(self) -> bool:
@@ -205,6 +230,7 @@ class Frame:
     highlight: int | None = None
     colour_mode: str = "embedding"
     titles: dict[tuple[str, str], str] = field(default_factory=dict)
+    row_names: tuple[str, ...] = ()  # the snapshot's model rows, also while their models are loading
 
     @property
     def positions_original(self) -> np.ndarray:
@@ -235,6 +261,36 @@ def prepare_molecule(table: MoleculeTable, index: int) -> Molecule:
         y=table.targets(index),
         stored_positions=stored,
         edge_index=edge_index,
+        key=("qm9", int(index)),
+    )
+
+
+def prepare_structure(structure, ref: StructureRef) -> Molecule:
+    """A user's molecule (:class:`core.molecule.Molecule`) prepared like a QM9 one, without targets."""
+    z = structure.z.astype(np.int64)
+    stored = np.ascontiguousarray(structure.pos, dtype=np.float32)
+    positions = stored.astype(np.float64)
+    centre = positions.mean(axis=0)
+    radii = np.array([DISPLAY_RADII[int(v)] for v in z], dtype=np.float64)
+    reach = np.linalg.norm(positions - centre, axis=1) + radii
+    bonds = structure.bonds.astype(np.int64).reshape(-1, 2)
+    edge_index = np.ascontiguousarray(np.concatenate([bonds, bonds[:, ::-1]]).T, dtype=np.int64)
+    return Molecule(
+        index=int(ref.index),
+        name=structure.title,
+        formula=formula(z.tolist()),
+        z=z,
+        positions=positions,
+        bonds=unique_bonds(edge_index),
+        centre=centre,
+        radius=float(reach.max()) if len(reach) else 1.0,
+        element_rgba=element_rgba(z),
+        atom_radii=radii,
+        y=None,
+        stored_positions=stored,
+        edge_index=edge_index,
+        key=(ref,),
+        source=ref.label(),
     )
 
 
@@ -278,18 +334,23 @@ class _OriginalPose:
     lut: np.ndarray
 
 
-def _prediction(model: Checkpoint, h, vectors) -> float:
+def _prediction(model: Checkpoint, h, vectors) -> float | None:
     """The molecule's prediction in the target's units, from what is already computed: the embeddings (readout
-    only), or for a vector model the length of its dipole."""
+    only), or for a vector model the length of its dipole; None for a model without a prediction head (a user's
+    model)."""
     if vectors is not None:
         return float(np.linalg.norm(_numpy(vectors.molecule)))
-    return float(model.predict_from_embedding(h).reshape(-1)[0])
+    prediction = model.predict_from_embedding(h)
+    return None if prediction is None else float(prediction.reshape(-1)[0])
 
 
 def _vectors(model: Checkpoint, graph):
-    """A dipole model's :class:`~core.models.vectors.DipoleVectors` for ``graph``, None for a scalar model."""
+    """A dipole model's :class:`~core.models.vectors.DipoleVectors` for ``graph``, None for a scalar model (and for
+    a user's model, which gives features only)."""
     from core.vector_equivariance import is_vector_model, model_vectors
 
+    if isinstance(model, UserRowModel):
+        return None
     return model_vectors(model.model, graph) if is_vector_model(model.model) else None
 
 
@@ -331,10 +392,13 @@ def vector_frame(original, moved, g, centre: np.ndarray) -> VectorFrame:
 class Pipeline:
     """Computes frames for a dataset; caches molecules and original-pose results."""
 
-    def __init__(self, dataset, library: ModelLibrary | None = None) -> None:
+    def __init__(
+        self, dataset, library: ModelLibrary | None = None, structures: StructureLibrary | None = None
+    ) -> None:
         self.table = MoleculeTable.from_dataset(dataset)
         self.library = library or ModelLibrary()
-        self._molecules: dict[int, Molecule] = {}
+        self.structures = structures if structures is not None else StructureLibrary()
+        self._molecules: dict[object, Molecule] = {}
         self._originals: dict[tuple, _OriginalPose] = {}
 
     # ------------------------------------------------------------------ molecules
@@ -347,6 +411,22 @@ class Pipeline:
             self._molecules[index] = cached
         return cached
 
+    def structure(self, ref: StructureRef) -> Molecule:
+        """A molecule from a file or a SMILES (read once; bad input raises ``MoleculeInputError``)."""
+        cached = self._molecules.get(ref)
+        if cached is None:
+            if len(self._molecules) > 64:
+                self._molecules.clear()
+            cached = prepare_structure(self.structures.molecule(ref), ref)
+            self._molecules[ref] = cached
+        return cached
+
+    def molecule_for(self, snapshot: Snapshot) -> Molecule:
+        """The molecule a snapshot shows: its structure when it has one, else the QM9 molecule."""
+        if snapshot.structure is not None:
+            return self.structure(snapshot.structure)
+        return self.molecule(snapshot.molecule)
+
     # ------------------------------------------------------------------ models
     def _original(
         self,
@@ -357,7 +437,7 @@ class Pipeline:
         cmap: str,
         colour_range: tuple[float, float] | None = None,
     ) -> _OriginalPose:
-        key = (molecule.index, source, spec, cmap, colour_range)
+        key = (molecule.key, source, spec, cmap, colour_range)
         cached = self._originals.get(key)
         if cached is not None:
             return cached
@@ -432,6 +512,59 @@ class Pipeline:
             shown_range=(original.scale.vmin, original.scale.vmax),
         )
 
+    def unavailable_row(self, molecule: Molecule, source: ModelSource, spec: ProjectionSpec, status: str, message: str):
+        """A row that shows the molecule in a neutral grey and says why there is no model output."""
+        n = molecule.num_atoms
+        grey = np.tile(np.array(UNAVAILABLE_RGBA, dtype=np.uint8), (n, 1))
+        return RowFrame(
+            kind=source.kind,
+            source=source,
+            trained=False,
+            model_label=source.label(),
+            embedding_dim=1,
+            projection=spec,
+            values_original=np.zeros(n),
+            values_transformed=np.zeros(n),
+            rgba_original=grey,
+            rgba_transformed=grey.copy(),
+            vmin=0.0,
+            vmax=1.0,
+            lut=np.tile(np.array(UNAVAILABLE_RGBA, dtype=np.uint8), (LUT_SIZE, 1)),
+            colormap="",
+            max_error=float("nan"),
+            prediction_original=None,
+            prediction_transformed=None,
+            target_idx=None,
+            status=status,
+            message=message,
+        )
+
+    def model_row(
+        self,
+        molecule: Molecule,
+        moved: Graph,
+        g: Any,
+        source: ModelSource,
+        spec: ProjectionSpec,
+        cmap: str,
+        colour_range: tuple[float, float] | None = None,
+    ) -> RowFrame:
+        """One model row; a model that does not know an element, or a user model that fails, gives a row saying so.
+
+        A built-in model's failure is a bug and propagates; a user's model's failure is theirs and stays in its row.
+        """
+        from core.known_elements import unsupported_reason
+        from core.user_input_errors import UserModelError
+
+        model = self.library.load(source)
+        reason = unsupported_reason(known_elements(model), molecule.z)
+        if reason is not None:
+            return self.unavailable_row(molecule, source, spec, "unsupported", reason)
+        try:
+            return self.row(molecule, moved, g, source, model, spec, cmap, colour_range)
+        except UserModelError as error:
+            return self.unavailable_row(molecule, source, spec, "failed", str(error))
+
     # ------------------------------------------------------------------ frames
     def frame(self, snapshot: Snapshot, models: bool | None = None) -> Frame:
         """The frame for ``snapshot``; model sources must load (errors propagate).
@@ -439,19 +572,19 @@ class Pipeline:
         While the library is not ready (models loading in the background) the frame has no model
         rows, unless ``models`` is True (the loader's warm-up, on its own thread).
         """
-        molecule = self.molecule(snapshot.molecule)
+        molecule = self.molecule_for(snapshot)
         rows = {}
         if self.library.ready if models is None else models:
             moved = molecule.moved_graph(snapshot.transform)
             g = view_transform(snapshot.transform, molecule.centre)
-            for row in MODEL_ROWS:
-                source = snapshot.sources[row]
-                model = self.library.load(source)
-                spec, colour_range = snapshot.projections[row], snapshot.colour_ranges.get(row)
-                rows[row] = self.row(molecule, moved, g, source, model, spec, snapshot.colormap, colour_range)
-                scale = rows[row].embedding_scale
-                rows[row].verdict = verdict(rows[row].max_error, snapshot.transform, scale)
-                rows[row].shown_title = rows[row].bar_title
+            for name in snapshot.rows:
+                source = snapshot.sources[name]
+                spec, colour_range = snapshot.projections[name], snapshot.colour_ranges.get(name)
+                row = self.model_row(molecule, moved, g, source, spec, snapshot.colormap, colour_range)
+                if row.available:
+                    row.verdict = verdict(row.max_error, snapshot.transform, row.embedding_scale)
+                    row.shown_title = row.bar_title
+                rows[name] = row
             if snapshot.colour_mode == "difference":
                 show_differences(rows, snapshot.colormap)
         frame = Frame(
@@ -466,6 +599,7 @@ class Pipeline:
             arrow_scale=snapshot.arrow_scale,
             highlight=snapshot.highlight,
             colour_mode=snapshot.colour_mode,
+            row_names=tuple(snapshot.rows),
         )
         frame.titles = view_titles(frame)
         return frame
@@ -492,14 +626,16 @@ def nice_ceiling(value: float) -> float:
 
 
 def show_differences(rows: dict[str, RowFrame], cmap: str) -> None:
-    """Colour the transformed views by |h(g·x) − h(x)| per atom on one scale from 0 shared by both rows.
+    """Colour the transformed views by |h(g·x) − h(x)| per atom on one scale from 0 shared by every row.
 
-    A shared scale puts the naive GNN's change next to the EGNN's float32 noise: the EGNN stays at 0.
+    A shared scale puts the naive GNN's change next to the EGNN's float32 noise: the EGNN stays at 0. Rows without
+    model output (unsupported, failed) keep their grey.
     """
-    top = nice_ceiling(max([DIFFERENCE_FLOOR, *(float(row.delta.max(initial=0.0)) for row in rows.values())]))
+    shown = [row for row in rows.values() if row.available]
+    top = nice_ceiling(max([DIFFERENCE_FLOOR, *(float(row.delta.max(initial=0.0)) for row in shown)]))
     scale = ColourScale(0.0, top, cmap)
     lut = scale.lookup_table(LUT_SIZE)
-    for row in rows.values():
+    for row in shown:
         row.shown_values = row.delta
         row.shown_rgba = scale.rgba(row.delta)
         row.shown_lut = lut
@@ -518,13 +654,17 @@ def view_titles(frame: Frame) -> dict[tuple[str, str], str]:
         ("input", "original"): "Input x, coloured by element",
         ("input", "transformed"): f"Input {g}  ({frame.transform.describe()})",
     }
-    for kind in MODEL_ROWS:
+    for kind in frame.row_names:
         row = frame.rows.get(kind)
         if row is None:
-            titles[(kind, "original")] = f"{MODEL_TITLES[kind]}: {LOADING_MODELS}"
+            titles[(kind, "original")] = f"{MODEL_TITLES.get(kind, kind)}: {LOADING_MODELS}"
             titles[(kind, "transformed")] = LOADING_MODELS
             continue
         name = f"{row.title} ({row.model_label})"
+        if not row.available:
+            titles[(kind, "original")] = f"{name}: not available"
+            titles[(kind, "transformed")] = row.message if row.status == "failed" else f"not available: {row.message}"
+            continue
         titles[(kind, "original")] = f"{name}: h(x)"
         titles[(kind, "transformed")] = f"|h({g}) − h(x)|" if frame.colour_mode == "difference" else f"h({g})"
         if row.vectors is not None:

@@ -14,8 +14,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 MODEL_ROWS = ("naive", "egnn")
-"""The two model rows of the grid, top to bottom. A row takes any model kind of its family
+"""The default model rows of the grid, top to bottom. A built-in row takes any model kind of its family
 (:data:`core.models.registry.FAMILY`): the naive row naive or naive-dipole, the equivariant row egnn or dipole."""
+MAX_MODEL_ROWS = 4
+"""The grid has the input row and 1 to 4 model rows (the two built-in ones and the user's)."""
+GRID_SHAPE = (1 + MAX_MODEL_ROWS, 2)
+"""Plotter shape of the grid: a slot per possible row (unused ones are not drawn), two columns."""
 
 MODEL_TITLES = {
     "naive": "Naive GNN",
@@ -23,10 +27,12 @@ MODEL_TITLES = {
     "naive-dipole": "Naive dipole GNN",
     "dipole": "Equivariant dipole GNN",
 }
+USER_KIND = "user"
+"""``ModelSource.kind`` of a user's model (``--model NAME=FILE.py:FACTORY``)."""
 
 ROW_OF_KIND = {"naive": "naive", "egnn": "egnn", "naive-dipole": "naive", "dipole": "egnn"}
-"""Every model kind and its row: ``core.models.registry.FAMILY``, repeated here so the viewer starts without torch
-(tests/test_viewer_vectors.py checks the two agree)."""
+"""Every built-in model kind and its row: ``core.models.registry.FAMILY``, repeated here so the viewer starts
+without torch (tests/test_viewer_vectors.py checks the two agree)."""
 VECTOR_KINDS = frozenset({"naive-dipole", "dipole"})
 """The kinds whose views draw arrows (``core.models.registry.VECTOR_KINDS``)."""
 
@@ -116,16 +122,30 @@ class TransformParams:
 
 @dataclass(frozen=True)
 class ModelSource:
-    """Where a model row's network comes from: an untrained demo model or a checkpoint file."""
+    """Where a model row's network comes from: an untrained demo model, a checkpoint file, or a user's model
+    (``kind == "user"``, ``user_spec`` = ``"NAME=FILE.py:FACTORY"`` with an absolute file path)."""
 
     kind: str
     seed: int = 0
     checkpoint: Path | None = None
+    user_spec: str | None = None
+
+    @classmethod
+    def user(cls, spec) -> ModelSource:
+        """A user's model from a :class:`core.user_models.ModelSpec` (a file path is made absolute)."""
+        target = str(Path(spec.target).expanduser().resolve()) if spec.is_file else spec.target
+        return cls(kind=USER_KIND, user_spec=f"{spec.name}={target}:{spec.factory}")
 
     @property
     def row(self) -> str:
-        """The grid row this source belongs to (the family of its kind)."""
-        return ROW_OF_KIND.get(self.kind, self.kind)
+        """The grid row this source belongs to: the family of its kind, or the user model's name."""
+        if self.user_spec is None:
+            return ROW_OF_KIND.get(self.kind, self.kind)
+        return self.user_spec.partition("=")[0]
+
+    @property
+    def title(self) -> str:
+        return MODEL_TITLES.get(self.kind, self.row)
 
     @classmethod
     def untrained(cls, kind: str, seed: int = 0) -> ModelSource:
@@ -140,6 +160,9 @@ class ModelSource:
         return self.checkpoint is None
 
     def label(self) -> str:
+        if self.user_spec is not None:
+            target, _, factory = self.user_spec.partition("=")[2].rpartition(":")
+            return f"{Path(target).name if target.endswith('.py') else target}:{factory}"
         if self.checkpoint is None:
             return f"untrained, seed {self.seed}"
         return self.checkpoint.name
@@ -172,6 +195,27 @@ def _default_projections() -> Mapping[str, ProjectionSpec]:
     return {kind: ProjectionSpec() for kind in MODEL_ROWS}
 
 
+@dataclass(frozen=True)
+class StructureRef:
+    """A molecule from outside QM9: ``origin`` is ``"file"`` (``text`` an absolute path, ``index`` the molecule
+    in that file) or ``"smiles"`` (``text`` the SMILES)."""
+
+    origin: str
+    text: str
+    index: int = 0
+
+    @classmethod
+    def file(cls, path: str | Path, index: int = 0) -> StructureRef:
+        return cls("file", str(Path(path).expanduser().resolve()), int(index))
+
+    @classmethod
+    def smiles(cls, smiles: str) -> StructureRef:
+        return cls("smiles", str(smiles).strip())
+
+    def label(self) -> str:
+        return Path(self.text).name if self.origin == "file" else f"SMILES {self.text}"
+
+
 DISPLAY_FIELDS = frozenset({"show_input_row", "show_labels", "highlight"})
 """Fields that change only what is shown, not what is computed."""
 
@@ -180,11 +224,12 @@ DISPLAY_FIELDS = frozenset({"show_input_row", "show_labels", "highlight"})
 class Snapshot:
     """Everything the grid shows, as plain values. Immutable: change it with :meth:`replace`.
 
-    ``sources`` and ``projections`` are read-only mappings (model row -> value; a row's source may be of any kind
-    of the row's family). ``dragging`` says a slider (or a drag in the g·x column) is held down: the scene draws
-    fast frames until it is released. ``highlight`` is the atom under the mouse (or picked), marked in all six
-    views. ``colour_ranges`` replaces a row's colour scale (frozen on the original pose) by one the user chose
-    ("Rescale to this pose"); ``colour_mode`` is :data:`COLOUR_MODES`.
+    ``sources`` and ``projections`` are read-only mappings (model row -> value; a built-in row's source may be of
+    any kind of the row's family); ``rows`` orders the model rows (1 to :data:`MAX_MODEL_ROWS`). ``structure``, when
+    set, is the molecule shown instead of QM9's ``molecule``. ``dragging`` says a slider (or a drag in the g·x column)
+    is held down: the scene draws fast frames until it is released. ``highlight`` is the atom under the mouse (or
+    picked), marked in every view. ``colour_ranges`` replaces a row's colour scale (frozen on the original pose) by one
+    the user chose ("Rescale to this pose"); ``colour_mode`` is :data:`COLOUR_MODES`.
     """
 
     molecule: int = DEFAULT_MOLECULE
@@ -200,6 +245,8 @@ class Snapshot:
     highlight: int | None = None
     colour_mode: str = "embedding"
     colour_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    rows: tuple[str, ...] = MODEL_ROWS
+    structure: StructureRef | None = None
 
     def __post_init__(self) -> None:
         # read-only copies: nobody can change a snapshot that the controller or a cache holds
@@ -224,6 +271,8 @@ class Snapshot:
                 self.highlight,
                 self.colour_mode,
                 tuple(sorted(self.colour_ranges.items())),
+                self.rows,
+                self.structure,
             )
         )
 
@@ -232,8 +281,27 @@ class Snapshot:
         return replace(self, **changes)
 
     def with_source(self, source: ModelSource) -> Snapshot:
-        """The source replaces the one of its row (its kind's family)."""
+        """The source replaces the one of its row (its kind's family, or the user model's name)."""
         return replace(self, sources={**self.sources, source.row: source})
+
+    def with_row(self, source: ModelSource, spec: ProjectionSpec) -> Snapshot:
+        """A new model row at the bottom (or the row of that name replaced), with its projection."""
+        rows = self.rows if source.row in self.rows else (*self.rows, source.row)
+        return replace(
+            self,
+            rows=rows,
+            sources={**self.sources, source.row: source},
+            projections={**self.projections, source.row: spec},
+        )
+
+    def without_row(self, row: str) -> Snapshot:
+        return replace(
+            self,
+            rows=tuple(r for r in self.rows if r != row),
+            sources={k: v for k, v in self.sources.items() if k != row},
+            projections={k: v for k, v in self.projections.items() if k != row},
+            colour_ranges={k: v for k, v in self.colour_ranges.items() if k != row},
+        )
 
     def with_projection(self, kind: str, spec: ProjectionSpec) -> Snapshot:
         return replace(self, projections={**self.projections, kind: spec})

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -36,8 +37,10 @@ from viewer.model.pipeline import LOADING_MODELS
 from viewer.model.snapshot import (
     ANGSTROM_PER_DEBYE,
     ARROW_SCALE_RANGE,
+    MAX_MODEL_ROWS,
     MODEL_ROWS,
     MODEL_TITLES,
+    USER_KIND,
     VECTOR_KINDS,
     ModelSource,
     ProjectionSpec,
@@ -57,28 +60,38 @@ MAX_SEED = 2**31 - 1
 
 
 class ModelBox(QGroupBox):
-    """Source, seed, projection and channel of one model row (``kind`` is the row: its family's scalar kind; the
-    row also takes the family's dipole checkpoints)."""
+    """Source, seed, projection and channel of one model row (``kind`` is the row's name; a built-in row also takes
+    its family's dipole checkpoints)."""
 
     loadRequested = Signal(str)  # model row: the window opens a file dialog
 
     def __init__(self, kind: str, state: ViewState, library: ModelLibrary, parent: QWidget | None = None) -> None:
-        super().__init__(MODEL_TITLES[kind], parent)
+        source = state.source(kind)
+        is_user = source.kind == USER_KIND
+        super().__init__(source.title if is_user else MODEL_TITLES[kind], parent)  # a built-in row: its family
         self.kind = kind
+        self.is_user = is_user
         self.state = state
         self.library = library
         self._extra: list[ModelSource] = []  # checkpoints loaded from files in this session
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setObjectName(f"{kind}RemoveButton")
+        self.remove_button.setToolTip("Remove this row from the grid (at least one model row stays)")
+        self.remove_button.clicked.connect(self._remove_clicked)
 
         self.source_combo = QComboBox()
         self.source_combo.setObjectName(f"{kind}SourceCombo")
-        self.source_combo.setAccessibleName(f"{MODEL_TITLES[kind]} source")
+        self.source_combo.setAccessibleName(f"{self.title()} source")
         self.source_combo.setToolTip(
-            f"Which {MODEL_TITLES[kind]} colours this row: the untrained demo, the shipped checkpoint or a file"
+            f"Which {self.title()} colours this row: the untrained demo, the shipped checkpoint or a file"
+            if not is_user
+            else f"{self.title()} comes from your Python file"
         )
         self.source_combo.activated.connect(self._source_chosen)
         self.load_button = QPushButton("Load…")
         self.load_button.setObjectName(f"{kind}LoadButton")
-        self.load_button.setToolTip(f"Load a {kind} or {VECTOR_KIND_OF_ROW[kind]} checkpoint file")
+        if not is_user:
+            self.load_button.setToolTip(f"Load a {kind} or {VECTOR_KIND_OF_ROW[kind]} checkpoint file")
         self.load_button.clicked.connect(self._load_clicked)
         source_row = QHBoxLayout()
         source_row.addWidget(self.source_combo, 1)
@@ -120,6 +133,10 @@ class ModelBox(QGroupBox):
         form.addRow("Seed N", self.seed_spin)
         form.addRow("Colour by", projection_row)
         form.addRow(self.info)
+        form.addRow(self.remove_button)
+        if self.is_user:  # a user's model comes from its Python file: no checkpoints, no seed
+            self.load_button.hide()
+            self.seed_spin.setEnabled(False)
 
         state.changed.connect(self._state_changed)
         self._rebuild_sources()
@@ -130,9 +147,16 @@ class ModelBox(QGroupBox):
     def _load_clicked(self) -> None:
         self.loadRequested.emit(self.kind)
 
+    @Slot()
+    @guarded
+    def _remove_clicked(self) -> None:
+        self.state.remove_row(self.kind)
+
     # ------------------------------------------------------------------ sources
     def _known_sources(self) -> list[tuple[str, ModelSource]]:
         current = self.state.source(self.kind)
+        if self.is_user:
+            return [(f"Python: {current.label()}", current)]
         seed = current.seed if current.is_untrained else self.seed_spin.value()
         items = [("Untrained demo (seed N)", ModelSource.untrained(self.kind, seed))]
         seen = set()
@@ -150,7 +174,11 @@ class ModelBox(QGroupBox):
 
     def _rebuild_sources(self) -> None:
         current = self.state.source(self.kind)
-        if not current.is_untrained and current.checkpoint not in [s.checkpoint for s in self._extra]:
+        if (
+            not self.is_user
+            and not current.is_untrained
+            and current.checkpoint not in [s.checkpoint for s in self._extra]
+        ):
             shipped = {shipped_checkpoint(kind) for kind in (self.kind, VECTOR_KIND_OF_ROW[self.kind])}
             if current.checkpoint not in shipped:
                 self._extra.append(current)
@@ -165,6 +193,8 @@ class ModelBox(QGroupBox):
     def _index_of(self, source: ModelSource) -> int:
         for i in range(self.source_combo.count()):
             item: ModelSource = self.source_combo.itemData(i)
+            if item == source:
+                return i
             if source.is_untrained and item.is_untrained:
                 return i
             if item.checkpoint is not None and item.checkpoint == source.checkpoint:
@@ -181,6 +211,8 @@ class ModelBox(QGroupBox):
     def _projection_for(self, model: Checkpoint) -> ProjectionSpec:
         """A multi-dimensional model starts on PCA; a channel stays within range."""
         spec = self.state.projection(self.kind)
+        if model.embedding_dim is None:  # a user's model before its first forward pass
+            return spec
         if spec.kind == "channel" and (spec.channel >= model.embedding_dim or model.embedding_dim > 1):
             return default_projection(model)
         return spec
@@ -220,6 +252,8 @@ class ModelBox(QGroupBox):
     @Slot(object, object)
     @guarded
     def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
+        if self.kind not in new.rows or self.kind not in old.rows:
+            return  # the panel adds and removes boxes
         if old.sources[self.kind] != new.sources[self.kind]:
             self._follow_source()
         elif old.projections[self.kind] != new.projections[self.kind]:
@@ -243,12 +277,16 @@ class ModelBox(QGroupBox):
         except Exception as error:  # noqa: BLE001 - the state holds only loadable sources; say what broke
             self.info.setText(error_text(error))
             return
-        dim = model.embedding_dim
+        dim = model.embedding_dim or 1
         with QSignalBlocker(self.channel_spin):
             self.channel_spin.setRange(0, max(0, dim - 1))
-        trained = "trained" if model.trained else "untrained: predictions are meaningless"
-        vectors = " · predicts a dipole vector (arrows)" if source.kind in VECTOR_KINDS else ""
-        self.info.setText(f"{dim}-D atom embeddings · {trained}{vectors}")
+        if self.is_user:
+            width = f"{model.embedding_dim}-D" if model.embedding_dim else "per-atom"
+            self.info.setText(f"{width} features from your Python code · no prediction head")
+        else:
+            trained = "trained" if model.trained else "untrained: predictions are meaningless"
+            vectors = " · predicts a dipole vector (arrows)" if source.kind in VECTOR_KINDS else ""
+            self.info.setText(f"{dim}-D atom embeddings · {trained}{vectors}")
         self.info.setToolTip(describe(model))
         self._follow_projection()
 
@@ -262,10 +300,11 @@ class ModelBox(QGroupBox):
 
 
 class ModelsPanel(QWidget):
-    """Both model rows plus the colormap and display toggles."""
+    """One box per model row (1 to 4, added and removed here) plus the colormap and display toggles."""
 
     loadRequested = Signal(str)
     rescaleRequested = Signal()  # the window knows the current frame's values
+    addUserModelRequested = Signal()  # the window asks for a Python file (with its warning)
 
     def __init__(self, state: ViewState, library: ModelLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -274,11 +313,17 @@ class ModelsPanel(QWidget):
         self.boxes: dict[str, ModelBox] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for kind in MODEL_ROWS:
-            box = ModelBox(kind, state, library, self)
-            box.loadRequested.connect(self.loadRequested)
-            self.boxes[kind] = box
-            layout.addWidget(box)
+        self.rows_layout = QVBoxLayout()
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.rows_layout)
+        self.add_button = QPushButton("Add model row")
+        self.add_button.setObjectName("addRowButton")
+        self.add_button.setToolTip(f"Up to {MAX_MODEL_ROWS} model rows: the built-in models and your own")
+        self.add_menu = QMenu(self.add_button)
+        self.add_menu.aboutToShow.connect(self._fill_add_menu)
+        self.add_button.setMenu(self.add_menu)
+        layout.addWidget(self.add_button)
+        self._sync_boxes()
 
         display = QGroupBox("Display")
         form = QFormLayout(display)
@@ -352,6 +397,48 @@ class ModelsPanel(QWidget):
         state.changed.connect(self._state_changed)
         self._follow()
 
+    # ------------------------------------------------------------------ rows
+    def _sync_boxes(self) -> None:
+        """One box per row of the snapshot, in its order (boxes of removed rows are deleted)."""
+        rows = self.state.snapshot.rows
+        for name in [name for name in self.boxes if name not in rows]:
+            box = self.boxes.pop(name)
+            self.rows_layout.removeWidget(box)
+            box.setParent(None)
+            box.deleteLater()
+        for position, name in enumerate(rows):
+            box = self.boxes.get(name)
+            if box is None:
+                box = ModelBox(name, self.state, self.library, self)
+                box.loadRequested.connect(self.loadRequested)
+                self.boxes[name] = box
+            self.rows_layout.insertWidget(position, box)
+        for box in self.boxes.values():
+            box.remove_button.setEnabled(len(rows) > 1)
+        self.add_button.setEnabled(len(rows) < MAX_MODEL_ROWS)
+
+    @Slot()
+    def _fill_add_menu(self) -> None:
+        self.add_menu.clear()
+        for kind in MODEL_ROWS:
+            if kind not in self.state.snapshot.rows:
+                action = self.add_menu.addAction(MODEL_TITLES[kind])
+                action.setData(kind)
+                action.triggered.connect(self._add_builtin)
+        user = self.add_menu.addAction("Your model from a Python file…")
+        user.triggered.connect(self.addUserModelRequested)
+
+    @Slot()
+    @guarded
+    def _add_builtin(self) -> None:
+        kind = self.sender().data()
+        self.add_builtin(kind)
+
+    def add_builtin(self, kind: str) -> None:
+        """Show a built-in model row again (its shipped checkpoint when there is one)."""
+        source = self.library.default_sources()[kind]
+        self.state.add_row(source, default_projection(self.library.load(source)))
+
     @Slot(bool)
     @guarded(on_error="_follow")
     def _input_row_toggled(self, shown: bool) -> None:
@@ -375,11 +462,11 @@ class ModelsPanel(QWidget):
     @Slot()
     @guarded
     def _dipole_preset(self) -> None:
-        """Both dipole checkpoints in one change (one frame)."""
+        """Both dipole checkpoints in one change (one frame); a removed built-in row comes back at the bottom."""
         snapshot = self.state.snapshot
-        for row, source in self.library.dipole_sources().items():
+        for source in self.library.dipole_sources().values():
             model = self.library.load(source)
-            snapshot = snapshot.with_source(source).with_projection(row, default_projection(model))
+            snapshot = snapshot.with_row(source, default_projection(model))
         self.state.set_snapshot(snapshot.replace(colour_ranges={}))  # ranges chosen for other models
 
     @Slot(bool)
@@ -400,6 +487,8 @@ class ModelsPanel(QWidget):
     @Slot(object, object)
     @guarded
     def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
+        if old.rows != new.rows:
+            self._sync_boxes()
         fields = {"colormap", "show_input_row", "show_labels", "show_atom_vectors", "arrow_scale"}
         if old.changed_fields(new) & (fields | {"colour_mode", "colour_ranges"}):
             self._follow()

@@ -1,15 +1,18 @@
-"""Molecule browser: index, search by gdb_N or formula, previous/next, and the 19 QM9 properties."""
+"""Molecule browser: index, search by gdb_N or formula, previous/next, the 19 QM9 properties; and the user's
+molecules: a SMILES box, Open file…, and the list of a multi-molecule file."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Slot
+from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPushButton,
     QSizePolicy,
     QSpinBox,
@@ -25,7 +28,8 @@ from viewer.guard import Failure, guarded, report
 from viewer.model.errors import error_text
 from viewer.model.molecules import MoleculeTable
 from viewer.model.properties import property_name
-from viewer.model.snapshot import Snapshot
+from viewer.model.snapshot import Snapshot, StructureRef
+from viewer.model.structures import StructureLibrary
 from viewer.state import ViewState
 
 
@@ -41,10 +45,20 @@ def format_value(value: float) -> str:
 class MoleculePanel(QWidget):
     """Browse and search the molecules; failures go to the window through :mod:`viewer.guard`."""
 
-    def __init__(self, state: ViewState, dataset: MoleculeTable, parent: QWidget | None = None) -> None:
+    openFileRequested = Signal()  # the window shows its File ▸ Open molecule… dialog
+    structureOpened = Signal(str)  # a molecule file was opened (for Open Recent)
+
+    def __init__(
+        self,
+        state: ViewState,
+        dataset: MoleculeTable,
+        parent: QWidget | None = None,
+        structures: StructureLibrary | None = None,
+    ) -> None:
         super().__init__(parent)
         self.state = state
         self.dataset = dataset
+        self.structures = structures if structures is not None else StructureLibrary()
         self.index = MoleculeSearch(dataset)
 
         self.index_spin = QSpinBox()
@@ -93,6 +107,7 @@ class MoleculePanel(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("moleculeSummary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setWordWrap(True)
         self.search_status = QLabel()
         self.search_status.setObjectName("searchStatus")
         self.search_status.setProperty("muted", True)
@@ -124,11 +139,42 @@ class MoleculePanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setMinimumHeight(120)
 
+        yours = QGroupBox("Your molecule")
+        self.smiles_edit = QLineEdit()
+        self.smiles_edit.setObjectName("smilesEdit")
+        self.smiles_edit.setPlaceholderText("SMILES, e.g. CCO or c1ccccc1S")
+        self.smiles_edit.setClearButtonEnabled(True)
+        self.smiles_edit.setAccessibleName("Molecule from a SMILES string")
+        self.smiles_edit.setToolTip("3D by RDKit: hydrogens added, ETKDG with a fixed seed, then MMFF94")
+        self.smiles_edit.returnPressed.connect(self.show_smiles)
+        self.smiles_button = QPushButton("&Build")
+        self.smiles_button.setToolTip("Build the SMILES box's molecule in 3D and show it (Enter in the box)")
+        self.smiles_button.setObjectName("smilesButton")
+        self.smiles_button.clicked.connect(self.show_smiles)
+        self.open_button = QPushButton("Open file…")
+        self.open_button.setObjectName("openMoleculeButton")
+        self.open_button.setToolTip("xyz, sdf, mol, pdb, cif, … (File ▸ Open molecule…, Ctrl+Shift+O)")
+        self.open_button.clicked.connect(self.openFileRequested)
+        smiles_row = QHBoxLayout()
+        smiles_row.addWidget(self.smiles_edit, 1)
+        smiles_row.addWidget(self.smiles_button)
+        smiles_row.addWidget(self.open_button)
+        self.structure_list = QListWidget()
+        self.structure_list.setObjectName("structureList")
+        self.structure_list.setAccessibleName("Molecules in the open file")
+        self.structure_list.setMaximumHeight(110)
+        self.structure_list.currentRowChanged.connect(self._structure_chosen)
+        yours_layout = QVBoxLayout(yours)
+        yours_layout.addLayout(smiles_row)
+        yours_layout.addWidget(self.structure_list)
+        self._listed_file: str | None = None
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(nav)
         layout.addLayout(find)
         layout.addWidget(self.search_status)
+        layout.addWidget(yours)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
 
@@ -144,12 +190,16 @@ class MoleculePanel(QWidget):
     @Slot()
     @guarded
     def previous(self) -> None:
+        if self._step_in_file(-1):
+            return
         if self.state.molecule > 0:
             self.state.set_molecule(self.state.molecule - 1)
 
     @Slot()
     @guarded
     def next(self) -> None:
+        if self._step_in_file(+1):
+            return
         if self.state.molecule < self.state.num_molecules - 1:
             self.state.set_molecule(self.state.molecule + 1)
 
@@ -180,14 +230,84 @@ class MoleculePanel(QWidget):
         self.search_status.setProperty("warning", miss)
         self.search_status.setStyleSheet("color: #b45309;" if miss else "")
 
+    def _step_in_file(self, step: int) -> bool:
+        """Previous/next inside a multi-molecule file while one is shown; False otherwise."""
+        current = self.state.structure
+        if current is None or current.origin != "file":
+            return False
+        index = current.index + step
+        if 0 <= index < len(self.structures.file(current.text)):
+            self.state.set_structure(StructureRef.file(current.text, index))
+        return True
+
+    # ------------------------------------------------------------------ the user's molecules
+    def open_file(self, path: str) -> bool:
+        """Read the molecule file (every molecule in it) and show its first molecule; a bad file changes nothing."""
+        self.structures.file(path)  # raises MoleculeInputError with one line before the state is touched
+        ref = StructureRef.file(path, 0)
+        self.state.set_structure(ref)
+        self.structureOpened.emit(ref.text)
+        return True
+
+    @Slot()
+    @guarded
+    def show_smiles(self) -> None:
+        """The molecule of the SMILES box (built once; a SMILES that does not parse or embed changes nothing)."""
+        text = self.smiles_edit.text().strip()
+        self.structures.smiles(text)
+        self.state.set_structure(StructureRef.smiles(text))
+
+    @Slot(int)
+    @guarded(on_error="_follow_state")
+    def _structure_chosen(self, row: int) -> None:
+        current = self.state.structure
+        if row >= 0 and current is not None and current.origin == "file" and row != current.index:
+            self.state.set_structure(StructureRef.file(current.text, row))
+
+    def _follow_structure(self, ref: StructureRef) -> None:
+        if ref.origin == "file":
+            molecules = self.structures.file(ref.text)
+            if self._listed_file != ref.text:
+                with QSignalBlocker(self.structure_list):
+                    self.structure_list.clear()
+                    for k, molecule in enumerate(molecules):
+                        self.structure_list.addItem(f"{k}  {molecule.label()}")
+                self._listed_file = ref.text
+            with QSignalBlocker(self.structure_list):
+                self.structure_list.setCurrentRow(ref.index)
+            molecule = molecules[ref.index]
+            where = f"{ref.label()}, molecule {ref.index} of {len(molecules)}"
+        else:
+            molecule = self.structures.smiles(ref.text)
+            where = "built from its SMILES (ETKDG + MMFF94)"
+            with QSignalBlocker(self.smiles_edit):
+                self.smiles_edit.setText(ref.text)
+        self.structure_list.setVisible(ref.origin == "file")
+        pretty = "".join(f"<sub>{c}</sub>" if c.isdigit() else c for c in molecule.formula)
+        title = molecule.title if len(molecule.title) <= 40 else molecule.title[:39] + "…"
+        self.summary.setText(
+            f"<b>{title}</b> &nbsp; {pretty} &nbsp; · &nbsp; {molecule.num_atoms} atoms<br>"
+            f"<span style='color:#6b7280'>{where}; QM9 properties only for QM9 molecules</span>"
+        )
+        self.summary.setToolTip(f"{ref.text}: {molecule.formula}, {molecule.num_atoms} atoms")
+        self.table.hide()
+
     # ------------------------------------------------------------------ state -> widgets
     @Slot(object, object)
     @guarded
     def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
-        if old.molecule != new.molecule:
+        if old.molecule != new.molecule or old.structure != new.structure:
             self._follow_state()
 
     def _follow_state(self) -> None:
+        structure = self.state.structure
+        if structure is not None:
+            self._follow_structure(structure)
+            return
+        self.structure_list.setVisible(self._listed_file is not None)
+        with QSignalBlocker(self.structure_list):
+            self.structure_list.setCurrentRow(-1)
+        self.table.show()
         index = self.state.molecule
         with QSignalBlocker(self.index_spin):
             self.index_spin.setValue(index)

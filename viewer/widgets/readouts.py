@@ -10,7 +10,7 @@ from core.data.targets import TARGETS
 from core.elements import SYMBOLS
 from viewer.model.pipeline import LOADING_MODELS, Frame, format_error
 from viewer.model.properties import property_label, symbol
-from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES
+from viewer.model.snapshot import MAX_MODEL_ROWS, MODEL_TITLES
 from viewer.model.verdict import INVARIANT_TOLERANCE
 
 
@@ -19,6 +19,8 @@ def _number(value: float) -> str:
 
 
 class ModelReadout(QWidget):
+    """The numbers of one model row; the panel has one per possible row and points each at a row by name."""
+
     def __init__(self, kind: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = kind
@@ -28,6 +30,7 @@ class ModelReadout(QWidget):
         self.error = QLabel()
         self.error.setObjectName(f"{kind}ErrorLabel")
         self.error.setTextFormat(Qt.TextFormat.RichText)
+        self.error.setWordWrap(True)  # a "not available" reason is a sentence
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.vectors = QLabel()
         self.vectors.setObjectName(f"{kind}VectorLabel")
@@ -52,13 +55,17 @@ class ModelReadout(QWidget):
     def show_frame(self, frame: Frame) -> None:
         row = frame.rows.get(self.kind)
         if row is None:
-            self.title.setText(f"<b>{MODEL_TITLES[self.kind]}</b>")
+            self.title.setText(f"<b>{MODEL_TITLES.get(self.kind, self.kind)}</b>")
             self.error.setText(f"<i>{LOADING_MODELS}</i>")
             self.prediction.setText("")
             self._set_vectors_shown(False)
             return
-        self.title.setText(f"<b>{MODEL_TITLES[row.kind]}</b> · {row.model_label}")
+        self.title.setText(f"<b>{row.title}</b> · {row.model_label}")
         self._show_vectors(row)
+        if not row.available:
+            self.error.setText(f"<span style='color:#b45309'>not available: {row.message}</span>")
+            self.prediction.setText("")
+            return
         verdict = row.verdict
         note = ""
         if float(np.ptp(row.values_original)) < 1e-9:
@@ -70,13 +77,18 @@ class ModelReadout(QWidget):
             f"max |h(g·x) − h(x)| = {format_error(row.max_error)}: "
             f"<b style='color:{verdict.hex_colour}'>{verdict.kind}</b>{note}"
         )
+        if row.prediction_original is None or row.target_idx is None:  # a user's model: features only
+            self.prediction.setText("<span style='color:#6b7280'>per-atom features only (no prediction head)</span>")
+            return
         target = TARGETS[row.target_idx]
         sign = symbol(target)
-        dft = float(frame.molecule.y[row.target_idx])
         unit = target.unit
+        reference = ""
+        if frame.molecule.y is not None:  # QM9 molecules carry the DFT value; a user's molecule does not
+            reference = f" · DFT {_number(float(frame.molecule.y[row.target_idx]))}"
         values = (
             f"{sign} predicted: <b>{_number(row.prediction_original)}</b> (x) · "
-            f"<b>{_number(row.prediction_transformed)}</b> (g·x) · DFT {_number(dft)} {unit}"
+            f"<b>{_number(row.prediction_transformed)}</b> (g·x){reference} {unit}"
         )
         self.prediction.setToolTip(f"{property_label(target)} predicted for both poses; DFT value from QM9")
         if row.trained:
@@ -111,7 +123,8 @@ class ReadoutPanel(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Readouts", parent)
-        self.models = {kind: ModelReadout(kind) for kind in MODEL_ROWS}
+        self.slots = [ModelReadout(f"model{k}") for k in range(MAX_MODEL_ROWS)]
+        self.models: dict[str, ModelReadout] = {}  # row name -> its readout, for the rows of the current frame
         self.atom = QLabel("Hover over an atom to see its values; click to keep them.")
         self.atom.setObjectName("atomLabel")
         self.atom.setWordWrap(True)
@@ -119,16 +132,21 @@ class ReadoutPanel(QGroupBox):
         self.atom.setProperty("muted", True)
         self.atom.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QGridLayout(self)
-        for i, kind in enumerate(MODEL_ROWS):
-            layout.addWidget(self.models[kind], i, 0)
-        layout.addWidget(self.atom, len(MODEL_ROWS), 0)
+        for i, readout in enumerate(self.slots):
+            layout.addWidget(readout, i, 0)
+            readout.hide()
+        layout.addWidget(self.atom, len(self.slots), 0)
         self._frame: Frame | None = None
         self._atom: int | None = None
 
     @Slot(object)
     def show_frame(self, frame: Frame) -> None:
         self._frame = frame
-        for readout in self.models.values():
+        self.models = dict(zip(frame.row_names or tuple(frame.rows), self.slots))
+        for readout in self.slots:
+            readout.setVisible(readout in self.models.values())
+        for name, readout in self.models.items():
+            readout.kind = name
             readout.show_frame(frame)
         if self._atom is not None and self._atom < frame.molecule.num_atoms:
             self.show_atom(self._atom, sticky=True)
@@ -141,13 +159,12 @@ class ReadoutPanel(QGroupBox):
             return ""
         z = int(frame.molecule.z[atom])
         parts = [f"<b>Atom {atom}</b> · {SYMBOLS[z]} (Z = {z})"]
-        for kind in MODEL_ROWS:
-            row = frame.rows.get(kind)
-            if row is None:
+        for row in frame.rows.values():
+            if not row.available:
                 continue
             before = float(row.values_original[atom])
             after = float(row.values_transformed[atom])
-            parts.append(f"{MODEL_TITLES[kind]}: {before:.4g} → {after:.4g} (Δ {abs(after - before):.2g})")
+            parts.append(f"{row.title}: {before:.4g} → {after:.4g} (Δ {abs(after - before):.2g})")
         return "<br>".join(parts)
 
     def show_atom(self, atom: int | None, sticky: bool = False) -> None:
