@@ -484,6 +484,10 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
     render.add_argument("--json", action="store_true", help="print one JSON object")
     render.set_defaults(handler=_cmd_render)
 
+    from viewer.sweep_commands import add_sweep_commands
+
+    add_sweep_commands(subparsers, _add_state_arguments)
+
 
 def build_full_parser() -> argparse.ArgumentParser:
     parser = build_parser()

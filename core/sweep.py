@@ -1,0 +1,248 @@
+"""Spin a molecule about an axis and encode every angle at once: the data behind the sweep plots and movies.
+
+For an axis ``k`` (x, y or z) and angles ``θ_1..θ_N`` the pose at angle θ is ``g_θ = S_θ ∘ g``: the current
+element ``g`` followed by the rotation ``S_θ`` by θ about ``k`` through the centroid of the moved molecule
+``g·c``. At θ = 0 the pose is the current one, and spinning never moves the centroid.
+
+All N poses go through each model as ONE PyG batch (N copies of the molecule, positions moved per copy),
+so a 72-angle sweep costs one forward pass instead of 72. The per-atom colour values use the same
+projection and the same frozen limits as the viewer's colour bar, both fitted on the *original* pose ``x``;
+``max_error[θ]`` is ``max |h(g_θ·x) − h(x)|`` over atoms and channels, exactly what
+:func:`core.embeddings.compare_poses` reports for the element ``g_θ``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch_geometric.data import Batch, Data
+
+from core.colouring import ColourScale, Projection
+from core.embeddings import encode
+from core.sweep_settings import (  # noqa: F401 - re-exported: the sweep's limits live with the command line's
+    AXES,
+    DEFAULT_STEPS,
+    MAX_SPHERE,
+    MAX_STEPS,
+    MIN_SPHERE,
+    MIN_STEPS,
+    check_axis,
+    check_sphere_resolution,
+    check_steps,
+)
+from core.transforms import E3Transform
+
+MAX_ATOMS_PER_PASS = 20_000
+"""Poses are encoded in chunks of at most this many atoms, so a large sweep (the sphere) stays in memory:
+the EGNN's complete graphs grow with the square of the atom count per molecule."""
+
+
+def sweep_angles(steps: int) -> np.ndarray:
+    """``steps`` evenly spaced angles in degrees over one turn, ``[0, 360)`` (360° is the same pose as 0°)."""
+    return np.arange(check_steps(steps), dtype=np.float64) * (360.0 / steps)
+
+
+def axis_rotations(axis: Tensor | np.ndarray | tuple, angles_deg: np.ndarray) -> Tensor:
+    """Rotation matrices ``[N, 3, 3]`` (float64) by each angle about the unit vector ``axis`` (Rodrigues).
+
+    Counter-clockwise seen from the tip of the axis, like :meth:`E3Transform.from_axis_angle`.
+    """
+    k = torch.as_tensor(np.asarray(axis, dtype=np.float64))
+    k = k / torch.linalg.vector_norm(k)
+    theta = torch.as_tensor(np.radians(np.asarray(angles_deg, dtype=np.float64)))
+    cross = torch.zeros(3, 3, dtype=torch.float64)
+    cross[0, 1], cross[0, 2], cross[1, 2] = -k[2], k[1], -k[0]
+    cross = cross - cross.T
+    eye = torch.eye(3, dtype=torch.float64)
+    return eye + torch.sin(theta)[:, None, None] * cross + (1.0 - torch.cos(theta))[:, None, None] * (cross @ cross)
+
+
+def spun_poses(rotations: Tensor, base: E3Transform, centre: Tensor | np.ndarray | tuple) -> tuple[Tensor, Tensor]:
+    """Rotation ``[N, 3, 3]`` and translation ``[N, 3]`` of ``g_θ = S_θ ∘ base`` for each spin ``rotations[θ]``.
+
+    ``S_θ`` turns about the moved centroid ``p = base·centre``: ``x -> p + R_θ (x − p)``, so
+    ``g_θ`` has rotation ``R_θ R_g`` and translation ``R_θ (t_g − p) + p``.
+    """
+    c = torch.as_tensor(np.asarray(centre, dtype=np.float64))
+    pivot = base.rotation @ c + base.translation
+    rotation = rotations @ base.rotation
+    translation = (rotations @ (base.translation - pivot)) + pivot
+    return rotation, translation
+
+
+def spun_transform(axis: str, angle_deg: float, base: E3Transform, centre) -> E3Transform:
+    """The single element ``g_θ = S_θ ∘ base`` (what the viewer's Play sets, and what the tests compare with)."""
+    rotation, translation = spun_poses(axis_rotations(AXES[check_axis(axis)], np.array([angle_deg])), base, centre)
+    return E3Transform(rotation[0], translation[0])
+
+
+def batch_of_poses(data: Data, rotations: Tensor, translations: Tensor) -> Batch:
+    """One PyG batch holding ``len(rotations)`` copies of ``data``, copy ``i`` moved by ``(rotations[i], translations[i])``.
+
+    Positions are moved in float64 and stored in ``data.pos``'s dtype, the same rounding as
+    :meth:`E3Transform.apply`; atom types and bonds are repeated with per-copy offsets.
+    """
+    copies = int(rotations.shape[0])
+    n = int(data.z.numel())
+    pos64 = data.pos.to(torch.float64)
+    moved = torch.einsum("nj,bij->bni", pos64, rotations) + translations[:, None, :]
+    offsets = torch.arange(copies, dtype=torch.long) * n
+    edge_index = data.edge_index
+    edges = (edge_index[:, None, :] + offsets[None, :, None]).reshape(2, -1)
+    return Batch(
+        z=data.z.repeat(copies),
+        pos=moved.reshape(-1, 3).to(data.pos.dtype),
+        edge_index=edges,
+        batch=torch.arange(copies, dtype=torch.long).repeat_interleave(n),
+        ptr=torch.arange(copies + 1, dtype=torch.long) * n,
+    )
+
+
+@dataclass(frozen=True)
+class ModelSweep:
+    """One model's sweep: colour value of every atom at every angle, and the embedding error per angle."""
+
+    values: np.ndarray  # float64 [N angles, n atoms], the row's projection of h(g_θ·x)
+    max_error: np.ndarray  # float64 [N], max |h(g_θ·x) − h(x)|
+    values_original: np.ndarray  # float64 [n], the projection of h(x)
+    vmin: float  # the colour bar's frozen limits (fitted on h(x))
+    vmax: float
+
+
+def encode_poses(model: nn.Module, data: Data, rotations: Tensor, translations: Tensor) -> Tensor:
+    """Embeddings ``[N, n, d]`` of the N moved copies of ``data``, in batches of at most MAX_ATOMS_PER_PASS atoms."""
+    n = max(1, int(data.z.numel()))
+    per_pass = max(1, MAX_ATOMS_PER_PASS // n)
+    chunks = []
+    for start in range(0, int(rotations.shape[0]), per_pass):
+        stop = start + per_pass
+        h = encode(model, batch_of_poses(data, rotations[start:stop], translations[start:stop]))
+        chunks.append(h.reshape(-1, n, h.shape[-1]) if h.dim() == 2 else h.reshape(-1, n, 1))
+    return torch.cat(chunks)
+
+
+def sweep_model(
+    model: nn.Module,
+    data: Data,
+    rotations: Tensor,
+    translations: Tensor,
+    projection: str = "channel",
+    channel: int = 0,
+) -> ModelSweep:
+    """Encode the original pose and every pose ``(rotations[i], translations[i])`` of ``data`` with ``model``.
+
+    The projection (``"channel"``, ``"pca"`` or ``"norm"``) and the colour limits are fitted on the
+    original pose, as in the viewer's rows.
+    """
+    h0 = encode(model, data)
+    h0 = h0 if h0.dim() == 2 else h0[:, None]
+    fitted = Projection(projection, channel).fit(h0)
+    values_original = fitted(h0)
+    scale = ColourScale.fit(values_original)
+    h = encode_poses(model, data, rotations, translations)
+    count, n, d = h.shape
+    values = fitted(h.reshape(count * n, d)).reshape(count, n) if n else np.zeros((count, 0))
+    error = (h - h0[None]).abs().reshape(count, -1)
+    max_error = error.max(dim=1).values.double().numpy() if error.shape[1] else np.zeros(count)
+    return ModelSweep(values, max_error, values_original, scale.vmin, scale.vmax)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A sweep of several models about one axis: ``models[kind]`` per model row."""
+
+    axis: str
+    angles: np.ndarray  # degrees [N]
+    models: dict[str, ModelSweep]
+
+    def as_json(self, molecule: str) -> dict:
+        """``{"molecule", "axis", "angles", "models": {kind: {"max_error": [...]}}}`` (what ``equiview sweep --json`` prints)."""
+        return {
+            "molecule": molecule,
+            "axis": self.axis,
+            "angles": [float(a) for a in self.angles],
+            "models": {kind: {"max_error": [float(e) for e in s.max_error]} for kind, s in self.models.items()},
+        }
+
+
+def sweep(
+    models: dict[str, nn.Module],
+    data: Data,
+    axis: str = "z",
+    steps: int = DEFAULT_STEPS,
+    base: E3Transform | None = None,
+    projections: dict[str, tuple[str, int]] | None = None,
+) -> Sweep:
+    """Spin ``data`` about ``axis`` through its centroid (after ``base``, default: identity) in ``steps`` angles.
+
+    ``projections[kind]`` is ``(kind, channel)`` of that row's colour projection (default: channel 0).
+    """
+    axis = check_axis(axis)
+    angles = sweep_angles(steps)
+    base = base or E3Transform.identity()
+    centre = data.pos.to(torch.float64).mean(dim=0)
+    rotations, translations = spun_poses(axis_rotations(AXES[axis], angles), base, centre)
+    projections = projections or {}
+    results = {
+        kind: sweep_model(model, data, rotations, translations, *projections.get(kind, ("channel", 0)))
+        for kind, model in models.items()
+    }
+    return Sweep(axis, angles, results)
+
+
+# ------------------------------------------------------------------------------------------------ the sphere
+def sphere_cells(bands: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres of a latitude-longitude grid: polar angles ``[bands]`` and azimuths ``[2·bands]`` (radians)."""
+    bands = check_sphere_resolution(bands)
+    polar = (np.arange(bands) + 0.5) * (math.pi / bands)
+    azimuth = (np.arange(2 * bands) + 0.5) * (math.pi / bands)
+    return polar, azimuth
+
+
+def unit_vectors(polar: np.ndarray, azimuth: np.ndarray) -> np.ndarray:
+    """Unit vectors ``[len(polar), len(azimuth), 3]`` for every (polar, azimuth) pair."""
+    p, a = np.meshgrid(polar, azimuth, indexing="ij")
+    return np.stack([np.sin(p) * np.cos(a), np.sin(p) * np.sin(a), np.cos(p)], axis=-1)
+
+
+@dataclass(frozen=True)
+class InvarianceSphere:
+    """max|Δh| of one model over rotations about each axis direction of a latitude-longitude grid."""
+
+    polar: np.ndarray  # radians [B], cell centres
+    azimuth: np.ndarray  # radians [2B]
+    max_error: np.ndarray  # [B, 2B]: the largest error over all sampled angles about that axis
+
+    @property
+    def axes(self) -> np.ndarray:
+        return unit_vectors(self.polar, self.azimuth)
+
+
+def invariance_sphere(
+    model: nn.Module, data: Data, bands: int = 12, steps: int = 24, base: E3Transform | None = None
+) -> InvarianceSphere:
+    """For each axis direction of a ``bands x 2·bands`` grid: max over ``steps`` angles of max|h(g_θ·x) − h(x)|.
+
+    Turning about ``-k`` by θ is turning about ``k`` by ``−θ``, and the angle set is symmetric, so the
+    lower hemisphere is the upper one mirrored through the centre: only half the axes are encoded.
+    """
+    bands = check_sphere_resolution(bands)
+    angles = sweep_angles(steps)
+    base = base or E3Transform.identity()
+    polar, azimuth = sphere_cells(bands)
+    upper = unit_vectors(polar[: bands // 2], azimuth).reshape(-1, 3)
+    centre = data.pos.to(torch.float64).mean(dim=0)
+    h0 = encode(model, data)
+    h0 = h0 if h0.dim() == 2 else h0[:, None]
+    rotations = torch.cat([axis_rotations(k, angles) for k in upper])
+    rotation, translation = spun_poses(rotations, base, centre)
+    h = encode_poses(model, data, rotation, translation)
+    per_pose = (h - h0[None]).abs().reshape(h.shape[0], -1).amax(dim=1).double().numpy()
+    top = per_pose.reshape(bands // 2, 2 * bands, len(angles)).max(axis=2)
+    # antipode of cell (i, j) is (bands - 1 - i, j + bands): polar π − θ, azimuth φ + π
+    bottom = np.roll(top[::-1], bands, axis=1)
+    return InvarianceSphere(polar, azimuth, np.concatenate([top, bottom]))

@@ -1,0 +1,121 @@
+"""Figures of a sweep (``equiview sweep --plot``) and of the invariance sphere (``--sphere N --plot``).
+
+Explicit matplotlib ``Figure`` objects on the Agg canvas (no pyplot state), so they work in a headless
+process; the viewer shows the sphere figure in its panel through matplotlib's Qt canvas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.figure import Figure
+
+from core.sweep import InvarianceSphere, Sweep
+
+ERROR_FLOOR = 1e-9
+"""max|Δh| is drawn on a log axis: exact zeros (float32 rounding can give them) are shown at this floor."""
+
+SPHERE_DECADES = 1.0
+"""Each sphere's colour scale spans this many decades below its largest error: a naive model's hot and cold
+directions show, and an invariant model's rounding noise (a factor 2 around 1e-6) stays near one colour."""
+
+
+def save_figure(figure: Figure, path: str | Path) -> None:
+    """Write ``figure`` to ``path``; the format follows the file name (png, svg, pdf)."""
+    FigureCanvasAgg(figure)
+    figure.savefig(path, dpi=110)
+
+
+def draw_sweep(
+    figure: Figure,
+    result: Sweep,
+    titles: Mapping[str, str],
+    atom_labels: list[str] | None = None,
+    colormap: str = "viridis",
+    molecule: str = "",
+) -> None:
+    """Per model row: each atom's colour value against the angle (one curve per atom) and max|Δh| on a log axis.
+
+    A curve is drawn in the colour its atom has in the original pose; the band between the dashed lines is the
+    colour bar's frozen range (values outside it are shown in the end colours).
+    """
+    rows = list(result.models)
+    axes = figure.subplots(len(rows), 2, squeeze=False, sharex=True)
+    cmap = matplotlib.colormaps[colormap]
+    for r, kind in enumerate(rows):
+        model = result.models[kind]
+        values_axes, error_axes = axes[r]
+        norm = Normalize(model.vmin, model.vmax, clip=True)
+        angles = np.append(result.angles, 360.0)  # close the turn: 360° is the pose at 0°
+        for atom in range(model.values.shape[1]):
+            curve = np.append(model.values[:, atom], model.values[0, atom])
+            label = atom_labels[atom] if atom_labels else str(atom)
+            values_axes.plot(angles, curve, color=cmap(norm(model.values_original[atom])), linewidth=1.0, label=label)
+        values_axes.axhspan(model.vmin, model.vmax, color="0.9", zorder=0)
+        for limit in (model.vmin, model.vmax):
+            values_axes.axhline(limit, color="0.5", linestyle="--", linewidth=0.8)
+        values_axes.set(ylabel="colour value", title=f"{titles.get(kind, kind)}: per-atom colour value")
+        errors = np.maximum(np.append(model.max_error, model.max_error[0]), ERROR_FLOOR)
+        error_axes.plot(angles, errors, color="crimson", linewidth=1.5)
+        error_axes.set(yscale="log", ylabel="max |Δh|", title=f"{titles.get(kind, kind)}: max |h(g·x) − h(x)|")
+        error_axes.grid(True, which="both", alpha=0.3)
+    # one range for every max|Δh| axis, so the rows compare at a glance (0.5 against 1e-6)
+    errors = np.concatenate([np.maximum(m.max_error, ERROR_FLOOR) for m in result.models.values()])
+    low, high = float(errors.min()) / 3.0, float(errors.max()) * 3.0
+    for row in axes:
+        row[1].set_ylim(low, high)
+    for column in axes[-1]:
+        column.set(xlabel=f"angle about {result.axis} (degrees)", xlim=(0, 360), xticks=np.arange(0, 361, 60))
+    if molecule:
+        figure.suptitle(f"{molecule}: spin about the {result.axis} axis through the centroid")
+
+
+def sweep_figure(result: Sweep, titles: Mapping[str, str], **kwargs) -> Figure:
+    figure = Figure(figsize=(11, 3.4 * len(result.models)), layout="constrained")
+    draw_sweep(figure, result, titles, **kwargs)
+    return figure
+
+
+def sphere_norm(sphere: InvarianceSphere) -> LogNorm:
+    """Log colour scale from :data:`SPHERE_DECADES` below the sphere's largest error up to it."""
+    top = max(float(sphere.max_error.max()), ERROR_FLOOR)
+    return LogNorm(top / 10**SPHERE_DECADES, top, clip=True)
+
+
+def draw_spheres(
+    figure: Figure, spheres: Mapping[str, InvarianceSphere], titles: Mapping[str, str], molecule: str = ""
+) -> None:
+    """One coloured sphere per model: the colour of a direction is max|Δh| over the turns about that axis."""
+    cmap = matplotlib.colormaps["inferno"]
+    for column, (kind, sphere) in enumerate(spheres.items()):
+        axes = figure.add_subplot(1, len(spheres), column + 1, projection="3d")
+        bands = len(sphere.polar)
+        polar_edges = np.linspace(0.0, np.pi, bands + 1)
+        azimuth_edges = np.linspace(0.0, 2.0 * np.pi, 2 * bands + 1)
+        p, a = np.meshgrid(polar_edges, azimuth_edges, indexing="ij")
+        x, y, z = np.sin(p) * np.cos(a), np.sin(p) * np.sin(a), np.cos(p)
+        norm = sphere_norm(sphere)
+        faces = cmap(norm(np.maximum(sphere.max_error, ERROR_FLOOR)))
+        axes.plot_surface(x, y, z, facecolors=faces, rstride=1, cstride=1, linewidth=0, antialiased=False, shade=False)
+        for vector, name in (((1.3, 0, 0), "x"), ((0, 1.3, 0), "y"), ((0, 0, 1.3), "z")):
+            axes.plot([0, vector[0]], [0, vector[1]], [0, vector[2]], color="0.4", linewidth=0.8)
+            axes.text(*vector, name)
+        axes.set_box_aspect((1, 1, 1))
+        axes.set_axis_off()
+        low, high = float(sphere.max_error.min()), float(sphere.max_error.max())
+        axes.set_title(f"{titles.get(kind, kind)}\nmax |Δh| from {low:.1e} to {high:.1e}")
+        mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
+        figure.colorbar(mappable, ax=axes, shrink=0.6, label="max |Δh| over the turn (log)")
+    if molecule:
+        figure.suptitle(f"{molecule}: invariance sphere (each direction = a rotation axis through the centroid)")
+
+
+def sphere_figure(spheres: Mapping[str, InvarianceSphere], titles: Mapping[str, str], molecule: str = "") -> Figure:
+    figure = Figure(figsize=(5.5 * len(spheres), 5.2), layout="constrained")
+    draw_spheres(figure, spheres, titles, molecule)
+    return figure

@@ -1,0 +1,150 @@
+"""The batched sweep (core.sweep) against the one-pose-at-a-time reference, core.embeddings.compare_poses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import core.sweep as sweep_module
+from core.checkpoints import load_checkpoint
+from core.colouring import ColourScale, Projection
+from core.data.bundle import BUNDLE_PATH
+from core.embeddings import compare_poses, encode
+from core.models.registry import demo_model
+from core.sweep import (
+    check_axis,
+    check_sphere_resolution,
+    check_steps,
+    invariance_sphere,
+    spun_transform,
+    sweep,
+    sweep_angles,
+)
+from core.transforms import E3Transform
+
+CHECKPOINTS = BUNDLE_PATH.parent / "checkpoints"
+
+
+@pytest.fixture(scope="module")
+def shipped_models():
+    return {kind: load_checkpoint(CHECKPOINTS / f"{kind}.pt").model for kind in ("naive", "egnn")}
+
+
+@pytest.fixture(scope="module")
+def gdb_5806(dataset):
+    return dataset[dataset.find("gdb_5806")]
+
+
+def _centre(data):
+    return data.pos.to(torch.float64).mean(dim=0)
+
+
+@pytest.mark.parametrize("axis", ["x", "y", "z"])
+def test_sweep_equals_compare_poses_at_every_angle(shipped_models, gdb_5806, axis):
+    """Colour values (PCA fitted on the original pose), colour limits and max|Δh| of the batched sweep are
+    those of compare_poses run on each angle's element separately, after a non-trivial current g."""
+    data = gdb_5806
+    base = E3Transform.from_view(30.0, -20.0, 75.0, (1.0, -2.0, 0.5), True, center=_centre(data))
+    result = sweep(shipped_models, data, axis, 12, base=base, projections={"naive": ("pca", 0), "egnn": ("norm", 0)})
+    assert np.allclose(result.angles, np.arange(12) * 30.0)
+    for kind, model in shipped_models.items():
+        swept = result.models[kind]
+        assert swept.values.shape == (12, data.z.numel())
+        projection_kind = "pca" if kind == "naive" else "norm"
+        for i, angle in enumerate(result.angles):
+            reference = compare_poses(model, data, spun_transform(axis, angle, base, _centre(data)))
+            projection = Projection(projection_kind).fit(reference.h_original)
+            np.testing.assert_allclose(swept.values[i], projection(reference.h_transformed), rtol=1e-5, atol=1e-5)
+            assert swept.max_error[i] == pytest.approx(reference.max_error, rel=1e-4, abs=1e-6)
+        scale = ColourScale.fit(projection(reference.h_original))
+        assert (swept.vmin, swept.vmax) == pytest.approx((scale.vmin, scale.vmax))
+    # a real contrast, so the equality above is not trivially about zeros
+    assert result.models["naive"].max_error.min() > 1e-3
+    assert result.models["egnn"].max_error.max() < 1e-4
+
+
+def test_untrained_one_channel_models_and_the_identity_start(dataset):
+    data = dataset[800]
+    models = {kind: demo_model(kind, seed=3) for kind in ("naive", "egnn")}
+    result = sweep(models, data, "y", 8)
+    for kind, model in models.items():
+        h0 = encode(model, data)
+        np.testing.assert_allclose(result.models[kind].values_original, h0[:, 0].numpy(), rtol=1e-6)
+        # angle 0 is the current pose, here the original one
+        np.testing.assert_allclose(result.models[kind].values[0], h0[:, 0].numpy(), rtol=1e-5, atol=1e-6)
+        for i, angle in enumerate(result.angles):
+            reference = compare_poses(model, data, spun_transform("y", angle, E3Transform.identity(), _centre(data)))
+            np.testing.assert_allclose(result.models[kind].values[i], reference.h_transformed[:, 0].numpy(), atol=1e-5)
+            assert result.models[kind].max_error[i] == pytest.approx(reference.max_error, rel=1e-4, abs=1e-6)
+
+
+def test_spun_transform_turns_about_the_moved_centroid(sample_molecule):
+    centre = _centre(sample_molecule)
+    base = E3Transform.from_view(10.0, 20.0, 30.0, (1.0, 2.0, 3.0), False, center=centre)
+    moved_centre = base.apply(centre[None])[0]
+    assert spun_transform("z", 0.0, base, centre).allclose(base)
+    for angle in (37.0, 180.0, 300.0):
+        g = spun_transform("x", angle, base, centre)
+        assert torch.allclose(g.apply(centre[None])[0], moved_centre, atol=1e-12)
+        # the extra turn is a rotation by `angle` about x, on top of base
+        relative = g.compose(base.inverse())
+        assert torch.allclose(relative.rotation, E3Transform.from_axis_angle((1, 0, 0), angle).rotation, atol=1e-12)
+
+
+def test_chunked_passes_equal_one_pass(shipped_models, gdb_5806, monkeypatch):
+    whole = sweep(shipped_models, gdb_5806, "x", 10)
+    monkeypatch.setattr(sweep_module, "MAX_ATOMS_PER_PASS", 3 * gdb_5806.z.numel())  # 3 poses per pass
+    chunked = sweep(shipped_models, gdb_5806, "x", 10)
+    for kind in shipped_models:
+        np.testing.assert_allclose(chunked.models[kind].values, whole.models[kind].values, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(chunked.models[kind].max_error, whole.models[kind].max_error, rtol=1e-4, atol=1e-6)
+
+
+def test_invariance_sphere_mirrors_the_upper_hemisphere_exactly(shipped_models, sample_molecule):
+    """Only the upper hemisphere is encoded; every lower cell must equal a direct sweep about its own axis."""
+    model = shipped_models["naive"]
+    sphere = invariance_sphere(model, sample_molecule, bands=4, steps=8)
+    assert sphere.max_error.shape == (4, 8)
+    axes = sphere.axes
+    centre = _centre(sample_molecule)
+    for i, j in ((2, 0), (3, 5), (0, 3), (1, 7)):
+        # from_axis_angle turns about the origin: move the centroid there first and back afterwards
+        direct = max(
+            compare_poses(
+                model,
+                sample_molecule,
+                E3Transform.translation(centre).compose(
+                    E3Transform.from_axis_angle(axes[i, j], angle).compose(E3Transform.translation(-centre))
+                ),
+            ).max_error
+            for angle in sweep_angles(8)
+        )
+        assert sphere.max_error[i, j] == pytest.approx(direct, rel=1e-4)
+    assert sphere.max_error.min() > 1e-3
+    egnn = invariance_sphere(shipped_models["egnn"], sample_molecule, bands=4, steps=8)
+    assert egnn.max_error.max() < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "fragment"),
+    [
+        (check_axis, "w", "axis must be x, y or z"),
+        (check_axis, "", "axis must be x, y or z"),
+        (check_steps, 1, "from 2 to 720"),
+        (check_steps, 721, "from 2 to 720"),
+        (check_steps, 2.5, "from 2 to 720"),
+        (check_steps, True, "from 2 to 720"),
+        (check_sphere_resolution, 3, "even integer"),
+        (check_sphere_resolution, 0, "even integer"),
+        (check_sphere_resolution, 66, "even integer"),
+    ],
+)
+def test_bad_sweep_values_raise_one_line(check, value, fragment):
+    with pytest.raises(ValueError, match=fragment) as raised:
+        check(value)
+    assert "\n" not in str(raised.value)
+
+
+def test_axis_names_are_case_insensitive():
+    assert check_axis(" Y ") == "y"

@@ -1,0 +1,303 @@
+"""``equiview sweep`` (errors and colour values against the angle, the invariance sphere) and ``equiview movie``.
+
+Both run without Qt and without a display. ``sweep`` needs neither VTK (its figures are matplotlib); ``movie``
+renders with VTK off screen through the code path of ``equiview render``. Options are checked before anything
+heavy is imported; bad values end with one line on stderr and exit code 2, and no file is left half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from core.cli import CommandError
+from core.cli_values import check_output_path, parse_triple
+from core.sweep_settings import DEFAULT_STEPS, MAX_SPHERE, MAX_STEPS, MIN_SPHERE, MIN_STEPS
+from viewer.snapshot import MODEL_ROWS, MODEL_TITLES, ROTATION_RANGE, TRANSLATION_RANGE
+
+SPHERE_DEFAULT_STEPS = 24
+MOVIE_DEFAULTS = {"frames": 72, "fps": 24, "degrees": 360.0, "size": (1280, 800)}
+
+
+# ---------------------------------------------------------------------------------------------- sweep
+def add_sweep_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "sweep",
+        help="spin the molecule about an axis: every atom's colour value and max|Δh| against the angle",
+        description="Spin the molecule about x, y or z through its centroid (after --rotate/--translate/--reflect) "
+        "and encode every angle in one batched pass per model. With --sphere N: max|Δh| over rotation axes "
+        "sampled on a sphere.",
+    )
+    parser.add_argument("--molecule", metavar="ID", default=None, help="position or gdb_N (default: gdb_814)")
+    parser.add_argument("--axis", default="z", help="spin axis: x, y or z (default z)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"angles over one turn, {MIN_STEPS}..{MAX_STEPS} (default {DEFAULT_STEPS}; "
+        f"with --sphere: angles per axis, default {SPHERE_DEFAULT_STEPS})",
+    )
+    parser.add_argument("--naive", metavar="CKPT", default=None, help="naive GNN: checkpoint, 'untrained' or 'seed:N'")
+    parser.add_argument("--egnn", metavar="CKPT", default=None, help="equivariant GNN: same choices as --naive")
+    parser.add_argument("--rotate", metavar="RX,RY,RZ", default=None, help="the current g: rotation in degrees")
+    parser.add_argument("--translate", metavar="X,Y,Z", default=None, help="the current g: translation in Å")
+    parser.add_argument("--reflect", action="store_true", help="the current g: mirror x -> -x before rotating")
+    parser.add_argument("--colormap", default="viridis", help="colormap of the curves in --plot (default viridis)")
+    parser.add_argument(
+        "--sphere",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"invariance sphere with N latitude bands (even, {MIN_SPHERE}..{MAX_SPHERE}) and 2N longitude sectors",
+    )
+    parser.add_argument("--plot", metavar="PATH.png", default=None, help="write the curves (or the sphere) as an image")
+    parser.add_argument("--csv", metavar="PATH", default=None, help="write one row per angle and atom")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--source", default="bundled", help="bundled (default), qm9pack or pyg")
+    parser.add_argument("--root", default=None, help="data folder for --source pyg/qm9pack")
+    parser.set_defaults(handler=_cmd_sweep, hide_input=False, no_labels=False)
+
+
+def _check_sweep_args(args: argparse.Namespace) -> None:
+    from core.sweep_settings import check_axis, check_sphere_resolution, check_steps
+
+    try:
+        args.axis = check_axis(args.axis)
+    except ValueError as error:
+        raise CommandError(f"--{error}") from None
+    try:
+        if args.steps is not None:
+            check_steps(args.steps, "--steps")
+        if args.sphere is not None:
+            check_sphere_resolution(args.sphere)
+    except ValueError as error:
+        raise CommandError(str(error).replace("sphere resolution", "--sphere")) from None
+    if args.rotate:
+        parse_triple(args.rotate, "--rotate", ROTATION_RANGE, "degrees")
+    if args.translate:
+        parse_triple(args.translate, "--translate", TRANSLATION_RANGE, "Å")
+    if args.plot is not None:
+        args.plot = check_output_path(args.plot, "--plot")
+        if args.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise CommandError(f"--plot {args.plot}: unknown image format; use a .png, .svg or .pdf file name")
+    if args.csv is not None:
+        if args.sphere is not None:
+            raise CommandError("--csv writes the angle sweep; it does not apply together with --sphere")
+        args.csv = check_output_path(args.csv, "--csv")
+    _check_model_files(args)
+
+
+def _check_model_files(args: argparse.Namespace) -> None:
+    from viewer.cli import parse_source
+
+    for kind in MODEL_ROWS:
+        source = parse_source(kind, getattr(args, kind))
+        if source is not None and source.checkpoint is not None and not source.checkpoint.is_file():
+            raise CommandError(f"--{kind}: {source.checkpoint}: no such checkpoint file")
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    _check_sweep_args(args)
+    from core.atomic_output import atomic_output
+    from core.data import load_dataset
+    from core.sweep import invariance_sphere, sweep
+    from core.sweep_plot import save_figure, sphere_figure, sweep_figure
+    from viewer.cli import snapshot_from_args
+    from viewer.library import ModelLibrary
+    from viewer.pipeline import Pipeline
+
+    dataset = load_dataset(args.source, root=args.root)
+    library = ModelLibrary()
+    snapshot = snapshot_from_args(args, dataset, library)
+    pipeline = Pipeline(dataset, library)
+    molecule = pipeline.molecule(snapshot.molecule)
+    base = pipeline.transform_for(snapshot)
+    loaded = {kind: library.load(snapshot.sources[kind]) for kind in MODEL_ROWS}
+    models = {kind: item.model for kind, item in loaded.items()}
+    titles = {kind: f"{MODEL_TITLES[kind]} ({item.label()})" for kind, item in loaded.items()}
+
+    if args.sphere is not None:
+        steps = args.steps or SPHERE_DEFAULT_STEPS
+        spheres = {
+            kind: invariance_sphere(model, molecule.data, args.sphere, steps, base) for kind, model in models.items()
+        }
+        result = {
+            "molecule": molecule.name,
+            "sphere": args.sphere,
+            "steps": steps,
+            "models": {
+                kind: {
+                    "min_error": float(s.max_error.min()),
+                    "max_error": float(s.max_error.max()),
+                    "polar_deg": [round(float(v), 6) for v in s.polar * 180.0 / 3.141592653589793],
+                    "azimuth_deg": [round(float(v), 6) for v in s.azimuth * 180.0 / 3.141592653589793],
+                    "errors": [[float(e) for e in row] for row in s.max_error],
+                }
+                for kind, s in spheres.items()
+            },
+        }
+        if args.plot is not None:
+            with atomic_output(args.plot) as temporary:
+                save_figure(sphere_figure(spheres, titles, molecule.name), temporary)
+        if args.json:
+            print(json.dumps(result))
+        else:
+            for kind, entry in result["models"].items():
+                print(
+                    f"{kind:<6} max|Δh| over {args.sphere}x{2 * args.sphere} axes: {entry['min_error']:.2e} .. {entry['max_error']:.2e}"
+                )
+        return 0
+
+    projections = {kind: (spec.kind, spec.channel) for kind, spec in snapshot.projections.items()}
+    result_sweep = sweep(models, molecule.data, args.axis, args.steps or DEFAULT_STEPS, base, projections)
+    labels = [f"{i} {symbol}" for i, symbol in enumerate(_symbols(molecule.z))]
+    if args.plot is not None:
+        figure = sweep_figure(
+            result_sweep, titles, atom_labels=labels, colormap=snapshot.colormap, molecule=molecule.name
+        )
+        with atomic_output(args.plot) as temporary:
+            save_figure(figure, temporary)
+    if args.csv is not None:
+        with atomic_output(args.csv) as temporary:
+            write_sweep_csv(result_sweep, _symbols(molecule.z), temporary)
+    result = result_sweep.as_json(molecule.name)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for kind, model in result_sweep.models.items():
+            print(
+                f"{kind:<6} max|Δh| over {len(result_sweep.angles)} angles about {args.axis}: "
+                f"{model.max_error.min():.2e} .. {model.max_error.max():.2e}"
+            )
+    return 0
+
+
+def _symbols(z) -> list[str]:
+    from core.elements import SYMBOLS
+
+    return [SYMBOLS[int(v)] for v in z]
+
+
+def write_sweep_csv(result, symbols: list[str], path: str | Path) -> None:
+    """One row per angle and atom: the angle, the atom, and per model its colour value and the angle's max|Δh|."""
+    import csv
+
+    kinds = list(result.models)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["angle_deg", "atom", "element"]
+            + [f"{kind}_{column}" for kind in kinds for column in ("value", "max_error")]
+        )
+        for a, angle in enumerate(result.angles):
+            for atom, symbol in enumerate(symbols):
+                row = [f"{angle:g}", atom, symbol]
+                for kind in kinds:
+                    model = result.models[kind]
+                    row += [f"{model.values[a, atom]:.9g}", f"{model.max_error[a]:.9g}"]
+                writer.writerow(row)
+
+
+# ---------------------------------------------------------------------------------------------- movie
+def add_movie_parser(subparsers, add_state_arguments) -> None:
+    from core.movie_file import GIF_MAX_FPS, MAX_FPS, MAX_FRAMES, MIN_FPS, MIN_FRAMES
+
+    parser = subparsers.add_parser(
+        "movie",
+        help="spin the molecule and write the grid as a GIF or MP4, without a window",
+        description="Record the grid while the molecule spins about an axis through its centroid "
+        "(off screen: no Qt, no display needed).",
+    )
+    size = MOVIE_DEFAULTS["size"]
+    add_state_arguments(parser, f"frame size in pixels before --scale (default {size[0]}x{size[1]})")
+    parser.add_argument("--out", required=True, metavar="PATH.gif|PATH.mp4", help="the movie file (GIF or MP4)")
+    parser.add_argument("--axis", default="z", help="spin axis: x, y or z (default z)")
+    parser.add_argument(
+        "--frames",
+        type=int,
+        default=MOVIE_DEFAULTS["frames"],
+        metavar="N",
+        help=f"{MIN_FRAMES}..{MAX_FRAMES} (default {MOVIE_DEFAULTS['frames']})",
+    )
+    parser.add_argument(
+        "--fps",
+        type=int,
+        default=MOVIE_DEFAULTS["fps"],
+        metavar="F",
+        help=f"frames per second, {MIN_FPS}..{MAX_FPS} ({GIF_MAX_FPS} for GIF; default {MOVIE_DEFAULTS['fps']})",
+    )
+    parser.add_argument(
+        "--degrees",
+        type=float,
+        default=MOVIE_DEFAULTS["degrees"],
+        metavar="D",
+        help="how far the molecule turns over the movie (default 360: a seamless loop)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=_cmd_movie)
+
+
+def _cmd_movie(args: argparse.Namespace) -> int:
+    from viewer.cli import _validate_common, prefer_offscreen_gl, snapshot_from_args
+    from viewer.movie import MovieSettings
+
+    _validate_common(args)
+    if args.transparent:
+        raise CommandError("--transparent does not apply to movies (GIF and MP4 frames are opaque)")
+    out = check_output_path(args.out, "--out")
+    settings = MovieSettings(
+        axis=args.axis,
+        frames=args.frames,
+        fps=args.fps,
+        degrees=args.degrees,
+        size=args.size or MOVIE_DEFAULTS["size"],
+        scale=args.scale,
+    )
+    try:
+        settings.check(out)
+    except ValueError as error:
+        raise CommandError(_movie_option_error(str(error))) from None
+    prefer_offscreen_gl()
+
+    from tqdm import tqdm
+
+    from core.data import load_dataset
+    from viewer.library import ModelLibrary
+    from viewer.movie import record_movie
+    from viewer.pipeline import Pipeline
+
+    dataset = load_dataset(args.source, root=args.root)
+    library = ModelLibrary()
+    snapshot = snapshot_from_args(args, dataset, library)
+    with tqdm(total=settings.frames, desc=out.name, unit="frame", file=sys.stderr, dynamic_ncols=True) as bar:
+        result = record_movie(
+            Pipeline(dataset, library), snapshot, out, settings, progress=lambda done, total: bar.update(1)
+        )
+    if args.json:
+        print(json.dumps(result.as_json()))
+    else:
+        print(
+            f"wrote {result.out} ({result.frames} frames, {result.width}x{result.height}, {result.fps} fps) "
+            f"in {result.seconds:.1f} s"
+        )
+    return 0
+
+
+def _movie_option_error(message: str) -> str:
+    """Name the option a :meth:`MovieSettings.check` message is about."""
+    first = message.split(" ", 1)[0]
+    if first in ("axis", "frames", "fps", "scale"):
+        return f"--{message}"
+    options = {"the spin": "--degrees", "movie size": "--size", "an MP4": "--size"}
+    for start, option in options.items():
+        if message.startswith(start):
+            return f"{option}: {message}"
+    return f"--out {message}"
+
+
+def add_sweep_commands(subparsers, add_state_arguments) -> None:
+    add_sweep_parser(subparsers)
+    add_movie_parser(subparsers, add_state_arguments)
