@@ -41,12 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from core.data import load_dataset
-    from viewer.library import ModelLibrary, default_projection
+    from viewer.model.library import ModelLibrary, default_projection
+    from viewer.model.pipeline import Pipeline
+    from viewer.model.snapshot import Snapshot
     from viewer.movie import MovieSettings, movie_snapshots, record_movie
     from viewer.offscreen import make_offscreen_plotter, render_frame
-    from viewer.pipeline import Pipeline
     from viewer.scene import GridScene
-    from viewer.snapshot import Snapshot
 
     torch.set_num_threads(1)
     width, height = (int(v) for v in args.size.lower().split("x"))

@@ -1,4 +1,4 @@
-"""GIF and MP4 files from frames (core.movie_file): read back, one palette, nothing left by a failed export."""
+"""GIF and MP4 files from frames (viewer.model.movie_file): read back, one palette, nothing left by a failed export."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.atomic_output import atomic_output
-from core.movie_file import MovieCancelled, MovieFile, check_movie_settings, read_frames
+from viewer.model.movie_file import MovieCancelled, MovieFile, check_movie_settings, read_frames
 
 
 def synthetic_frames(count: int, width: int = 96, height: int = 64) -> list[np.ndarray]:

@@ -1,4 +1,4 @@
-"""The batched sweep (core.sweep) against the one-pose-at-a-time reference, core.embeddings.compare_poses."""
+"""The batched sweep (viewer.model.sweep) against the one-pose-at-a-time reference, core.embeddings.compare_poses."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-import core.sweep as sweep_module
+import viewer.model.sweep as sweep_module
+from core.assets import checkpoint_dir
 from core.checkpoints import load_checkpoint
-from core.colouring import ColourScale, Projection
-from core.data.bundle import BUNDLE_PATH
 from core.embeddings import compare_poses, encode
 from core.models.registry import demo_model
-from core.sweep import (
+from core.transforms import E3Transform
+from viewer.model.colouring import ColourScale, Projection
+from viewer.model.sweep import (
     check_axis,
     check_sphere_resolution,
     check_steps,
@@ -21,9 +22,8 @@ from core.sweep import (
     sweep,
     sweep_angles,
 )
-from core.transforms import E3Transform
 
-CHECKPOINTS = BUNDLE_PATH.parent / "checkpoints"
+CHECKPOINTS = checkpoint_dir()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Spin the molecule about an axis and record the grid as a GIF or MP4, without Qt or a display.
 
-The same path as ``equiview render``: :class:`~viewer.pipeline.Pipeline` turns each state into a frame and one
+The same path as ``equiview render``: :class:`~viewer.model.pipeline.Pipeline` turns each state into a frame and one
 :class:`~viewer.scene.GridScene` in an off-screen plotter draws it. The scene and its actors are built once;
 every movie frame only rewrites their arrays and renders once. The camera is fitted on the first frame and
 then stays put (spinning about the centroid keeps the molecule inside the fitted view).
@@ -17,14 +17,14 @@ import numpy as np
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 
-from core.movie_file import MovieCancelled, MovieFile, check_movie_settings
-from core.sweep import spun_transform
-from core.sweep_settings import check_axis
 from core.transforms import E3Transform
+from viewer.model.movie_file import MovieCancelled, MovieFile, check_movie_settings
+from viewer.model.pipeline import Molecule, Pipeline
+from viewer.model.snapshot import Snapshot, TransformParams
+from viewer.model.sweep import spun_transform
+from viewer.model.sweep_settings import check_axis
 from viewer.offscreen import make_offscreen_plotter
-from viewer.pipeline import Molecule, Pipeline
 from viewer.scene import DEFAULT_STYLE, GridScene
-from viewer.snapshot import Snapshot, TransformParams
 
 DEFAULT_MOVIE_SIZE = (1280, 800)
 MIN_DEGREES, MAX_DEGREES = 1.0, 3600.0
@@ -127,7 +127,7 @@ def record_movie(
     """Render ``settings.frames`` spinning poses of ``snapshot`` into the movie ``path``.
 
     ``progress(done, total)`` is called after every frame; when ``cancelled()`` turns true the export
-    stops with :class:`~core.movie_file.MovieCancelled` and no file is left behind.
+    stops with :class:`~viewer.model.movie_file.MovieCancelled` and no file is left behind.
     """
     started = time.perf_counter()
     target = Path(path)

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 from core.cli import CommandError
-from core.cli_values import check_output_path, parse_triple
-from core.sweep_settings import DEFAULT_STEPS, MAX_SPHERE, MAX_STEPS, MIN_SPHERE, MIN_STEPS
-from viewer.snapshot import MODEL_ROWS, MODEL_TITLES, ROTATION_RANGE, TRANSLATION_RANGE
+from viewer.model.cli_values import check_output_path, parse_triple
+from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ROTATION_RANGE, TRANSLATION_RANGE
+from viewer.model.sweep_settings import DEFAULT_STEPS, MAX_SPHERE, MAX_STEPS, MIN_SPHERE, MIN_STEPS
 
 SPHERE_DEFAULT_STEPS = 24
 MOVIE_DEFAULTS = {"frames": 72, "fps": 24, "degrees": 360.0, "size": (1280, 800)}
@@ -62,7 +62,7 @@ def add_sweep_parser(subparsers) -> None:
 
 
 def _check_sweep_args(args: argparse.Namespace) -> None:
-    from core.sweep_settings import check_axis, check_sphere_resolution, check_steps
+    from viewer.model.sweep_settings import check_axis, check_sphere_resolution, check_steps
 
     try:
         args.axis = check_axis(args.axis)
@@ -103,11 +103,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     _check_sweep_args(args)
     from core.atomic_output import atomic_output
     from core.data import load_dataset
-    from core.sweep import invariance_sphere, sweep
-    from core.sweep_plot import save_figure, sphere_figure, sweep_figure
     from viewer.cli import snapshot_from_args
-    from viewer.library import ModelLibrary
-    from viewer.pipeline import Pipeline
+    from viewer.model.library import ModelLibrary
+    from viewer.model.pipeline import Pipeline
+    from viewer.model.sweep import invariance_sphere, sweep
+    from viewer.model.sweep_plot import save_figure, sphere_figure, sweep_figure
 
     dataset = load_dataset(args.source, root=args.root)
     library = ModelLibrary()
@@ -117,7 +117,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     base = pipeline.transform_for(snapshot)
     loaded = {kind: library.load(snapshot.sources[kind]) for kind in MODEL_ROWS}
     models = {kind: item.model for kind, item in loaded.items()}
-    titles = {kind: f"{MODEL_TITLES[kind]} ({item.label()})" for kind, item in loaded.items()}
+    titles = {kind: f"{MODEL_TITLES[kind]} ({snapshot.sources[kind].label()})" for kind in loaded}
 
     if args.sphere is not None:
         steps = args.steps or SPHERE_DEFAULT_STEPS
@@ -203,7 +203,7 @@ def write_sweep_csv(result, symbols: list[str], path: str | Path) -> None:
 
 # ---------------------------------------------------------------------------------------------- movie
 def add_movie_parser(subparsers, add_state_arguments) -> None:
-    from core.movie_file import GIF_MAX_FPS, MAX_FPS, MAX_FRAMES, MIN_FPS, MIN_FRAMES
+    from viewer.model.movie_file import GIF_MAX_FPS, MAX_FPS, MAX_FRAMES, MIN_FPS, MIN_FRAMES
 
     parser = subparsers.add_parser(
         "movie",
@@ -265,9 +265,9 @@ def _cmd_movie(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from core.data import load_dataset
-    from viewer.library import ModelLibrary
+    from viewer.model.library import ModelLibrary
+    from viewer.model.pipeline import Pipeline
     from viewer.movie import record_movie
-    from viewer.pipeline import Pipeline
 
     dataset = load_dataset(args.source, root=args.root)
     library = ModelLibrary()

@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
-from core.sweep import InvarianceSphere, Sweep
+from viewer.model.sweep import InvarianceSphere, Sweep
 
 ERROR_FLOOR = 1e-9
 """max|Δh| is drawn on a log axis: exact zeros (float32 rounding can give them) are shown at this floor."""

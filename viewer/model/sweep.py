@@ -21,9 +21,10 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.data import Batch, Data
 
-from core.colouring import ColourScale, Projection
 from core.embeddings import encode
-from core.sweep_settings import (  # noqa: F401 - re-exported: the sweep's limits live with the command line's
+from core.transforms import E3Transform
+from viewer.model.colouring import ColourScale, Projection
+from viewer.model.sweep_settings import (  # noqa: F401 - re-exported: the sweep's limits live with the command line's
     AXES,
     DEFAULT_STEPS,
     MAX_SPHERE,
@@ -34,7 +35,6 @@ from core.sweep_settings import (  # noqa: F401 - re-exported: the sweep's limit
     check_sphere_resolution,
     check_steps,
 )
-from core.transforms import E3Transform
 
 MAX_ATOMS_PER_PASS = 20_000
 """Poses are encoded in chunks of at most this many atoms, so a large sweep (the sphere) stays in memory:
