@@ -42,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from core.data import load_dataset
     from viewer.model.library import ModelLibrary, default_projection
+    from viewer.model.movie_settings import MovieSettings
     from viewer.model.pipeline import Pipeline
     from viewer.model.snapshot import Snapshot
-    from viewer.movie import MovieSettings, movie_snapshots, record_movie
+    from viewer.movie import movie_snapshots, record_movie
     from viewer.offscreen import make_offscreen_plotter, render_frame
     from viewer.scene import GridScene
 

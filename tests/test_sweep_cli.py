@@ -155,9 +155,10 @@ def test_movie_bad_input_exits_2_with_one_line(capsys, tmp_path, args, fragment)
 
 def test_a_cancelled_movie_leaves_no_file(dataset, tmp_path):
     from viewer.model.library import ModelLibrary
+    from viewer.model.movie_settings import MovieSettings
     from viewer.model.pipeline import Pipeline
     from viewer.model.snapshot import Snapshot
-    from viewer.movie import MovieSettings, record_movie
+    from viewer.movie import record_movie
 
     out = tmp_path / "cancelled.mp4"
     seen = []

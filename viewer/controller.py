@@ -151,6 +151,10 @@ class SceneController(QObject):
         _, height = self.scene.render_window.GetSize()
         return self.scene.pick(x, height - 1 - y)
 
+    def camera(self) -> dict:
+        """The shared camera's state (for exports that should keep the window's view)."""
+        return camera_state(self.scene.camera)
+
     def grid_size(self) -> tuple[int, int]:
         width, height = self.scene.render_window.GetSize()
         return int(width), int(height)

@@ -10,6 +10,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QProgressDialog,
     QScrollArea,
     QTabWidget,
     QToolTip,
@@ -30,6 +32,8 @@ from viewer.model.caption import readout_lines, with_caption
 from viewer.model.errors import user_error_types
 from viewer.model.library import ModelLibrary, default_projection, kind_mismatch, with_loaded_models
 from viewer.model.molecules import MoleculeTable
+from viewer.model.movie_file import MovieCancelled
+from viewer.model.movie_settings import MovieSettings
 from viewer.model.pipeline import Frame, Pipeline, pose_ranges
 from viewer.model.png import write_png
 from viewer.model.snapshot import GRID_SHAPE, MODEL_TITLES, ModelSource, Snapshot
@@ -41,7 +45,9 @@ from viewer.state import ViewState
 from viewer.widgets.export_dialog import ExportDialog
 from viewer.widgets.models_panel import ModelsPanel
 from viewer.widgets.molecule_panel import MoleculePanel
+from viewer.widgets.movie_dialog import MovieDialog
 from viewer.widgets.readouts import ReadoutPanel
+from viewer.widgets.sweep_panel import SweepPanel
 from viewer.widgets.transform_panel import TransformPanel
 
 ABOUT_LINKS = (
@@ -98,6 +104,7 @@ def short_name(name: str, limit: int = 32) -> str:
 
 """Dropped files with these endings are checkpoints; any other dropped file is opened as a molecule."""
 DOCK_WIDTH = 380
+SWEEP_DOCK_HEIGHT = 250
 CLICK_SLOP_PX = 4
 
 
@@ -159,6 +166,8 @@ class MainWindow(QMainWindow):
         self.last_error: str | None = None
         self.error_box: QMessageBox | None = None
         self.export_dialog: ExportDialog | None = None
+        self.movie_dialog: MovieDialog | None = None
+        self.movie_progress: QProgressDialog | None = None
         self._user_camera = False
         self._press: QPoint | None = None
         self._g_drag: QPoint | None = None  # last mouse position of a drag that rotates g
@@ -205,6 +214,8 @@ class MainWindow(QMainWindow):
         self._readout_timer.timeout.connect(self._show_readouts)
         self.controller.frameChanged.connect(self._frame_changed)
         self.controller.frameRendered.connect(self._frame_rendered)
+        self.controller.frameRendered.connect(self.sweep_panel.frame_drawn)
+        self.sweep_panel.atomHovered.connect(self._sweep_atom_hovered)
         self.models_panel.loadRequested.connect(self.choose_checkpoint)
         self.models_panel.rescaleRequested.connect(self.rescale_colours)
         self.state.changed.connect(self._state_changed)
@@ -266,6 +277,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
 
+        self.sweep_panel = SweepPanel(self.state, self.pipeline, self)
+        self.sweep_dock = QDockWidget("Sweep", self)
+        self.sweep_dock.setObjectName("sweepDock")
+        self.sweep_dock.setWidget(self.sweep_panel)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sweep_dock)
+        self.resizeDocks([self.sweep_dock], [SWEEP_DOCK_HEIGHT], Qt.Orientation.Vertical)
+
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -291,6 +309,12 @@ class MainWindow(QMainWindow):
         self.export_action = self._action(
             "&Export screenshot…", self.open_export_dialog, "Ctrl+E", "Save the grid of views as a PNG (Ctrl+E)"
         )
+        self.movie_action = self._action(
+            "Export &movie…",
+            self.open_movie_dialog,
+            "Ctrl+Shift+E",
+            "Record the grid while the molecule spins, as GIF or MP4 (Ctrl+Shift+E)",
+        )
         self.copy_action = self._action(
             "&Copy image to clipboard",
             self.copy_to_clipboard,
@@ -311,7 +335,15 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_molecule_action)
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
-        for action in (self.load_action, None, self.export_action, self.copy_action, None, self.quit_action):
+        for action in (
+            self.load_action,
+            None,
+            self.export_action,
+            self.movie_action,
+            self.copy_action,
+            None,
+            self.quit_action,
+        ):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
 
         models_menu = menu.addMenu("Mo&dels")
@@ -328,6 +360,9 @@ class MainWindow(QMainWindow):
         )
         self.random_action = self._action("Ra&ndom E(3) element", self.transform_panel.randomise, "Ctrl+G")
         self.fit_action = self._action("&Fit view", self.fit_view, "Ctrl+0", "Fit the camera to both poses")
+        self.play_action = self._action(
+            "&Play / pause the spin", self.sweep_panel.toggle_playing, "Space", "Spin g about the sweep's axis (Space)"
+        )
         self.input_row_action = self._action("Show &input row", self._show_input_row, "Ctrl+I", checkable=True)
         self.labels_action = self._action(
             "Show atom in&dices", self._show_labels, "Ctrl+L", "Atom index labels, sized with the atoms", True
@@ -352,6 +387,7 @@ class MainWindow(QMainWindow):
             self.random_action,
             None,
             self.fit_action,
+            self.play_action,
             None,
             self.input_row_action,
             self.labels_action,
@@ -361,6 +397,7 @@ class MainWindow(QMainWindow):
             view_menu.addSeparator() if action is None else view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.dock.toggleViewAction())
+        view_menu.addAction(self.sweep_dock.toggleViewAction())
 
         molecule_menu = menu.addMenu("&Molecule")
         self.previous_action = self._action(
@@ -771,6 +808,88 @@ class MainWindow(QMainWindow):
         if self.export_dialog is not None and not self.export_dialog.isVisible():
             self.export_dialog = None
 
+    @guarded
+    def open_movie_dialog(self) -> MovieDialog | None:
+        frame = self.controller.frame
+        name = f"equiview_{frame.molecule.name}.mp4" if frame is not None else "equiview.mp4"
+        default = str(Path(self._folder("paths/export")) / name)
+        dialog = MovieDialog(default, self.grid_size(), self.sweep_panel.axis, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.exportRequested.connect(self.export_movie)
+        dialog.finished.connect(self._movie_dialog_closed)
+        self.movie_dialog = dialog
+        dialog.open()
+        return dialog
+
+    @Slot(int)
+    def _movie_dialog_closed(self, _result: int) -> None:
+        if self.movie_dialog is not None and not self.movie_dialog.isVisible():
+            self.movie_dialog = None
+
+    @Slot(str, object)
+    def export_movie(self, path: str | os.PathLike, settings: MovieSettings) -> bool:
+        """Record the spinning grid to ``path`` (GIF or MP4) with a progress dialog; Cancel leaves no file."""
+        from viewer.movie import record_movie
+
+        target = None
+        with reporting(self, "Movie export failed"):
+            if not str(path).strip():
+                raise ValueError("no file name given for the movie")
+            candidate = Path(path).expanduser()
+            if candidate.is_dir():
+                raise IsADirectoryError(f"{candidate} is a folder, not a file name")
+            if not candidate.parent.is_dir():
+                raise FileNotFoundError(f"cannot write {candidate}: folder {candidate.parent} does not exist")
+            settings.check(candidate)
+            self.sweep_panel.set_playing(False)
+            progress = QProgressDialog(f"Recording {candidate.name}…", "Cancel", 0, settings.frames, self)
+            progress.setObjectName("movieProgress")
+            progress.setWindowTitle("Export movie")
+            progress.setWindowModality(Qt.WindowModality.WindowModal)
+            progress.setMinimumDuration(0)
+            progress.setAutoReset(False)
+            progress.setValue(0)
+            self.movie_progress = progress
+            try:
+                record_movie(
+                    self.pipeline,
+                    self.state.snapshot,
+                    candidate,
+                    settings,
+                    progress=self._movie_step,
+                    cancelled=self._movie_cancelled,
+                    camera=self.controller.camera(),
+                )
+                target = candidate
+            except MovieCancelled:
+                self.statusBar().showMessage("Movie export cancelled: no file written", 8000)
+            finally:
+                self.movie_progress = None
+                progress.close()
+                progress.deleteLater()
+        if target is None:
+            return False
+        self.settings.setValue("paths/export", str(target.resolve().parent))
+        self.statusBar().showMessage(f"Saved {target} ({settings.frames} frames)", 8000)
+        return True
+
+    def _movie_step(self, done: int, total: int) -> None:
+        if self.movie_progress is not None:
+            self.movie_progress.setValue(done)
+            self.movie_progress.setLabelText(f"Frame {done} of {total}")
+        QApplication.processEvents()  # draw the progress and let Cancel be clicked
+
+    def _movie_cancelled(self) -> bool:
+        return self.movie_progress is None or self.movie_progress.wasCanceled()
+
+    @Slot(object)
+    @guarded
+    def _sweep_atom_hovered(self, atom: int | None) -> None:
+        self.readouts.show_atom(atom)
+        if atom is not None:
+            text = self.readouts.atom_text(atom).replace("<br>", " · ")
+            self.statusBar().showMessage(re.sub(r"<[^>]+>", "", text), 4000)
+
     def copy_to_clipboard(self) -> bool:
         done = False
         with reporting(self, "Copy failed"):
@@ -944,8 +1063,9 @@ class MainWindow(QMainWindow):
         self._closed = True
         self._readout_timer.stop()
         QToolTip.hideText()  # a hover tooltip must not outlive the window
+        self.sweep_panel.stop()
         self.controller.detach()
-        for box in (self.error_box, self.export_dialog):
+        for box in (self.error_box, self.export_dialog, self.movie_dialog):
             try:
                 if box is not None:
                     box.close()

@@ -242,7 +242,7 @@ def add_movie_parser(subparsers, add_state_arguments) -> None:
 
 def _cmd_movie(args: argparse.Namespace) -> int:
     from viewer.cli import _validate_common, prefer_offscreen_gl, snapshot_from_args
-    from viewer.movie import MovieSettings
+    from viewer.model.movie_settings import MovieSettings
 
     _validate_common(args)
     if args.transparent:

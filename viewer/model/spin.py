@@ -1,0 +1,73 @@
+"""Spinning the current pose about an axis, in the viewer's terms: slider values per angle and the sweep of a state.
+
+A :class:`Spin` is fixed by a snapshot (its molecule, models, projections and transform ``g``) and an axis; angle
+θ maps to the slider values of ``S_θ ∘ g`` (the turn about the moved centroid), which is what the sweep panel's
+cursor, Play and the movie export write into the state. :meth:`Spin.sweep` computes all angles at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.transforms import E3Transform
+from viewer.model.pipeline import Molecule, Pipeline
+from viewer.model.snapshot import MODEL_ROWS, Snapshot, TransformParams
+from viewer.model.sweep import Sweep, spun_transform, sweep
+from viewer.model.sweep_settings import DEFAULT_STEPS, check_axis
+
+
+def spun_params(molecule: Molecule, params: TransformParams, axis: str, angle: float) -> TransformParams:
+    """Slider values of the element ``params`` turned by ``angle`` degrees about ``axis`` through the moved centroid."""
+    centre = molecule.centre
+    base = E3Transform.from_view(params.rx, params.ry, params.rz, params.translation, params.reflect, center=centre)
+    view = spun_transform(axis, angle, base, centre).to_view(center=centre)
+    rx, ry, rz, tx, ty, tz = (_clean(v) for v in (view.rx, view.ry, view.rz, *view.translation))
+    return TransformParams(rx, ry, rz, tx, ty, tz, view.reflect)
+
+
+def _clean(value: float) -> float:
+    """Drop float64 rounding noise (1e-16 Å shifts, -0.0) that would show up in the titles."""
+    return round(float(value), 9) + 0.0
+
+
+def wrap_angle(angle: float) -> float:
+    """``angle`` in degrees brought into ``[0, 360)``."""
+    wrapped = float(angle) % 360.0
+    return 0.0 if wrapped >= 360.0 else wrapped
+
+
+@dataclass(frozen=True)
+class Spin:
+    """Turning the pose of ``snapshot`` about ``axis``; angle 0 is the snapshot itself."""
+
+    snapshot: Snapshot
+    axis: str = "z"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "axis", check_axis(self.axis))
+
+    def params(self, pipeline: Pipeline, angle: float) -> TransformParams:
+        molecule = pipeline.molecule(self.snapshot.molecule)
+        return spun_params(molecule, self.snapshot.transform, self.axis, wrap_angle(angle))
+
+    def snapshot_at(self, pipeline: Pipeline, angle: float) -> Snapshot:
+        return self.snapshot.replace(transform=self.params(pipeline, angle))
+
+    def sweep(self, pipeline: Pipeline, steps: int = DEFAULT_STEPS) -> Sweep:
+        """Colour values and max|Δh| of every model row at ``steps`` angles (one batched pass per model)."""
+        snapshot = self.snapshot
+        molecule = pipeline.molecule(snapshot.molecule)
+        models = {kind: pipeline.library.load(snapshot.sources[kind]).model for kind in MODEL_ROWS}
+        projections = {kind: (spec.kind, spec.channel) for kind, spec in snapshot.projections.items()}
+        return sweep(models, molecule.data, self.axis, steps, pipeline.transform_for(snapshot), projections)
+
+    def same_sweep(self, other: Spin) -> bool:
+        """Whether ``other`` has the same sweep data (a different colormap or display toggle does not matter)."""
+        a, b = self.snapshot, other.snapshot
+        return (
+            self.axis == other.axis
+            and a.molecule == b.molecule
+            and a.transform == b.transform
+            and a.sources == b.sources
+            and a.projections == b.projections
+        )

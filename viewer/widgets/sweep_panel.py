@@ -1,0 +1,378 @@
+"""The Sweep dock: every atom's colour value and max|Δh| against the spin angle, Play, and the invariance sphere.
+
+The panel is a widget like the others: it writes slider values into the view state (a click or drag in a plot
+sets the angle; Play advances it) and the controller draws them; it never touches the scene. The curves come
+from one batched sweep per model (:class:`viewer.model.spin.Spin`), recomputed when the molecule, the models,
+the projections or the transform change by any other hand than the panel's own.
+"""
+
+from __future__ import annotations
+
+import time
+
+import matplotlib
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.guard import guarded
+from viewer.model.pipeline import Pipeline
+from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, Snapshot, TransformParams
+from viewer.model.spin import Spin, wrap_angle
+from viewer.model.sweep import Sweep
+from viewer.model.sweep_plot import ERROR_FLOOR
+from viewer.state import ViewState
+
+DEFAULT_SPEED = 30.0  # degrees per second
+SPEED_RANGE = (1.0, 360.0)
+RECOMPUTE_MS = 250  # a sweep is recomputed this long after the last outside change (slider drags come in bursts)
+HOVER_PIXELS = 6.0  # a curve this close to the mouse is hovered
+SPHERE_BANDS, SPHERE_STEPS = 8, 24
+AXIS_NAMES = ("x", "y", "z")
+
+
+class SweepPanel(QWidget):
+    """Axis choice, Play/Pause with a speed, per model row the sweep plots, and the invariance sphere tab."""
+
+    atomHovered = Signal(object)  # int atom index, or None when the mouse leaves the curves
+    playingChanged = Signal(bool)
+
+    def __init__(self, state: ViewState, pipeline: Pipeline, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sweepPanel")
+        self.state = state
+        self.pipeline = pipeline
+        self.spin: Spin | None = None
+        self.result: Sweep | None = None
+        self.angle = 0.0
+        self._expected: TransformParams | None = None  # the transform the panel itself set last
+        self.spheres: dict = {}
+        self._playing = False
+        self._last_step: float | None = None
+        self._hovered: int | None = None
+
+        pg.setConfigOptions(antialias=True, background="w", foreground="k")
+        self.axis_box = QComboBox()
+        self.axis_box.setObjectName("sweepAxis")
+        self.axis_box.addItems([f"about {name.upper()}" for name in AXIS_NAMES])
+        self.axis_box.setCurrentIndex(2)
+        self.axis_box.setToolTip("Spin about this axis through the molecule's centroid, after the current g")
+        self.axis_box.currentIndexChanged.connect(self._axis_changed)
+        self.play_button = QPushButton("Play")
+        self.play_button.setObjectName("sweepPlay")
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Spin the molecule about the axis (Space); any other input stops it")
+        self.play_button.toggled.connect(self.set_playing)
+        self.speed_box = QDoubleSpinBox()
+        self.speed_box.setObjectName("sweepSpeed")
+        self.speed_box.setRange(*SPEED_RANGE)
+        self.speed_box.setValue(DEFAULT_SPEED)
+        self.speed_box.setSuffix(" °/s")
+        self.speed_box.setDecimals(0)
+        self.angle_label = QLabel()
+        self.angle_label.setObjectName("sweepAngle")
+        controls = QHBoxLayout()
+        controls.addWidget(self.axis_box)
+        controls.addWidget(self.play_button)
+        controls.addWidget(self.speed_box)
+        controls.addWidget(self.angle_label, 1)
+
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setObjectName("sweepPlots")
+        self.plots.setMinimumHeight(200)
+        self.value_plots: dict[str, pg.PlotItem] = {}
+        self.error_plots: dict[str, pg.PlotItem] = {}
+        self.cursors: list[pg.InfiniteLine] = []
+        self.curves: dict[str, list[pg.PlotDataItem]] = {kind: [] for kind in MODEL_ROWS}
+        self.error_curves: dict[str, pg.PlotDataItem] = {}
+        for row, kind in enumerate(MODEL_ROWS):
+            values = self.plots.addPlot(row=row, col=0, title=f"{MODEL_TITLES[kind]}: colour value per atom")
+            errors = self.plots.addPlot(row=row, col=1, title=f"{MODEL_TITLES[kind]}: max |Δh|")
+            errors.setLogMode(y=True)
+            for plot in (values, errors):
+                plot.setXRange(0.0, 360.0, padding=0.0)
+                plot.setMouseEnabled(x=False, y=False)
+                plot.hideButtons()
+                plot.getAxis("bottom").setTicks([[(a, f"{a}°") for a in range(0, 361, 90)]])
+                cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen("#d62728", width=2))
+                cursor.sigPositionChanged.connect(self._cursor_moved)
+                plot.addItem(cursor)
+                self.cursors.append(cursor)
+            self.error_curves[kind] = errors.plot([], [], pen=pg.mkPen("#d62728", width=2))
+            self.value_plots[kind], self.error_plots[kind] = values, errors
+        self.plots.scene().sigMouseClicked.connect(self._plot_clicked)
+        self.plots.scene().sigMouseMoved.connect(self._mouse_moved)
+
+        self.sphere_button = QPushButton("Compute the invariance sphere")
+        self.sphere_button.setObjectName("sphereCompute")
+        self.sphere_button.clicked.connect(self.compute_sphere)
+        self.sphere_note = QLabel(
+            "max |Δh| over a full turn about every axis direction (one sphere per model, log colour scale)."
+        )
+        self.sphere_note.setWordWrap(True)
+        self.sphere_holder = QVBoxLayout()
+        sphere_page = QWidget()
+        sphere_layout = QVBoxLayout(sphere_page)
+        sphere_layout.addWidget(self.sphere_note)
+        sphere_layout.addWidget(self.sphere_button)
+        sphere_layout.addLayout(self.sphere_holder, 1)
+        self.sphere_canvas = None
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("sweepTabs")
+        self.tabs.addTab(self.plots, "Angle sweep")
+        self.tabs.addTab(sphere_page, "Invariance sphere")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self.tabs, 1)
+
+        self._recompute = QTimer(self)
+        self._recompute.setSingleShot(True)
+        self._recompute.setInterval(RECOMPUTE_MS)
+        self._recompute.timeout.connect(self.recompute)
+        self._tick = QTimer(self)
+        self._tick.setSingleShot(True)
+        self._tick.timeout.connect(self._advance)
+        state.changed.connect(self._state_changed)
+        self.recompute()
+
+    # ------------------------------------------------------------------ the sweep
+    @property
+    def axis(self) -> str:
+        return AXIS_NAMES[self.axis_box.currentIndex()]
+
+    @Slot()
+    @guarded
+    def recompute(self) -> None:
+        """Sweep the current state about the chosen axis; the current pose becomes angle 0."""
+        self._recompute.stop()
+        self.spin = Spin(self.state.snapshot, self.axis)
+        self.angle = 0.0
+        self._expected = self.state.snapshot.transform
+        self.result = self.spin.sweep(self.pipeline)
+        self._draw()
+
+    def _draw(self) -> None:
+        result, snapshot = self.result, self.state.snapshot
+        cmap = matplotlib.colormaps[snapshot.colormap]
+        angles = np.append(result.angles, 360.0)
+        low = min(float(np.maximum(m.max_error, ERROR_FLOOR).min()) for m in result.models.values())
+        high = max(float(np.maximum(m.max_error, ERROR_FLOOR).max()) for m in result.models.values())
+        for kind in MODEL_ROWS:
+            model, plot = result.models[kind], self.value_plots[kind]
+            curves = self.curves[kind]
+            while len(curves) > model.values.shape[1]:
+                plot.removeItem(curves.pop())
+            while len(curves) < model.values.shape[1]:
+                curves.append(plot.plot([], []))
+            norm = matplotlib.colors.Normalize(model.vmin, model.vmax, clip=True)
+            for atom, curve in enumerate(curves):
+                colour = [int(255 * c) for c in cmap(norm(model.values_original[atom]))[:3]]
+                curve.setPen(pg.mkPen(colour, width=3 if atom == self._hovered else 1))
+                curve.setData(angles, np.append(model.values[:, atom], model.values[0, atom]))
+            errors = np.maximum(model.max_error, ERROR_FLOOR)
+            self.error_curves[kind].setData(angles, np.append(errors, errors[0]))
+            # one decade range for both rows: 0.5 against 1e-6 reads at a glance
+            self.error_plots[kind].setYRange(np.log10(low) - 0.5, np.log10(high) + 0.5, padding=0.0)
+        self._show_angle()
+
+    def _show_angle(self) -> None:
+        for cursor in self.cursors:
+            cursor.blockSignals(True)
+            cursor.setValue(self.angle)
+            cursor.blockSignals(False)
+        self.angle_label.setText(f"θ = {self.angle:.1f}° about {self.axis}")
+
+    def values_at(self, kind: str, index: int) -> np.ndarray:
+        """Colour values of every atom at sweep angle ``index`` (what the curves show)."""
+        return self.result.models[kind].values[index]
+
+    # ------------------------------------------------------------------ setting the angle
+    def set_angle(self, angle: float) -> None:
+        """Turn the current sweep's pose by ``angle`` degrees: one state change, drawn by the controller."""
+        if self.spin is None:
+            return
+        self.angle = wrap_angle(angle)
+        self._expected = self.spin.params(self.pipeline, self.angle)
+        self._show_angle()
+        self.state.set_transform(self._expected)
+
+    @Slot(object)
+    @guarded
+    def _cursor_moved(self, line: pg.InfiniteLine) -> None:
+        self.set_playing(False)
+        self.set_angle(float(line.value()))
+
+    @Slot(object)
+    @guarded
+    def _plot_clicked(self, event) -> None:
+        plot = self._plot_at(event.scenePos())
+        if plot is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        self.set_playing(False)
+        self.set_angle(plot.vb.mapSceneToView(event.scenePos()).x())
+
+    def _plot_at(self, scene_pos: QPointF) -> pg.PlotItem | None:
+        for plot in (*self.value_plots.values(), *self.error_plots.values()):
+            if plot.vb.sceneBoundingRect().contains(scene_pos):
+                return plot
+        return None
+
+    @Slot(object)
+    @guarded
+    def _mouse_moved(self, scene_pos: QPointF) -> None:
+        """Hovering a value curve highlights its atom (thicker curve; the window shows the atom's readout)."""
+        atom = None
+        for kind, plot in self.value_plots.items():
+            if self.result is None or not plot.vb.sceneBoundingRect().contains(scene_pos):
+                continue
+            point = plot.vb.mapSceneToView(scene_pos)
+            model = self.result.models[kind]
+            angles = np.append(self.result.angles, 360.0)
+            at = np.array([np.interp(point.x(), angles, np.append(v, v[0])) for v in model.values.T])
+            # compare in pixels: the value axis has its own scale
+            pixels_per_unit = plot.vb.sceneBoundingRect().height() / max(
+                plot.vb.viewRange()[1][1] - plot.vb.viewRange()[1][0], 1e-12
+            )
+            distance = np.abs(at - point.y()) * pixels_per_unit
+            if distance.size and distance.min() <= HOVER_PIXELS:
+                atom = int(distance.argmin())
+        self.highlight(atom)
+
+    def highlight(self, atom: int | None) -> None:
+        if atom == self._hovered:
+            return
+        for kind in MODEL_ROWS:
+            curves = self.curves[kind]
+            for index in (self._hovered, atom):
+                if index is not None and index < len(curves):
+                    pen = pg.mkPen(curves[index].opts["pen"])
+                    pen.setWidth(3 if index == atom else 1)
+                    curves[index].setPen(pen)
+        self._hovered = atom
+        self.atomHovered.emit(atom)
+
+    # ------------------------------------------------------------------ the state
+    @Slot(object, object)
+    @guarded
+    def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
+        if new.transform == self._expected and self._same_inputs(old, new):
+            return  # the panel's own step
+        changed = old.changed_fields(new)
+        if changed <= {"show_input_row", "show_labels", "dragging"}:
+            return
+        if changed == {"colormap"} and self.result is not None:
+            self._draw()
+            return
+        self.set_playing(False)  # any manual input stops the spin
+        self._recompute.start()
+
+    @staticmethod
+    def _same_inputs(old: Snapshot, new: Snapshot) -> bool:
+        return (
+            old.molecule == new.molecule
+            and old.sources == new.sources
+            and old.projections == new.projections
+            and old.colormap == new.colormap
+        )
+
+    @Slot(int)
+    @guarded
+    def _axis_changed(self, _index: int) -> None:
+        self.set_playing(False)
+        self.recompute()
+
+    # ------------------------------------------------------------------ Play
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    @Slot(bool)
+    @guarded
+    def set_playing(self, playing: bool) -> None:
+        playing = bool(playing)
+        if playing == self._playing:
+            return
+        self._playing = playing
+        if self.play_button.isChecked() != playing:
+            self.play_button.blockSignals(True)
+            self.play_button.setChecked(playing)
+            self.play_button.blockSignals(False)
+        self.play_button.setText("Pause" if playing else "Play")
+        self._last_step = time.perf_counter() if playing else None
+        if playing:
+            if self._recompute.isActive() or self.spin is None:
+                self.recompute()
+            self._tick.start(0)
+        else:
+            self._tick.stop()
+        self.playingChanged.emit(playing)
+
+    def toggle_playing(self) -> None:
+        self.set_playing(not self._playing)
+
+    @Slot()
+    @guarded
+    def _advance(self) -> None:
+        """One Play step: the angle moves by speed x the time since the last step, so a slow frame never lags."""
+        if not self._playing:
+            return
+        now = time.perf_counter()
+        elapsed = now - (self._last_step or now)
+        self._last_step = now
+        self.set_angle(self.angle + self.speed_box.value() * elapsed)
+
+    @Slot(float)
+    def frame_drawn(self, _ms: float) -> None:
+        """The controller rendered a frame: only now is the next Play step asked for (never queued faster)."""
+        if self._playing and not self._tick.isActive():
+            self._tick.start(0)
+
+    # ------------------------------------------------------------------ the sphere
+    @Slot()
+    @guarded
+    def compute_sphere(self) -> None:
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+        from viewer.model.sweep import invariance_sphere
+        from viewer.model.sweep_plot import sphere_figure
+
+        snapshot = self.state.snapshot
+        molecule = self.pipeline.molecule(snapshot.molecule)
+        base = self.pipeline.transform_for(snapshot)
+        spheres = {
+            kind: invariance_sphere(
+                self.pipeline.library.load(snapshot.sources[kind]).model,
+                molecule.data,
+                SPHERE_BANDS,
+                SPHERE_STEPS,
+                base,
+            )
+            for kind in MODEL_ROWS
+        }
+        titles = {kind: f"{MODEL_TITLES[kind]} ({snapshot.sources[kind].label()})" for kind in MODEL_ROWS}
+        canvas = FigureCanvasQTAgg(sphere_figure(spheres, titles, molecule.name))
+        canvas.setObjectName("sphereCanvas")
+        if self.sphere_canvas is not None:
+            self.sphere_holder.removeWidget(self.sphere_canvas)
+            self.sphere_canvas.deleteLater()
+        self.sphere_canvas = canvas
+        self.sphere_holder.addWidget(canvas)
+        self.spheres = spheres
+
+    def stop(self) -> None:
+        """Stop timers (the window closes)."""
+        self._tick.stop()
+        self._recompute.stop()
+        self._playing = False
