@@ -56,7 +56,9 @@ def test_sweep_equals_compare_poses_at_every_angle(shipped_models, gdb_5806, axi
             reference = compare_poses(model, data, spun_transform(axis, angle, base, _centre(data)))
             projection = Projection(projection_kind).fit(reference.h_original)
             np.testing.assert_allclose(swept.values[i], projection(reference.h_transformed), rtol=1e-5, atol=1e-5)
-            assert swept.max_error[i] == pytest.approx(reference.max_error, rel=1e-4, abs=1e-6)
+            assert swept.max_error[i] == pytest.approx(
+                reference.max_error, rel=1e-4, abs=1e-5
+            )  # an invariant model's error is float noise (~1e-6)
         scale = ColourScale.fit(projection(reference.h_original))
         assert (swept.vmin, swept.vmax) == pytest.approx((scale.vmin, scale.vmax))
     # a real contrast, so the equality above is not trivially about zeros
@@ -76,7 +78,9 @@ def test_untrained_one_channel_models_and_the_identity_start(dataset):
         for i, angle in enumerate(result.angles):
             reference = compare_poses(model, data, spun_transform("y", angle, E3Transform.identity(), _centre(data)))
             np.testing.assert_allclose(result.models[kind].values[i], reference.h_transformed[:, 0].numpy(), atol=1e-5)
-            assert result.models[kind].max_error[i] == pytest.approx(reference.max_error, rel=1e-4, abs=1e-6)
+            assert result.models[kind].max_error[i] == pytest.approx(
+                reference.max_error, rel=1e-4, abs=1e-5
+            )  # an invariant model's error is float noise (~1e-6)
 
 
 def test_spun_transform_turns_about_the_moved_centroid(sample_molecule):

@@ -42,7 +42,9 @@ def test_panel_values_equal_compare_poses_per_angle(window, dataset):
             )
             projection = Projection(spec.kind, spec.channel).fit(reference.h_original)
             np.testing.assert_allclose(panel.values_at(kind, index), projection(reference.h_transformed), atol=1e-5)
-            assert result.models[kind].max_error[index] == pytest.approx(reference.max_error, rel=1e-4, abs=1e-6)
+            assert result.models[kind].max_error[index] == pytest.approx(
+                reference.max_error, rel=1e-4, abs=1e-5
+            )  # an invariant model's error is float noise (~1e-6)
     # the frame at angle 0 is the window's own: its colour values are the curves' first points
     for kind in ("naive", "egnn"):
         np.testing.assert_allclose(

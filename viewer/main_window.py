@@ -850,6 +850,8 @@ class MainWindow(QMainWindow):
             progress.setAutoReset(False)
             progress.setValue(0)
             self.movie_progress = progress
+            # the grid widget must not paint (switch GL contexts) between the off-screen renders and read-backs
+            self.plotter.setUpdatesEnabled(False)
             try:
                 record_movie(
                     self.pipeline,
@@ -865,8 +867,10 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage("Movie export cancelled: no file written", 8000)
             finally:
                 self.movie_progress = None
+                self.plotter.setUpdatesEnabled(True)
                 progress.close()
                 progress.deleteLater()
+                self.controller.render_still()
         if target is None:
             return False
         self.settings.setValue("paths/export", str(target.resolve().parent))
