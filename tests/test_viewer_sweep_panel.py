@@ -18,6 +18,15 @@ from viewer.widgets.sweep_panel import RECOMPUTE_MS
 pytestmark = [pytest.mark.gui, requires_display]
 
 
+@pytest.fixture(autouse=True)
+def window_system_gl(monkeypatch):
+    """The GUI records movies with off-screen windows of its own X display. An in-process ``equiview render``
+    test before this one may have left VTK_DEFAULT_OPENGL_WINDOW=vtkOSOpenGLRenderWindow in the environment
+    (``prefer_offscreen_gl``, meant for a process without a display); OSMesa and GLX contexts mixed in one
+    process crash Mesa, which no real GUI session does."""
+    monkeypatch.delenv("VTK_DEFAULT_OPENGL_WINDOW", raising=False)
+
+
 def _viewport_point(panel, plot, angle: float, value: float | None = None) -> QPoint:
     if value is None:  # the middle of the plot's value range
         value = 0.5 * sum(plot.vb.viewRange()[1])
