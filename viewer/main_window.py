@@ -507,6 +507,7 @@ class MainWindow(QMainWindow):
             self.state.set_snapshot(snapshot)  # one change: the controller draws the model rows
         else:
             self.controller.refresh()
+        self.sweep_panel.models_ready()
         self.modelsReady.emit()
 
     def _set_models_enabled(self, enabled: bool) -> None:

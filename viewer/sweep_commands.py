@@ -106,6 +106,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from viewer.cli import snapshot_from_args
     from viewer.model.library import ModelLibrary
     from viewer.model.pipeline import Pipeline
+    from viewer.model.spin import pose_transform
     from viewer.model.sweep import invariance_sphere, sweep
     from viewer.model.sweep_plot import save_figure, sphere_figure, sweep_figure
 
@@ -114,16 +115,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     snapshot = snapshot_from_args(args, dataset, library)
     pipeline = Pipeline(dataset, library)
     molecule = pipeline.molecule(snapshot.molecule)
-    base = pipeline.transform_for(snapshot)
+    base = pose_transform(molecule, snapshot.transform)
+    graph = molecule.graph()
     loaded = {kind: library.load(snapshot.sources[kind]) for kind in MODEL_ROWS}
     models = {kind: item.model for kind, item in loaded.items()}
     titles = {kind: f"{MODEL_TITLES[kind]} ({snapshot.sources[kind].label()})" for kind in loaded}
 
     if args.sphere is not None:
         steps = args.steps or SPHERE_DEFAULT_STEPS
-        spheres = {
-            kind: invariance_sphere(model, molecule.data, args.sphere, steps, base) for kind, model in models.items()
-        }
+        spheres = {kind: invariance_sphere(model, graph, args.sphere, steps, base) for kind, model in models.items()}
         result = {
             "molecule": molecule.name,
             "sphere": args.sphere,
@@ -152,7 +152,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         return 0
 
     projections = {kind: (spec.kind, spec.channel) for kind, spec in snapshot.projections.items()}
-    result_sweep = sweep(models, molecule.data, args.axis, args.steps or DEFAULT_STEPS, base, projections)
+    result_sweep = sweep(models, graph, args.axis, args.steps or DEFAULT_STEPS, base, projections)
     labels = [f"{i} {symbol}" for i, symbol in enumerate(_symbols(molecule.z))]
     if args.plot is not None:
         figure = sweep_figure(

@@ -16,6 +16,13 @@ from viewer.model.sweep import Sweep, spun_transform, sweep
 from viewer.model.sweep_settings import DEFAULT_STEPS, check_axis
 
 
+def pose_transform(molecule: Molecule, params: TransformParams) -> E3Transform:
+    """The element ``g`` that slider values ``params`` describe for ``molecule`` (rotations about its centroid)."""
+    return E3Transform.from_view(
+        params.rx, params.ry, params.rz, params.translation, params.reflect, center=molecule.centre
+    )
+
+
 def spun_params(molecule: Molecule, params: TransformParams, axis: str, angle: float) -> TransformParams:
     """Slider values of the element ``params`` turned by ``angle`` degrees about ``axis`` through the moved centroid."""
     centre = molecule.centre
@@ -59,7 +66,8 @@ class Spin:
         molecule = pipeline.molecule(snapshot.molecule)
         models = {kind: pipeline.library.load(snapshot.sources[kind]).model for kind in MODEL_ROWS}
         projections = {kind: (spec.kind, spec.channel) for kind, spec in snapshot.projections.items()}
-        return sweep(models, molecule.data, self.axis, steps, pipeline.transform_for(snapshot), projections)
+        base = pose_transform(molecule, snapshot.transform)
+        return sweep(models, molecule.graph(), self.axis, steps, base, projections)
 
     def same_sweep(self, other: Spin) -> bool:
         """Whether ``other`` has the same sweep data (a different colormap or display toggle does not matter)."""

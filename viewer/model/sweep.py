@@ -4,7 +4,7 @@ For an axis ``k`` (x, y or z) and angles ``θ_1..θ_N`` the pose at angle θ is 
 element ``g`` followed by the rotation ``S_θ`` by θ about ``k`` through the centroid of the moved molecule
 ``g·c``. At θ = 0 the pose is the current one, and spinning never moves the centroid.
 
-All N poses go through each model as ONE PyG batch (N copies of the molecule, positions moved per copy),
+All N poses go through each model as ONE batch (N copies of the molecule, positions moved per copy),
 so a 72-angle sweep costs one forward pass instead of 72. The per-atom colour values use the same
 projection and the same frozen limits as the viewer's colour bar, both fitted on the *original* pose ``x``;
 ``max_error[θ]`` is ``max |h(g_θ·x) − h(x)|`` over atoms and channels, exactly what
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import Tensor, nn
-from torch_geometric.data import Batch, Data
 
 from core.embeddings import encode
 from core.transforms import E3Transform
@@ -80,8 +79,20 @@ def spun_transform(axis: str, angle_deg: float, base: E3Transform, centre) -> E3
     return E3Transform(rotation[0], translation[0])
 
 
-def batch_of_poses(data: Data, rotations: Tensor, translations: Tensor) -> Batch:
-    """One PyG batch holding ``len(rotations)`` copies of ``data``, copy ``i`` moved by ``(rotations[i], translations[i])``.
+class PoseBatch:
+    """Copies of one molecule as a batch of graphs: the fields the models read (``z``, ``pos``, ``edge_index``,
+    ``batch``, ``ptr``), laid out like a PyG ``Batch`` but without importing PyG."""
+
+    def __init__(self, z: Tensor, pos: Tensor, edge_index: Tensor, batch: Tensor, ptr: Tensor) -> None:
+        self.z, self.pos, self.edge_index, self.batch, self.ptr = z, pos, edge_index, batch, ptr
+
+    @property
+    def num_graphs(self) -> int:
+        return int(self.ptr.numel()) - 1
+
+
+def batch_of_poses(data, rotations: Tensor, translations: Tensor) -> PoseBatch:
+    """One batch holding ``len(rotations)`` copies of ``data``, copy ``i`` moved by ``(rotations[i], translations[i])``.
 
     Positions are moved in float64 and stored in ``data.pos``'s dtype, the same rounding as
     :meth:`E3Transform.apply`; atom types and bonds are repeated with per-copy offsets.
@@ -93,7 +104,7 @@ def batch_of_poses(data: Data, rotations: Tensor, translations: Tensor) -> Batch
     offsets = torch.arange(copies, dtype=torch.long) * n
     edge_index = data.edge_index
     edges = (edge_index[:, None, :] + offsets[None, :, None]).reshape(2, -1)
-    return Batch(
+    return PoseBatch(
         z=data.z.repeat(copies),
         pos=moved.reshape(-1, 3).to(data.pos.dtype),
         edge_index=edges,
@@ -113,7 +124,7 @@ class ModelSweep:
     vmax: float
 
 
-def encode_poses(model: nn.Module, data: Data, rotations: Tensor, translations: Tensor) -> Tensor:
+def encode_poses(model: nn.Module, data, rotations: Tensor, translations: Tensor) -> Tensor:
     """Embeddings ``[N, n, d]`` of the N moved copies of ``data``, in batches of at most MAX_ATOMS_PER_PASS atoms."""
     n = max(1, int(data.z.numel()))
     per_pass = max(1, MAX_ATOMS_PER_PASS // n)
@@ -127,7 +138,7 @@ def encode_poses(model: nn.Module, data: Data, rotations: Tensor, translations: 
 
 def sweep_model(
     model: nn.Module,
-    data: Data,
+    data,
     rotations: Tensor,
     translations: Tensor,
     projection: str = "channel",
@@ -171,7 +182,7 @@ class Sweep:
 
 def sweep(
     models: dict[str, nn.Module],
-    data: Data,
+    data,
     axis: str = "z",
     steps: int = DEFAULT_STEPS,
     base: E3Transform | None = None,
@@ -223,7 +234,7 @@ class InvarianceSphere:
 
 
 def invariance_sphere(
-    model: nn.Module, data: Data, bands: int = 12, steps: int = 24, base: E3Transform | None = None
+    model: nn.Module, data, bands: int = 12, steps: int = 24, base: E3Transform | None = None
 ) -> InvarianceSphere:
     """For each axis direction of a ``bands x 2·bands`` grid: max over ``steps`` angles of max|h(g_θ·x) − h(x)|.
 

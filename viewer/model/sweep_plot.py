@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
@@ -15,7 +16,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
-from viewer.model.sweep import InvarianceSphere, Sweep
+if TYPE_CHECKING:  # the figures only read the results: importing the sweep (and torch) is not needed
+    from viewer.model.sweep import InvarianceSphere, Sweep
+
 
 ERROR_FLOOR = 1e-9
 """max|Δh| is drawn on a log axis: exact zeros (float32 rounding can give them) are shown at this floor."""

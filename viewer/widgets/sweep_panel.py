@@ -9,6 +9,7 @@ the projections or the transform change by any other hand than the panel's own.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
@@ -25,13 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import EquiviewError
 from viewer.guard import guarded
 from viewer.model.pipeline import Pipeline
 from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, Snapshot, TransformParams
-from viewer.model.spin import Spin, wrap_angle
-from viewer.model.sweep import Sweep
 from viewer.model.sweep_plot import ERROR_FLOOR
 from viewer.state import ViewState
+
+if TYPE_CHECKING:  # the sweep imports torch: the window's interface thread must not at start-up
+    from viewer.model.spin import Spin
+    from viewer.model.sweep import Sweep
 
 DEFAULT_SPEED = 30.0  # degrees per second
 SPEED_RANGE = (1.0, 360.0)
@@ -157,11 +161,20 @@ class SweepPanel(QWidget):
     def recompute(self) -> None:
         """Sweep the current state about the chosen axis; the current pose becomes angle 0."""
         self._recompute.stop()
+        if not self.pipeline.library.ready:  # PyTorch still loading in the background: models_ready() comes
+            self.angle_label.setText("the sweep follows once the models are loaded…")
+            return
+        from viewer.model.spin import Spin
+
         self.spin = Spin(self.state.snapshot, self.axis)
         self.angle = 0.0
         self._expected = self.state.snapshot.transform
         self.result = self.spin.sweep(self.pipeline)
         self._draw()
+
+    def models_ready(self) -> None:
+        """The window's background loader finished: draw the first sweep."""
+        self.recompute()
 
     def _draw(self) -> None:
         result, snapshot = self.result, self.state.snapshot
@@ -203,7 +216,8 @@ class SweepPanel(QWidget):
         """Turn the current sweep's pose by ``angle`` degrees: one state change, drawn by the controller."""
         if self.spin is None:
             return
-        self.angle = wrap_angle(angle)
+        wrapped = float(angle) % 360.0  # into [0, 360); a tiny negative angle would give 360.0
+        self.angle = 0.0 if wrapped >= 360.0 else wrapped
         self._expected = self.spin.params(self.pipeline, self.angle)
         self._show_angle()
         self.state.set_transform(self._expected)
@@ -272,7 +286,7 @@ class SweepPanel(QWidget):
         changed = old.changed_fields(new)
         if changed <= {"show_input_row", "show_labels", "dragging"}:
             return
-        if changed == {"colormap"} and self.result is not None:
+        if changed == {"colormap"} and self.result is not None and self.spin is not None:
             self._draw()
             return
         self.set_playing(False)  # any manual input stops the spin
@@ -314,6 +328,9 @@ class SweepPanel(QWidget):
         if playing:
             if self._recompute.isActive() or self.spin is None:
                 self.recompute()
+            if self.spin is None:  # nothing to spin yet (models loading)
+                self.set_playing(False)
+                return
             self._tick.start(0)
         else:
             self._tick.stop()
@@ -345,16 +362,19 @@ class SweepPanel(QWidget):
     def compute_sphere(self) -> None:
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 
+        from viewer.model.spin import pose_transform
         from viewer.model.sweep import invariance_sphere
         from viewer.model.sweep_plot import sphere_figure
 
+        if not self.pipeline.library.ready:
+            raise EquiviewError("the models are still loading; compute the sphere once they are shown")
         snapshot = self.state.snapshot
         molecule = self.pipeline.molecule(snapshot.molecule)
-        base = self.pipeline.transform_for(snapshot)
+        base = pose_transform(molecule, snapshot.transform)
         spheres = {
             kind: invariance_sphere(
                 self.pipeline.library.load(snapshot.sources[kind]).model,
-                molecule.data,
+                molecule.graph(),
                 SPHERE_BANDS,
                 SPHERE_STEPS,
                 base,
