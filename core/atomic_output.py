@@ -1,4 +1,7 @@
-"""Write a file all at once or not at all: a temporary file in the same folder, renamed over the target.
+"""Write a file all at once or not at all, for writers that need a file NAME (ffmpeg, imageio).
+
+A temporary file in the same folder is renamed over the target; writers that take an open handle use
+:func:`core.atomic.atomic_write` instead.
 
 A movie, plot or table that fails or is cancelled halfway (an exception, Ctrl+C) leaves no file behind and
 keeps an older file of the same name untouched; the rename is atomic because both names are on one file system.
@@ -23,7 +26,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     target = Path(path)
     while True:
         temporary_path = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.partial{target.suffix}")
-        try:  # mode 0o666 minus the umask, like a file opened with open(path, "w") (mkstemp would give 0o600)
+        try:  # mode 0o666 minus the umask, like any new file (mkstemp would give 0o600)
             os.close(os.open(temporary_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             break
         except FileExistsError:

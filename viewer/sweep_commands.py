@@ -101,7 +101,6 @@ def _check_model_files(args: argparse.Namespace) -> None:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     _check_sweep_args(args)
-    from core.atomic_output import atomic_output
     from core.data import load_dataset
     from viewer.cli import snapshot_from_args
     from viewer.model.library import ModelLibrary
@@ -140,8 +139,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             },
         }
         if args.plot is not None:
-            with atomic_output(args.plot) as temporary:
-                save_figure(sphere_figure(spheres, titles, molecule.name), temporary)
+            save_figure(sphere_figure(spheres, titles, molecule.name), args.plot)
         if args.json:
             print(json.dumps(result))
         else:
@@ -158,11 +156,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         figure = sweep_figure(
             result_sweep, titles, atom_labels=labels, colormap=snapshot.colormap, molecule=molecule.name
         )
-        with atomic_output(args.plot) as temporary:
-            save_figure(figure, temporary)
+        save_figure(figure, args.plot)
     if args.csv is not None:
-        with atomic_output(args.csv) as temporary:
-            write_sweep_csv(result_sweep, _symbols(molecule.z), temporary)
+        write_sweep_csv(result_sweep, _symbols(molecule.z), args.csv)
     result = result_sweep.as_json(molecule.name)
     if args.json:
         print(json.dumps(result))
@@ -182,11 +178,16 @@ def _symbols(z) -> list[str]:
 
 
 def write_sweep_csv(result, symbols: list[str], path: str | Path) -> None:
-    """One row per angle and atom: the angle, the atom, and per model its colour value and the angle's max|Δh|."""
+    """One row per angle and atom: the angle, the atom, and per model its colour value and the angle's max|Δh|.
+
+    Written all at once (:func:`core.atomic.atomic_write`): a failure leaves no half table.
+    """
     import csv
 
+    from core.atomic import atomic_write
+
     kinds = list(result.models)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_write(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
             ["angle_deg", "atom", "element"]

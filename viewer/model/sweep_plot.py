@@ -29,9 +29,12 @@ directions show, and an invariant model's rounding noise (a factor 2 around 1e-6
 
 
 def save_figure(figure: Figure, path: str | Path) -> None:
-    """Write ``figure`` to ``path``; the format follows the file name (png, svg, pdf)."""
+    """Write ``figure`` to ``path`` all at once (:func:`core.atomic.write_with`); the format follows the file name."""
+    from core.atomic import write_with
+
     FigureCanvasAgg(figure)
-    figure.savefig(path, dpi=110)
+    image_format = Path(path).suffix.lstrip(".").lower() or "png"
+    write_with(path, lambda handle: figure.savefig(handle, dpi=110, format=image_format))
 
 
 def draw_sweep(
