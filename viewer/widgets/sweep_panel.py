@@ -64,6 +64,8 @@ class SweepPanel(QWidget):
         self._playing = False
         self._last_step: float | None = None
         self._hovered: int | None = None
+        table = getattr(pipeline, "table", None)
+        self._largest_molecule = int(np.diff(table.atom_ptr).max()) if table is not None and len(table) else 0
 
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         self.axis_box = QComboBox()
@@ -183,22 +185,35 @@ class SweepPanel(QWidget):
         low = min(float(np.maximum(m.max_error, ERROR_FLOOR).min()) for m in result.models.values())
         high = max(float(np.maximum(m.max_error, ERROR_FLOOR).max()) for m in result.models.values())
         for kind in MODEL_ROWS:
-            model, plot = result.models[kind], self.value_plots[kind]
-            curves = self.curves[kind]
-            while len(curves) > model.values.shape[1]:
-                plot.removeItem(curves.pop())
-            while len(curves) < model.values.shape[1]:
-                curves.append(plot.plot([], []))
+            model = result.models[kind]
+            atoms = model.values.shape[1]
+            curves = self._curve_pool(kind, atoms)
             norm = matplotlib.colors.Normalize(model.vmin, model.vmax, clip=True)
             for atom, curve in enumerate(curves):
+                if atom >= atoms:  # a smaller molecule: spare curves stay, hidden and empty
+                    curve.setData([], [])
+                    curve.setVisible(False)
+                    continue
                 colour = [int(255 * c) for c in cmap(norm(model.values_original[atom]))[:3]]
                 curve.setPen(pg.mkPen(colour, width=3 if atom == self._hovered else 1))
                 curve.setData(angles, np.append(model.values[:, atom], model.values[0, atom]))
+                curve.setVisible(True)
             errors = np.maximum(model.max_error, ERROR_FLOOR)
             self.error_curves[kind].setData(angles, np.append(errors, errors[0]))
             # one decade range for both rows: 0.5 against 1e-6 reads at a glance
             self.error_plots[kind].setYRange(np.log10(low) - 0.5, np.log10(high) + 0.5, padding=0.0)
         self._show_angle()
+
+    def _curve_pool(self, kind: str, atoms: int) -> list:
+        """At least ``atoms`` curves in the row's value plot. Curves are only ever added (up to the largest
+        molecule of the set at once): switching molecules reuses them instead of creating and dropping items."""
+        curves = self.curves[kind]
+        wanted = max(atoms, self._largest_molecule)
+        while len(curves) < wanted:
+            curve = self.value_plots[kind].plot([], [])
+            curve.setVisible(False)
+            curves.append(curve)
+        return curves
 
     def _show_angle(self) -> None:
         for cursor in self.cursors:
@@ -270,7 +285,7 @@ class SweepPanel(QWidget):
         for kind in MODEL_ROWS:
             curves = self.curves[kind]
             for index in (self._hovered, atom):
-                if index is not None and index < len(curves):
+                if index is not None and index < len(curves) and curves[index].isVisible():
                     pen = pg.mkPen(curves[index].opts["pen"])
                     pen.setWidth(3 if index == atom else 1)
                     curves[index].setPen(pen)
