@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from core.data import QM9DataModule, QM9Molecules, load_dataset
+
+
+@pytest.fixture(autouse=True)
+def restored_environment():
+    """Every test leaves ``os.environ`` as it found it. An in-process ``equiview render`` without a display calls
+    ``prefer_offscreen_gl``, which (rightly, for its own process) sets VTK_DEFAULT_OPENGL_WINDOW; left behind, a
+    later GUI test would mix OSMesa and GLX contexts in one process, which crashes Mesa."""
+    before = dict(os.environ)
+    yield
+    for name in set(os.environ) - set(before):
+        del os.environ[name]
+    for name, value in before.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

@@ -19,15 +19,6 @@ from viewer.widgets.sweep_panel import RECOMPUTE_MS
 pytestmark = [pytest.mark.gui, requires_display]
 
 
-@pytest.fixture(autouse=True)
-def window_system_gl(monkeypatch):
-    """The GUI records movies with off-screen windows of its own X display. An in-process ``equiview render``
-    test before this one may have left VTK_DEFAULT_OPENGL_WINDOW=vtkOSOpenGLRenderWindow in the environment
-    (``prefer_offscreen_gl``, meant for a process without a display); OSMesa and GLX contexts mixed in one
-    process crash Mesa, which no real GUI session does."""
-    monkeypatch.delenv("VTK_DEFAULT_OPENGL_WINDOW", raising=False)
-
-
 def _viewport_point(panel, plot, angle: float, value: float | None = None) -> QPoint:
     if value is None:  # the middle of the plot's value range
         value = 0.5 * sum(plot.vb.viewRange()[1])
@@ -35,8 +26,37 @@ def _viewport_point(panel, plot, angle: float, value: float | None = None) -> QP
     return panel.plots.mapFromScene(scene_point)
 
 
-def test_panel_values_equal_compare_poses_per_angle(window, dataset):
+def _open(qtbot, window):
+    """View > Sweep, as the user opens it: the panel sweeps what the window shows."""
+    assert not window.sweep_dock.isVisible()
+    window.sweep_dock_action.trigger()
+    qtbot.waitUntil(lambda: window.sweep_panel.result is not None, timeout=30000)
+    qtbot.waitExposed(window.sweep_panel.plots)
+    qtbot.wait(300)  # the new dock's layout settles before a test maps plot points to pixels
+    return window.sweep_panel
+
+
+def test_hidden_dock_neither_sweeps_nor_draws_until_opened(qtbot, window):
     panel = window.sweep_panel
+    assert not window.sweep_dock.isVisible() and panel.result is None  # hidden by default
+    window.state.set_rotation(0, 35.0)
+    window.molecule_panel.next()
+    qtbot.wait(RECOMPUTE_MS + 100)
+    assert panel.result is None and not panel._recompute.isActive()
+    panel = _open(qtbot, window)  # opening sweeps the state shown now
+    assert panel.spin.snapshot == window.state.snapshot
+    shown = panel.result
+    window.sweep_dock_action.trigger()  # hide again
+    assert not window.sweep_dock.isVisible()
+    window.molecule_panel.next()
+    qtbot.wait(RECOMPUTE_MS + 100)
+    assert panel.result is shown  # nothing computed while hidden
+    window.sweep_dock_action.trigger()
+    assert panel.result is not shown and panel.spin.snapshot == window.state.snapshot
+
+
+def test_panel_values_equal_compare_poses_per_angle(qtbot, window, dataset):
+    panel = _open(qtbot, window)
     window.state.set_rotation(0, 35.0)
     panel.recompute()
     molecule = window.pipeline.molecule(window.state.snapshot.molecule)
@@ -63,7 +83,7 @@ def test_panel_values_equal_compare_poses_per_angle(window, dataset):
 
 
 def test_clicking_the_plot_sets_the_angle_through_the_state(qtbot, window):
-    panel = window.sweep_panel
+    panel = _open(qtbot, window)
     scene = window.controller.scene
     actors = {key: (view.atom_actor, view.bond_actor) for key, view in scene.views.items()}
     plot = panel.value_plots["egnn"]
@@ -90,13 +110,20 @@ def test_clicking_the_plot_sets_the_angle_through_the_state(qtbot, window):
     assert panel.spin.snapshot.transform.is_identity
 
 
-def test_manual_input_recomputes_the_sweep_from_the_new_pose(qtbot, window):
-    panel = window.sweep_panel
+def test_a_slider_step_does_not_sweep_recompute_does(qtbot, window):
+    panel = _open(qtbot, window)
     panel.set_angle(90.0)
+    swept = panel.result
     window.state.set_translation(0, 2.0)  # the user moves a slider
-    qtbot.waitUntil(lambda: panel.spin.snapshot.transform == window.state.snapshot.transform, timeout=5000)
-    assert panel.angle == 0.0
+    qtbot.wait(RECOMPUTE_MS + 100)
+    assert panel.result is swept and "moved by hand" in panel.angle_label.text()
+    qtbot.mouseClick(panel.recompute_button, Qt.MouseButton.LeftButton)  # the user asks
+    assert panel.spin.snapshot.transform == window.state.snapshot.transform
+    assert panel.angle == 0.0 and "moved by hand" not in panel.angle_label.text()
     assert panel.result.models["naive"].max_error[0] > 1e-3  # the new base pose itself is already off for naive
+    # another molecule is new input: swept again without asking
+    window.molecule_panel.next()
+    qtbot.waitUntil(lambda: panel.spin.snapshot.molecule == window.state.snapshot.molecule, timeout=5000)
 
 
 class Counter:
@@ -115,12 +142,13 @@ class Counter:
 
 def test_play_spins_one_step_per_drawn_frame_and_manual_input_stops_it(qtbot, window):
     panel = window.sweep_panel
+    assert not window.sweep_dock.isVisible()
     panel.speed_box.setValue(90.0)
     counter = Counter()
     window.state.changed.connect(counter.changed)
     window.controller.frameRendered.connect(counter.drawn)
-    window.play_action.trigger()  # Space
-    assert panel.playing and panel.play_button.text() == "Pause"
+    window.play_action.trigger()  # Space: opens the hidden dock, then plays
+    assert window.sweep_dock.isVisible() and panel.playing and panel.play_button.text() == "Pause"
     qtbot.waitUntil(lambda: counter.steps >= 3 and panel.angle > 0.0, timeout=30000)
     assert window.state.snapshot.transform == panel.spin.params(window.pipeline, panel.angle)
     # never queued faster than drawn: each step waits for the previous frame's render
@@ -138,7 +166,7 @@ def test_play_spins_one_step_per_drawn_frame_and_manual_input_stops_it(qtbot, wi
 
 
 def test_hovering_a_curve_highlights_its_atom(qtbot, window):
-    panel = window.sweep_panel
+    panel = _open(qtbot, window)
     kind, atom = "egnn", 3
     value = float(panel.values_at(kind, 20)[atom])
     point = _viewport_point(panel, panel.value_plots[kind], float(panel.result.angles[20]), value)
@@ -188,7 +216,7 @@ def test_bad_movie_settings_show_one_line_and_write_nothing(qtbot, window, tmp_p
 
 
 def test_sphere_tab(qtbot, window):
-    panel = window.sweep_panel
+    panel = _open(qtbot, window)
     panel.tabs.setCurrentIndex(1)
     panel.compute_sphere()
     assert panel.sphere_canvas is not None
@@ -219,6 +247,7 @@ def test_the_sweep_waits_for_models_loaded_in_the_background(qtbot, dataset, set
             window.sweep_panel.set_playing(True)  # nothing to spin yet
             assert not window.sweep_panel.playing
             window.show()
+            window.sweep_dock.show()  # open before the models arrive: the sweep follows them
         assert window.sweep_panel.result is not None
         assert window.sweep_panel.result.models["egnn"].max_error.max() < 1e-4
     finally:

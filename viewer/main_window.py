@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
         self.sweep_dock.setWidget(self.sweep_panel)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sweep_dock)
         self.resizeDocks([self.sweep_dock], [SWEEP_DOCK_HEIGHT], Qt.Orientation.Vertical)
+        self.sweep_dock.hide()  # opened on demand (View menu): hidden, the panel neither sweeps nor draws
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
         action = QAction(text, self)
@@ -361,7 +362,7 @@ class MainWindow(QMainWindow):
         self.random_action = self._action("Ra&ndom E(3) element", self.transform_panel.randomise, "Ctrl+G")
         self.fit_action = self._action("&Fit view", self.fit_view, "Ctrl+0", "Fit the camera to both poses")
         self.play_action = self._action(
-            "&Play / pause the spin", self.sweep_panel.toggle_playing, "Space", "Spin g about the sweep's axis (Space)"
+            "&Play / pause the spin", self.toggle_playing, "Space", "Spin g about the sweep's axis (Space)"
         )
         self.input_row_action = self._action("Show &input row", self._show_input_row, "Ctrl+I", checkable=True)
         self.labels_action = self._action(
@@ -397,7 +398,11 @@ class MainWindow(QMainWindow):
             view_menu.addSeparator() if action is None else view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.dock.toggleViewAction())
-        view_menu.addAction(self.sweep_dock.toggleViewAction())
+        self.sweep_dock_action = self.sweep_dock.toggleViewAction()
+        self.sweep_dock_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.sweep_dock_action.setToolTip("Show the angle sweep, Play and the invariance sphere (Ctrl+Shift+S)")
+        self.addAction(self.sweep_dock_action)
+        view_menu.addAction(self.sweep_dock_action)
 
         molecule_menu = menu.addMenu("&Molecule")
         self.previous_action = self._action(
@@ -808,6 +813,13 @@ class MainWindow(QMainWindow):
     def _dialog_closed(self, _result: int) -> None:
         if self.export_dialog is not None and not self.export_dialog.isVisible():
             self.export_dialog = None
+
+    @guarded
+    def toggle_playing(self) -> None:
+        """Space: Play needs the sweep, so a hidden Sweep dock opens first."""
+        if not self.sweep_dock.isVisible():
+            self.sweep_dock.show()
+        self.sweep_panel.toggle_playing()
 
     @guarded
     def open_movie_dialog(self) -> MovieDialog | None:

@@ -2,8 +2,12 @@
 
 The panel is a widget like the others: it writes slider values into the view state (a click or drag in a plot
 sets the angle; Play advances it) and the controller draws them; it never touches the scene. The curves come
-from one batched sweep per model (:class:`viewer.model.spin.Spin`), recomputed when the molecule, the models,
-the projections or the transform change by any other hand than the panel's own.
+from one batched sweep per model (:class:`viewer.model.spin.Spin`).
+
+The panel costs nothing unless the user opens it: while hidden it neither sweeps nor redraws, it only notes that
+its sweep is out of date. While shown it sweeps again when the molecule, the models, the projections or the axis
+change, or when the user asks (Recompute, Play, a click in a plot after moving g by hand); a slider step that
+moves g only marks the curves as taken at another pose (a new sweep per step would cost every drag its speed).
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class SweepPanel(QWidget):
         self.result: Sweep | None = None
         self.angle = 0.0
         self._expected: TransformParams | None = None  # the transform the panel itself set last
+        self._out_of_date = True  # inputs changed (or never swept) while the panel could not show it
+        self._moved_by_hand = False  # g changed by another widget: the curves are from another pose
         self.spheres: dict = {}
         self._playing = False
         self._last_step: float | None = None
@@ -85,12 +91,17 @@ class SweepPanel(QWidget):
         self.speed_box.setValue(DEFAULT_SPEED)
         self.speed_box.setSuffix(" °/s")
         self.speed_box.setDecimals(0)
+        self.recompute_button = QPushButton("Recompute")
+        self.recompute_button.setObjectName("sweepRecompute")
+        self.recompute_button.setToolTip("Sweep again from the current pose (angle 0 = the current g)")
+        self.recompute_button.clicked.connect(self.recompute)
         self.angle_label = QLabel()
         self.angle_label.setObjectName("sweepAngle")
         controls = QHBoxLayout()
         controls.addWidget(self.axis_box)
         controls.addWidget(self.play_button)
         controls.addWidget(self.speed_box)
+        controls.addWidget(self.recompute_button)
         controls.addWidget(self.angle_label, 1)
 
         self.plots = pg.GraphicsLayoutWidget()
@@ -151,7 +162,6 @@ class SweepPanel(QWidget):
         self._tick.setSingleShot(True)
         self._tick.timeout.connect(self._advance)
         state.changed.connect(self._state_changed)
-        self.recompute()
 
     # ------------------------------------------------------------------ the sweep
     @property
@@ -163,6 +173,7 @@ class SweepPanel(QWidget):
     def recompute(self) -> None:
         """Sweep the current state about the chosen axis; the current pose becomes angle 0."""
         self._recompute.stop()
+        self._out_of_date = True
         if not self.pipeline.library.ready:  # PyTorch still loading in the background: models_ready() comes
             self.angle_label.setText("the sweep follows once the models are loaded…")
             return
@@ -172,11 +183,25 @@ class SweepPanel(QWidget):
         self.angle = 0.0
         self._expected = self.state.snapshot.transform
         self.result = self.spin.sweep(self.pipeline)
+        self._out_of_date = self._moved_by_hand = False
         self._draw()
 
     def models_ready(self) -> None:
-        """The window's background loader finished: draw the first sweep."""
-        self.recompute()
+        """The window's background loader finished: draw the first sweep if the panel is shown."""
+        if self.isVisible():
+            self.recompute()
+        else:
+            self._out_of_date = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._out_of_date:  # opening the dock asks for the curves of what the window shows now
+            self.recompute()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.set_playing(False)
+        self._recompute.stop()
 
     def _draw(self) -> None:
         result, snapshot = self.result, self.state.snapshot
@@ -220,7 +245,8 @@ class SweepPanel(QWidget):
             cursor.blockSignals(True)
             cursor.setValue(self.angle)
             cursor.blockSignals(False)
-        self.angle_label.setText(f"θ = {self.angle:.1f}° about {self.axis}")
+        note = " (g moved by hand: Recompute sweeps from here)" if self._moved_by_hand else ""
+        self.angle_label.setText(f"θ = {self.angle:.1f}° about {self.axis}{note}")
 
     def values_at(self, kind: str, index: int) -> np.ndarray:
         """Colour values of every atom at sweep angle ``index`` (what the curves show)."""
@@ -229,6 +255,8 @@ class SweepPanel(QWidget):
     # ------------------------------------------------------------------ setting the angle
     def set_angle(self, angle: float) -> None:
         """Turn the current sweep's pose by ``angle`` degrees: one state change, drawn by the controller."""
+        if self.spin is None or self._moved_by_hand:  # the user asks for an angle of the pose shown now
+            self.recompute()
         if self.spin is None:
             return
         wrapped = float(angle) % 360.0  # into [0, 360); a tiny negative angle would give 360.0
@@ -296,25 +324,27 @@ class SweepPanel(QWidget):
     @Slot(object, object)
     @guarded
     def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
-        if new.transform == self._expected and self._same_inputs(old, new):
-            return  # the panel's own step
         changed = old.changed_fields(new)
+        if changed == {"transform"} and new.transform == self._expected:
+            return  # the panel's own step
         if changed <= {"show_input_row", "show_labels", "dragging"}:
             return
-        if changed == {"colormap"} and self.result is not None and self.spin is not None:
-            self._draw()
-            return
         self.set_playing(False)  # any manual input stops the spin
-        self._recompute.start()
+        if not self.isVisible():  # hidden: no sweep, no redraw; showing the panel catches up
+            self._out_of_date = True
+            return
+        if not self._same_inputs(old, new) or self.result is None:
+            self._recompute.start()
+            return
+        if "colormap" in changed:
+            self._draw()
+        if "transform" in changed and not self._moved_by_hand:  # a slider step: the label says so, nothing sweeps
+            self._moved_by_hand = True
+            self._show_angle()
 
     @staticmethod
     def _same_inputs(old: Snapshot, new: Snapshot) -> bool:
-        return (
-            old.molecule == new.molecule
-            and old.sources == new.sources
-            and old.projections == new.projections
-            and old.colormap == new.colormap
-        )
+        return old.molecule == new.molecule and old.sources == new.sources and old.projections == new.projections
 
     @Slot(int)
     @guarded
@@ -341,7 +371,7 @@ class SweepPanel(QWidget):
         self.play_button.setText("Pause" if playing else "Play")
         self._last_step = time.perf_counter() if playing else None
         if playing:
-            if self._recompute.isActive() or self.spin is None:
+            if self._recompute.isActive() or self.spin is None or self._moved_by_hand or self._out_of_date:
                 self.recompute()
             if self.spin is None:  # nothing to spin yet (models loading)
                 self.set_playing(False)
