@@ -59,7 +59,15 @@ def add_sweep_parser(subparsers) -> None:
     parser.add_argument("--source", default="bundled", help="bundled (default), qm9pack or pyg")
     parser.add_argument("--root", default=None, help="data folder for --source pyg/qm9pack")
     # state fields the sweep does not draw (snapshot_from_args reads them)
-    parser.set_defaults(handler=_cmd_sweep, hide_input=False, no_labels=False, atom_vectors=False, arrow_scale=1.0)
+    parser.set_defaults(
+        handler=_cmd_sweep,
+        identity=False,
+        hide_input=False,
+        labels=False,
+        difference=False,
+        atom_vectors=False,
+        arrow_scale=1.0,
+    )
 
 
 def _check_sweep_args(args: argparse.Namespace) -> None:
