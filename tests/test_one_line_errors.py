@@ -154,6 +154,10 @@ def test_ctrl_c_during_the_final_test_evaluation_is_one_line(tmp_path, capsys, m
     assert code == 130 and err == ["equiview: interrupted"]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_imports_is_one_line():
     process = subprocess.Popen(
         # `data info` no longer imports PyG and can finish within the second on a quiet machine; a long
@@ -173,6 +177,8 @@ def test_ctrl_c_during_imports_is_one_line():
         text=True,
         cwd=ROOT,
         env=dict(os.environ, OMP_NUM_THREADS="1"),
+        # an earlier test (Qt) may leave SIGINT ignored in this process; a child would inherit that and never stop
+        preexec_fn=_default_sigint,
     )
     time.sleep(1.0)
     # a signal that lands while a C extension initialises can be deferred; repeat it until the process ends
