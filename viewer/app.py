@@ -92,11 +92,11 @@ def run_gui(
     if size is not None:
         window.resize_grid(*size)
     drain_events()
-    window.controller.refresh()
-    if not headless:
+    if not headless:  # the first frame is on screen: nothing to redraw before the event loop
         ready = "loading models…" if not library.ready else "ready"
         window.statusBar().showMessage(f"Window in {time.perf_counter() - started:.1f} s, {ready}", 5000)
         return int(app.exec())
+    window.controller.refresh()  # the grid at its final size for the image
     if full_window:
         window.controller.render_still()
         drain_events()

@@ -339,6 +339,9 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         )
     background = loads_models_in_background(args)
     dataset, library, snapshot = _load(args, background)
+    from viewer.pyvista_import import import_pyvista
+
+    import_pyvista()  # before Qt, for a faster first frame
     from viewer.app import run_gui
 
     return run_gui(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal, Slot
@@ -40,6 +41,7 @@ from viewer.model.snapshot import GRID_SHAPE, MODEL_TITLES, ModelSource, Snapsho
 from viewer.model.structures import StructureLibrary, add_recent
 from viewer.model.trackball import drag_axis_angle, rotated
 from viewer.model_loader import ModelLoader
+from viewer.pyvista_import import import_pyvista
 from viewer.resources import app_icon
 from viewer.state import ViewState
 from viewer.widgets.export_dialog import ExportDialog
@@ -47,8 +49,10 @@ from viewer.widgets.models_panel import ModelsPanel
 from viewer.widgets.molecule_panel import MoleculePanel
 from viewer.widgets.movie_dialog import MovieDialog
 from viewer.widgets.readouts import ReadoutPanel
-from viewer.widgets.sweep_panel import SweepPanel
 from viewer.widgets.transform_panel import TransformPanel
+
+if TYPE_CHECKING:
+    from viewer.widgets.sweep_panel import SweepPanel
 
 ABOUT_LINKS = (
     "Based on TeachOpenCADD talktorial T036, "
@@ -95,6 +99,8 @@ DEFAULT_WINDOW_SIZE = (1280, 700)
 READOUT_INTERVAL_MS = 400
 """While something moves, the readouts follow at most this often (rich-text relayout is not free)."""
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt")
+LOADER_FALLBACK_MS = 1000
+"""The background model loader starts with the first frame, or this long after the window is built."""
 
 
 def short_name(name: str, limit: int = 32) -> str:
@@ -110,6 +116,7 @@ CLICK_SLOP_PX = 4
 
 def make_interactor(parent: QWidget):
     """The embedded VTK widget: one render window with a grid of renderers (GRID_SHAPE; unused slots hidden)."""
+    import_pyvista()  # without pyplot, which the viewer never uses
     from pyvistaqt import QtInteractor
 
     plotter = QtInteractor(
@@ -212,10 +219,12 @@ class MainWindow(QMainWindow):
         self._readout_timer.setSingleShot(True)
         self._readout_timer.setInterval(READOUT_INTERVAL_MS)
         self._readout_timer.timeout.connect(self._show_readouts)
+        self._loader_fallback = QTimer(self)
+        self._loader_fallback.setSingleShot(True)
+        self._loader_fallback.setInterval(LOADER_FALLBACK_MS)
+        self._loader_fallback.timeout.connect(self._start_loading_models)
         self.controller.frameChanged.connect(self._frame_changed)
         self.controller.frameRendered.connect(self._frame_rendered)
-        self.controller.frameRendered.connect(self.sweep_panel.frame_drawn)
-        self.sweep_panel.atomHovered.connect(self._sweep_atom_hovered)
         self.models_panel.loadRequested.connect(self.choose_checkpoint)
         self.models_panel.rescaleRequested.connect(self.rescale_colours)
         self.state.changed.connect(self._state_changed)
@@ -231,7 +240,10 @@ class MainWindow(QMainWindow):
             self._set_models_enabled(False)
             self.loader = ModelLoader(self.pipeline, self.state.snapshot, self)
             self.loader.finished.connect(self._models_loaded)
-            self.loader.start()
+            # PyTorch's import would compete with the first frame for the interpreter and the CPU: it
+            # starts once the first frame is on screen (or after a second if the window is never shown)
+            self.plotter.frameSwapped.connect(self._start_loading_models)
+            self._loader_fallback.start()
         self.statusBar().showMessage(
             "Drag the molecule in a g·x view (right column) or move a slider: "
             "the EGNN keeps its colours, the naive GNN does not.",
@@ -277,13 +289,35 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
 
-        self.sweep_panel = SweepPanel(self.state, self.pipeline, self)
+        # opened on demand (View menu): its panel is built when first shown (pyqtgraph and the plots cost
+        # a third of a second of start-up) and, when hidden again, neither sweeps nor draws
+        self._sweep_panel: SweepPanel | None = None
         self.sweep_dock = QDockWidget("Sweep", self)
         self.sweep_dock.setObjectName("sweepDock")
-        self.sweep_dock.setWidget(self.sweep_panel)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sweep_dock)
+        self.sweep_dock.hide()
+        self.sweep_dock.visibilityChanged.connect(self._sweep_dock_visibility)
+
+    @property
+    def sweep_panel(self) -> SweepPanel:
+        """The Sweep dock's panel, built on first use."""
+        return self._sweep_panel if self._sweep_panel is not None else self._build_sweep_panel()
+
+    def _build_sweep_panel(self) -> SweepPanel:
+        from viewer.widgets.sweep_panel import SweepPanel
+
+        panel = SweepPanel(self.state, self.pipeline, self)
+        self.controller.frameRendered.connect(panel.frame_drawn)
+        panel.atomHovered.connect(self._sweep_atom_hovered)
+        self._sweep_panel = panel
+        self.sweep_dock.setWidget(panel)  # shown with the dock, the panel sweeps what the window shows
         self.resizeDocks([self.sweep_dock], [SWEEP_DOCK_HEIGHT], Qt.Orientation.Vertical)
-        self.sweep_dock.hide()  # opened on demand (View menu): hidden, the panel neither sweeps nor draws
+        return panel
+
+    @Slot(bool)
+    def _sweep_dock_visibility(self, visible: bool) -> None:
+        if visible and self._sweep_panel is None:
+            self._build_sweep_panel()
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
         action = QAction(text, self)
@@ -503,6 +537,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self.library.ready = True
+        self.controller.begin_motion()  # the rows fill in fast; the full-quality frame follows when idle
         snapshot, failures = with_loaded_models(self.state.snapshot, results, self.library)
         for kind, error in failures:
             self.show_failure(Failure.from_exception(error, f"Cannot load the {MODEL_TITLES[kind]} model"))
@@ -512,8 +547,17 @@ class MainWindow(QMainWindow):
             self.state.set_snapshot(snapshot)  # one change: the controller draws the model rows
         else:
             self.controller.refresh()
-        self.sweep_panel.models_ready()
+        self._readout_timer.stop()
+        self._show_readouts()  # the rows' numbers at once; only the picture waits for the still frame
+        if self._sweep_panel is not None:
+            self._sweep_panel.models_ready()
         self.modelsReady.emit()
+
+    def _start_loading_models(self, *_args) -> None:
+        self._loader_fallback.stop()
+        if self.loader is not None and not self.loader.started and not self._closed:
+            self.plotter.frameSwapped.disconnect(self._start_loading_models)
+            self.loader.start()
 
     def _set_models_enabled(self, enabled: bool) -> None:
         """Controls that need PyTorch wait for the background loader."""
@@ -826,7 +870,8 @@ class MainWindow(QMainWindow):
         frame = self.controller.frame
         name = f"equiview_{frame.molecule.name}.mp4" if frame is not None else "equiview.mp4"
         default = str(Path(self._folder("paths/export")) / name)
-        dialog = MovieDialog(default, self.grid_size(), self.sweep_panel.axis, self)
+        axis = self._sweep_panel.axis if self._sweep_panel is not None else "z"
+        dialog = MovieDialog(default, self.grid_size(), axis, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.exportRequested.connect(self.export_movie)
         dialog.finished.connect(self._movie_dialog_closed)
@@ -854,7 +899,8 @@ class MainWindow(QMainWindow):
             if not candidate.parent.is_dir():
                 raise FileNotFoundError(f"cannot write {candidate}: folder {candidate.parent} does not exist")
             settings.check(candidate)
-            self.sweep_panel.set_playing(False)
+            if self._sweep_panel is not None:
+                self._sweep_panel.set_playing(False)
             progress = QProgressDialog(f"Recording {candidate.name}…", "Cancel", 0, settings.frames, self)
             progress.setObjectName("movieProgress")
             progress.setWindowTitle("Export movie")
@@ -1079,8 +1125,10 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self._readout_timer.stop()
+        self._loader_fallback.stop()
         QToolTip.hideText()  # a hover tooltip must not outlive the window
-        self.sweep_panel.stop()
+        if self._sweep_panel is not None:
+            self._sweep_panel.stop()
         self.controller.detach()
         for box in (self.error_box, self.export_dialog, self.movie_dialog):
             try:

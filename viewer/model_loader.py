@@ -40,6 +40,10 @@ class ModelLoader(QObject):
         self.snapshot = snapshot
         self._thread: threading.Thread | None = None
 
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="equiview-model-loader", daemon=True)
         self._thread.start()

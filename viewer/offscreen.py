@@ -10,12 +10,14 @@ import numpy as np
 
 from viewer.model.pipeline import Frame
 from viewer.model.snapshot import GRID_SHAPE
+from viewer.pyvista_import import import_pyvista
 from viewer.scene import DEFAULT_STYLE, GridScene, SceneStyle
 
 DEFAULT_RENDER_SIZE = (1200, 900)
 
 
 def make_offscreen_plotter(size: tuple[int, int], style: SceneStyle = DEFAULT_STYLE):
+    import_pyvista()  # without pyplot, which equiview render never uses
     import pyvista as pv
 
     width, height = int(size[0]), int(size[1])
