@@ -44,15 +44,17 @@ class MessageMLP(nn.Sequential):
         pre_activation = torch.addcmul(pre_activation, squared_distance, linear.weight[:, 2 * channels])
         return activation(pre_activation)
 
-    def aggregate_complete_graph(self, node_embed: Tensor, node_pos: Tensor, block_rows: int = 64) -> Tensor:
+    def aggregate_complete_graph(self, node_embed: Tensor, node_pos: Tensor, block_rows: int = 16) -> Tensor:
         """The sum over j != i of eq. (4), sum_j m_ji, for every atom of ONE molecule's complete graph, without
         an edge list: ``[num_atoms, out_channels]``.
 
         The same messages as :meth:`forward_per_atom` (eq. (2) inlined: m_ji = act((W_s·h)_j + (W_t·h)_i +
         w_d·||x_j − x_i||² + b)), laid out densely as [receivers, senders, channels] for a block of receivers at a
-        time, so the working set stays in the CPU cache; the diagonal j = i is masked out. For a 300-atom
-        molecule (89,700 edges) this is several times faster than gathering and scattering per edge, which is what
-        keeps the viewer's slider interactive. Equal to the edge-list path up to float rounding.
+        time (16 receivers x 300 senders x 64 channels is 1.2 MB: it stays in the CPU's cache between the passes
+        over it), activated in place when nothing needs the pre-activation (no gradient); the diagonal j = i is
+        masked out. For a 300-atom molecule (89,700 edges) this is several times faster than gathering and
+        scattering per edge, which is what keeps the viewer's slider interactive. Equal to the edge-list path up
+        to float rounding.
         """
         linear, activation = self[0], self[1]
         channels = node_embed.size(1)
@@ -68,8 +70,19 @@ class MessageMLP(nn.Sequential):
             messages = (source_part.unsqueeze(0) + target_part[start:stop].unsqueeze(1)).addcmul_(
                 squared_distance.unsqueeze(-1), distance_weight
             )
-            messages = activation(messages)  # [receivers, senders, channels]
+            messages = _activate(activation, messages)  # [receivers, senders, channels]
             others = torch.ones(stop - start, num_atoms, dtype=messages.dtype, device=messages.device)
             others[receivers - start, receivers] = 0.0  # no message from an atom to itself
             aggregated[start:stop] = torch.bmm(others.unsqueeze(1), messages).squeeze(1)
         return aggregated
+
+
+def _activate(activation: nn.Module, pre_activation: Tensor) -> Tensor:
+    """``activation(pre_activation)``, in place for ReLU and SiLU when no gradient is recorded (one pass less
+    over a block of messages, no new block allocated)."""
+    if not torch.is_grad_enabled():
+        if isinstance(activation, nn.ReLU):
+            return pre_activation.relu_()
+        if isinstance(activation, nn.SiLU):
+            return nn.functional.silu(pre_activation, inplace=True)
+    return activation(pre_activation)
