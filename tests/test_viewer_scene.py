@@ -207,15 +207,15 @@ def test_scene_writes_in_place_and_reads_back(offscreen_scene, pipeline, dataset
     scene = offscreen_scene
     scene.update(pipeline.frame(Snapshot(transform=TransformParams())))
     view = scene.view("naive", "transformed")
-    points, atom_actor, tubes = view.atoms.GetPoints(), view.atom_actor, view.tubes
+    points, atom_actor, bond_mapper = view.atoms.GetPoints(), view.atom_actor, view.bond_mapper
     frame = pipeline.frame(Snapshot(transform=TransformParams(rz=45.0)))
     scene.update(frame)
-    assert view.atoms.GetPoints() is points and view.atom_actor is atom_actor and view.tubes is tubes
+    assert view.atoms.GetPoints() is points and view.atom_actor is atom_actor and view.bond_mapper is bond_mapper
     np.testing.assert_allclose(view.atom_positions(), frame.positions_transformed)
     np.testing.assert_allclose(view.point_array("value"), frame.rows["naive"].values_transformed)
     np.testing.assert_array_equal(view.point_array("rgba"), frame.rows["naive"].rgba_transformed)
     assert view.title.GetInput() == frame.titles[("naive", "transformed")]
-    assert view.bonds.GetNumberOfPoints() == 4 * len(frame.molecule.bonds)
+    assert view.bonds.GetNumberOfPoints() == 2 * len(frame.molecule.bonds)  # one cylinder imposter per half
     # the verdict badge is in the view (so in every image), in the verdict's colour
     assert view.badge.GetInput() == frame.rows["naive"].badge and view.badge.GetInput().startswith("changed")
     assert view.badge.GetTextProperty().GetColor() == pytest.approx(frame.rows["naive"].verdict.colour)
@@ -267,10 +267,15 @@ def test_scene_image_pick_and_layout(offscreen_scene, pipeline):
 
 
 def test_half_bonds_take_their_atoms_colour():
-    from viewer.scene import half_bond_segments
+    from viewer.scene import half_bonds
 
     positions = np.array([[0.0, 0, 0], [2.0, 0, 0], [2.0, 2.0, 0]])
-    points, owners = half_bond_segments(positions, np.array([[0, 1], [1, 2]]))
-    assert points.shape == (8, 3) and owners.tolist() == [0, 0, 1, 1, 1, 1, 2, 2]
-    np.testing.assert_allclose(points[1], [1.0, 0, 0])  # midpoint
-    np.testing.assert_allclose(points[2], positions[1])
+    centres, directions, lengths, owners = half_bonds(positions, np.array([[0, 1], [1, 2]]))
+    assert owners.tolist() == [0, 1, 1, 2]
+    # bond 0-1: the half of atom 0 runs from (0,0,0) to the midpoint (1,0,0); atom 1's half comes back
+    np.testing.assert_allclose(centres, [[0.5, 0, 0], [1.5, 0, 0], [2.0, 0.5, 0], [2.0, 1.5, 0]])
+    np.testing.assert_allclose(directions, [[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0]])
+    np.testing.assert_allclose(lengths, [1.0, 1.0, 1.0, 1.0])
+    # two atoms at one place: a bond of length 0, no division by zero
+    _, directions, lengths, _ = half_bonds(np.zeros((2, 3)), np.array([[0, 1]]))
+    assert np.isfinite(directions).all() and lengths.tolist() == [0.0, 0.0]

@@ -23,7 +23,6 @@ import vtkmodules.vtkRenderingOpenGL2  # noqa: F401 - OpenGL implementations of 
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonCore import VTK_FONT_FILE, VTK_ID_TYPE, vtkLookupTable, vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
-from vtkmodules.vtkFiltersCore import vtkTubeFilter
 from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
@@ -37,7 +36,7 @@ from vtkmodules.vtkRenderingCore import (
     vtkTextRenderer,
 )
 from vtkmodules.vtkRenderingLabel import vtkLabeledDataMapper
-from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper
+from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper, vtkOpenGLStickMapper
 
 from viewer.arrows import ViewArrows, arrows_for
 from viewer.model.colouring import is_dark
@@ -49,7 +48,6 @@ MODEL_SLOTS = tuple(f"model{k}" for k in range(MAX_MODEL_ROWS))
 SLOTS = ("input", *MODEL_SLOTS)
 """Grid rows built once: the input row and one slot per possible model row; unused slots are not drawn."""
 COLUMNS = ("original", "transformed")
-LARGE_MOLECULE_TUBE_SIDES = 6
 """Bond tubes of molecules above 100 atoms: thin at that zoom, 6 sides look like 10 and cost 40 % less."""
 MAX_TRANSLATION_REACH = float(np.linalg.norm([TRANSLATION_RANGE[1]] * 3))
 """How far (Å) the translation sliders can move the transformed pose: the camera's depth range covers it."""
@@ -58,7 +56,8 @@ MAX_LABELLED_ATOMS = 40
 
 # radius must be float32: the sphere imposter mapper uploads it as is
 ATOM_ARRAYS = {"radius": (1, np.float32), "value": (1, np.float64), "rgba": (4, np.uint8), "type": (1, np.int32)}
-BOND_ARRAYS = {"rgba": (4, np.uint8)}
+BOND_ARRAYS = {"rgba": (4, np.uint8), "direction": (3, np.float32), "size": (3, np.float32)}
+"""Per half-bond: its atom's colour, unit direction and (length, radius, radius) of its cylinder imposter."""
 LOADING_RGBA = np.array([205, 208, 214, 255], dtype=np.uint8)
 """Atoms of a model row whose model is still loading."""
 DARK_LABEL, LIGHT_LABEL = 0, 1  # label text types: dark text on light atoms, light text on dark atoms
@@ -79,7 +78,6 @@ class SceneStyle:
     title_size: int = 13
     label_size: int = 11
     bar_label_size: int = 11
-    cylinder_resolution: int = 10
     bond_radius: float = 0.085
     atom_scale: float = 1.0
     title_band: float = 26.0  # px kept free at the top of each view for its title
@@ -141,22 +139,22 @@ def style_text(prop: vtkTextProperty, size: float, colour, bold: bool = False) -
     prop.SetShadow(False)
 
 
-def half_bond_segments(positions: np.ndarray, bonds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """End points of the two halves of every bond and the atom owning each point.
+def half_bonds(positions: np.ndarray, bonds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Centres, unit directions and lengths of the two halves of every bond, and the atom owning each half.
 
-    Bond k = (i, j) becomes the segments (p_i, mid) and (p_j, mid): points ``4k .. 4k+3`` are
-    ``p_i, mid, p_j, mid``, so each half takes the colour of its own atom (Jmol's half-bond look).
+    Bond k = (i, j) becomes the halves p_i -> mid (index 2k) and p_j -> mid (2k + 1), so each half takes the
+    colour of its own atom (Jmol's half-bond look).
     """
     m = bonds.shape[0]
-    points = np.empty((4 * m, 3))
-    owners = np.empty(4 * m, dtype=np.int64)
-    if m:
-        start, end = positions[bonds[:, 0]], positions[bonds[:, 1]]
-        middle = 0.5 * (start + end)
-        points[0::4], points[1::4], points[2::4], points[3::4] = start, middle, end, middle
-        owners[0::4] = owners[1::4] = bonds[:, 0]
-        owners[2::4] = owners[3::4] = bonds[:, 1]
-    return points, owners
+    ends = np.empty((2 * m, 3))
+    owners = np.empty(2 * m, dtype=np.int64)
+    owners[0::2], owners[1::2] = bonds[:, 0], bonds[:, 1]
+    ends[:] = positions[owners]
+    middle = 0.5 * (positions[bonds[:, 0]] + positions[bonds[:, 1]])
+    vectors = np.repeat(middle, 2, axis=0) - ends
+    lengths = np.linalg.norm(vectors, axis=1)
+    directions = vectors / np.maximum(lengths, 1e-12)[:, None]  # coincident atoms: a bond of length 0
+    return ends + 0.5 * vectors, directions, lengths, owners
 
 
 def label_types(rgba: np.ndarray) -> np.ndarray:
@@ -228,17 +226,15 @@ class View:
         self._shade(self.atom_actor.GetProperty(), specular=0.35)
         renderer.AddViewProp(self.atom_actor)
 
-        # Bonds: two line segments per bond (atom -> midpoint) turned into tubes; one mesh per view.
+        # Bonds: two cylinder imposters per bond (atom -> midpoint), one point each, ray-cast like the atoms:
+        # moving a bond rewrites a few numbers (a tube mesh was re-tessellated on the CPU every step).
         self._owners = np.zeros(0, dtype=np.int64)
         self.bonds = vtkPolyData()
-        self.bond_arrays = _Arrays(self.bonds, 0, BOND_ARRAYS, "segments")
-        self.tubes = vtkTubeFilter()
-        self.tubes.SetInputData(self.bonds)
-        self.tubes.SetRadius(style.bond_radius)
-        self.tubes.SetNumberOfSides(style.cylinder_resolution)
-        self.tubes.CappingOff()
-        self.bond_mapper = vtkPolyDataMapper()
-        self.bond_mapper.SetInputConnection(self.tubes.GetOutputPort())
+        self.bond_arrays = _Arrays(self.bonds, 0, BOND_ARRAYS, "verts")
+        self.bond_mapper = vtkOpenGLStickMapper()
+        self.bond_mapper.SetInputData(self.bonds)
+        self.bond_mapper.SetOrientationArray("direction")
+        self.bond_mapper.SetScaleArray("size")
         self._colour_by(self.bond_mapper)
         self.bond_actor = vtkActor()
         self.bond_actor.SetMapper(self.bond_mapper)
@@ -377,14 +373,13 @@ class View:
         """Fresh arrays for a molecule of another size (same actors and mappers)."""
         if self.atom_arrays.n != num_atoms:
             self.atom_arrays = _Arrays(self.atoms, num_atoms, ATOM_ARRAYS, "verts")
-        if self.bond_arrays.n != 4 * num_bonds:
-            self.bond_arrays = _Arrays(self.bonds, 4 * num_bonds, BOND_ARRAYS, "segments")
+        if self.bond_arrays.n != 2 * num_bonds:
+            self.bond_arrays = _Arrays(self.bonds, 2 * num_bonds, BOND_ARRAYS, "verts")
+            self.bond_arrays.arrays["size"][:, 1:] = self.style.bond_radius
         self.bond_actor.SetVisibility(num_bonds > 0)
 
-    def write_geometry(
-        self, positions: np.ndarray, radii: np.ndarray | None, segments: tuple[np.ndarray, np.ndarray]
-    ) -> None:
-        """Move atoms and bonds (``segments``: :func:`half_bond_segments`); ``radii`` None keeps them.
+    def write_geometry(self, positions: np.ndarray, radii: np.ndarray | None, halves: tuple[np.ndarray, ...]) -> None:
+        """Move atoms and bonds (``halves``: :func:`half_bonds`); ``radii`` None keeps them.
 
         The bonds' colours follow their atoms (see :meth:`write_colours`).
         """
@@ -393,10 +388,12 @@ class View:
         if radii is not None:
             atoms.arrays["radius"][:] = radii
         atoms.modified()
-        points, owners = segments
-        halves = self.bond_arrays
-        halves.points[:] = points
-        halves.modified()
+        centres, directions, lengths, owners = halves
+        bonds = self.bond_arrays
+        bonds.points[:] = centres
+        bonds.arrays["direction"][:] = directions
+        bonds.arrays["size"][:, 0] = lengths
+        bonds.modified()
         self._owners = owners
 
     def write_colours(self, rgba: np.ndarray, values: np.ndarray) -> bool:
@@ -770,17 +767,13 @@ class GridScene:
         if new_molecule:
             for view in self.views.values():
                 view.resize(molecule.num_atoms, len(molecule.bonds))
-            sides = self.style.cylinder_resolution if molecule.num_atoms <= 100 else LARGE_MOLECULE_TUBE_SIDES
-            for view in self.views.values():
-                if view.tubes.GetNumberOfSides() != sides:
-                    view.tubes.SetNumberOfSides(sides)
             few = molecule.num_atoms <= MAX_LABELLED_ATOMS
             if few != self._few_atoms:
                 self._few_atoms = few
                 self._apply_label_visibility()
         rewrite = new_molecule or new_rows  # a slot that just got its row needs the geometry too
         radii = molecule.atom_radii * self.style.atom_scale if rewrite else None
-        segments: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per column: every row shares them
+        halves: dict[str, tuple[np.ndarray, ...]] = {}  # per column: every row shares them
         for row in ("input", *self.model_rows):
             model_row = frame.rows.get(row)
             for column in COLUMNS:
@@ -804,9 +797,9 @@ class GridScene:
                     self._write_arrows(view, model_row, column, positions, frame)
                 # the original pose never moves: its geometry is written once per molecule (and slot)
                 if rewrite or column == "transformed":
-                    if column not in segments:
-                        segments[column] = half_bond_segments(positions, molecule.bonds)
-                    view.write_geometry(positions, radii, segments[column])
+                    if column not in halves:
+                        halves[column] = half_bonds(positions, molecule.bonds)
+                    view.write_geometry(positions, radii, halves[column])
                 view.write_colours(rgba, values)
                 view.set_title(frame.titles.get((row, column), ""))
                 if view.badge is not None:
