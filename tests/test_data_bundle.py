@@ -54,3 +54,40 @@ def test_damaged_and_foreign_files_are_one_line_errors(tmp_path):
 def test_bundle_entries_have_fixed_timestamps():
     with zipfile.ZipFile(BUNDLE_PATH) as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def _rewrite(source, target, change):
+    """Copy a bundle member by member (fresh, valid CRC-32s), letting ``change(name, array)`` edit arrays."""
+    with np.load(source, allow_pickle=False) as npz:
+        arrays = {name: change(name, npz[name]) for name in npz.files}
+    np.savez(target, **arrays)
+
+
+def test_a_bundle_records_its_content_hash_and_a_changed_array_is_named(tmp_path, dataset):
+    from core.data.bundle import content_sha256
+
+    written = save_bundle(dataset.subset(np.arange(40)), tmp_path / "small.npz")
+    with np.load(written, allow_pickle=False) as npz:
+        assert str(npz["content_sha256"].item()) == content_sha256({name: npz[name] for name in npz.files})
+    with np.load(BUNDLE_PATH, allow_pickle=False) as npz:  # the shipped bundle carries one too
+        assert str(npz["content_sha256"].item()) == content_sha256({name: npz[name] for name in npz.files})
+
+    def nudge(name, array):  # one coordinate moved by 0.1 Å: every zip CRC is valid, the data are not
+        if name == "pos":
+            array = array.copy()
+            array[3, 0] += 0.1
+        return array
+
+    edited = tmp_path / "edited.npz"
+    _rewrite(written, edited, nudge)
+    with pytest.raises(DataSourceError, match=r"edited\.npz is damaged: its arrays hash to .* not to the .* recorded"):
+        load_bundle(edited)
+
+    untouched = tmp_path / "untouched.npz"
+    _rewrite(written, untouched, lambda name, array: array)
+    assert torch.equal(load_bundle(untouched).pos, load_bundle(written).pos)
+
+    older = tmp_path / "older.npz"  # written before bundles recorded a hash: still read
+    with np.load(written, allow_pickle=False) as npz:
+        np.savez(older, **{name: npz[name] for name in npz.files if name != "content_sha256"})
+    assert torch.equal(load_bundle(older).pos, load_bundle(written).pos)

@@ -33,7 +33,7 @@ from core.checkpoints import (
     save_checkpoint,
 )
 from core.data import DataSourceError, load_dataset
-from core.data.bundle import BUNDLE_PATH, save_bundle
+from core.data.bundle import BUNDLE_PATH, content_sha256, save_bundle
 from core.models.registry import demo_hparams, demo_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,6 +215,8 @@ def small_bundle(tmp_path: Path, dataset, **arrays) -> Path:
         with np.load(path) as npz:
             content = {name: npz[name] for name in npz.files}
         content.update(arrays)
+        # a crafted file records the hash of its own arrays: the checks of the contents must catch it
+        content["content_sha256"] = np.array(content_sha256(content))
         np.savez(path.with_suffix(""), **content)  # test-only rewrite of the arrays
     return path
 

@@ -16,6 +16,7 @@ array                         dtype      meaning
 ``format_version``            int32      scalar, currently 1
 ``source``                    str        scalar, where the molecules came from
 ``source_stamp``              str        scalar, identifies the source files (caches)
+``content_sha256``            str        scalar, SHA-256 of all the arrays above (:func:`content_sha256`)
 ============================  =========  ==============================================
 
 Bonds are stored, not recomputed on load. :func:`save_bundle` writes byte-identical
@@ -23,8 +24,9 @@ files for identical data (fixed zip timestamps), so a regenerated bundle diffs c
 
 A bundle is untrusted input like any file: :func:`load_bundle` checks every member's declared size and
 ``.npy`` header before decompressing it (no zip bombs, no header claiming billions of rows), lets zipfile
-verify the CRC-32s, checks the contents (:meth:`QM9Molecules.check_contents`) and, for the shipped file,
-its SHA-256 (:data:`BUNDLE_SHA256`). Every message names the file.
+verify the CRC-32s, checks the contents (:meth:`QM9Molecules.check_contents`), for the shipped file its
+SHA-256 (:data:`BUNDLE_SHA256`) and for any other its recorded content hash (bundles written before it was
+recorded have none). Every message names the file.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ FORMAT_VERSION = 1
 BUNDLE_PATH = bundle_path()
 """The filtered QM9 (21,800 molecules with at most 8 heavy atoms) shipped with equiview (see ``core.assets``)."""
 
-BUNDLE_SHA256 = "289f1abed3b78c22407c4c94e6b049322ab151b88c264e1fc14f38ac076d77ec"
+BUNDLE_SHA256 = "f82455956efa8f60a6d3dcb8cfecfa9373fc6d6bf71105d93e306b32828fcdff"
 """SHA-256 of the shipped bundle (assets/README.md); regenerating it from qm9pack 1.0.3 gives the same bytes."""
 MAX_BUNDLE_BYTES = 1 << 30
 """Largest total uncompressed size accepted (all of QM9, unfiltered, is about 40 MB)."""
@@ -75,6 +77,22 @@ def _arrays_of(ds: QM9Molecules, source_stamp: str) -> dict[str, np.ndarray]:
     }
 
 
+def content_sha256(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over every array's name, dtype, shape and bytes, in name order (``content_sha256`` left out).
+
+    Recorded in each bundle when it is written and compared when it is read: damage the zip's CRC-32s
+    cannot see (a member rewritten with a valid CRC) or a bundle edited by hand is named, not loaded.
+    """
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        if name == "content_sha256":
+            continue
+        array = np.require(arrays[name], requirements="C")
+        digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
 def save_bundle(ds: QM9Molecules, path: str | os.PathLike, *, compresslevel: int = 9, source_stamp: str = "") -> Path:
     """Write ``ds`` to ``path`` as a deterministic compressed ``.npz``; returns the path.
 
@@ -83,8 +101,10 @@ def save_bundle(ds: QM9Molecules, path: str | os.PathLike, *, compresslevel: int
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = _arrays_of(ds, source_stamp)
+    arrays["content_sha256"] = np.array(content_sha256(arrays))
     with atomic_write(path, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
-        for name, array in _arrays_of(ds, source_stamp).items():
+        for name, array in arrays.items():
             buffer = io.BytesIO()
             # np.ascontiguousarray would turn 0-d scalars into shape [1]; np.require keeps them.
             np.lib.format.write_array(buffer, np.require(array, requirements="C"), allow_pickle=False)
@@ -139,6 +159,8 @@ def read_bundle_arrays(path: str | os.PathLike = BUNDLE_PATH) -> tuple[dict[str,
                     f"{path} uses bundle format {version}; this equiview reads up to {FORMAT_VERSION}"
                 )
             arrays = {name: npz[name] for name in _REQUIRED}
+            if "content_sha256" in npz.files and not _is_shipped(path):  # the shipped file's hash is checked above
+                _check_content(path, npz)
             before = int(npz["molecules_before_filter"].item()) if "molecules_before_filter" in npz.files else None
             source = str(npz["source"].item()) if "source" in npz.files else "bundle"
     except FileNotFoundError:
@@ -203,6 +225,16 @@ def _check_sha256(path: Path) -> None:
         raise DataSourceError(
             f"{path} is damaged: its SHA-256 is {digest.hexdigest()[:12]}..., the shipped bundle's "
             f"{BUNDLE_SHA256[:12]}... (reinstall equiview or regenerate it with `equiview data bundle`)"
+        )
+
+
+def _check_content(path: Path, npz) -> None:
+    recorded = str(npz["content_sha256"].item())
+    actual = content_sha256({name: npz[name] for name in npz.files})
+    if actual != recorded:
+        raise DataSourceError(
+            f"{path} is damaged: its arrays hash to {actual[:12]}..., not to the {recorded[:12]}... recorded when it "
+            "was written (regenerate it with `equiview data bundle`)"
         )
 
 
