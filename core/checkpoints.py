@@ -33,7 +33,6 @@ import pickletools
 import re
 import warnings
 import zipfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +58,7 @@ from core.models.registry import (
     demo_hparams,
     demo_model,
 )
+from core.zip_errors import ZIP_READ_ERRORS
 
 FORMAT_TAG = "equiview-checkpoint"
 FORMAT_VERSION = 1
@@ -346,15 +346,7 @@ def _check_torch_archive(path: Path) -> None:
                 _check_entry_crc(archive, info, path)
     except CheckpointError:
         raise
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        OSError,
-        EOFError,
-        ValueError,
-        NotImplementedError,
-        zlib.error,
-    ) as error:
+    except ZIP_READ_ERRORS as error:
         raise CorruptCheckpointError(
             f"{path}: truncated or corrupt zip archive ({_first_line(str(error), 'unreadable')})"
         ) from None

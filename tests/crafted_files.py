@@ -140,3 +140,27 @@ def legacy_checkpoint_claiming_gigabytes(path: Path) -> Path:
     assert patched != data
     path.write_bytes(patched)
     return path
+
+
+def with_members_marked(path: Path, *, method: int | None = None, flag_bits: int = 0) -> Path:
+    """Rewrite every member's compression method and general-purpose flags in place (local and central headers).
+
+    Method 99 is one zipfile does not know; flag bit 0 marks a member as encrypted.
+    """
+    import struct
+
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        # (offset of the flags field, offset of the method field) in each local header and each directory entry
+        fields = [(info.header_offset + 6, info.header_offset + 8) for info in archive.infolist()]
+    start = data.find(b"PK\x01\x02")
+    while start >= 0:
+        fields.append((start + 8, start + 10))
+        start = data.find(b"PK\x01\x02", start + 4)
+    for flags_at, method_at in fields:
+        (flags,) = struct.unpack_from("<H", data, flags_at)
+        struct.pack_into("<H", data, flags_at, flags | flag_bits)
+        if method is not None:
+            struct.pack_into("<H", data, method_at, method)
+    path.write_bytes(bytes(data))
+    return path

@@ -23,6 +23,7 @@ from crafted_files import (
     flip_byte,
     payload_offset,
     project_payload,
+    with_members_marked,
 )
 
 from core.checkpoints import (
@@ -264,6 +265,30 @@ def test_a_bundle_with_a_corrupt_stream_or_a_lying_header_is_one_line(tmp_path, 
     with pytest.raises(DataSourceError, match=r"claims shape \[4000000000, 19\]") as error:
         load_dataset("bundled", root=liar)
     assert str(liar) in one_line(error.value)
+
+
+@pytest.mark.parametrize(
+    "marks, fragment",
+    [({"method": 99}, "compression method is not supported"), ({"flag_bits": 1}, "is encrypted")],
+    ids=["unknown-compression-method", "encrypted"],
+)
+def test_zip_members_zipfile_cannot_decode_are_one_line(tmp_path, dataset, capsys, marks, fragment):
+    from viewer.cli import main
+
+    checkpoint = tmp_path / "model.pt"
+    save_checkpoint(checkpoint, demo_model("naive", seed=2), kind="naive", hparams=demo_hparams("naive"))
+    with_members_marked(checkpoint, **marks)
+    with pytest.raises(CorruptCheckpointError, match=fragment) as error:
+        load_checkpoint(checkpoint)
+    assert str(checkpoint) in one_line(error.value)
+    assert main(["eval", "--checkpoint", str(checkpoint)]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and fragment in err[0], err
+
+    bundle = with_members_marked(small_bundle(tmp_path, dataset), **marks)
+    with pytest.raises(DataSourceError, match=fragment) as error:
+        load_dataset("bundled", root=bundle)
+    assert str(bundle) in one_line(error.value)
 
 
 def test_the_shipped_bundle_is_checked_against_its_documented_sha256(tmp_path, monkeypatch):

@@ -35,7 +35,6 @@ import hashlib
 import io
 import os
 import zipfile
-import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +43,7 @@ import numpy as np
 from core.assets import bundle_path
 from core.atomic import atomic_write
 from core.data.errors import DataSourceError
+from core.zip_errors import ZIP_READ_ERRORS
 
 if TYPE_CHECKING:  # the reader below needs only numpy: the viewer draws its first frame before torch loads
     from core.data.molecules import QM9Molecules
@@ -133,7 +133,7 @@ def read_bundle_metadata(path: str | os.PathLike) -> dict:
         raise DataSourceError(f"bundle not found: {path}") from None
     except DataSourceError:
         raise
-    except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error) as error:
+    except ZIP_READ_ERRORS as error:
         raise DataSourceError(f"cannot read bundle {path}: {_first_line(error)}") from None
 
 
@@ -169,7 +169,7 @@ def read_bundle_arrays(path: str | os.PathLike = BUNDLE_PATH) -> tuple[dict[str,
         raise
     except MemoryError:
         raise DataSourceError(f"cannot read bundle {path}: an array does not fit in memory") from None
-    except (OSError, ValueError, KeyError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error) as error:
+    except (*ZIP_READ_ERRORS, KeyError) as error:
         raise DataSourceError(f"cannot read bundle {path}: {type(error).__name__}: {_first_line(error)}") from None
     for name in ("atom_ptr", "bond_ptr", "qm9_index"):
         arrays[name] = arrays[name].astype(np.int64)
