@@ -9,18 +9,14 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
     QWidget,
 )
 
 from viewer.model.caption import caption_height
+from viewer.widgets.save_dialog_parts import file_row, save_cancel_buttons, scale_spin
 
 
 class ExportDialog(QDialog):
@@ -36,19 +32,10 @@ class ExportDialog(QDialog):
         self._grid_size = grid_size
         self._caption_lines = caption_lines  # lines of readouts under the grid when asked for
 
-        self.path_edit = QLineEdit(default_path)
-        self.path_edit.setObjectName("exportPathEdit")
-        self.path_edit.setMinimumWidth(320)
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(browse)
+        self.path_edit, path_row = file_row(default_path, "exportPathEdit", self._browse)
 
-        self.scale_spin = QSpinBox()
+        self.scale_spin = scale_spin()
         self.scale_spin.setObjectName("exportScaleSpin")
-        self.scale_spin.setRange(1, 4)
-        self.scale_spin.setSuffix(" ×")
         self.scale_spin.valueChanged.connect(self._update_size_hint)
         self.scale_spin.setToolTip("Render the grid at this multiple of its size on screen (sharp text, not upsampled)")
         self.transparent_check = QCheckBox("Transparent background")
@@ -67,9 +54,7 @@ class ExportDialog(QDialog):
         self.size_label = QLabel()
         self.size_label.setObjectName("exportSizeLabel")
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel_buttons(self, self._accept)
 
         form = QFormLayout(self)
         form.addRow("File", path_row)

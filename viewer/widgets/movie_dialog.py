@@ -6,19 +6,17 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLineEdit,
-    QPushButton,
     QSpinBox,
     QWidget,
 )
 
 from viewer.model.movie_file import MAX_FPS, MAX_FRAMES, MIN_FPS, MIN_FRAMES
 from viewer.model.movie_settings import MAX_DEGREES, MIN_DEGREES, MovieSettings
+from viewer.widgets.save_dialog_parts import file_row, save_cancel_buttons, scale_spin
 
 AXIS_NAMES = ("x", "y", "z")
 
@@ -31,14 +29,7 @@ class MovieDialog(QDialog):
     def __init__(self, default_path: str, grid_size: tuple[int, int], axis: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export movie")
-        self.path_edit = QLineEdit(default_path)
-        self.path_edit.setObjectName("moviePathEdit")
-        self.path_edit.setMinimumWidth(320)
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(browse)
+        self.path_edit, path_row = file_row(default_path, "moviePathEdit", self._browse)
 
         self.axis_box = QComboBox()
         self.axis_box.addItems([f"about {name.upper()}" for name in AXIS_NAMES])
@@ -63,13 +54,9 @@ class MovieDialog(QDialog):
         size_row = QHBoxLayout()
         size_row.addWidget(self.width_spin)
         size_row.addWidget(self.height_spin)
-        self.scale_spin = QSpinBox()
-        self.scale_spin.setRange(1, 4)
-        self.scale_spin.setSuffix(" ×")
+        self.scale_spin = scale_spin()
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel_buttons(self, self._accept)
         form = QFormLayout(self)
         form.addRow("File (.gif or .mp4)", path_row)
         form.addRow("Spin", self.axis_box)
