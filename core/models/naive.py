@@ -6,6 +6,7 @@ changes every atom embedding: this model is *not* E(3)-invariant, which is the p
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING
 
 import torch
@@ -34,7 +35,8 @@ class NaiveEncoder(GraphModel):
     :math:`\psi_0` is the tutorial's eq. (1); the raw coordinates :math:`x_i` enter as features, so a rotation or
     translation changes every :math:`h_i` (none of the EGNN's eqs. (3)-(6) apply here).
 
-    The encoder shared by :class:`NaiveEuclideanGNN` and the naive dipole model; the heads are theirs.
+    The encoder shared by :class:`NaiveEuclideanGNN` and the naive dipole model; the heads are theirs
+    (:meth:`_add_head`).
 
     Args:
         hidden_channels: width of the embeddings and of the GIN's hidden layers.
@@ -73,6 +75,11 @@ class NaiveEncoder(GraphModel):
             out_channels=final_embedding_size,
             act=act,
         )
+        self._add_head()  # last, so the head's state_dict keys follow the encoder's (the tutorial's order)
+
+    @abstractmethod
+    def _add_head(self) -> None:
+        """The model's own layers on top of the encoder (``self.final_embedding_size`` wide per atom)."""
 
     def encode(self, data: Data) -> Tensor:
         """Per-atom embeddings ``[num_atoms, final_embedding_size]``; uses the bonds in ``data.edge_index``."""
@@ -99,12 +106,5 @@ class NaiveEuclideanGNN(NaiveEncoder, SumReadoutModel):
     Args: those of :class:`NaiveEncoder`.
     """
 
-    def __init__(
-        self,
-        hidden_channels: int,
-        num_layers: int,
-        num_spatial_dims: int = 3,
-        final_embedding_size: int | None = None,
-    ) -> None:
-        super().__init__(hidden_channels, num_layers, num_spatial_dims, final_embedding_size)
+    def _add_head(self) -> None:
         self._add_readout(self.final_embedding_size, 1, nn.ReLU())

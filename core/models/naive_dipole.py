@@ -29,14 +29,7 @@ class NaiveDipoleGNN(NaiveEncoder, VectorModel):
     Args: those of :class:`~core.models.naive.NaiveEuclideanGNN`.
     """
 
-    def __init__(
-        self,
-        hidden_channels: int,
-        num_layers: int,
-        num_spatial_dims: int = 3,
-        final_embedding_size: int | None = None,
-    ) -> None:
-        super().__init__(hidden_channels, num_layers, num_spatial_dims, final_embedding_size)
+    def _add_head(self) -> None:
         self.f_vector = PredictionHead(self.final_embedding_size, 3, nn.ReLU())
 
     def vectors(self, data: Data) -> DipoleVectors:
