@@ -25,6 +25,7 @@ import numpy as np
 from core.data.bonds import infer_bonds_flat, unique_bonds
 from core.elements import MAX_Z, SYMBOLS
 from core.molecule import MAX_ATOMS, Molecule
+from core.user_files import checked_size
 from core.user_input_errors import MoleculeInputError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -49,20 +50,9 @@ def read_molecule_file(path: str | os.PathLike) -> list[Molecule]:
 
 
 def _check_size(path: Path) -> None:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise MoleculeInputError(f"{path}: no such file") from None
-    except OSError as error:
-        raise MoleculeInputError(f"{path}: cannot read it ({error.strerror or error})") from None
-    if not path.is_file():
-        raise MoleculeInputError(f"{path}: not a file")
+    size = checked_size(path, str(path), MAX_FILE_BYTES, "equiview reads from a molecule file", MoleculeInputError)
     if size == 0:
         raise MoleculeInputError(f"{path}: the file is empty")
-    if size > MAX_FILE_BYTES:
-        raise MoleculeInputError(
-            f"{path}: {size / 1e6:.1f} MB is more than the {MAX_FILE_BYTES / 1e6:.0f} MB equiview reads from a molecule file"
-        )
 
 
 def _checked_atoms(path: Path, index: int, z: np.ndarray, pos: np.ndarray, symbols: list[str] | None = None) -> None:

@@ -25,6 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from core.known_elements import as_atomic_numbers
+from core.user_files import checked_size
 from core.user_input_errors import UserModelError
 
 MAX_SOURCE_BYTES = 1024 * 1024
@@ -155,16 +156,7 @@ def _load_file(spec: ModelSpec, base: Path | None):
     if base is not None and not path.is_absolute():
         path = base / path
     where = f"model {spec.name!r}: {path}"
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise UserModelError(f"{where}: no such file") from None
-    except OSError as error:
-        raise UserModelError(f"{where}: cannot read it ({error.strerror or error})") from None
-    if not path.is_file():
-        raise UserModelError(f"{where}: not a file")
-    if size > MAX_SOURCE_BYTES:
-        raise UserModelError(f"{where}: {size / 1e6:.1f} MB is more than the 1 MB accepted for a model file")
+    checked_size(path, where, MAX_SOURCE_BYTES, "accepted for a model file", UserModelError)
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
     module_name = f"equiview_user_model_{digest}"
     loader_spec = importlib.util.spec_from_file_location(module_name, path)
