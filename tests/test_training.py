@@ -5,7 +5,6 @@ Every run trains the real models on a few dozen bundled molecules for one or two
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import signal
@@ -16,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from training_runs import LIMITS, SMALL_RUN, read_metrics, train, without_timing
 
 from core.checkpoints import load_checkpoint
-from core.cli import main
 from core.evaluation import mean_absolute_error
 from core.models import build_model
 from core.training.batches import BatchMaker, chunks, epoch_permutation
@@ -37,31 +36,7 @@ from core.training.schedules import LearningRateSchedule, warmup_cosine_factor
 from core.training.state import load_training_state
 
 REPO = Path(__file__).resolve().parents[1]
-LIMITS = {"train": 96, "val": 48, "test": 48}
-SMALL_RUN = [
-    "--limit-train",
-    str(LIMITS["train"]),
-    "--limit-val",
-    str(LIMITS["val"]),
-    "--limit-test",
-    str(LIMITS["test"]),
-    "--threads",
-    "1",
-    "--quiet",
-]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def train(*argv: str) -> int:
-    return main(["train", *argv])
-
-
-def read_metrics(paths: RunPaths) -> dict:
-    return json.loads(paths.metrics.read_text())
-
-
-def without_timing(epochs: list[dict]) -> list[dict]:
-    return [{k: v for k, v in record.items() if k != "seconds"} for record in epochs]
 
 
 @pytest.fixture(scope="module")

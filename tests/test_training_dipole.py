@@ -5,49 +5,22 @@ Each run trains a small model (hidden 16, 2 layers) on 96 bundled molecules for 
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import torch
+import training_runs
+from training_runs import LIMITS, read_metrics, train, without_timing
 
 from core.checkpoints import load_checkpoint
-from core.cli import main
 from core.data import QM9DataModule
 from core.evaluation import mean_absolute_error
 from core.training.config import TrainConfig
 from core.training.paths import RunPaths
 from core.training.state import load_training_state
 
-LIMITS = {"train": 96, "val": 48, "test": 48}
-SMALL_RUN = [
-    "--limit-train",
-    str(LIMITS["train"]),
-    "--limit-val",
-    str(LIMITS["val"]),
-    "--limit-test",
-    str(LIMITS["test"]),
-    "--hidden",
-    "16",
-    "--layers",
-    "2",
-    "--threads",
-    "1",
-    "--quiet",
-]
+# the dipole models at hidden 16 and 2 layers, otherwise the small run of every training test
+SMALL_RUN = [*training_runs.SMALL_RUN, "--hidden", "16", "--layers", "2"]
 KINDS = ("dipole", "naive-dipole")
-
-
-def train(*argv: str) -> int:
-    return main(["train", *argv])
-
-
-def read_metrics(paths: RunPaths) -> dict:
-    return json.loads(paths.metrics.read_text())
-
-
-def without_timing(epochs: list[dict]) -> list[dict]:
-    return [{k: v for k, v in record.items() if k != "seconds"} for record in epochs]
 
 
 @pytest.fixture(scope="module")
