@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from viewer_fixtures import *  # noqa: F403 - fixtures: settings, window
 from viewer_fixtures import ROOT, requires_display
 
 pytestmark = [pytest.mark.gui, requires_display]

@@ -16,22 +16,7 @@ prefer_offscreen_gl()  # without an X display, VTK goes straight to OSMesa
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "schnet_model.py"
 
 
-@pytest.fixture(scope="module")
-def pipeline(dataset):
-    from viewer.model.pipeline import Pipeline
-
-    return Pipeline(dataset)
-
-
-@pytest.fixture
-def offscreen_scene():
-    from viewer.offscreen import make_offscreen_plotter
-    from viewer.scene import GridScene
-
-    plotter = make_offscreen_plotter((900, 900))
-    scene = GridScene(plotter)
-    yield scene
-    plotter.close()
+SCENE_SIZE = (900, 900)  # taller than the other scene tests: up to three model rows below the input row
 
 
 def user_source(name: str = "schnet"):

@@ -11,24 +11,6 @@ from viewer.cli import prefer_offscreen_gl
 prefer_offscreen_gl()  # without an X display, VTK goes straight to OSMesa
 
 
-@pytest.fixture(scope="module")
-def pipeline(dataset):
-    from viewer.model.pipeline import Pipeline
-
-    return Pipeline(dataset)
-
-
-@pytest.fixture
-def offscreen_scene():
-    from viewer.offscreen import make_offscreen_plotter
-    from viewer.scene import GridScene
-
-    plotter = make_offscreen_plotter((900, 700))
-    scene = GridScene(plotter)
-    yield scene
-    plotter.close()
-
-
 def test_identity_frame_has_no_error_and_both_columns_agree(pipeline):
     from viewer.model.snapshot import Snapshot, TransformParams
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from viewer_fixtures import *  # noqa: F403 - fixtures: settings, window
 from viewer_fixtures import requires_display, wait_for_frame
 
 from core.embeddings import compare_poses

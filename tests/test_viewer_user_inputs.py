@@ -7,7 +7,6 @@ import textwrap
 import numpy as np
 import pytest
 from molecule_files_fixtures import ETHANOL, write_multi_xyz, write_xyz
-from viewer_fixtures import *  # noqa: F403 - fixtures: settings, window
 from viewer_fixtures import requires_display, wait_for_frame
 
 pytestmark = [pytest.mark.gui, requires_display]

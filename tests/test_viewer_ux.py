@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from viewer_fixtures import *  # noqa: F403 - fixtures: settings, window
 from viewer_fixtures import read_png, requires_display, settle, wait_for_frame
 
 pytestmark = [pytest.mark.gui, requires_display]

@@ -9,7 +9,6 @@ import textwrap
 
 import numpy as np
 import pytest
-from viewer_fixtures import *  # noqa: F403 - fixtures: settings, window
 from viewer_fixtures import close_window, requires_display, settle, wait_for_frame
 
 pytestmark = [pytest.mark.gui, requires_display]

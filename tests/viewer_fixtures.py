@@ -1,7 +1,7 @@
-"""Helpers shared by the viewer tests: isolated settings, a real main window, PNG reading.
+"""Helpers shared by the viewer tests: isolated settings, a real main window, an off-screen scene, PNG reading.
 
-Import the fixtures into a test module with ``from viewer_fixtures import *``. GUI tests need an X
-display (the project runs pytest under ``xvfb-run``); without one they are skipped.
+tests/conftest.py loads this module as a plugin, so its fixtures serve every test module; import the helpers by
+name. GUI tests need an X display (the project runs pytest under ``xvfb-run``); without one they are skipped.
 """
 
 from __future__ import annotations
@@ -100,3 +100,23 @@ def settle(qtbot, window) -> None:
     """Wait for the settle timer (multisampling and labels back on) and the frame it renders."""
     qtbot.waitUntil(lambda: not window.controller.scene.fast and not window.state.interacting, timeout=10000)
     wait_for_frame(qtbot, window)
+
+
+@pytest.fixture(scope="module")
+def pipeline(dataset):
+    """The viewer's pipeline on the bundled molecules, one per test module (it caches models and frames)."""
+    from viewer.model.pipeline import Pipeline
+
+    return Pipeline(dataset)
+
+
+@pytest.fixture
+def offscreen_scene(request):
+    """The grid scene on an off-screen plotter of the test module's ``SCENE_SIZE`` (900x700 unless it sets one)."""
+    from viewer.offscreen import make_offscreen_plotter
+    from viewer.scene import GridScene
+
+    plotter = make_offscreen_plotter(getattr(request.module, "SCENE_SIZE", (900, 700)))
+    scene = GridScene(plotter)
+    yield scene
+    plotter.close()
