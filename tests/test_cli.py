@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 import torch
 from torch_geometric.data import Batch
+from tutorial_split import BUNDLED_INFO
 
 from core.checkpoints import save_checkpoint
 from core.cli import main
 from core.data import QM9DataModule
 from core.models.registry import build_model
-
-TEST_SPLIT_SHA256 = "ee2457c0b51252c2b317de2da03b259cd729c3a189b56a45472959985fbc6707"
 
 
 def run_json(capsys, *argv: str) -> dict:
@@ -37,15 +36,7 @@ def run_error(capsys, *argv: str) -> str:
 
 def test_data_info_reports_the_tutorial_split(capsys):
     info = run_json(capsys, "data", "info", "--json")
-    assert info == {
-        "source": "bundled",
-        "molecules": 130831,
-        "filtered": 21800,
-        "train": 17440,
-        "val": 2180,
-        "test": 2180,
-        "test_sha256": TEST_SPLIT_SHA256,
-    }
+    assert info == BUNDLED_INFO
 
 
 def test_console_script_prints_one_json_object():

@@ -5,10 +5,9 @@ import hashlib
 import numpy as np
 import pytest
 import torch
+from tutorial_split import BUNDLED_INFO, SEED_420_TEST_SHA256
 
 from core.data import QM9DataModule, dataset_info, split_sha256
-
-SEED_420_TEST_SHA256 = "ee2457c0b51252c2b317de2da03b259cd729c3a189b56a45472959985fbc6707"
 
 
 def test_split_sha256_hashes_comma_joined_decimals():
@@ -75,12 +74,4 @@ def test_target_values_and_fingerprint(datamodule, dataset):
 
 def test_dataset_info_of_bundled_source():
     info = dataset_info("bundled")
-    assert info == {
-        "source": "bundled",
-        "molecules": 130831,
-        "filtered": 21800,
-        "train": 17440,
-        "val": 2180,
-        "test": 2180,
-        "test_sha256": SEED_420_TEST_SHA256,
-    }
+    assert info == BUNDLED_INFO
