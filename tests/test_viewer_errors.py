@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from viewer_fixtures import close_window, make_window, read_png, requires_display, wait_for_frame
+from viewer_fixtures import close_window, drop_file, make_window, read_png, requires_display, wait_for_frame
 
 pytestmark = [pytest.mark.gui, requires_display]
 
@@ -55,9 +55,6 @@ def test_bad_checkpoint_reports_and_keeps_state(qtbot, window, tmp_path):
 
 
 def test_valid_checkpoint_loads_by_file_and_by_drop(qtbot, window, tmp_path):
-    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDropEvent
-
     naive_file = _demo_checkpoint(tmp_path, "naive")
     assert window.load_checkpoint(naive_file)
     wait_for_frame(qtbot, window)
@@ -69,13 +66,7 @@ def test_valid_checkpoint_loads_by_file_and_by_drop(qtbot, window, tmp_path):
     assert "naive-demo.pt" in combo.currentText()
 
     egnn_file = _demo_checkpoint(tmp_path, "egnn")
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(egnn_file))])
-    event = QDropEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
-    )
-    window.dropEvent(event)
-    wait_for_frame(qtbot, window)
+    drop_file(qtbot, window, egnn_file)
     assert window.state.source("egnn").checkpoint == egnn_file.resolve()
     assert window.controller.frame.rows["egnn"].max_error <= 1e-5
 

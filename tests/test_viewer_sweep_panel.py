@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from viewer_fixtures import requires_display, wait_for_frame
+from viewer_fixtures import close_window, requires_display, wait_for_frame, window_loading_models
 
 from core.embeddings import compare_poses
 from viewer.model.colouring import Projection
@@ -225,22 +225,7 @@ def test_sphere_tab(qtbot, window):
 
 
 def test_the_sweep_waits_for_models_loaded_in_the_background(qtbot, dataset, settings):
-    from viewer.app import create_application
-    from viewer.model.library import ModelLibrary
-    from viewer.model.molecules import MoleculeTable
-
-    create_application()
-    from viewer_fixtures import close_window
-
-    from viewer.main_window import MainWindow
-
-    window = MainWindow(
-        MoleculeTable.from_dataset(dataset),
-        settings=settings,
-        library=ModelLibrary(ready=False),
-        restore_geometry=False,
-        load_models_in_background=True,
-    )
+    window = window_loading_models(dataset, settings)
     try:
         with qtbot.waitSignal(window.modelsReady, timeout=60000):
             assert window.sweep_panel.result is None

@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 from molecule_files_fixtures import ETHANOL, write_multi_xyz, write_xyz
-from viewer_fixtures import requires_display, wait_for_frame
+from viewer_fixtures import drop_file, requires_display, wait_for_frame
 
 pytestmark = [pytest.mark.gui, requires_display]
 
@@ -199,17 +199,8 @@ def test_adding_a_model_from_a_file_warns_that_it_runs_code(qtbot, window, monke
 
 
 def test_dropping_a_molecule_file_opens_it(qtbot, window, tmp_path):
-    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDropEvent
-
     path = write_xyz(tmp_path / "ethanol.xyz", ETHANOL, "ethanol")
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    )
-    window.dropEvent(event)
-    wait_for_frame(qtbot, window)
+    drop_file(qtbot, window, path)
     assert window.controller.frame.molecule.formula == "C2H6O"
     np.testing.assert_allclose(window.controller.frame.molecule.positions, [atom[1:] for atom in ETHANOL], atol=1e-4)
 

@@ -9,7 +9,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from viewer_fixtures import close_window, requires_display, settle, wait_for_frame
+from viewer_fixtures import close_window, requires_display, settle, wait_for_frame, window_loading_models
 
 pytestmark = [pytest.mark.gui, requires_display]
 
@@ -251,21 +251,7 @@ def test_vtk_letter_keys_do_not_change_the_scene(qtbot, window):
 
 def test_window_is_drawn_before_the_models_load(qtbot, dataset, settings):
     """Background loading: the input row at once, "loading models…" in the model rows, then the models."""
-    from viewer.app import create_application
-    from viewer.model.library import ModelLibrary
-    from viewer.model.molecules import MoleculeTable
-
-    create_application()
-    from viewer.main_window import MainWindow
-
-    table = MoleculeTable.from_dataset(dataset)
-    window = MainWindow(
-        table,
-        settings=settings,
-        library=ModelLibrary(ready=False),
-        restore_geometry=False,
-        load_models_in_background=True,
-    )
+    window = window_loading_models(dataset, settings)
     try:
         with qtbot.waitSignal(window.modelsReady, timeout=60000):
             frame = window.controller.frame

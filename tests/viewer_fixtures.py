@@ -88,6 +88,41 @@ def close_window(window) -> None:
     drain_events()
 
 
+def window_loading_models(dataset, settings):
+    """A main window, not shown yet, that draws the input row at once and loads its models on a background thread.
+
+    Close it with ``window.loader.wait(60)`` then :func:`close_window`.
+    """
+    from viewer.app import create_application
+    from viewer.model.library import ModelLibrary
+    from viewer.model.molecules import MoleculeTable
+
+    create_application()
+    from viewer.main_window import MainWindow
+
+    return MainWindow(
+        MoleculeTable.from_dataset(dataset),
+        settings=settings,
+        library=ModelLibrary(ready=False),
+        restore_geometry=False,
+        load_models_in_background=True,
+    )
+
+
+def drop_file(qtbot, window, path: Path) -> None:
+    """Drop ``path`` on the window as a file manager would, and wait for the frame it leads to."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    window.dropEvent(event)
+    wait_for_frame(qtbot, window)
+
+
 @pytest.fixture
 def window(qtbot, dataset, settings):
     """The real main window on gdb_814 with the untrained demo models (seed 0), 1280x800."""
