@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import torch
 from crafted_files import project_payload
+from viewer_fixtures import run_python
 
 from core.bounds import BOUNDS, RATES
 from core.errors import CommandError, EquiviewError, MoleculeNotFoundError
@@ -301,14 +302,7 @@ sys.exit(main(["data", "info"]))
 
 
 def test_a_bug_shows_its_traceback_with_exit_1_not_a_one_line_error():
-    done = subprocess.run(
-        [sys.executable, "-c", BUG_SCRIPT],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ, OMP_NUM_THREADS="1"),
-        timeout=60,
-    )
+    done = run_python(BUG_SCRIPT, timeout=60)
     assert done.returncode == 1, done.stderr
     assert "Traceback" in done.stderr and "ValueError: an internal mistake" in done.stderr
     assert "equiview: error" not in done.stderr

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import pytest
-from viewer_fixtures import ROOT, is_blank, read_png, requires_display, run_equiview
+from viewer_fixtures import ROOT, is_blank, read_png, requires_display, run_equiview, run_python
 
 
 def _one_line_error(done: subprocess.CompletedProcess) -> str:
@@ -203,14 +201,7 @@ def test_help_lists_viewer_commands_without_importing_qt_vtk_or_torch():
         "heavy = [m for m in ('PySide6', 'pyvista', 'vtk', 'pyvistaqt', 'torch_geometric', 'torch') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ, OMP_NUM_THREADS="1"),
-        timeout=120,
-    )
+    done = run_python(script, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "gui" in done.stdout and "render" in done.stdout and "data" in done.stdout
 

@@ -35,18 +35,29 @@ def is_blank(image: np.ndarray) -> bool:
     return bool(np.abs(rgb - rgb[0]).max() < 8)
 
 
-def run_equiview(
-    *args: str, env: dict | None = None, timeout: float = 240, cwd: Path | None = None
+def run_python(
+    script: str, *args: str, env: dict | None = None, timeout: float = 240, cwd: Path | None = None
 ) -> subprocess.CompletedProcess:
-    """``equiview ARGS`` in a subprocess (the installed console script's entry point)."""
-    command = [sys.executable, "-c", "import sys; from viewer.cli import main; sys.exit(main(sys.argv[1:]))", *args]
+    """``python -c SCRIPT ARGS`` in a fresh interpreter on one thread, in the repository unless ``cwd`` is given.
+
+    ``env`` adds to this process's environment; a name given as None is removed.
+    """
     full_env = dict(os.environ, OMP_NUM_THREADS="1")
     if env:
         full_env.update(env)
     for key, value in list(full_env.items()):
         if value is None:
             del full_env[key]
+    command = [sys.executable, "-c", script, *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd or ROOT)
+
+
+def run_equiview(
+    *args: str, env: dict | None = None, timeout: float = 240, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    """``equiview ARGS`` in a subprocess (the installed console script's entry point)."""
+    entry = "import sys; from viewer.cli import main; sys.exit(main(sys.argv[1:]))"
+    return run_python(entry, *args, env=env, timeout=timeout, cwd=cwd)
 
 
 @pytest.fixture
