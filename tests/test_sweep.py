@@ -13,15 +13,8 @@ from core.embeddings import compare_poses, encode
 from core.models.registry import demo_model
 from core.transforms import E3Transform
 from viewer.model.colouring import ColourScale, Projection
-from viewer.model.sweep import (
-    check_axis,
-    check_sphere_resolution,
-    check_steps,
-    invariance_sphere,
-    spun_transform,
-    sweep,
-    sweep_angles,
-)
+from viewer.model.sweep import invariance_sphere, spun_transform, sweep, sweep_angles
+from viewer.model.sweep_settings import check_axis, check_sphere_resolution, check_steps
 
 CHECKPOINTS = checkpoint_dir()
 

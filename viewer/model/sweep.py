@@ -23,17 +23,7 @@ from torch import Tensor, nn
 from core.embeddings import encode
 from core.transforms import E3Transform
 from viewer.model.colouring import ColourScale, Projection
-from viewer.model.sweep_settings import (  # noqa: F401 - re-exported: the sweep's limits live with the command line's
-    AXES,
-    DEFAULT_STEPS,
-    MAX_SPHERE,
-    MAX_STEPS,
-    MIN_SPHERE,
-    MIN_STEPS,
-    check_axis,
-    check_sphere_resolution,
-    check_steps,
-)
+from viewer.model.sweep_settings import AXES, DEFAULT_STEPS, check_axis, check_sphere_resolution, check_steps
 
 MAX_ATOMS_PER_PASS = 20_000
 """Poses are encoded in chunks of at most this many atoms, so a large sweep (the sphere) stays in memory:
