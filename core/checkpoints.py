@@ -382,7 +382,8 @@ def _pickle_imports(path: Path) -> list[str]:
                     imports.append(f"<{opcode.name}>")
                 if isinstance(arg, str):
                     recent_strings.append(arg)
-    except Exception as error:  # noqa: BLE001 - pickletools raises ValueError and friends for broken streams
+    except Exception as error:  # noqa: BLE001 - whatever stops the static read means a broken stream
+        # (pickletools: ValueError, UnicodeDecodeError for bad text; a huge declared length: MemoryError)
         raise CorruptCheckpointError(
             f"{path}: truncated or corrupt pickle ({_first_line(str(error), 'unreadable')})"
         ) from None

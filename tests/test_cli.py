@@ -73,7 +73,7 @@ def test_data_package_exports_load_on_first_use():
     for name in core.data.__all__:
         assert getattr(core.data, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        core.data.nope  # noqa: B018
+        core.data.nope  # noqa: B018 - the bare access is the test: the package's lazy __getattr__ must refuse it
 
 
 def _expected_mae(model, dataset, indices, target_idx=5) -> float:
