@@ -1070,7 +1070,7 @@ class MainWindow(QMainWindow):
         return self.controller.pick(x * ratio, y * ratio)
 
     def _pick_at(self, point: QPoint, sticky: bool, global_point: QPoint | None = None) -> None:
-        """Hover (a tooltip at the cursor) or click (keeps the atom); the atom is marked in all six views."""
+        """Hover (a tooltip at the cursor) or click (keeps the atom); the atom is marked in every view."""
         hit = self.pick_atom(point.x(), point.y())
         if hit is None:
             self.readouts.show_atom(None)

@@ -1,8 +1,8 @@
-"""The grid of linked 3D views, drawn with PyVista/VTK into any plotter with ``shape=(3, 2)``.
+"""The grid of linked 3D views, drawn with PyVista/VTK into any plotter with ``shape=GRID_SHAPE`` (5, 2).
 
 The scene is Qt-free: the GUI hands it a ``pyvistaqt.QtInteractor`` and ``equiview render`` a
-``pyvista.Plotter(off_screen=True)``. Rows: input coloured by element, naive GNN, equivariant GNN;
-columns: original pose, transformed pose. All six views share one camera.
+``pyvista.Plotter(off_screen=True)``. Rows: input coloured by element, then 1 to 4 model rows (by default the naive
+GNN and the equivariant GNN); columns: original pose, transformed pose. All views share one camera.
 
 Every view owns one mapper for all atoms (ray-cast sphere imposters sized by element) and one
 mesh for all bonds (two half-tubes per bond, each coloured like its atom); a model view also owns one glyph actor

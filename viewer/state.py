@@ -244,7 +244,7 @@ class ViewState(QObject):
         self._update(dragging=bool(interacting))
 
     def set_highlight(self, atom: int | None) -> None:
-        """The atom marked in all six views (hovered or picked), or None."""
+        """The atom marked in every view (hovered or picked), or None."""
         self._update(highlight=None if atom is None else int(atom))
 
     def set_colour_mode(self, mode: str) -> None:
