@@ -65,4 +65,4 @@ def import_pyvista() -> None:
     its ``__feature__`` switch): PyVista's hundreds of modules, imported first, skip that (~0.1 s).
     """
     defer_import("matplotlib.pyplot")
-    import pyvista.plotting  # noqa: F401 - imported for its side effect: loaded before Qt
+    importlib.import_module("pyvista.plotting")  # PyVista loads its plotting modules lazily: now, before Qt
