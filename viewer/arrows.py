@@ -1,4 +1,4 @@
-"""Arrows of one view (a vector model's dipole, its ghost R·v(x), optionally one per atom) as ONE glyph actor.
+"""Arrows of one view (a vector model's dipole, its ghost R·v(x), per-atom vectors) as ONE glyph actor.
 
 One ``vtkGlyph3DMapper`` draws an arrow at every point of one polydata: the point is the arrow's foot, the
 ``"direction"`` array turns it, the ``"scale"`` array stretches it (length along the arrow, thickness across) and the
@@ -24,6 +24,7 @@ ATOM_RGBA = (235, 135, 20, 255)
 DIPOLE_THICKNESS = 4.0
 GHOST_THICKNESS = 6.5
 ATOM_THICKNESS = 2.5
+ATOM_GHOST_THICKNESS = 4.0
 MIN_LENGTH = 1e-6  # a zero vector: a zero-length glyph (invisible) that still has a direction
 
 
@@ -112,32 +113,35 @@ class ViewArrows:
         return out
 
 
-def arrows_for(row, column: str, atom_positions: np.ndarray, show_atoms: bool, angstrom_per_debye: float):
-    """Feet, vectors (Å), colours and thicknesses of one view's arrows for a :class:`RowFrame` with vectors."""
+def arrows_for(row, column: str, atom_positions: np.ndarray, show_atoms: bool, angstrom_per_unit: float):
+    """Feet, vectors (Å), colours and thicknesses of one view's arrows for a :class:`RowFrame` with vectors.
+
+    A dipole model: its dipole from the centroid (in the g·x view with the ghost R·v(x)) and, with ``show_atoms``,
+    the per-atom vectors. A user's model has only per-atom vectors: they are always drawn, and in the g·x view each
+    atom also gets its ghost R·v_i(x), so an arrow that does not turn with the molecule stands apart from it.
+    """
     v = row.vectors
-    if column == "original":
-        feet = [v.centre_original[None, :]]
-        vectors = [v.dipole_original[None, :]]
-        kinds = [DIPOLE_RGBA]
-        thickness = [DIPOLE_THICKNESS]
-        atoms = v.atoms_original
-    else:
-        feet = [v.centre_transformed[None, :], v.centre_transformed[None, :]]
-        vectors = [v.dipole_transformed[None, :], v.dipole_expected[None, :]]
-        kinds = [DIPOLE_RGBA, GHOST_RGBA]
-        thickness = [DIPOLE_THICKNESS, GHOST_THICKNESS]
-        atoms = v.atoms_transformed
-    rgba = [np.array([k], dtype=np.uint8) for k in kinds]
-    thick = [np.array([t], dtype=np.float64) for t in thickness]
-    if show_atoms:
-        n = atoms.shape[0]
-        feet.append(atom_positions)
-        vectors.append(atoms)
-        rgba.append(np.tile(np.array(ATOM_RGBA, dtype=np.uint8), (n, 1)))
-        thick.append(np.full(n, ATOM_THICKNESS))
+    original = column == "original"
+    feet, vectors, rgba, thick = [], [], [], []
+
+    def add(points: np.ndarray, arrows: np.ndarray, colour, thickness: float) -> None:
+        feet.append(points.reshape(-1, 3))
+        vectors.append(arrows.reshape(-1, 3))
+        rgba.append(np.tile(np.array(colour, dtype=np.uint8), (len(feet[-1]), 1)))
+        thick.append(np.full(len(feet[-1]), thickness))
+
+    if v.has_dipole:
+        centre = v.centre_original if original else v.centre_transformed
+        add(centre, v.dipole_original if original else v.dipole_transformed, DIPOLE_RGBA, DIPOLE_THICKNESS)
+        if not original:
+            add(centre, v.dipole_expected, GHOST_RGBA, GHOST_THICKNESS)
+    if show_atoms or not v.has_dipole:
+        add(atom_positions, v.atoms_original if original else v.atoms_transformed, ATOM_RGBA, ATOM_THICKNESS)
+        if not original and not v.has_dipole:
+            add(atom_positions, v.atoms_expected, GHOST_RGBA, ATOM_GHOST_THICKNESS)
     return (
         np.concatenate(feet),
-        np.concatenate(vectors) * angstrom_per_debye,
+        np.concatenate(vectors) * angstrom_per_unit,
         np.concatenate(rgba),
         np.concatenate(thick),
     )

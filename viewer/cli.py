@@ -443,13 +443,17 @@ def row_report(row) -> dict:
     report["verdict"] = row.verdict.kind if row.verdict is not None else ("invariant" if row.invariant else "changed")
     report["prediction_original"] = row.prediction_original
     report["prediction_transformed"] = row.prediction_transformed
-    if row.vectors is not None:  # a dipole model: its arrows, in Debye
+    if row.vectors is not None:  # a vector model: its arrows (a dipole model's in Debye; a user's without a unit)
         vectors = row.vectors
         report["vector_max_error"] = vectors.max_error
-        report["dipole_original"] = vectors.dipole_original.tolist()
-        report["dipole_transformed"] = vectors.dipole_transformed.tolist()
-        report["dipole_expected"] = vectors.dipole_expected.tolist()
-        report["unit"] = "D"
+        if vectors.has_dipole:
+            report["dipole_original"] = vectors.dipole_original.tolist()
+            report["dipole_transformed"] = vectors.dipole_transformed.tolist()
+            report["dipole_expected"] = vectors.dipole_expected.tolist()
+        report["vectors_original"] = vectors.atoms_original.tolist()
+        report["vectors_transformed"] = vectors.atoms_transformed.tolist()
+        report["vectors_expected"] = vectors.atoms_expected.tolist()
+        report["unit"] = vectors.unit or None
     return report
 
 

@@ -42,7 +42,7 @@ from viewer.arrows import ViewArrows, arrows_for
 from viewer.model.colouring import is_dark
 from viewer.model.home_view import home_view_direction
 from viewer.model.pipeline import Frame
-from viewer.model.snapshot import ANGSTROM_PER_DEBYE, GRID_SHAPE, MAX_MODEL_ROWS, MODEL_ROWS, TRANSLATION_RANGE
+from viewer.model.snapshot import GRID_SHAPE, MAX_MODEL_ROWS, MODEL_ROWS, TRANSLATION_RANGE
 
 MODEL_SLOTS = tuple(f"model{k}" for k in range(MAX_MODEL_ROWS))
 SLOTS = ("input", *MODEL_SLOTS)
@@ -827,7 +827,7 @@ class GridScene:
         if model_row.vectors is None:
             view.arrows.hide()
             return
-        scale = ANGSTROM_PER_DEBYE * frame.arrow_scale
+        scale = model_row.vectors.angstrom_per_unit * frame.arrow_scale
         view.arrows.write(*arrows_for(model_row, column, positions, frame.show_atom_vectors, scale))
 
     # ------------------------------------------------------------------ camera

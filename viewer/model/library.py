@@ -70,10 +70,14 @@ class UserRowModel:
         self.known_elements = user_model.known_elements
         self.embedding_dim: int | None = None  # known after the first forward pass
 
+    def run(self, data):
+        """Features [n, d] and vectors [n, 3] or None (:class:`core.user_models.ModelOutput`) for ``data``."""
+        output = self.user_model.run(data.z, data.pos)
+        self.embedding_dim = int(output.features.shape[1])
+        return output
+
     def encode(self, data) -> torch.Tensor:
-        features = self.user_model.run(data.z, data.pos).features
-        self.embedding_dim = int(features.shape[1])
-        return features
+        return self.run(data).features
 
     def predict_from_embedding(self, node_embed: torch.Tensor, batch=None) -> None:
         return None

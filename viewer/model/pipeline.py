@@ -21,7 +21,15 @@ from core.elements import DISPLAY_RADII, formula
 from viewer.model.colouring import ColourScale, Projection, element_rgba
 from viewer.model.library import ModelLibrary, UserRowModel, known_elements
 from viewer.model.molecules import MoleculeTable
-from viewer.model.snapshot import MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot, StructureRef, TransformParams
+from viewer.model.snapshot import (
+    ANGSTROM_PER_DEBYE,
+    MODEL_TITLES,
+    ModelSource,
+    ProjectionSpec,
+    Snapshot,
+    StructureRef,
+    TransformParams,
+)
 from viewer.model.structures import StructureLibrary
 from viewer.model.verdict import Verdict, invariance_tolerance, verdict
 
@@ -34,6 +42,10 @@ DIFFERENCE_FLOOR = 1e-3
 """Smallest top of the difference colour bar: float32 noise (~1e-6) of an invariant model stays dark."""
 UNAVAILABLE_RGBA = (150, 150, 150, 255)
 """Atoms of a row without model output (an element the model does not know, a failing user model)."""
+USER_ARROW_LENGTH = 1.5
+"""Å at arrow scale 1 of the longest per-atom vector of a user's model in the original pose. Those vectors have no
+unit, so their length is drawn relative to that pose, frozen like the colour scale: a model that shrinks or grows
+its vectors under g shows it."""
 
 
 class Graph:
@@ -106,23 +118,39 @@ class Molecule:
         return Graph(original.z, g.apply(original.pos), original.edge_index)
 
 
+@dataclass(frozen=True)
+class AtomVectors:
+    """A user's model's vectors ``[n, 3]`` (no unit), shaped like core's ``DipoleVectors``: no molecule vector."""
+
+    per_atom: Any  # Tensor [n, 3]
+    molecule: None = None
+
+
 @dataclass
 class VectorFrame:
-    """A vector model's arrows for both poses (Debye), and what an equivariant model must give for g·x.
+    """A vector model's arrows for both poses, and what an equivariant model must give for g·x.
 
-    ``expected_*`` is R·v(x), drawn as the ghost arrow beside v(g·x); ``max_error`` is max |v(g·x) - R·v(x)| over
-    the atoms and the molecule's dipole. Arrows start at the pose's centroid (the dipole) or at the atoms.
+    A dipole model's vectors are in Debye and it has a molecule dipole (drawn from the centroid); a user's model has
+    per-atom vectors only, without a unit (``unit`` ""; the ``dipole_*`` fields are None). ``expected_*`` is R·v(x),
+    drawn as the ghost arrow beside v(g·x); ``max_error`` is max |v(g·x) - R·v(x)| over the atoms and the
+    molecule's dipole. ``angstrom_per_unit`` is the arrow length (Å) of one unit at arrow scale 1.
     """
 
-    dipole_original: np.ndarray  # float64 [3]
-    dipole_transformed: np.ndarray  # float64 [3]
-    dipole_expected: np.ndarray  # float64 [3], R·v(x)
+    dipole_original: np.ndarray | None  # float64 [3]
+    dipole_transformed: np.ndarray | None  # float64 [3]
+    dipole_expected: np.ndarray | None  # float64 [3], R·v(x)
     atoms_original: np.ndarray  # float64 [n, 3]
     atoms_transformed: np.ndarray  # float64 [n, 3]
     atoms_expected: np.ndarray  # float64 [n, 3]
     centre_original: np.ndarray  # float64 [3]
     centre_transformed: np.ndarray  # float64 [3]
     max_error: float
+    unit: str = "D"
+    angstrom_per_unit: float = ANGSTROM_PER_DEBYE
+
+    @property
+    def has_dipole(self) -> bool:
+        return self.dipole_original is not None
 
     @property
     def norm_original(self) -> float:
@@ -132,6 +160,23 @@ class VectorFrame:
     @property
     def norm_transformed(self) -> float:
         return float(np.linalg.norm(self.dipole_transformed))
+
+    @property
+    def scale(self) -> float:
+        """The largest vector of the original pose: float32 rounding of the error grows with it."""
+        lengths = [np.linalg.norm(self.atoms_original, axis=1).max(initial=0.0)]
+        if self.has_dipole:
+            lengths.append(self.norm_original)
+        return float(max(lengths))
+
+    @property
+    def equivariant(self) -> bool:
+        """max |v(g·x) - R·v(x)| within float32 rounding (:func:`invariance_tolerance` of :attr:`scale`)."""
+        return self.max_error < invariance_tolerance(self.scale)
+
+    def unit_text(self) -> str:
+        """ " D" for a dipole model; a user's vectors have no unit."""
+        return f" {self.unit}" if self.unit else ""
 
 
 @dataclass
@@ -336,22 +381,24 @@ class _OriginalPose:
 
 def _prediction(model: Checkpoint, h, vectors) -> float | None:
     """The molecule's prediction in the target's units, from what is already computed: the embeddings (readout
-    only), or for a vector model the length of its dipole; None for a model without a prediction head (a user's
+    only), or for a dipole model the length of its dipole; None for a model without a prediction head (a user's
     model)."""
-    if vectors is not None:
+    if vectors is not None and vectors.molecule is not None:
         return float(np.linalg.norm(_numpy(vectors.molecule)))
     prediction = model.predict_from_embedding(h)
     return None if prediction is None else float(prediction.reshape(-1)[0])
 
 
-def _vectors(model: Checkpoint, graph):
-    """A dipole model's :class:`~core.models.vectors.DipoleVectors` for ``graph``, None for a scalar model (and for
-    a user's model, which gives features only)."""
+def model_outputs(model: Checkpoint | UserRowModel, graph) -> tuple[Any, Any]:
+    """Features ``[n, d]`` and vectors for ``graph``: a dipole model's ``DipoleVectors``, a user's model's
+    :class:`AtomVectors` when it returns vectors (one forward pass gives both), else None."""
     from core.vector_equivariance import is_vector_model, model_vectors
 
     if isinstance(model, UserRowModel):
-        return None
-    return model_vectors(model.model, graph) if is_vector_model(model.model) else None
+        output = model.run(graph)
+        return output.features, None if output.vectors is None else AtomVectors(output.vectors)
+    h = model.encode(graph)
+    return h, model_vectors(model.model, graph) if is_vector_model(model.model) else None
 
 
 def _numpy(tensor) -> np.ndarray:
@@ -365,27 +412,39 @@ def view_transform(params: TransformParams, centre: np.ndarray):
     return E3Transform.from_view(params.rx, params.ry, params.rz, params.translation, params.reflect, center=centre)
 
 
+def user_arrow_length(atoms_original: np.ndarray) -> float:
+    """Å per unit of a user's vectors: the longest one of the original pose drawn :data:`USER_ARROW_LENGTH` long."""
+    longest = float(np.linalg.norm(atoms_original, axis=1).max(initial=0.0))
+    return USER_ARROW_LENGTH / longest if longest > 1e-12 else 1.0
+
+
 def vector_frame(original, moved, g, centre: np.ndarray) -> VectorFrame:
-    """Both poses' arrows and the ghost R·v(x); the error as :func:`core.vector_equivariance.compare_vectors`."""
+    """Both poses' arrows and the ghost R·v(x); the error as :func:`core.vector_equivariance.compare_vectors`.
+
+    ``original`` and ``moved`` are a dipole model's ``DipoleVectors`` or a user's model's :class:`AtomVectors`.
+    """
     from core.vector_equivariance import largest_deviation, rotate_vectors
 
     expected_atoms = rotate_vectors(original.per_atom.double(), g)
-    expected_dipole = rotate_vectors(original.molecule.double(), g)
-    error = max(
-        largest_deviation(moved.per_atom.double(), expected_atoms),
-        largest_deviation(moved.molecule.double(), expected_dipole),
-    )
+    error = largest_deviation(moved.per_atom.double(), expected_atoms)
+    dipoles: tuple = (None, None, None)
+    if original.molecule is not None:
+        expected_dipole = rotate_vectors(original.molecule.double(), g)
+        error = max(error, largest_deviation(moved.molecule.double(), expected_dipole))
+        dipoles = tuple(_numpy(v).reshape(3) for v in (original.molecule, moved.molecule, expected_dipole))
     rotation = g.rotation.numpy()
+    atoms_original = _numpy(original.per_atom)
+    units = ("D", ANGSTROM_PER_DEBYE) if original.molecule is not None else ("", user_arrow_length(atoms_original))
     return VectorFrame(
-        dipole_original=_numpy(original.molecule).reshape(3),
-        dipole_transformed=_numpy(moved.molecule).reshape(3),
-        dipole_expected=_numpy(expected_dipole).reshape(3),
-        atoms_original=_numpy(original.per_atom),
+        *dipoles,
+        atoms_original=atoms_original,
         atoms_transformed=_numpy(moved.per_atom),
         atoms_expected=_numpy(expected_atoms),
         centre_original=centre,
         centre_transformed=rotation @ centre + g.translation.numpy(),
         max_error=error,
+        unit=units[0],
+        angstrom_per_unit=units[1],
     )
 
 
@@ -443,8 +502,7 @@ class Pipeline:
             return cached
         if len(self._originals) > 256:
             self._originals.clear()
-        h = model.encode(molecule.graph())
-        vectors = _vectors(model, molecule.graph())
+        h, vectors = model_outputs(model, molecule.graph())
         projection = Projection(spec.kind, spec.channel).fit(h)
         values = projection(h)
         scale = ColourScale.fit(values, cmap) if colour_range is None else ColourScale(*colour_range, cmap)
@@ -474,8 +532,7 @@ class Pipeline:
     ) -> RowFrame:
         """One model row; ``g`` is the slider's :class:`~core.transforms.E3Transform` (for a vector model's R·v)."""
         original = self._original(molecule, source, model, spec, cmap, colour_range)
-        h = model.encode(moved)
-        moved_vectors = _vectors(model, moved)
+        h, moved_vectors = model_outputs(model, moved)
         values = original.projection(h)
         difference = (h - original.h).abs()
         error = float(difference.max()) if h.numel() else 0.0
@@ -669,6 +726,7 @@ def view_titles(frame: Frame) -> dict[tuple[str, str], str]:
         titles[(kind, "transformed")] = f"|h({g}) − h(x)|" if frame.colour_mode == "difference" else f"h({g})"
         if row.vectors is not None:
             v = row.vectors
-            titles[(kind, "original")] += f", |μ| = {v.norm_original:.2f} D"
-            titles[(kind, "transformed")] += f"   max |v({g}) − R·v(x)| = {format_error(v.max_error)} D"
+            if v.has_dipole:
+                titles[(kind, "original")] += f", |μ| = {v.norm_original:.2f} D"
+            titles[(kind, "transformed")] += f"   max |v({g}) − R·v(x)| = {format_error(v.max_error)}{v.unit_text()}"
     return titles

@@ -33,7 +33,7 @@ from viewer.model.library import (
     kind_mismatch,
     shipped_checkpoint,
 )
-from viewer.model.pipeline import LOADING_MODELS
+from viewer.model.pipeline import LOADING_MODELS, USER_ARROW_LENGTH
 from viewer.model.snapshot import (
     ANGSTROM_PER_DEBYE,
     ARROW_SCALE_RANGE,
@@ -379,7 +379,10 @@ class ModelsPanel(QWidget):
         vector_form.addRow(self.dipole_preset_button)
         self.atom_vectors_check = QCheckBox("Show per-&atom vectors")
         self.atom_vectors_check.setObjectName("atomVectorsCheck")
-        self.atom_vectors_check.setToolTip("A dipole model's per-atom vectors besides the molecule's dipole arrow")
+        self.atom_vectors_check.setToolTip(
+            "A dipole model's per-atom vectors besides the molecule's dipole arrow "
+            "(a model of yours that returns vectors always shows them)"
+        )
         self.atom_vectors_check.toggled.connect(self._atom_vectors_toggled)
         vector_form.addRow(self.atom_vectors_check)
         self.arrow_scale_spin = QDoubleSpinBox()
@@ -388,7 +391,10 @@ class ModelsPanel(QWidget):
         self.arrow_scale_spin.setSingleStep(0.25)
         self.arrow_scale_spin.setDecimals(2)
         self.arrow_scale_spin.setKeyboardTracking(False)
-        self.arrow_scale_spin.setToolTip(f"Arrow length: 1 = {ANGSTROM_PER_DEBYE:g} Å per Debye")
+        self.arrow_scale_spin.setToolTip(
+            f"Arrow length: 1 = {ANGSTROM_PER_DEBYE:g} Å per Debye; your model's vectors have no unit: at 1 the "
+            f"longest of the original pose is {USER_ARROW_LENGTH:g} Å"
+        )
         self.arrow_scale_spin.valueChanged.connect(self._arrow_scale_changed)
         vector_form.addRow("Arrow &scale", self.arrow_scale_spin)
         layout.addWidget(vectors)

@@ -11,7 +11,6 @@ from core.elements import SYMBOLS
 from viewer.model.pipeline import LOADING_MODELS, Frame, format_error
 from viewer.model.properties import property_label, symbol
 from viewer.model.snapshot import MAX_MODEL_ROWS, MODEL_TITLES
-from viewer.model.verdict import INVARIANT_TOLERANCE
 
 
 def _number(value: float) -> str:
@@ -109,12 +108,14 @@ class ModelReadout(QWidget):
         self._set_vectors_shown(row.vectors is not None)
         if row.vectors is None:
             return
-        error = row.vectors.max_error
-        equivariant = error < INVARIANT_TOLERANCE
+        vectors = row.vectors
+        equivariant = vectors.equivariant
         colour = "#1a7f37" if equivariant else "#c2410c"
         verdict = "turns with the molecule" if equivariant else "does not turn with the molecule"
+        # a dipole is in Debye; a user's vectors have no unit we know of
+        unit = vectors.unit_text() if vectors.unit else " (your model's units)"
         self.vectors.setText(
-            f"max |v(g·x) − R·v(x)| = <b style='color:{colour}'>{format_error(error)}</b> D ({verdict})"
+            f"max |v(g·x) − R·v(x)| = <b style='color:{colour}'>{format_error(vectors.max_error)}</b>{unit} ({verdict})"
         )
 
 
