@@ -57,6 +57,14 @@ def model_file(tmp_path, name: str, source: str):
     return f"{name}={path}:make"
 
 
+def add_model(qtbot, window, spec: str, loads: bool = True) -> None:
+    """Add a user's model row and wait until its file has loaded on its thread (or failed to)."""
+    with qtbot.waitSignal(window.userModelLoaded, timeout=30000) as blocker:
+        assert window.add_user_model(spec)
+    assert blocker.args == [spec.partition("=")[0], loads]
+    wait_for_frame(qtbot, window)
+
+
 def turn(qtbot, window, degrees: float) -> None:
     window.transform_panel.rotation_spins[0].setValue(degrees)
     wait_for_frame(qtbot, window)
@@ -128,9 +136,8 @@ def test_smiles_box_builds_a_molecule_and_a_bad_one_changes_nothing(qtbot, windo
 
 
 def test_user_model_rows_are_added_checked_and_removed(qtbot, window, tmp_path):
-    assert window.add_user_model(model_file(tmp_path, "dist", INVARIANT))
-    assert window.add_user_model(model_file(tmp_path, "raw", RAW))
-    wait_for_frame(qtbot, window)
+    add_model(qtbot, window, model_file(tmp_path, "dist", INVARIANT))
+    add_model(qtbot, window, model_file(tmp_path, "raw", RAW))
     assert window.state.snapshot.rows == ("naive", "egnn", "dist", "raw")
     assert set(window.models_panel.boxes) == {"naive", "egnn", "dist", "raw"}
     assert not window.models_panel.add_button.isEnabled()  # four model rows: the grid is full
@@ -160,8 +167,7 @@ def test_user_model_rows_are_added_checked_and_removed(qtbot, window, tmp_path):
 
 
 def test_a_failing_user_model_shows_its_message_in_its_row_and_the_app_lives_on(qtbot, window, tmp_path):
-    assert window.add_user_model(model_file(tmp_path, "broken", BROKEN_FORWARD))
-    wait_for_frame(qtbot, window)
+    add_model(qtbot, window, model_file(tmp_path, "broken", BROKEN_FORWARD))
     assert window.controller.frame.rows["broken"].available
     turn(qtbot, window, 90.0)
     row = window.controller.frame.rows["broken"]
@@ -176,8 +182,8 @@ def test_bad_user_model_files_are_one_line_and_change_nothing(qtbot, window, tmp
     before = window.state.snapshot
     not_a_module = tmp_path / "nothing.py"
     not_a_module.write_text("def make():\n    return 42\n")
-    with qtbot.waitSignal(window.errorOccurred, timeout=5000) as blocker:
-        assert window.add_user_model(f"nothing={not_a_module}:make") is False
+    with qtbot.waitSignal(window.errorOccurred, timeout=30000) as blocker:
+        add_model(qtbot, window, f"nothing={not_a_module}:make", loads=False)
     assert "not a torch.nn.Module" in blocker.args[0] and "'nothing'" in blocker.args[0]
     assert window.state.snapshot == before
 

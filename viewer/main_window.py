@@ -31,19 +31,26 @@ from viewer.controller import QUALITY_SAMPLES, SceneController
 from viewer.guard import Failure, guarded, reporting
 from viewer.model.caption import readout_lines, with_caption
 from viewer.model.errors import user_error_types
-from viewer.model.library import ModelLibrary, default_projection, kind_mismatch, with_loaded_models
+from viewer.model.library import (
+    ModelLibrary,
+    ModelLoadError,
+    default_projection,
+    kind_mismatch,
+    with_loaded_models,
+)
 from viewer.model.molecules import MoleculeTable
 from viewer.model.movie_file import MovieCancelled
 from viewer.model.movie_settings import MovieSettings
 from viewer.model.pipeline import Frame, Pipeline, pose_ranges
 from viewer.model.png import write_png
-from viewer.model.snapshot import GRID_SHAPE, MODEL_TITLES, ModelSource, Snapshot
+from viewer.model.snapshot import GRID_SHAPE, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot
 from viewer.model.structures import StructureLibrary, add_recent
 from viewer.model.trackball import drag_axis_angle, rotated
 from viewer.model_loader import ModelLoader
 from viewer.pyvista_import import import_pyvista
 from viewer.resources import app_icon
 from viewer.state import ViewState
+from viewer.user_model_loader import UserModelLoader
 from viewer.widgets.export_dialog import ExportDialog
 from viewer.widgets.models_panel import ModelsPanel
 from viewer.widgets.molecule_panel import MoleculePanel
@@ -151,6 +158,7 @@ class MainWindow(QMainWindow):
 
     errorOccurred = Signal(str)
     modelsReady = Signal()
+    userModelLoaded = Signal(str, bool)  # a user's model row: its name, and whether its file loaded
 
     def __init__(
         self,
@@ -169,6 +177,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.library = library or ModelLibrary()
         self.loader: ModelLoader | None = None
+        self._user_loaders: list[UserModelLoader] = []  # user model files importing on their threads
         self.persist = persist
         self.last_error: str | None = None
         self.error_box: QMessageBox | None = None
@@ -763,19 +772,65 @@ class MainWindow(QMainWindow):
             self.add_user_model(f"{Path(path).stem}={path}:{factory.strip()}")
 
     def add_user_model(self, spec_text: str) -> bool:
-        """Add a row for ``NAME=FILE.py:FACTORY`` (THIS RUNS THE FILE'S CODE); False and a message on failure."""
-        added = False
+        """Add a row for ``NAME=FILE.py:FACTORY``. THIS RUNS THE FILE'S CODE, on a background thread: the row says
+        "loading NAME…" meanwhile and the window keeps working. False and a message when the spec or the grid
+        refuses it at once; a file that fails while loading is a message later, and its row goes away again
+        (:attr:`userModelLoaded` tells which, in both cases)."""
+        started = False
         with reporting(self, "Cannot add the model"):
             from core.user_models import ModelSpec
 
+            if not self.library.ready:
+                raise ModelLoadError("the built-in models are still loading; add your model once they are shown")
             source = ModelSource.user(ModelSpec.parse(spec_text))
-            model = self.library.load(source)
-            self.state.add_row(source, default_projection(model))
-            added = True
-        if added:
+            cached = self.library.is_cached(source)  # loaded before: its code does not run again
+            if not cached:
+                self.library.loading.add(source)
+            try:
+                self.state.add_row(source, ProjectionSpec("pca"))  # PCA fits any feature width
+            except Exception:
+                self.library.loading.discard(source)
+                raise
+            if not cached:
+                loader = UserModelLoader(source, self)
+                loader.finished.connect(self._user_model_loaded)
+                self._user_loaders.append(loader)
+                loader.start()
+            started = True
+        if started:
             self.settings.setValue("paths/models", str(Path(spec_text.partition("=")[2].rpartition(":")[0]).parent))
-            self.statusBar().showMessage(f"Added the row {source.row}", 8000)
-        return added
+            if cached:
+                self.statusBar().showMessage(f"Added the row {source.row}", 8000)
+                self.userModelLoaded.emit(source.row, True)
+            else:
+                self.statusBar().showMessage(f"Loading {source.row}: running {source.user_spec}…", 15000)
+        return started
+
+    @Slot(object, object)
+    @guarded
+    def _user_model_loaded(self, source: ModelSource, result) -> None:
+        """A user's model file finished loading on its thread: the row shows it, or goes away with a message."""
+        self._user_loaders = [loader for loader in self._user_loaders if loader.source != source]
+        if self._closed:
+            return
+        row = source.row
+        snapshot = self.state.snapshot
+        shown = row in snapshot.rows and snapshot.sources[row] == source
+        if isinstance(result, BaseException):
+            self.library.loading.discard(source)
+            if shown:
+                if len(snapshot.rows) == 1:  # the grid keeps one row: the shipped equivariant model takes its place
+                    self.models_panel.add_builtin("egnn")
+                self.state.remove_row(row)
+            self.show_failure(Failure.from_exception(result, "Cannot add the model"))
+            self.userModelLoaded.emit(row, False)
+            return
+        self.library.remember_user(source, result)
+        if shown:
+            self.models_panel.row_loaded(row)
+            self.controller.refresh()  # same snapshot, now with the row's model
+            self.statusBar().showMessage(f"Added the row {row}", 8000)
+        self.userModelLoaded.emit(row, True)
 
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []

@@ -113,6 +113,8 @@ class ModelLibrary:
         self._cache: OrderedDict[ModelSource, Checkpoint] = OrderedDict()
         self.capacity = capacity
         self.ready = ready
+        self.loading: set[ModelSource] = set()
+        """User sources whose file is being imported on a background thread: their rows wait ("loading NAME…")."""
 
     def _remember(self, source: ModelSource, model: Checkpoint) -> Checkpoint:
         self._cache[source] = model
@@ -168,6 +170,20 @@ class ModelLibrary:
                 raise ModelLoadError(str(error)) from None
             self._cache[source] = cached
         return cached
+
+    def is_cached(self, source: ModelSource) -> bool:
+        return source in self._cache
+
+    def is_loading(self, source: ModelSource) -> bool:
+        return source in self.loading
+
+    def remember_user(self, source: ModelSource, user_model) -> UserRowModel:
+        """A user's model loaded elsewhere (the window's background thread) becomes this source's row model."""
+        self.loading.discard(source)
+        model = self._cache.get(source)
+        if model is None:
+            model = self._cache[source] = UserRowModel(user_model)
+        return model
 
     def load_file(self, path: str | Path) -> tuple[ModelSource, Checkpoint]:
         """Load a checkpoint of any kind; the file says which row it belongs to (``source.row``)."""

@@ -636,6 +636,8 @@ class Pipeline:
             g = view_transform(snapshot.transform, molecule.centre)
             for name in snapshot.rows:
                 source = snapshot.sources[name]
+                if self.library.is_loading(source):  # a user's file still importing on its thread: "loading NAME…"
+                    continue
                 spec, colour_range = snapshot.projections[name], snapshot.colour_ranges.get(name)
                 row = self.model_row(molecule, moved, g, source, spec, snapshot.colormap, colour_range)
                 if row.available:
@@ -704,6 +706,11 @@ def format_error(error: float) -> str:
     return f"{error:.1e}" if error < 1e-2 else f"{error:.3f}"
 
 
+def loading_text(row: str) -> str:
+    """What a row says while its model loads: all models at start-up, or one user's model file."""
+    return LOADING_MODELS if row in MODEL_TITLES else f"loading {row}…"
+
+
 def view_titles(frame: Frame) -> dict[tuple[str, str], str]:
     """Title of every view, keyed by (row, column)."""
     g = "g·x"
@@ -714,8 +721,8 @@ def view_titles(frame: Frame) -> dict[tuple[str, str], str]:
     for kind in frame.row_names:
         row = frame.rows.get(kind)
         if row is None:
-            titles[(kind, "original")] = f"{MODEL_TITLES.get(kind, kind)}: {LOADING_MODELS}"
-            titles[(kind, "transformed")] = LOADING_MODELS
+            titles[(kind, "original")] = f"{MODEL_TITLES.get(kind, kind)}: {loading_text(kind)}"
+            titles[(kind, "transformed")] = loading_text(kind)
             continue
         name = f"{row.title} ({row.model_label})"
         if not row.available:

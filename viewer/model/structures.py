@@ -31,6 +31,9 @@ class StructureLibrary:
 
         key = str(Path(path).expanduser().resolve())
         molecules = self._files.get(key)
+        if molecules is not None and not Path(key).is_file():
+            del self._files[key]  # removed since it was read (Open Recent): do not pretend it is still there
+            molecules = None
         if molecules is None:
             if len(self._files) > 16:
                 self._files.clear()

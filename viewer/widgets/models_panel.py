@@ -33,7 +33,7 @@ from viewer.model.library import (
     kind_mismatch,
     shipped_checkpoint,
 )
-from viewer.model.pipeline import LOADING_MODELS, USER_ARROW_LENGTH
+from viewer.model.pipeline import LOADING_MODELS, USER_ARROW_LENGTH, loading_text
 from viewer.model.snapshot import (
     ANGSTROM_PER_DEBYE,
     ARROW_SCALE_RANGE,
@@ -271,6 +271,10 @@ class ModelBox(QGroupBox):
             self.setEnabled(False)
             self.info.setText(LOADING_MODELS)
             return
+        if self.library.is_loading(source):  # the user's file imports on a thread; the window calls us again
+            self.setEnabled(False)
+            self.info.setText(f"{loading_text(kind)} (running your Python file)")
+            return
         self.setEnabled(True)
         try:
             model = self.library.load(source)
@@ -502,6 +506,12 @@ class ModelsPanel(QWidget):
     def models_ready(self) -> None:
         """The background loader finished: show what each row's model is."""
         for box in self.boxes.values():
+            box._follow_source()
+
+    def row_loaded(self, row: str) -> None:
+        """A user's model finished loading on its thread: its box shows the model."""
+        box = self.boxes.get(row)
+        if box is not None:
             box._follow_source()
 
     def _follow(self) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidg
 
 from core.data.targets import TARGETS
 from core.elements import SYMBOLS
-from viewer.model.pipeline import LOADING_MODELS, Frame, format_error
+from viewer.model.pipeline import Frame, format_error, loading_text
 from viewer.model.properties import property_label, symbol
 from viewer.model.snapshot import MAX_MODEL_ROWS, MODEL_TITLES
 
@@ -55,7 +55,7 @@ class ModelReadout(QWidget):
         row = frame.rows.get(self.kind)
         if row is None:
             self.title.setText(f"<b>{MODEL_TITLES.get(self.kind, self.kind)}</b>")
-            self.error.setText(f"<i>{LOADING_MODELS}</i>")
+            self.error.setText(f"<i>{loading_text(self.kind)}</i>")
             self.prediction.setText("")
             self._set_vectors_shown(False)
             return
