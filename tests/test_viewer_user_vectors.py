@@ -221,3 +221,42 @@ def test_the_movie_draws_a_user_models_arrows(tmp_path, pipeline, model_file):
     for long, short in zip(frames[3.0], frames[0.1]):
         changed = np.abs(long.astype(int) - short.astype(int)).max(axis=2) > 40
         assert changed.sum() > 300  # the arrows, on every frame
+
+
+def tips_outside(scene, row: str, column: str) -> int:
+    """How many arrow tips of a view are drawn outside that view's area."""
+    view = scene.view(row, column)
+    stored = view.arrows.read()
+    tips = (
+        stored["feet"]
+        + stored["direction"]
+        / np.maximum(np.linalg.norm(stored["direction"], axis=1, keepdims=True), 1e-12)
+        * stored["scale"][:, :1]
+    )
+    renderer = view.renderer
+    x0, y0, x1, y1 = renderer.GetViewport()
+    width, height = scene.render_window.GetSize()
+    outside = 0
+    for p in tips:
+        renderer.SetWorldPoint(*(float(v) for v in p), 1.0)
+        renderer.WorldToDisplay()
+        x, y, _ = renderer.GetDisplayPoint()
+        outside += not (x0 * width <= x <= x1 * width and y0 * height <= y <= y1 * height)
+    return outside
+
+
+def test_the_camera_fit_keeps_every_arrow_in_view(offscreen_scene, pipeline, model_file):
+    from viewer.model.snapshot import TransformParams
+
+    scene = offscreen_scene
+    scene.update(pipeline.frame(vector_snapshot(model_file, arrow_scale=3.0, transform=TransformParams(rz=20.0))))
+    scene.render()
+    assert sum(tips_outside(scene, row, column) for row in ("eq", "raw") for column in ("original", "transformed")) == 0
+    # turning g does not refit the camera: the arrows stay in view because the fit allowed for every rotation
+    camera = scene.camera.GetParallelScale()
+    for rx, rz in ((90.0, 0.0), (0.0, 135.0), (-60.0, -120.0)):
+        frame = pipeline.frame(vector_snapshot(model_file, arrow_scale=3.0, transform=TransformParams(rx=rx, rz=rz)))
+        scene.update(frame)
+        scene.render()
+        assert scene.camera.GetParallelScale() == camera
+        assert tips_outside(scene, "eq", "transformed") == 0 and tips_outside(scene, "raw", "transformed") == 0

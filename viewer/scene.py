@@ -50,6 +50,7 @@ SLOTS = ("input", *MODEL_SLOTS)
 COLUMNS = ("original", "transformed")
 """Bond tubes of molecules above 100 atoms: thin at that zoom, 6 sides look like 10 and cost 40 % less."""
 MAX_TRANSLATION_REACH = float(np.linalg.norm([TRANSLATION_RANGE[1]] * 3))
+ARROW_TIP_MARGIN = 0.4  # Å around an arrow's tip (its cone is 0.1 × 4 = 0.4 Å wide for a dipole) kept in view
 """How far (Å) the translation sliders can move the transformed pose: the camera's depth range covers it."""
 MAX_LABELLED_ATOMS = 40
 """Atom index labels are drawn for molecules up to this size; beyond it they would hide the atoms."""
@@ -553,6 +554,7 @@ class GridScene:
         self.font_scale = float(font_scale)
         self.frame: Frame | None = None
         self._molecule_key: tuple | None = None
+        self._vector_rows: frozenset[str] = frozenset()  # the rows whose arrows the last camera fit included
         self._input_visible = True
         self._labels_visible = False
         self._fast = False
@@ -817,7 +819,8 @@ class GridScene:
             self.set_input_row_visible(frame.show_input_row)
         if frame.show_labels != self._labels_visible:
             self.set_labels_visible(frame.show_labels)
-        if new_molecule:
+        vector_rows = frozenset(name for name, row in frame.rows.items() if row.vectors is not None)
+        if new_molecule or vector_rows != self._vector_rows:  # arrows came or went: the fit includes their reach
             self.fit_camera()
 
     @staticmethod
@@ -853,11 +856,19 @@ class GridScene:
 
         radii = molecule.atom_radii * self.style.atom_scale
         poses = (molecule.positions, self.frame.positions_transformed)
+        centres = [p.mean(axis=0) for p in poses]
+        # arrow tips count as small balls too; their distance from each pose's centroid joins the reach below
+        tips = self._arrow_tips()
+        radii = np.concatenate([radii, np.full(len(tips[0]) + len(tips[1]), ARROW_TIP_MARGIN)])
+        poses = tuple(np.concatenate([pose, *tips]) for pose in poses)
+        ball = molecule.radius
+        for column_tips, centre in zip(tips, centres):
+            if len(column_tips):
+                ball = max(ball, float(np.linalg.norm(column_tips - centre, axis=1).max()) + ARROW_TIP_MARGIN)
         lo_r = min(float((p @ right - radii).min()) for p in poses)
         hi_r = max(float((p @ right + radii).max()) for p in poses)
         lo_u = min(float((p @ up - radii).min()) for p in poses)
         hi_u = max(float((p @ up + radii).max()) for p in poses)
-        centres = [p.mean(axis=0) for p in poses]
         mid_d = float(np.mean([c @ direction for c in centres]))
         mid_r, mid_u = 0.5 * (lo_r + hi_r), 0.5 * (lo_u + hi_u)
         focal = right * mid_r + up * mid_u + direction * mid_d
@@ -872,7 +883,7 @@ class GridScene:
         # parallel scale = half the world height of the whole view
         parallel_scale = max(half_h * height / free_h, half_w * height / free_w)
         for c in centres:
-            reach = molecule.radius * self.style.margin
+            reach = ball * self.style.margin
             parallel_scale = max(
                 parallel_scale, abs(c @ up - mid_u) + reach, (abs(c @ right - mid_r) + reach) * height / width
             )
@@ -886,12 +897,30 @@ class GridScene:
         # (a renderer of an unused row slot would fit it to whatever that slot last held and cut the molecule):
         # both poses, anywhere the translation sliders can take the moved one, and a dipole arrow reaching out of
         # the atoms (at the largest arrow scale).
-        reach = molecule.radius + max(float(np.linalg.norm(c - focal)) for c in centres) + MAX_TRANSLATION_REACH
-        reach += 10.0 * molecule.radius + 20.0
+        reach = ball + max(float(np.linalg.norm(c - focal)) for c in centres) + MAX_TRANSLATION_REACH
+        reach += 10.0 * ball + 20.0
         camera.SetClippingRange(max(0.01, distance - reach), distance + reach)
         for view in self.views.values():
             view.renderer.camera_set = True  # keep pyvista from resetting it on the first show()
+        self._vector_rows = frozenset(name for name, row in self.frame.rows.items() if row.vectors is not None)
         self._place_bars()
+
+    def _arrow_tips(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where the frame's arrows end, per column (original, transformed): ``[k, 3]`` each.
+
+        A dipole model's optional per-atom arrows are left out: at 2 Å per Debye they reach tens of Å (the
+        coordinate update in Debye) and would shrink the molecule to a dot; the arrow scale is theirs to tame.
+        """
+        frame = self.frame
+        tips: dict[str, list[np.ndarray]] = {column: [np.zeros((0, 3))] for column in COLUMNS}
+        for row in frame.rows.values():
+            if row.vectors is None:
+                continue
+            scale = row.vectors.angstrom_per_unit * frame.arrow_scale
+            for column in COLUMNS:
+                feet, vectors, _, _ = arrows_for(row, column, frame.positions(column), False, scale)
+                tips[column].append(feet + vectors)
+        return np.concatenate(tips["original"]), np.concatenate(tips["transformed"])
 
     def transformed_in_view(self) -> bool:
         """Whether every atom of the transformed pose lies inside the visible view area."""
