@@ -260,3 +260,30 @@ def test_the_camera_fit_keeps_every_arrow_in_view(offscreen_scene, pipeline, mod
         scene.render()
         assert scene.camera.GetParallelScale() == camera
         assert tips_outside(scene, "eq", "transformed") == 0 and tips_outside(scene, "raw", "transformed") == 0
+
+
+def test_arrows_are_drawn_over_the_atoms_they_start_in(offscreen_scene, pipeline, model_file):
+    """Each arrow starts at its atom's centre: its first tenth lies inside the atom's sphere, and is seen anyway
+    (the arrows' overlay renderer draws after the atoms, with the same camera and viewport)."""
+    scene = offscreen_scene
+    frame = pipeline.frame(vector_snapshot(model_file))
+    scene.update(frame)
+    view = scene.view("raw", "original")
+    assert view.overlay.GetActiveCamera() is scene.camera and view.overlay.GetLayer() == 1
+    assert view.overlay.GetViewport() == view.renderer.GetViewport() and view.overlay.GetDraw()
+    assert not view.overlay.GetInteractive()  # the mouse turns the camera of the view beneath it
+    image = scene.image()
+    height = image.shape[0]
+    stored = view.arrows.read()
+    seen = 0
+    for foot, direction in zip(stored["feet"], stored["direction"]):
+        point = foot + 0.1 * direction  # inside the sphere (radius >= 0.3 Å; the arrow is up to 1.5 Å long)
+        view.renderer.SetWorldPoint(*(float(v) for v in point), 1.0)
+        view.renderer.WorldToDisplay()
+        x, y, _ = view.renderer.GetDisplayPoint()
+        r, g, b = (int(v) for v in image[height - 1 - round(y), round(x), :3])
+        seen += r > g + 40 and g > b + 40  # the arrows' orange, not an atom's viridis colour
+    assert seen >= 0.9 * len(stored["feet"])
+    # a row removed: its slot's overlay is not drawn either
+    scene.update(pipeline.frame(vector_snapshot(model_file).without_row("raw")))
+    assert not view.overlay.GetDraw() and view.overlay.GetViewport() == view.renderer.GetViewport()

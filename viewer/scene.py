@@ -266,8 +266,16 @@ class View:
         coordinate.SetValue(0.5, 0.975)
         renderer.AddViewProp(self.title)
 
-        # a vector model's arrows: one glyph actor per model view, hidden for scalar models
-        self.arrows = ViewArrows(renderer) if row != "input" else None
+        # a vector model's arrows: one glyph actor per model view, hidden for scalar models. They live in an overlay
+        # renderer (layer 1, same viewport and camera) that is drawn after the atoms with a fresh depth buffer:
+        # an arrow from the centroid is seen whole, not half hidden inside the atoms around it
+        self.overlay: vtkRenderer | None = None
+        self.arrows: ViewArrows | None = None
+        if row != "input":
+            self.overlay = vtkRenderer()
+            self.overlay.SetLayer(1)
+            self.overlay.InteractiveOff()
+            self.arrows = ViewArrows(self.overlay)
 
         self.bar: vtkScalarBarActor | None = None
         self.lut: vtkLookupTable | None = None
@@ -578,6 +586,14 @@ class GridScene:
         plotter.link_views()
         self.camera = plotter.renderers[0].GetActiveCamera()
         self.camera.ParallelProjectionOn()
+        render_window = plotter.render_window
+        render_window.SetNumberOfLayers(max(2, render_window.GetNumberOfLayers()))
+        for view in self.views.values():
+            if view.overlay is not None:
+                view.overlay.SetActiveCamera(self.camera)
+                view.overlay.AutomaticLightCreationOff()
+                view.overlay.SetLightCollection(view.renderer.GetLights())  # lit as the atoms are
+                render_window.AddRenderer(view.overlay)
         self._apply_layout()
         self._apply_label_visibility()
 
@@ -647,7 +663,8 @@ class GridScene:
         n = len(rows)
         for row in SLOTS:
             for c, column in enumerate(COLUMNS):
-                renderer = self.views[(row, column)].renderer
+                view = self.views[(row, column)]
+                renderer = view.renderer
                 if row in rows:
                     k = rows.index(row)
                     renderer.SetViewport(0.5 * c, 1.0 - (k + 1) / n, 0.5 * (c + 1), 1.0 - k / n)
@@ -657,6 +674,9 @@ class GridScene:
                     renderer.SetViewport(0.0, 0.0, 1e-4, 1e-4)
                     renderer.DrawOff()
                     renderer.InteractiveOff()
+                if view.overlay is not None:
+                    view.overlay.SetViewport(renderer.GetViewport())
+                    view.overlay.SetDraw(renderer.GetDraw())
         self._place_bars()
         self._apply_hints()
 
