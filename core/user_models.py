@@ -18,6 +18,8 @@ import importlib
 import importlib.util
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,6 +153,20 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else "(no message)"
 
 
+@contextmanager
+def _running_user_code(what: str) -> Iterator[None]:
+    """Whatever the user's code raises in this block (even SystemExit) becomes ``UserModelError("<what> raised ...")``.
+
+    KeyboardInterrupt still stops equiview; a UserModelError raised inside passes unchanged.
+    """
+    try:
+        yield
+    except UserModelError:
+        raise
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - the user's code may raise anything, even exit
+        raise UserModelError(f"{what} raised {type(error).__name__}: {_first_line(error)}") from None
+
+
 def _load_file(spec: ModelSpec, base: Path | None):
     path = Path(spec.target).expanduser()
     if base is not None and not path.is_absolute():
@@ -165,22 +181,20 @@ def _load_file(spec: ModelSpec, base: Path | None):
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[module_name] = module  # dataclasses and pickling in the user's file look themselves up here
     try:
-        loader_spec.loader.exec_module(module)
-    except (Exception, SystemExit) as error:  # noqa: BLE001 - the user's file may raise anything, even exit
+        with _running_user_code(f"{where}: running the file"):
+            loader_spec.loader.exec_module(module)
+    except UserModelError:
         sys.modules.pop(module_name, None)
-        raise UserModelError(f"{where}: running the file raised {type(error).__name__}: {_first_line(error)}") from None
+        raise
     return module
 
 
 def _load_module(spec: ModelSpec):
-    try:
-        return importlib.import_module(spec.target)
-    except ModuleNotFoundError as error:
-        raise UserModelError(f"model {spec.name!r}: no module named {error.name or spec.target!r}") from None
-    except (Exception, SystemExit) as error:  # noqa: BLE001 - the user's module may raise anything on import
-        raise UserModelError(
-            f"model {spec.name!r}: importing {spec.target} raised {type(error).__name__}: {_first_line(error)}"
-        ) from None
+    with _running_user_code(f"model {spec.name!r}: importing {spec.target}"):
+        try:
+            return importlib.import_module(spec.target)
+        except ModuleNotFoundError as error:
+            raise UserModelError(f"model {spec.name!r}: no module named {error.name or spec.target!r}") from None
 
 
 def load_user_model(spec: ModelSpec | str, base: str | Path | None = None) -> UserModel:
@@ -196,12 +210,8 @@ def load_user_model(spec: ModelSpec | str, base: str | Path | None = None) -> Us
         raise UserModelError(f"model {spec.name!r}: {spec.target} has no {spec.factory!r}")
     if not callable(factory):
         raise UserModelError(f"model {spec.name!r}: {spec.target}:{spec.factory} is not callable")
-    try:
+    with _running_user_code(f"model {spec.name!r}: {spec.factory}()"):
         model = factory()
-    except (Exception, SystemExit) as error:  # noqa: BLE001 - the user's factory may raise anything
-        raise UserModelError(
-            f"model {spec.name!r}: {spec.factory}() raised {type(error).__name__}: {_first_line(error)}"
-        ) from None
     if not isinstance(model, nn.Module):
         raise UserModelError(
             f"model {spec.name!r}: {spec.factory}() returned a {type(model).__name__}, not a torch.nn.Module"
