@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -181,13 +182,19 @@ def test_ctrl_c_during_imports_is_one_line():
         # an earlier test (Qt) may leave SIGINT ignored in this process; a child would inherit that and never stop
         preexec_fn=_default_sigint,
     )
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.extend(process.stderr), daemon=True)
+    reader.start()
     time.sleep(1.0)
-    # a signal that lands while a C extension initialises can be deferred; repeat it until the process ends
+    # a signal that lands while a C extension initialises can be deferred: repeat it until the process has
+    # answered (once it has, another Ctrl+C would land in the interpreter's shutdown and kill it: exit -2)
     deadline = time.monotonic() + 60
-    while process.poll() is None and time.monotonic() < deadline:
+    while process.poll() is None and "equiview: interrupted\n" not in said and time.monotonic() < deadline:
         process.send_signal(signal.SIGINT)
         time.sleep(0.5)
-    _, err = process.communicate(timeout=10)
+    process.wait(timeout=30)
+    reader.join(timeout=10)
+    err = "".join(said)
     lines = [line for line in err.splitlines() if line.strip()]
     assert process.returncode == 130 and lines == ["equiview: interrupted"], (process.returncode, err[-1500:])
 
