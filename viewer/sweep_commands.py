@@ -12,9 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-from core.cli import CommandError
+from core.cli import MODEL_OPTION_HELP, CommandError, add_molecule_arguments
 from viewer.model.cli_values import check_output_path, parse_triple
-from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ROTATION_RANGE, TRANSLATION_RANGE
+from viewer.model.snapshot import MODEL_ROWS, ROTATION_RANGE, TRANSLATION_RANGE
 from viewer.model.sweep_settings import DEFAULT_STEPS, MAX_SPHERE, MAX_STEPS, MIN_SPHERE, MIN_STEPS
 
 SPHERE_DEFAULT_STEPS = 24
@@ -30,7 +30,13 @@ def add_sweep_parser(subparsers) -> None:
         "and encode every angle in one batched pass per model. With --sphere N: max|Δh| over rotation axes "
         "sampled on a sphere.",
     )
-    parser.add_argument("--molecule", metavar="ID", default=None, help="position or gdb_N (default: gdb_814)")
+    parser.add_argument(
+        "--molecule",
+        metavar="ID",
+        default=None,
+        help="position or gdb_N (default: gdb_814); with --molecule-file the position in that file (default: 0)",
+    )
+    add_molecule_arguments(parser)
     parser.add_argument("--axis", default="z", help="spin axis: x, y or z (default z)")
     parser.add_argument(
         "--steps",
@@ -42,6 +48,7 @@ def add_sweep_parser(subparsers) -> None:
     )
     parser.add_argument("--naive", metavar="CKPT", default=None, help="naive GNN: checkpoint, 'untrained' or 'seed:N'")
     parser.add_argument("--egnn", metavar="CKPT", default=None, help="equivariant GNN: same choices as --naive")
+    parser.add_argument("--model", action="append", metavar="NAME=FILE.py:FACTORY", help=MODEL_OPTION_HELP)
     parser.add_argument("--rotate", metavar="RX,RY,RZ", default=None, help="the current g: rotation in degrees")
     parser.add_argument("--translate", metavar="X,Y,Z", default=None, help="the current g: translation in Å")
     parser.add_argument("--reflect", action="store_true", help="the current g: mirror x -> -x before rotating")
@@ -114,52 +121,37 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from viewer.cli import snapshot_from_args
     from viewer.model.library import ModelLibrary
     from viewer.model.pipeline import Pipeline
-    from viewer.model.spin import pose_transform
-    from viewer.model.sweep import invariance_sphere, sweep
+    from viewer.model.spin import Spin, row_titles, state_spheres
+    from viewer.model.structures import StructureLibrary
     from viewer.model.sweep_plot import save_figure, sphere_figure, sweep_figure
 
     dataset = load_dataset(args.source, root=args.root)
-    library = ModelLibrary()
-    snapshot = snapshot_from_args(args, dataset, library)
-    pipeline = Pipeline(dataset, library)
-    molecule = pipeline.molecule(snapshot.molecule)
-    base = pose_transform(molecule, snapshot.transform)
-    graph = molecule.graph()
-    loaded = {kind: library.load(snapshot.sources[kind]) for kind in MODEL_ROWS}
-    models = {kind: item.model for kind, item in loaded.items()}
-    titles = {kind: f"{MODEL_TITLES[kind]} ({snapshot.sources[kind].label()})" for kind in loaded}
+    library, structures = ModelLibrary(), StructureLibrary()
+    snapshot = snapshot_from_args(args, dataset, library, structures=structures)
+    pipeline = Pipeline(dataset, library, structures)
+    molecule = pipeline.molecule_for(snapshot)
+    titles = row_titles(snapshot)
 
     if args.sphere is not None:
         steps = args.steps or SPHERE_DEFAULT_STEPS
-        spheres = {kind: invariance_sphere(model, graph, args.sphere, steps, base) for kind, model in models.items()}
-        result = {
-            "molecule": molecule.name,
-            "sphere": args.sphere,
-            "steps": steps,
-            "models": {
-                kind: {
-                    "min_error": float(s.max_error.min()),
-                    "max_error": float(s.max_error.max()),
-                    "polar_deg": [round(float(v), 6) for v in s.polar * 180.0 / 3.141592653589793],
-                    "azimuth_deg": [round(float(v), 6) for v in s.azimuth * 180.0 / 3.141592653589793],
-                    "errors": [[float(e) for e in row] for row in s.max_error],
-                }
-                for kind, s in spheres.items()
-            },
-        }
+        spheres, unavailable = state_spheres(pipeline, snapshot, args.sphere, steps)
+        models = {kind: _sphere_json(sphere) for kind, sphere in spheres.items()}
+        models.update({kind: row.as_json() for kind, row in unavailable.items()})
+        result = {"molecule": molecule.name, "sphere": args.sphere, "steps": steps, "models": models}
         if args.plot is not None:
-            save_figure(sphere_figure(spheres, titles, molecule.name), args.plot)
+            save_figure(sphere_figure(spheres, titles, molecule.name, unavailable), args.plot)
         if args.json:
             print(json.dumps(result))
         else:
-            for kind, entry in result["models"].items():
+            for kind, entry in spheres.items():
                 print(
-                    f"{kind:<6} max|Δh| over {args.sphere}x{2 * args.sphere} axes: {entry['min_error']:.2e} .. {entry['max_error']:.2e}"
+                    f"{kind:<6} max|Δh| over {args.sphere}x{2 * args.sphere} axes: "
+                    f"{entry.max_error.min():.2e} .. {entry.max_error.max():.2e}"
                 )
+            _print_unavailable(unavailable)
         return 0
 
-    projections = {kind: (spec.kind, spec.channel) for kind, spec in snapshot.projections.items()}
-    result_sweep = sweep(models, graph, args.axis, args.steps or DEFAULT_STEPS, base, projections)
+    result_sweep = Spin(snapshot, args.axis).sweep(pipeline, args.steps or DEFAULT_STEPS)
     labels = [f"{i} {symbol}" for i, symbol in enumerate(_symbols(molecule.z))]
     if args.plot is not None:
         figure = sweep_figure(
@@ -177,7 +169,24 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 f"{kind:<6} max|Δh| over {len(result_sweep.angles)} angles about {args.axis}: "
                 f"{model.max_error.min():.2e} .. {model.max_error.max():.2e}"
             )
+        _print_unavailable(result_sweep.unavailable)
     return 0
+
+
+def _sphere_json(sphere) -> dict:
+    degrees = 180.0 / 3.141592653589793
+    return {
+        "min_error": float(sphere.max_error.min()),
+        "max_error": float(sphere.max_error.max()),
+        "polar_deg": [round(float(v), 6) for v in sphere.polar * degrees],
+        "azimuth_deg": [round(float(v), 6) for v in sphere.azimuth * degrees],
+        "errors": [[float(e) for e in row] for row in sphere.max_error],
+    }
+
+
+def _print_unavailable(unavailable: dict) -> None:
+    for kind, row in unavailable.items():
+        print(f"{kind:<6} {'not available' if row.verdict == 'unsupported' else 'failed'}: {row.reason}")
 
 
 def _symbols(z) -> list[str]:

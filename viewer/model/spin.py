@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from core.transforms import E3Transform
 from viewer.model.pipeline import Molecule, Pipeline
-from viewer.model.snapshot import MODEL_ROWS, Snapshot, TransformParams
-from viewer.model.sweep import Sweep, spun_transform, sweep
+from viewer.model.snapshot import Snapshot, TransformParams
+from viewer.model.sweep import InvarianceSphere, Sweep, Unavailable, invariance_sphere, spun_transform, sweep
 from viewer.model.sweep_settings import DEFAULT_STEPS, check_axis
 
 
@@ -30,6 +30,49 @@ def spun_params(molecule: Molecule, params: TransformParams, axis: str, angle: f
     view = spun_transform(axis, angle, base, centre).to_view(center=centre)
     rx, ry, rz, tx, ty, tz = (_clean(v) for v in (view.rx, view.ry, view.rz, *view.translation))
     return TransformParams(rx, ry, rz, tx, ty, tz, view.reflect)
+
+
+def row_models(pipeline: Pipeline, snapshot: Snapshot) -> tuple[dict, dict[str, Unavailable]]:
+    """The networks of the state's model rows, in the grid's order, for a sweep: a built-in row's
+    ``torch.nn.Module`` (batched), a user's row model (one pose per call). A row whose model does not know an
+    element of the molecule is ``unavailable`` with the grid's reason instead."""
+    from core.known_elements import unsupported_reason
+    from viewer.model.library import UserRowModel, known_elements
+
+    z = pipeline.molecule_for(snapshot).z
+    models, unavailable = {}, {}
+    for name in snapshot.rows:
+        loaded = pipeline.library.load(snapshot.sources[name])
+        reason = unsupported_reason(known_elements(loaded), z)
+        if reason is not None:
+            unavailable[name] = Unavailable("unsupported", reason)
+        else:
+            models[name] = loaded if isinstance(loaded, UserRowModel) else loaded.model
+    return models, unavailable
+
+
+def state_spheres(
+    pipeline: Pipeline, snapshot: Snapshot, bands: int, steps: int
+) -> tuple[dict[str, InvarianceSphere], dict[str, Unavailable]]:
+    """The invariance sphere of every model row of the state that knows the molecule's elements (see
+    :func:`row_models`), about the state's pose; a user's model that fails is ``unavailable`` ("failed")."""
+    from core.user_input_errors import UserModelError
+
+    molecule = pipeline.molecule_for(snapshot)
+    base = pose_transform(molecule, snapshot.transform)
+    models, unavailable = row_models(pipeline, snapshot)
+    spheres = {}
+    for name, model in models.items():
+        try:
+            spheres[name] = invariance_sphere(model, molecule.graph(), bands, steps, base)
+        except UserModelError as error:
+            unavailable[name] = Unavailable("failed", str(error))
+    return spheres, unavailable
+
+
+def row_titles(snapshot: Snapshot) -> dict[str, str]:
+    """ "Naive GNN (naive.pt)", "schnet (schnet_model.py:make_model)": the plots' titles of the state's rows."""
+    return {name: f"{snapshot.sources[name].title} ({snapshot.sources[name].label()})" for name in snapshot.rows}
 
 
 def _clean(value: float) -> float:
@@ -54,20 +97,21 @@ class Spin:
         object.__setattr__(self, "axis", check_axis(self.axis))
 
     def params(self, pipeline: Pipeline, angle: float) -> TransformParams:
-        molecule = pipeline.molecule(self.snapshot.molecule)
+        molecule = pipeline.molecule_for(self.snapshot)
         return spun_params(molecule, self.snapshot.transform, self.axis, wrap_angle(angle))
 
     def snapshot_at(self, pipeline: Pipeline, angle: float) -> Snapshot:
         return self.snapshot.replace(transform=self.params(pipeline, angle))
 
     def sweep(self, pipeline: Pipeline, steps: int = DEFAULT_STEPS) -> Sweep:
-        """Colour values and max|Δh| of every model row at ``steps`` angles (one batched pass per model)."""
+        """Colour values and max|Δh| of every model row at ``steps`` angles (one batched pass per built-in model);
+        rows without a sweep (an unknown element, a failing user model) are in ``unavailable``."""
         snapshot = self.snapshot
-        molecule = pipeline.molecule(snapshot.molecule)
-        models = {kind: pipeline.library.load(snapshot.sources[kind]).model for kind in MODEL_ROWS}
+        molecule = pipeline.molecule_for(snapshot)
+        models, unavailable = row_models(pipeline, snapshot)
         projections = {kind: (spec.kind, spec.channel) for kind, spec in snapshot.projections.items()}
         base = pose_transform(molecule, snapshot.transform)
-        return sweep(models, molecule.graph(), self.axis, steps, base, projections)
+        return sweep(models, molecule.graph(), self.axis, steps, base, projections, unavailable)
 
     def same_sweep(self, other: Spin) -> bool:
         """Whether ``other`` has the same sweep data (a different colormap or display toggle does not matter)."""
@@ -75,6 +119,8 @@ class Spin:
         return (
             self.axis == other.axis
             and a.molecule == b.molecule
+            and a.structure == b.structure
+            and a.rows == b.rows
             and a.transform == b.transform
             and a.sources == b.sources
             and a.projections == b.projections

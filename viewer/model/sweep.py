@@ -4,8 +4,10 @@ For an axis ``k`` (x, y or z) and angles ``θ_1..θ_N`` the pose at angle θ is 
 element ``g`` followed by the rotation ``S_θ`` by θ about ``k`` through the centroid of the moved molecule
 ``g·c``. At θ = 0 the pose is the current one, and spinning never moves the centroid.
 
-All N poses go through each model as ONE batch (N copies of the molecule, positions moved per copy),
-so a 72-angle sweep costs one forward pass instead of 72. The per-atom colour values use the same
+All N poses go through each built-in model as ONE batch (N copies of the molecule, positions moved per copy),
+so a 72-angle sweep costs one forward pass instead of 72. A user's model (``--model``, a row model that is not a
+``torch.nn.Module``) is run once per pose: its ``forward`` is promised one molecule per call (``batch`` all zeros),
+and a model that ignores ``batch`` would otherwise mix the copies. The per-atom colour values use the same
 projection and the same frozen limits as the viewer's colour bar, both fitted on the *original* pose ``x``;
 ``max_error[θ]`` is ``max |h(g_θ·x) − h(x)|`` over atoms and channels, exactly what
 :func:`core.embeddings.compare_poses` reports for the element ``g_θ``.
@@ -14,7 +16,7 @@ projection and the same frozen limits as the viewer's colour bar, both fitted on
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -22,6 +24,7 @@ from torch import Tensor, nn
 
 from core.embeddings import encode
 from core.transforms import E3Transform
+from core.user_input_errors import UserModelError
 from viewer.model.colouring import ColourScale, Projection
 from viewer.model.sweep_settings import AXES, DEFAULT_STEPS, check_axis, check_sphere_resolution, check_steps
 
@@ -114,20 +117,28 @@ class ModelSweep:
     vmax: float
 
 
-def encode_poses(model: nn.Module, data, rotations: Tensor, translations: Tensor) -> Tensor:
-    """Embeddings ``[N, n, d]`` of the N moved copies of ``data``, in batches of at most MAX_ATOMS_PER_PASS atoms."""
+def encode_one(model, data) -> Tensor:
+    """Embeddings ``[n, d]`` of one molecule: a built-in network (``torch.nn.Module``), or a row model that takes
+    one molecule per call (a user's model: :class:`viewer.model.library.UserRowModel`)."""
+    h = encode(model, data) if isinstance(model, nn.Module) else model.encode(data)
+    return h if h.dim() == 2 else h[:, None]
+
+
+def encode_poses(model, data, rotations: Tensor, translations: Tensor) -> Tensor:
+    """Embeddings ``[N, n, d]`` of the N moved copies of ``data``: a built-in network in batches of at most
+    MAX_ATOMS_PER_PASS atoms, a user's model one pose per call."""
     n = max(1, int(data.z.numel()))
-    per_pass = max(1, MAX_ATOMS_PER_PASS // n)
+    per_pass = max(1, MAX_ATOMS_PER_PASS // n) if isinstance(model, nn.Module) else 1
     chunks = []
     for start in range(0, int(rotations.shape[0]), per_pass):
         stop = start + per_pass
-        h = encode(model, batch_of_poses(data, rotations[start:stop], translations[start:stop]))
-        chunks.append(h.reshape(-1, n, h.shape[-1]) if h.dim() == 2 else h.reshape(-1, n, 1))
+        h = encode_one(model, batch_of_poses(data, rotations[start:stop], translations[start:stop]))
+        chunks.append(h.reshape(-1, n, h.shape[-1]))
     return torch.cat(chunks)
 
 
 def sweep_model(
-    model: nn.Module,
+    model,
     data,
     rotations: Tensor,
     translations: Tensor,
@@ -139,8 +150,7 @@ def sweep_model(
     The projection (``"channel"``, ``"pca"`` or ``"norm"``) and the colour limits are fitted on the
     original pose, as in the viewer's rows.
     """
-    h0 = encode(model, data)
-    h0 = h0 if h0.dim() == 2 else h0[:, None]
+    h0 = encode_one(model, data)
     fitted = Projection(projection, channel).fit(h0)
     values_original = fitted(h0)
     scale = ColourScale.fit(values_original)
@@ -153,21 +163,33 @@ def sweep_model(
 
 
 @dataclass(frozen=True)
+class Unavailable:
+    """A model row without a sweep: ``verdict`` "unsupported" (an element the model does not know) or "failed" (a
+    user's model raised or returned a wrong shape or NaN), and the one-line ``reason``."""
+
+    verdict: str
+    reason: str
+
+    def as_json(self) -> dict:
+        return {"verdict": self.verdict, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Sweep:
-    """A sweep of several models about one axis: ``models[kind]`` per model row."""
+    """A sweep of several models about one axis: ``models[kind]`` per model row that could be swept,
+    ``unavailable[kind]`` for the others."""
 
     axis: str
     angles: np.ndarray  # degrees [N]
     models: dict[str, ModelSweep]
+    unavailable: dict[str, Unavailable] = field(default_factory=dict)
 
     def as_json(self, molecule: str) -> dict:
-        """``{"molecule", "axis", "angles", "models": {kind: {"max_error": [...]}}}`` (what ``equiview sweep --json`` prints)."""
-        return {
-            "molecule": molecule,
-            "axis": self.axis,
-            "angles": [float(a) for a in self.angles],
-            "models": {kind: {"max_error": [float(e) for e in s.max_error]} for kind, s in self.models.items()},
-        }
+        """``{"molecule", "axis", "angles", "models": {kind: {"max_error": [...]}}}`` (what ``equiview sweep --json``
+        prints); a row without a sweep has ``{"verdict": "unsupported" or "failed", "reason"}`` instead."""
+        models = {kind: {"max_error": [float(e) for e in s.max_error]} for kind, s in self.models.items()}
+        models.update({kind: row.as_json() for kind, row in self.unavailable.items()})
+        return {"molecule": molecule, "axis": self.axis, "angles": [float(a) for a in self.angles], "models": models}
 
 
 def sweep(
@@ -177,10 +199,12 @@ def sweep(
     steps: int = DEFAULT_STEPS,
     base: E3Transform | None = None,
     projections: dict[str, tuple[str, int]] | None = None,
+    unavailable: dict[str, Unavailable] | None = None,
 ) -> Sweep:
     """Spin ``data`` about ``axis`` through its centroid (after ``base``, default: identity) in ``steps`` angles.
 
-    ``projections[kind]`` is ``(kind, channel)`` of that row's colour projection (default: channel 0).
+    ``projections[kind]`` is ``(kind, channel)`` of that row's colour projection (default: channel 0);
+    ``unavailable`` lists rows known beforehand to have no sweep. A user's model that fails is added to them.
     """
     axis = check_axis(axis)
     angles = sweep_angles(steps)
@@ -188,11 +212,13 @@ def sweep(
     centre = data.pos.to(torch.float64).mean(dim=0)
     rotations, translations = spun_poses(axis_rotations(AXES[axis], angles), base, centre)
     projections = projections or {}
-    results = {
-        kind: sweep_model(model, data, rotations, translations, *projections.get(kind, ("channel", 0)))
-        for kind, model in models.items()
-    }
-    return Sweep(axis, angles, results)
+    results, missing = {}, dict(unavailable or {})
+    for kind, model in models.items():
+        try:
+            results[kind] = sweep_model(model, data, rotations, translations, *projections.get(kind, ("channel", 0)))
+        except UserModelError as error:  # the user's model broke: its row says why, the others are swept
+            missing[kind] = Unavailable("failed", str(error))
+    return Sweep(axis, angles, results, missing)
 
 
 # ------------------------------------------------------------------------------------------------ the sphere
@@ -224,7 +250,7 @@ class InvarianceSphere:
 
 
 def invariance_sphere(
-    model: nn.Module, data, bands: int = 12, steps: int = 24, base: E3Transform | None = None
+    model, data, bands: int = 12, steps: int = 24, base: E3Transform | None = None
 ) -> InvarianceSphere:
     """For each axis direction of a ``bands x 2·bands`` grid: max over ``steps`` angles of max|h(g_θ·x) − h(x)|.
 
@@ -237,8 +263,7 @@ def invariance_sphere(
     polar, azimuth = sphere_cells(bands)
     upper = unit_vectors(polar[: bands // 2], azimuth).reshape(-1, 3)
     centre = data.pos.to(torch.float64).mean(dim=0)
-    h0 = encode(model, data)
-    h0 = h0 if h0.dim() == 2 else h0[:, None]
+    h0 = encode_one(model, data)
     rotations = torch.cat([axis_rotations(k, angles) for k in upper])
     rotation, translation = spun_poses(rotations, base, centre)
     h = encode_poses(model, data, rotation, translation)

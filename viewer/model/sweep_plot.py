@@ -17,7 +17,7 @@ from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:  # the figures only read the results: importing the sweep (and torch) is not needed
-    from viewer.model.sweep import InvarianceSphere, Sweep
+    from viewer.model.sweep import InvarianceSphere, Sweep, Unavailable
 
 
 ERROR_FLOOR = 1e-9
@@ -48,10 +48,11 @@ def draw_sweep(
     """Per model row: each atom's colour value against the angle (one curve per atom) and max|Δh| on a log axis.
 
     A curve is drawn in the colour its atom has in the original pose; the band between the dashed lines is the
-    colour bar's frozen range (values outside it are shown in the end colours).
+    colour bar's frozen range (values outside it are shown in the end colours). A row without a sweep (a model
+    that does not know an element of the molecule, a failing user model) is a line under the title saying why.
     """
     rows = list(result.models)
-    axes = figure.subplots(len(rows), 2, squeeze=False, sharex=True)
+    axes = figure.subplots(len(rows), 2, squeeze=False, sharex=True) if rows else np.zeros((0, 2))
     cmap = matplotlib.colormaps[colormap]
     for r, kind in enumerate(rows):
         model = result.models[kind]
@@ -71,18 +72,21 @@ def draw_sweep(
         error_axes.set(yscale="log", ylabel="max |Δh|", title=f"{titles.get(kind, kind)}: max |h(g·x) − h(x)|")
         error_axes.grid(True, which="both", alpha=0.3)
     # one range for every max|Δh| axis, so the rows compare at a glance (0.5 against 1e-6)
-    errors = np.concatenate([np.maximum(m.max_error, ERROR_FLOOR) for m in result.models.values()])
+    errors = np.concatenate([np.maximum(m.max_error, ERROR_FLOOR) for m in result.models.values()] or [[1.0]])
     low, high = float(errors.min()) / 3.0, float(errors.max()) * 3.0
     for row in axes:
         row[1].set_ylim(low, high)
-    for column in axes[-1]:
+    for column in axes[-1] if rows else ():
         column.set(xlabel=f"angle about {result.axis} (degrees)", xlim=(0, 360), xticks=np.arange(0, 361, 60))
-    if molecule:
-        figure.suptitle(f"{molecule}: spin about the {result.axis} axis through the centroid")
+    lines = [f"{molecule}: spin about the {result.axis} axis through the centroid"] if molecule else []
+    lines += [f"{titles.get(kind, kind)}: not available: {row.reason}" for kind, row in result.unavailable.items()]
+    if lines:
+        figure.suptitle("\n".join(lines))
 
 
 def sweep_figure(result: Sweep, titles: Mapping[str, str], **kwargs) -> Figure:
-    figure = Figure(figsize=(11, 3.4 * len(result.models)), layout="constrained")
+    height = 3.4 * len(result.models) + 0.25 * len(result.unavailable)
+    figure = Figure(figsize=(11, max(height, 1.0)), layout="constrained")
     draw_sweep(figure, result, titles, **kwargs)
     return figure
 
@@ -94,9 +98,14 @@ def sphere_norm(sphere: InvarianceSphere) -> LogNorm:
 
 
 def draw_spheres(
-    figure: Figure, spheres: Mapping[str, InvarianceSphere], titles: Mapping[str, str], molecule: str = ""
+    figure: Figure,
+    spheres: Mapping[str, InvarianceSphere],
+    titles: Mapping[str, str],
+    molecule: str = "",
+    unavailable: Mapping[str, Unavailable] | None = None,
 ) -> None:
-    """One coloured sphere per model: the colour of a direction is max|Δh| over the turns about that axis."""
+    """One coloured sphere per model: the colour of a direction is max|Δh| over the turns about that axis.
+    A model without a sphere (``unavailable``) is a line under the title saying why."""
     cmap = matplotlib.colormaps["inferno"]
     for column, (kind, sphere) in enumerate(spheres.items()):
         axes = figure.add_subplot(1, len(spheres), column + 1, projection="3d")
@@ -117,11 +126,21 @@ def draw_spheres(
         axes.set_title(f"{titles.get(kind, kind)}\nmax |Δh| from {low:.1e} to {high:.1e}")
         mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
         figure.colorbar(mappable, ax=axes, shrink=0.6, label="max |Δh| over the turn (log)")
-    if molecule:
-        figure.suptitle(f"{molecule}: invariance sphere (each direction = a rotation axis through the centroid)")
+    lines = (
+        [f"{molecule}: invariance sphere (each direction = a rotation axis through the centroid)"] if molecule else []
+    )
+    lines += [f"{titles.get(kind, kind)}: not available: {row.reason}" for kind, row in (unavailable or {}).items()]
+    if lines:
+        figure.suptitle("\n".join(lines))
 
 
-def sphere_figure(spheres: Mapping[str, InvarianceSphere], titles: Mapping[str, str], molecule: str = "") -> Figure:
-    figure = Figure(figsize=(5.5 * len(spheres), 5.2), layout="constrained")
-    draw_spheres(figure, spheres, titles, molecule)
+def sphere_figure(
+    spheres: Mapping[str, InvarianceSphere],
+    titles: Mapping[str, str],
+    molecule: str = "",
+    unavailable: Mapping[str, Unavailable] | None = None,
+) -> Figure:
+    width = max(5.5 * len(spheres), 10.0 if unavailable else 0.0, 5.5)
+    figure = Figure(figsize=(width, 5.2 + 0.25 * len(unavailable or {})), layout="constrained")
+    draw_spheres(figure, spheres, titles, molecule, unavailable)
     return figure
