@@ -89,8 +89,10 @@ class SceneStyle:
     hint_size: int = 11
     hint_text: tuple[float, float, float] = (0.36, 0.39, 0.45)
     badge_background: tuple[float, float, float] = (1.0, 1.0, 1.0)
-    highlight: tuple[float, float, float] = (1.0, 0.84, 0.0)
-    highlight_scale: float = 1.45  # highlight sphere radius / atom radius
+    # the hovered atom's halo: a pink no colormap of the rows puts next to its yellows and purples
+    highlight: tuple[float, float, float] = (1.0, 0.2, 0.6)
+    highlight_scale: float = 1.6  # highlight sphere radius / atom radius
+    highlight_opacity: float = 0.55
     triad_length: float = 1.0  # Å: the axes at the origin of the coordinates
     label_fraction: float = 0.9  # index label height / hydrogen's displayed diameter
 
@@ -310,7 +312,7 @@ class View:
         self.marker_actor.SetMapper(self.marker_mapper)
         marker_prop = self.marker_actor.GetProperty()
         marker_prop.SetColor(*style.highlight)
-        marker_prop.SetOpacity(0.45)
+        marker_prop.SetOpacity(style.highlight_opacity)
         marker_prop.SetAmbient(0.6)
         marker_prop.SetDiffuse(0.4)
         self.marker_actor.VisibilityOff()

@@ -13,7 +13,7 @@ from core.transforms import E3Transform
 from viewer.model.pipeline import Molecule, Pipeline
 from viewer.model.snapshot import Snapshot, TransformParams
 from viewer.model.sweep import InvarianceSphere, Sweep, Unavailable, invariance_sphere, spun_transform, sweep
-from viewer.model.sweep_settings import DEFAULT_STEPS, check_axis
+from viewer.model.sweep_settings import DEFAULT_STEPS, check_axis, same_sweep_inputs
 
 
 def pose_transform(molecule: Molecule, params: TransformParams) -> E3Transform:
@@ -116,12 +116,4 @@ class Spin:
     def same_sweep(self, other: Spin) -> bool:
         """Whether ``other`` has the same sweep data (a different colormap or display toggle does not matter)."""
         a, b = self.snapshot, other.snapshot
-        return (
-            self.axis == other.axis
-            and a.molecule == b.molecule
-            and a.structure == b.structure
-            and a.rows == b.rows
-            and a.transform == b.transform
-            and a.sources == b.sources
-            and a.projections == b.projections
-        )
+        return self.axis == other.axis and a.transform == b.transform and same_sweep_inputs(a, b)

@@ -1,4 +1,5 @@
-"""Limits of a sweep (axes, angle counts, sphere resolution) and their checks, without importing torch.
+"""Limits of a sweep (axes, angle counts, sphere resolution), their checks, and which state changes need a new
+sweep, without importing torch.
 
 The command line checks its options with these before it loads any data or model.
 """
@@ -42,3 +43,12 @@ def check_sphere_resolution(bands: int) -> int:
     if not MIN_SPHERE <= bands <= MAX_SPHERE or bands % 2:
         raise ValueError(f"sphere resolution must be an even integer from {MIN_SPHERE} to {MAX_SPHERE}; got {bands}")
     return int(bands)
+
+
+SWEEP_INPUTS = ("molecule", "structure", "rows", "sources", "projections")
+"""The state fields a sweep depends on besides the pose: when one changes, the curves are of another sweep."""
+
+
+def same_sweep_inputs(a, b) -> bool:
+    """Whether two snapshots sweep the same molecule with the same model rows and projections (the pose aside)."""
+    return all(getattr(a, name) == getattr(b, name) for name in SWEEP_INPUTS)

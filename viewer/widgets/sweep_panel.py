@@ -1,8 +1,10 @@
 """The Sweep dock: every atom's colour value and max|Δh| against the spin angle, Play, and the invariance sphere.
 
 The panel is a widget like the others: it writes slider values into the view state (a click or drag in a plot
-sets the angle; Play advances it) and the controller draws them; it never touches the scene. The curves come
-from one batched sweep per model (:class:`viewer.model.spin.Spin`).
+sets the angle; Play advances it; hovering a curve sets the state's ``highlight``, which the controller draws as
+the marker around that atom in every 3D view) and never touches the scene. The curves come from one sweep per
+model row (:class:`viewer.model.spin.Spin`): the built-in rows and the user's, up to ``MAX_MODEL_ROWS``, each
+in a row of plots built once and reused (a row whose model does not know an element says so in its title).
 
 The panel costs nothing unless the user opens it: while hidden it neither sweeps nor redraws, it only notes that
 its sweep is out of date. While shown it sweeps again when the molecule, the models, the projections or the axis
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 import matplotlib
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -33,8 +35,9 @@ from PySide6.QtWidgets import (
 from core.errors import EquiviewError
 from viewer.guard import guarded
 from viewer.model.pipeline import Pipeline
-from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, Snapshot, TransformParams
+from viewer.model.snapshot import DISPLAY_FIELDS, MAX_MODEL_ROWS, Snapshot, TransformParams
 from viewer.model.sweep_plot import ERROR_FLOOR
+from viewer.model.sweep_settings import same_sweep_inputs
 from viewer.state import ViewState
 
 if TYPE_CHECKING:  # the sweep imports torch: the window's interface thread must not at start-up
@@ -47,6 +50,56 @@ RECOMPUTE_MS = 250  # a sweep is recomputed this long after the last outside cha
 HOVER_PIXELS = 6.0  # a curve this close to the mouse is hovered
 SPHERE_BANDS, SPHERE_STEPS = 8, 24
 AXIS_NAMES = ("x", "y", "z")
+
+
+class RowPlots:
+    """One model row's plots, built once: the per-atom colour values (a pool of curves) and max|Δh| (log)."""
+
+    def __init__(self, layout: pg.GraphicsLayout, cursor_moved) -> None:
+        self.values = pg.PlotItem()
+        self.errors = pg.PlotItem()
+        self.errors.setLogMode(y=True)
+        self.cursors = []
+        for plot in (self.values, self.errors):
+            plot.setXRange(0.0, 360.0, padding=0.0)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.hideButtons()
+            plot.getAxis("bottom").setTicks([[(a, f"{a}°") for a in range(0, 361, 90)]])
+            cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen("#d62728", width=2))
+            cursor.sigPositionChanged.connect(cursor_moved)
+            plot.addItem(cursor)
+            self.cursors.append(cursor)
+        self.error_curve = self.errors.plot([], [], pen=pg.mkPen("#d62728", width=2))
+        self.curves: list[pg.PlotDataItem] = []
+        self.layout = layout
+        self.shown_at: int | None = None  # the layout row it is placed in, None while not shown
+
+    def place(self, row: int | None) -> None:
+        """Put the plots in layout row ``row`` (None: take them out); the items themselves are kept."""
+        if row == self.shown_at:
+            return
+        if self.shown_at is not None:
+            self.layout.removeItem(self.values)
+            self.layout.removeItem(self.errors)
+        if row is not None:
+            self.layout.addItem(self.values, row=row, col=0)
+            self.layout.addItem(self.errors, row=row, col=1)
+        self.shown_at = row
+
+    def curve_pool(self, atoms: int, largest: int) -> list[pg.PlotDataItem]:
+        """At least ``atoms`` curves. Curves are only ever added (up to the largest molecule of the set at once):
+        switching molecules reuses them instead of creating and dropping items."""
+        while len(self.curves) < max(atoms, largest):
+            curve = self.values.plot([], [])
+            curve.setVisible(False)
+            self.curves.append(curve)
+        return self.curves
+
+    def clear(self) -> None:
+        for curve in self.curves:
+            curve.setData([], [])
+            curve.setVisible(False)
+        self.error_curve.setData([], [])
 
 
 class SweepPanel(QWidget):
@@ -70,6 +123,7 @@ class SweepPanel(QWidget):
         self._playing = False
         self._last_step: float | None = None
         self._hovered: int | None = None
+        self._resting_highlight: int | None = None  # the state's highlight before a hover began
         table = getattr(pipeline, "table", None)
         self._largest_molecule = int(np.diff(table.atom_ptr).max()) if table is not None and len(table) else 0
 
@@ -107,28 +161,13 @@ class SweepPanel(QWidget):
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setObjectName("sweepPlots")
         self.plots.setMinimumHeight(200)
-        self.value_plots: dict[str, pg.PlotItem] = {}
-        self.error_plots: dict[str, pg.PlotItem] = {}
-        self.cursors: list[pg.InfiniteLine] = []
-        self.curves: dict[str, list[pg.PlotDataItem]] = {kind: [] for kind in MODEL_ROWS}
-        self.error_curves: dict[str, pg.PlotDataItem] = {}
-        for row, kind in enumerate(MODEL_ROWS):
-            values = self.plots.addPlot(row=row, col=0, title=f"{MODEL_TITLES[kind]}: colour value per atom")
-            errors = self.plots.addPlot(row=row, col=1, title=f"{MODEL_TITLES[kind]}: max |Δh|")
-            errors.setLogMode(y=True)
-            for plot in (values, errors):
-                plot.setXRange(0.0, 360.0, padding=0.0)
-                plot.setMouseEnabled(x=False, y=False)
-                plot.hideButtons()
-                plot.getAxis("bottom").setTicks([[(a, f"{a}°") for a in range(0, 361, 90)]])
-                cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen("#d62728", width=2))
-                cursor.sigPositionChanged.connect(self._cursor_moved)
-                plot.addItem(cursor)
-                self.cursors.append(cursor)
-            self.error_curves[kind] = errors.plot([], [], pen=pg.mkPen("#d62728", width=2))
-            self.value_plots[kind], self.error_plots[kind] = values, errors
+        self.slots = [RowPlots(self.plots.ci, self._cursor_moved) for _ in range(MAX_MODEL_ROWS)]
+        self.cursors: list[pg.InfiniteLine] = [cursor for slot in self.slots for cursor in slot.cursors]
+        self.row_slots: dict[str, RowPlots] = {}  # the swept state's model rows, in the grid's order
+        self._place_rows(state.snapshot.rows)
         self.plots.scene().sigMouseClicked.connect(self._plot_clicked)
         self.plots.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plots.viewport().installEventFilter(self)  # the mouse leaving the plots ends a hover
 
         self.sphere_button = QPushButton("Compute the invariance sphere")
         self.sphere_button.setObjectName("sphereCompute")
@@ -179,6 +218,7 @@ class SweepPanel(QWidget):
             return
         from viewer.model.spin import Spin
 
+        self.highlight(None)  # the curves change: no hover carries over
         self.spin = Spin(self.state.snapshot, self.axis)
         self.angle = 0.0
         self._expected = self.state.snapshot.transform
@@ -200,21 +240,56 @@ class SweepPanel(QWidget):
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
+        self.highlight(None)
         self.set_playing(False)
         self._recompute.stop()
 
+    # the plots of each model row, by the row's name (what the tests and the hover read)
+    @property
+    def value_plots(self) -> dict[str, pg.PlotItem]:
+        return {name: slot.values for name, slot in self.row_slots.items()}
+
+    @property
+    def error_plots(self) -> dict[str, pg.PlotItem]:
+        return {name: slot.errors for name, slot in self.row_slots.items()}
+
+    @property
+    def curves(self) -> dict[str, list[pg.PlotDataItem]]:
+        return {name: slot.curves for name, slot in self.row_slots.items()}
+
+    def _place_rows(self, rows: tuple[str, ...]) -> None:
+        """One row of plots per model row, top to bottom in the grid's order; the other slots leave the layout."""
+        if tuple(self.row_slots) == tuple(rows):
+            return
+        for slot in self.slots:
+            slot.place(None)
+        self.row_slots = dict(zip(rows, self.slots))
+        for row, slot in enumerate(self.row_slots.values()):
+            slot.place(row)
+
     def _draw(self) -> None:
-        result, snapshot = self.result, self.state.snapshot
-        cmap = matplotlib.colormaps[snapshot.colormap]
+        from viewer.model.spin import row_titles
+
+        result, snapshot = self.result, self.spin.snapshot
+        titles = row_titles(snapshot)
+        cmap = matplotlib.colormaps[self.state.snapshot.colormap]
         angles = np.append(result.angles, 360.0)
-        low = min(float(np.maximum(m.max_error, ERROR_FLOOR).min()) for m in result.models.values())
-        high = max(float(np.maximum(m.max_error, ERROR_FLOOR).max()) for m in result.models.values())
-        for kind in MODEL_ROWS:
-            model = result.models[kind]
+        errors = [np.maximum(m.max_error, ERROR_FLOOR) for m in result.models.values()] or [np.ones(1)]
+        low, high = min(float(e.min()) for e in errors), max(float(e.max()) for e in errors)
+        self._place_rows(snapshot.rows)
+        for name, slot in self.row_slots.items():
+            title = titles[name]
+            model = result.models.get(name)
+            if model is None:  # a model that does not know an element, or a user's model that failed
+                slot.clear()
+                slot.values.setTitle(f"{snapshot.sources[name].title}: not available")
+                slot.errors.setTitle(result.unavailable[name].reason)
+                continue
+            slot.values.setTitle(f"{title}: colour value per atom")
+            slot.errors.setTitle(f"{title}: max |Δh|")
             atoms = model.values.shape[1]
-            curves = self._curve_pool(kind, atoms)
             norm = matplotlib.colors.Normalize(model.vmin, model.vmax, clip=True)
-            for atom, curve in enumerate(curves):
+            for atom, curve in enumerate(slot.curve_pool(atoms, self._largest_molecule)):
                 if atom >= atoms:  # a smaller molecule: spare curves stay, hidden and empty
                     curve.setData([], [])
                     curve.setVisible(False)
@@ -223,22 +298,11 @@ class SweepPanel(QWidget):
                 curve.setPen(pg.mkPen(colour, width=3 if atom == self._hovered else 1))
                 curve.setData(angles, np.append(model.values[:, atom], model.values[0, atom]))
                 curve.setVisible(True)
-            errors = np.maximum(model.max_error, ERROR_FLOOR)
-            self.error_curves[kind].setData(angles, np.append(errors, errors[0]))
-            # one decade range for both rows: 0.5 against 1e-6 reads at a glance
-            self.error_plots[kind].setYRange(np.log10(low) - 0.5, np.log10(high) + 0.5, padding=0.0)
+            error = np.maximum(model.max_error, ERROR_FLOOR)
+            slot.error_curve.setData(angles, np.append(error, error[0]))
+            # one decade range for every row: 0.5 against 1e-6 reads at a glance
+            slot.errors.setYRange(np.log10(low) - 0.5, np.log10(high) + 0.5, padding=0.0)
         self._show_angle()
-
-    def _curve_pool(self, kind: str, atoms: int) -> list:
-        """At least ``atoms`` curves in the row's value plot. Curves are only ever added (up to the largest
-        molecule of the set at once): switching molecules reuses them instead of creating and dropping items."""
-        curves = self.curves[kind]
-        wanted = max(atoms, self._largest_molecule)
-        while len(curves) < wanted:
-            curve = self.value_plots[kind].plot([], [])
-            curve.setVisible(False)
-            curves.append(curve)
-        return curves
 
     def _show_angle(self) -> None:
         for cursor in self.cursors:
@@ -281,21 +345,22 @@ class SweepPanel(QWidget):
         self.set_angle(plot.vb.mapSceneToView(event.scenePos()).x())
 
     def _plot_at(self, scene_pos: QPointF) -> pg.PlotItem | None:
-        for plot in (*self.value_plots.values(), *self.error_plots.values()):
-            if plot.vb.sceneBoundingRect().contains(scene_pos):
-                return plot
+        for slot in self.row_slots.values():
+            for plot in (slot.values, slot.errors):
+                if plot.vb.sceneBoundingRect().contains(scene_pos):
+                    return plot
         return None
 
     @Slot(object)
     @guarded
     def _mouse_moved(self, scene_pos: QPointF) -> None:
-        """Hovering a value curve highlights its atom (thicker curve; the window shows the atom's readout)."""
+        """Hovering a value curve highlights its atom: a thicker curve, and the marker in the 3D views."""
         atom = None
         for kind, plot in self.value_plots.items():
-            if self.result is None or not plot.vb.sceneBoundingRect().contains(scene_pos):
+            model = self.result.models.get(kind) if self.result is not None else None
+            if model is None or not plot.vb.sceneBoundingRect().contains(scene_pos):
                 continue
             point = plot.vb.mapSceneToView(scene_pos)
-            model = self.result.models[kind]
             angles = np.append(self.result.angles, 360.0)
             at = np.array([np.interp(point.x(), angles, np.append(v, v[0])) for v in model.values.T])
             # compare in pixels: the value axis has its own scale
@@ -307,17 +372,26 @@ class SweepPanel(QWidget):
                 atom = int(distance.argmin())
         self.highlight(atom)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave and watched is self.plots.viewport():
+            self.highlight(None)  # the mouse left the plots: no curve is hovered any more
+        return False
+
     def highlight(self, atom: int | None) -> None:
+        """Hover ``atom``'s curves (None: none). The state's ``highlight`` follows, so every 3D view marks the
+        atom; when the hover ends it goes back to what it was before (a clicked atom stays marked)."""
         if atom == self._hovered:
             return
-        for kind in MODEL_ROWS:
-            curves = self.curves[kind]
+        for slot in self.row_slots.values():
             for index in (self._hovered, atom):
-                if index is not None and index < len(curves) and curves[index].isVisible():
-                    pen = pg.mkPen(curves[index].opts["pen"])
+                if index is not None and index < len(slot.curves) and slot.curves[index].isVisible():
+                    pen = pg.mkPen(slot.curves[index].opts["pen"])
                     pen.setWidth(3 if index == atom else 1)
-                    curves[index].setPen(pen)
+                    slot.curves[index].setPen(pen)
+        if self._hovered is None:
+            self._resting_highlight = self.state.snapshot.highlight
         self._hovered = atom
+        self.state.set_highlight(self._resting_highlight if atom is None else atom)
         self.atomHovered.emit(atom)
 
     # ------------------------------------------------------------------ the state
@@ -327,13 +401,13 @@ class SweepPanel(QWidget):
         changed = old.changed_fields(new)
         if changed == {"transform"} and new.transform == self._expected:
             return  # the panel's own step
-        if changed <= {"show_input_row", "show_labels", "dragging"}:
+        if changed <= DISPLAY_FIELDS | {"dragging"}:  # a hover (the panel's own or the grid's) stops nothing
             return
         self.set_playing(False)  # any manual input stops the spin
         if not self.isVisible():  # hidden: no sweep, no redraw; showing the panel catches up
             self._out_of_date = True
             return
-        if not self._same_inputs(old, new) or self.result is None:
+        if not same_sweep_inputs(old, new) or self.result is None:
             self._recompute.start()
             return
         if "colormap" in changed:
@@ -341,10 +415,6 @@ class SweepPanel(QWidget):
         if "transform" in changed and not self._moved_by_hand:  # a slider step: the label says so, nothing sweeps
             self._moved_by_hand = True
             self._show_angle()
-
-    @staticmethod
-    def _same_inputs(old: Snapshot, new: Snapshot) -> bool:
-        return old.molecule == new.molecule and old.sources == new.sources and old.projections == new.projections
 
     @Slot(int)
     @guarded
@@ -407,27 +477,15 @@ class SweepPanel(QWidget):
     def compute_sphere(self) -> None:
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 
-        from viewer.model.spin import pose_transform
-        from viewer.model.sweep import invariance_sphere
+        from viewer.model.spin import row_titles, state_spheres
         from viewer.model.sweep_plot import sphere_figure
 
         if not self.pipeline.library.ready:
             raise EquiviewError("the models are still loading; compute the sphere once they are shown")
         snapshot = self.state.snapshot
-        molecule = self.pipeline.molecule(snapshot.molecule)
-        base = pose_transform(molecule, snapshot.transform)
-        spheres = {
-            kind: invariance_sphere(
-                self.pipeline.library.load(snapshot.sources[kind]).model,
-                molecule.graph(),
-                SPHERE_BANDS,
-                SPHERE_STEPS,
-                base,
-            )
-            for kind in MODEL_ROWS
-        }
-        titles = {kind: f"{MODEL_TITLES[kind]} ({snapshot.sources[kind].label()})" for kind in MODEL_ROWS}
-        canvas = FigureCanvasQTAgg(sphere_figure(spheres, titles, molecule.name))
+        spheres, unavailable = state_spheres(self.pipeline, snapshot, SPHERE_BANDS, SPHERE_STEPS)
+        figure = sphere_figure(spheres, row_titles(snapshot), self.pipeline.molecule_for(snapshot).name, unavailable)
+        canvas = FigureCanvasQTAgg(figure)
         canvas.setObjectName("sphereCanvas")
         if self.sphere_canvas is not None:
             self.sphere_holder.removeWidget(self.sphere_canvas)
