@@ -135,8 +135,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.sphere is not None:
         steps = args.steps or SPHERE_DEFAULT_STEPS
         spheres, unavailable = state_spheres(pipeline, snapshot, args.sphere, steps)
-        models = {kind: _sphere_json(sphere) for kind, sphere in spheres.items()}
-        models.update({kind: row.as_json() for kind, row in unavailable.items()})
+        models = {
+            kind: _sphere_json(spheres[kind]) if kind in spheres else unavailable[kind].as_json()
+            for kind in snapshot.rows
+        }
         result = {"molecule": molecule.name, "sphere": args.sphere, "steps": steps, "models": models}
         if args.plot is not None:
             save_figure(sphere_figure(spheres, titles, molecule.name, unavailable), args.plot)

@@ -111,7 +111,7 @@ class Spin:
         models, unavailable = row_models(pipeline, snapshot)
         projections = {kind: (spec.kind, spec.channel) for kind, spec in snapshot.projections.items()}
         base = pose_transform(molecule, snapshot.transform)
-        return sweep(models, molecule.graph(), self.axis, steps, base, projections, unavailable)
+        return sweep(models, molecule.graph(), self.axis, steps, base, projections, unavailable, snapshot.rows)
 
     def same_sweep(self, other: Spin) -> bool:
         """Whether ``other`` has the same sweep data (a different colormap or display toggle does not matter)."""

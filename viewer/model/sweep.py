@@ -183,12 +183,17 @@ class Sweep:
     angles: np.ndarray  # degrees [N]
     models: dict[str, ModelSweep]
     unavailable: dict[str, Unavailable] = field(default_factory=dict)
+    rows: tuple[str, ...] = ()  # every row, swept or not, in the grid's order
 
     def as_json(self, molecule: str) -> dict:
         """``{"molecule", "axis", "angles", "models": {kind: {"max_error": [...]}}}`` (what ``equiview sweep --json``
         prints); a row without a sweep has ``{"verdict": "unsupported" or "failed", "reason"}`` instead."""
-        models = {kind: {"max_error": [float(e) for e in s.max_error]} for kind, s in self.models.items()}
-        models.update({kind: row.as_json() for kind, row in self.unavailable.items()})
+        models = {
+            kind: self.unavailable[kind].as_json()
+            if kind in self.unavailable
+            else {"max_error": [float(e) for e in self.models[kind].max_error]}
+            for kind in self.rows
+        }
         return {"molecule": molecule, "axis": self.axis, "angles": [float(a) for a in self.angles], "models": models}
 
 
@@ -200,11 +205,13 @@ def sweep(
     base: E3Transform | None = None,
     projections: dict[str, tuple[str, int]] | None = None,
     unavailable: dict[str, Unavailable] | None = None,
+    rows: tuple[str, ...] | None = None,
 ) -> Sweep:
     """Spin ``data`` about ``axis`` through its centroid (after ``base``, default: identity) in ``steps`` angles.
 
     ``projections[kind]`` is ``(kind, channel)`` of that row's colour projection (default: channel 0);
     ``unavailable`` lists rows known beforehand to have no sweep. A user's model that fails is added to them.
+    ``rows`` orders all of them (default: ``models``, then ``unavailable``).
     """
     axis = check_axis(axis)
     angles = sweep_angles(steps)
@@ -218,7 +225,7 @@ def sweep(
             results[kind] = sweep_model(model, data, rotations, translations, *projections.get(kind, ("channel", 0)))
         except UserModelError as error:  # the user's model broke: its row says why, the others are swept
             missing[kind] = Unavailable("failed", str(error))
-    return Sweep(axis, angles, results, missing)
+    return Sweep(axis, angles, results, missing, tuple(rows or (*models, *(unavailable or {}))))
 
 
 # ------------------------------------------------------------------------------------------------ the sphere
