@@ -218,7 +218,8 @@ class SweepPanel(QWidget):
             return
         from viewer.model.spin import Spin
 
-        self.highlight(None)  # the curves change: no hover carries over
+        self._resting_highlight = self.state.snapshot.highlight  # the curves change: a hover ends, the state's
+        self.highlight(None)  # highlight stays (a new molecule has already cleared it)
         self.spin = Spin(self.state.snapshot, self.axis)
         self.angle = 0.0
         self._expected = self.state.snapshot.transform
