@@ -8,17 +8,10 @@ import json
 import imageio.v3 as iio
 import numpy as np
 from molecule_files_fixtures import METHANETHIOL, write_xyz
+from user_model_fixtures import CENTRED_MODEL
 from viewer_fixtures import run_equiview
 
 NO_DISPLAY = {"DISPLAY": None, "WAYLAND_DISPLAY": None}
-
-CENTRED_MODEL = """import torch
-class Centred(torch.nn.Module):
-    def forward(self, z, pos, batch):
-        return pos - pos.mean(dim=0)  # coordinates about the centroid: not rotation invariant
-def make():
-    return Centred()
-"""
 
 
 def record(tmp_path, out: str, *argv: str) -> dict:

@@ -7,18 +7,11 @@ import numpy as np
 import pytest
 from molecule_files_fixtures import METHANETHIOL, write_multi_xyz, write_xyz
 from PySide6.QtCore import QPoint, QPointF
+from user_model_fixtures import CENTRED_MODEL
 from viewer_fixtures import *  # noqa: F403 - fixtures: settings, window
 from viewer_fixtures import requires_display, wait_for_frame
 
 pytestmark = [pytest.mark.gui, requires_display]
-
-CENTRED_MODEL = """import torch
-class Centred(torch.nn.Module):
-    def forward(self, z, pos, batch):
-        return pos - pos.mean(dim=0)  # coordinates about the centroid: not rotation invariant
-def make():
-    return Centred()
-"""
 
 
 def _open(qtbot, window):
