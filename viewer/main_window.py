@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
         self._loader_fallback.setSingleShot(True)
         self._loader_fallback.setInterval(LOADER_FALLBACK_MS)
         self._loader_fallback.timeout.connect(self._start_loading_models)
+        self._awaiting_first_frame = False
         self.controller.frameChanged.connect(self._frame_changed)
         self.controller.frameRendered.connect(self._frame_rendered)
         self.models_panel.loadRequested.connect(self.choose_checkpoint)
@@ -251,6 +252,7 @@ class MainWindow(QMainWindow):
             self.loader.finished.connect(self._models_loaded)
             # PyTorch's import would compete with the first frame for the interpreter and the CPU: it
             # starts once the first frame is on screen (or after a second if the window is never shown)
+            self._awaiting_first_frame = True
             self.plotter.frameSwapped.connect(self._start_loading_models)
             self._loader_fallback.start()
         self.statusBar().showMessage(
@@ -563,9 +565,13 @@ class MainWindow(QMainWindow):
         self.modelsReady.emit()
 
     def _start_loading_models(self, *_args) -> None:
+        """The first frame is on screen, or the fallback timer fired: start the loader, once."""
+        if not self._awaiting_first_frame:
+            return
+        self._awaiting_first_frame = False
         self._loader_fallback.stop()
-        if self.loader is not None and not self.loader.started and not self._closed:
-            self.plotter.frameSwapped.disconnect(self._start_loading_models)
+        self.plotter.frameSwapped.disconnect(self._start_loading_models)
+        if self.loader is not None and not self._closed:
             self.loader.start()
 
     def _set_models_enabled(self, enabled: bool) -> None:
