@@ -203,7 +203,7 @@ def test_scene_writes_in_place_and_reads_back(offscreen_scene, pipeline, dataset
     assert view.badge.GetTextProperty().GetColor() == pytest.approx(frame.rows["naive"].verdict.colour)
     assert scene.view("egnn", "transformed").badge.GetInput().startswith("invariant")
     assert scene.view("naive", "original").badge is None
-    # the highlight marks one atom in all six views, in place
+    # the highlight marks one atom in every view, in place
     props = [v.renderer.GetViewProps().GetNumberOfItems() for v in scene.views.values()]
     scene.update(pipeline.frame(Snapshot(transform=TransformParams(rz=45.0), highlight=3)))
     for (_, column), v in scene.views.items():

@@ -74,7 +74,7 @@ MOUSE_ACTIONS = (
     ("Shift+drag, middle drag", "move the view"),
     ("Ctrl+drag", "spin the view about the line of sight"),
     ("Wheel, right drag", "zoom the view"),
-    ("Hover over an atom", "its index, element and values, marked in all six views"),
+    ("Hover over an atom", "its index, element and values, marked in every view"),
     ("Click an atom", "keep its values in the readouts"),
     ("Drop a checkpoint file", "load it into its model's row"),
 )
