@@ -7,6 +7,7 @@ numpy + matplotlib only (no Qt), so the viewer and the tests share the same logi
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -125,6 +126,15 @@ def _first_principal_direction(centred: np.ndarray) -> np.ndarray:
     return direction
 
 
+@functools.cache
+def _built_colormap(name: str) -> matplotlib.colors.Colormap:
+    """One colormap per name with its colour table built: matplotlib's registry hands out a fresh copy per
+    lookup, which builds its table again on first use (a quarter of a millisecond, twice per slider step)."""
+    colormap = matplotlib.colormaps[name]
+    colormap(0.0)  # builds the table now
+    return colormap
+
+
 class ColourScale:
     """A frozen value range ``[vmin, vmax]`` mapped through a matplotlib colormap.
 
@@ -161,8 +171,8 @@ class ColourScale:
 
     @property
     def colormap(self) -> matplotlib.colors.Colormap:
-        """The matplotlib colormap object (e.g. for a colour bar)."""
-        return matplotlib.colormaps[self.cmap]
+        """The matplotlib colormap object (shared: read it, do not change it)."""
+        return _built_colormap(self.cmap)
 
     def normalise(self, values: Tensor | np.ndarray | Sequence[float], clip: bool = True) -> np.ndarray:
         """(values - vmin) / (vmax - vmin), clipped to [0, 1] unless ``clip`` is False."""
