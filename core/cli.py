@@ -305,6 +305,9 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from core.interrupt_safe_import import hold_interrupts_while_importing
+
+    hold_interrupts_while_importing()  # Ctrl+C during PyTorch's import: "interrupted", not an abort
     try:
         return int(handler(args) or 0)
     except user_errors() as exc:
