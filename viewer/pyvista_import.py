@@ -16,7 +16,7 @@ import sys
 import threading
 import types
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: the real import may itself read the placeholder
 
 
 class DeferredModule(types.ModuleType):
