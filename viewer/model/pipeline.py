@@ -285,16 +285,14 @@ class Frame:
         return self.molecule.positions if column == "original" else self.positions_transformed
 
 
-def prepare_molecule(table: MoleculeTable, index: int) -> Molecule:
-    z, stored = table.atoms(index)
+def _prepared(z: np.ndarray, stored: np.ndarray, edge_index: np.ndarray, **identity) -> Molecule:
+    """A :class:`Molecule` from atomic numbers, stored (float32) positions and directed edges; ``identity``
+    gives ``index``, ``name``, ``y``, ``key`` and (for a user's molecule) ``source``."""
     positions = stored.astype(np.float64)
     centre = positions.mean(axis=0)
     radii = np.array([DISPLAY_RADII[int(v)] for v in z], dtype=np.float64)
     reach = np.linalg.norm(positions - centre, axis=1) + radii
-    edge_index = table.edge_index(index)
     return Molecule(
-        index=int(index),
-        name=table.name(index),
         formula=formula(z.tolist()),
         z=z,
         positions=positions,
@@ -303,37 +301,36 @@ def prepare_molecule(table: MoleculeTable, index: int) -> Molecule:
         radius=float(reach.max()) if len(reach) else 1.0,
         element_rgba=element_rgba(z),
         atom_radii=radii,
-        y=table.targets(index),
         stored_positions=stored,
         edge_index=edge_index,
+        **identity,
+    )
+
+
+def prepare_molecule(table: MoleculeTable, index: int) -> Molecule:
+    z, stored = table.atoms(index)
+    return _prepared(
+        z,
+        stored,
+        table.edge_index(index),
+        index=int(index),
+        name=table.name(index),
+        y=table.targets(index),
         key=("qm9", int(index)),
     )
 
 
 def prepare_structure(structure, ref: StructureRef) -> Molecule:
     """A user's molecule (:class:`core.molecule.Molecule`) prepared like a QM9 one, without targets."""
-    z = structure.z.astype(np.int64)
-    stored = np.ascontiguousarray(structure.pos, dtype=np.float32)
-    positions = stored.astype(np.float64)
-    centre = positions.mean(axis=0)
-    radii = np.array([DISPLAY_RADII[int(v)] for v in z], dtype=np.float64)
-    reach = np.linalg.norm(positions - centre, axis=1) + radii
     bonds = structure.bonds.astype(np.int64).reshape(-1, 2)
     edge_index = np.ascontiguousarray(np.concatenate([bonds, bonds[:, ::-1]]).T, dtype=np.int64)
-    return Molecule(
+    return _prepared(
+        structure.z.astype(np.int64),
+        np.ascontiguousarray(structure.pos, dtype=np.float32),
+        edge_index,
         index=int(ref.index),
         name=structure.title,
-        formula=formula(z.tolist()),
-        z=z,
-        positions=positions,
-        bonds=unique_bonds(edge_index),
-        centre=centre,
-        radius=float(reach.max()) if len(reach) else 1.0,
-        element_rgba=element_rgba(z),
-        atom_radii=radii,
         y=None,
-        stored_positions=stored,
-        edge_index=edge_index,
         key=(ref,),
         source=ref.label(),
     )
