@@ -168,11 +168,11 @@ def label_types(rgba: np.ndarray) -> np.ndarray:
 class _Arrays:
     """numpy arrays backing the VTK arrays of one polydata; written in place on each update.
 
-    ``spec`` maps array names to (components, dtype). ``cells`` is "verts" (one vertex per point)
-    or "segments" (a line from point 2k to 2k+1).
+    ``spec`` maps array names to (components, dtype); every point is one vertex cell (the mappers draw
+    a sphere or a cylinder imposter per point).
     """
 
-    def __init__(self, polydata: vtkPolyData, n: int, spec: dict[str, tuple[int, type]], cells: str) -> None:
+    def __init__(self, polydata: vtkPolyData, n: int, spec: dict[str, tuple[int, type]]) -> None:
         self.polydata = polydata
         self.n = n
         self.points = np.zeros((n, 3), dtype=np.float64)
@@ -194,11 +194,8 @@ class _Arrays:
             self.vtk_arrays[name] = vtk_array
         connectivity = vtkCellArray()
         ids = numpy_to_vtk(np.arange(n, dtype=np.int64), deep=True, array_type=VTK_ID_TYPE)
-        connectivity.SetData(1 if cells == "verts" else 2, ids)
-        if cells == "verts":
-            polydata.SetVerts(connectivity)
-        else:
-            polydata.SetLines(connectivity)
+        connectivity.SetData(1, ids)
+        polydata.SetVerts(connectivity)
 
     def modified(self) -> None:
         self.vtk_points.Modified()
@@ -219,7 +216,7 @@ class View:
         # Atoms: one point per atom drawn as a ray-cast sphere imposter (exact spheres at any zoom,
         # one quad each: Mesa's software renderer would spend most of a frame on tessellated spheres).
         self.atoms = vtkPolyData()
-        self.atom_arrays = _Arrays(self.atoms, 0, ATOM_ARRAYS, "verts")
+        self.atom_arrays = _Arrays(self.atoms, 0, ATOM_ARRAYS)
         self.atom_mapper = vtkOpenGLSphereMapper()
         self.atom_mapper.SetInputData(self.atoms)
         self.atom_mapper.SetScaleArray("radius")
@@ -233,7 +230,7 @@ class View:
         # moving a bond rewrites a few numbers (a tube mesh was re-tessellated on the CPU every step).
         self._owners = np.zeros(0, dtype=np.int64)
         self.bonds = vtkPolyData()
-        self.bond_arrays = _Arrays(self.bonds, 0, BOND_ARRAYS, "verts")
+        self.bond_arrays = _Arrays(self.bonds, 0, BOND_ARRAYS)
         self.bond_mapper = vtkOpenGLStickMapper()
         self.bond_mapper.SetInputData(self.bonds)
         self.bond_mapper.SetOrientationArray("direction")
@@ -303,7 +300,7 @@ class View:
 
         # the hovered or picked atom: one translucent sphere around it, in every view
         self.marker = vtkPolyData()
-        self.marker_arrays = _Arrays(self.marker, 1, {"radius": (1, np.float32)}, "verts")
+        self.marker_arrays = _Arrays(self.marker, 1, {"radius": (1, np.float32)})
         self.marker_mapper = vtkOpenGLSphereMapper()
         self.marker_mapper.SetInputData(self.marker)
         self.marker_mapper.SetScaleArray("radius")
@@ -383,9 +380,9 @@ class View:
     def resize(self, num_atoms: int, num_bonds: int) -> None:
         """Fresh arrays for a molecule of another size (same actors and mappers)."""
         if self.atom_arrays.n != num_atoms:
-            self.atom_arrays = _Arrays(self.atoms, num_atoms, ATOM_ARRAYS, "verts")
+            self.atom_arrays = _Arrays(self.atoms, num_atoms, ATOM_ARRAYS)
         if self.bond_arrays.n != 2 * num_bonds:
-            self.bond_arrays = _Arrays(self.bonds, 2 * num_bonds, BOND_ARRAYS, "verts")
+            self.bond_arrays = _Arrays(self.bonds, 2 * num_bonds, BOND_ARRAYS)
             self.bond_arrays.arrays["size"][:, 1:] = self.style.bond_radius
         self.bond_actor.SetVisibility(num_bonds > 0)
 
