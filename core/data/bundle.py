@@ -160,7 +160,7 @@ def read_bundle_arrays(path: str | os.PathLike = BUNDLE_PATH) -> tuple[dict[str,
                 )
             arrays = {name: npz[name] for name in _REQUIRED}
             if "content_sha256" in npz.files and not _is_shipped(path):  # the shipped file's hash is checked above
-                _check_content(path, npz)
+                _check_content(path, npz, arrays)
             before = int(npz["molecules_before_filter"].item()) if "molecules_before_filter" in npz.files else None
             source = str(npz["source"].item()) if "source" in npz.files else "bundle"
     except FileNotFoundError:
@@ -228,9 +228,10 @@ def _check_sha256(path: Path) -> None:
         )
 
 
-def _check_content(path: Path, npz) -> None:
+def _check_content(path: Path, npz, read: dict[str, np.ndarray]) -> None:
+    """Compare the recorded content hash; ``read`` holds the arrays already decompressed (not read twice)."""
     recorded = str(npz["content_sha256"].item())
-    actual = content_sha256({name: npz[name] for name in npz.files})
+    actual = content_sha256({name: read[name] if name in read else npz[name] for name in npz.files})
     if actual != recorded:
         raise DataSourceError(
             f"{path} is damaged: its arrays hash to {actual[:12]}..., not to the {recorded[:12]}... recorded when it "
