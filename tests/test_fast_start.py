@@ -36,6 +36,7 @@ def test_first_frame_comes_before_torch_pyqtgraph_and_pyplot(tmp_path):
         import_pyvista()
         from viewer.app import create_application
         app = create_application()
+        from PySide6.QtCore import Qt
         from viewer.main_window import MainWindow
 
         window = MainWindow(table, library=library, initial=snapshot, restore_geometry=False, persist=False,
@@ -58,7 +59,8 @@ def test_first_frame_comes_before_torch_pyqtgraph_and_pyplot(tmp_path):
 
         window.controller.scene.render_window.AddObserver("EndEvent", rendered)
         window.show()
-        window.plotter.frameSwapped.connect(swapped)  # after the window's own slot: the loader is asked first
+        # queued after the window's own slot (connected first): the loader is asked first
+        window.controller.framePainted.connect(swapped, Qt.ConnectionType.QueuedConnection)
         window.modelsReady.connect(lambda: app.exit(0))  # quit() would close the window first
         app.exec()
         seen["rows"] = sorted(window.controller.frame.rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
+import numpy as np
 import pytest
 from viewer_fixtures import ROOT, is_blank, read_png, requires_display, run_equiview, run_python
 
@@ -45,6 +46,7 @@ def test_full_window_screenshot_in_process(qtbot, dataset, tmp_path, monkeypatch
     from viewer.app import run_gui
     from viewer.model.library import ModelLibrary
     from viewer.model.snapshot import Snapshot, TransformParams
+    from viewer.scene import DEFAULT_STYLE
 
     monkeypatch.setenv("EQUIVIEW_SETTINGS", str(tmp_path / "s.ini"))
     out = tmp_path / "window.png"
@@ -60,6 +62,10 @@ def test_full_window_screenshot_in_process(qtbot, dataset, tmp_path, monkeypatch
     image = read_png(out)
     assert image.shape[1] > 640 and image.shape[0] > 480  # the grid plus the panels, menu and status bar
     assert not is_blank(image)
+    # the grid is a native OpenGL window that QWidget.grab leaves black: its place shows the scene's background
+    grid = image[60:420, 20:600, :3].astype(int)
+    background = np.round(np.array(DEFAULT_STYLE.background) * 255)
+    assert (np.abs(grid - background).max(axis=-1) <= 2).mean() > 0.5
 
 
 def test_render_without_display_writes_the_same_grid(tmp_path):

@@ -59,7 +59,7 @@ def test_hovering_a_curve_marks_its_atom_in_every_3d_view(qtbot, window, tmp_pat
         # the marker sits on the atom as each view draws it: x in the left column, g·x in the right one
         np.testing.assert_allclose(centre, frame.positions(column)[hovered], atol=1e-4)
     assert not np.allclose(frame.positions("original")[hovered], frame.positions("transformed")[hovered])
-    window.grab().save(str(tmp_path / "hover.png"))
+    window.window_image().save(str(tmp_path / "hover.png"))
 
     # another atom: the same actors move, none is added
     other = next(a for a in range(frame.molecule.num_atoms) if a != hovered)
@@ -121,4 +121,4 @@ def test_the_dock_has_a_row_of_plots_per_model_row_the_users_included(qtbot, win
     assert "the molecule has S" in panel.error_plots["naive"].titleLabel.text
     assert not any(curve.isVisible() for curve in panel.curves["egnn"])
     assert sum(curve.isVisible() for curve in panel.curves["centred"]) == 6
-    window.grab().save(str(tmp_path / "rows.png"))
+    window.window_image().save(str(tmp_path / "rows.png"))

@@ -52,7 +52,7 @@ def _save_window_png(window, path) -> tuple[bool, str]:
 
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not window.grab().save(buffer, "PNG"):
+    if not window.window_image().save(buffer, "PNG"):
         return False, f"cannot encode the window as PNG for {path}"
     try:
         write_bytes_atomically(path, bytes(buffer.data()))

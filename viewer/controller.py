@@ -30,6 +30,7 @@ SETTLE_MS = 300
 class SceneController(QObject):
     frameChanged = Signal(object)  # Frame
     frameRendered = Signal(float)  # ms from the state change to the end of the render it caused
+    framePainted = Signal()  # any frame is on screen (the native window swaps before VTK's EndEvent)
 
     def __init__(
         self,
@@ -79,6 +80,7 @@ class SceneController(QObject):
     def _on_rendered(self, *_args) -> None:
         # a VTK observer: runs inside the paint, must never raise
         try:
+            self.framePainted.emit()
             if self._pending is not None:
                 self.last_frame_ms = (time.perf_counter() - self._pending) * 1000.0
                 self._pending = None

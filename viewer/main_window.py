@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -253,7 +253,8 @@ class MainWindow(QMainWindow):
             # PyTorch's import would compete with the first frame for the interpreter and the CPU: it
             # starts once the first frame is on screen (or after a second if the window is never shown)
             self._awaiting_first_frame = True
-            self.plotter.frameSwapped.connect(self._start_loading_models)
+            # queued: the loader starts after the paint that showed the frame has returned
+            self.controller.framePainted.connect(self._start_loading_models, Qt.ConnectionType.QueuedConnection)
             self._loader_fallback.start()
         self.statusBar().showMessage(
             "Drag the molecule in a g·x view (right column) or move a slider: "
@@ -570,7 +571,7 @@ class MainWindow(QMainWindow):
             return
         self._awaiting_first_frame = False
         self._loader_fallback.stop()
-        self.plotter.frameSwapped.disconnect(self._start_loading_models)
+        self.controller.framePainted.disconnect(self._start_loading_models)
         if self.loader is not None and not self._closed:
             self.loader.start()
 
@@ -872,6 +873,23 @@ class MainWindow(QMainWindow):
         if readouts and self.controller.frame is not None:
             image = with_caption(image, readout_lines(self.controller.frame), light_text, scale)
         return image
+
+    def window_image(self) -> QPixmap:
+        """The whole window as shown, panels included.
+
+        The 3D grid is a native OpenGL window whose pixels ``QWidget.grab`` cannot read: the scene's own image
+        (rendered at full quality) is painted over its place.
+        """
+        pixmap = self.grab()
+        grid = np.ascontiguousarray(self.controller.image(1)[..., :3])
+        height, width = grid.shape[:2]
+        image = QImage(grid.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+        painter = QPainter(pixmap)
+        try:
+            painter.drawImage(QRect(self.plotter.mapTo(self, QPoint(0, 0)), self.plotter.size()), image)
+        finally:
+            painter.end()
+        return pixmap
 
     @Slot(str, int, bool, bool, bool)
     def export_screenshot(
