@@ -5,7 +5,9 @@ slider is dragged through 2-degree steps. Each step is timed from the slider's v
 rendered frame: both models re-encode the transformed pose, the arrays are rewritten in place and the
 grid renders once. ``empty_frame_ms`` is a render of the same window with nothing changed, one right
 after every step (the same multisampling-off mode and, on a shared machine, the same load); ``p95_over_empty`` divides the two, which
-cancels most of the machine's speed and load (report it with ``load_average``).
+cancels most of the machine's speed and load (report it with ``load_average``). ``empty_p95_over_empty_p50``
+is how much an unchanged frame alone varies (Mesa's software renderer on a loaded machine); ``step_update_p50_ms``
+and ``step_render_p50_ms`` split a step into the work up to the scene's arrays and VTK's render (swap included).
 
     xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python bench/interaction.py --json
 """
@@ -114,7 +116,20 @@ def main(argv: list[str] | None = None) -> int:
     step_ms: list[float] = []
     compute_ms: list[float] = []
     renders = [0]
-    scene.render_window.AddObserver("StartEvent", lambda *_: renders.__setitem__(0, renders[0] + 1))
+    render_started = [0.0]
+    render_ms = [0.0]  # the last VTK render alone (StartEvent to EndEvent, the buffer swap included)
+
+    def render_start(*_args) -> None:
+        renders[0] += 1
+        render_started[0] = time.perf_counter()
+
+    def render_end(*_args) -> None:
+        render_ms[0] = (time.perf_counter() - render_started[0]) * 1000.0
+
+    scene.render_window.AddObserver("StartEvent", render_start)
+    scene.render_window.AddObserver("EndEvent", render_end)
+    step_render_ms: list[float] = []
+    empty_render_ms: list[float] = []
     empty_ms: list[float] = []
     step_renders = 0
     for i, value in enumerate(values):
@@ -124,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         app.processEvents()
         elapsed = (time.perf_counter() - started) * 1000.0
         rendered = renders[0] - before
+        step_render = render_ms[0]
         # an empty frame right after each step: the same window, mode and (on a shared machine) load
         started = time.perf_counter()
         scene.render()  # schedules a paint of the unchanged scene; processEvents runs it
@@ -133,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             step_ms.append(elapsed)
             compute_ms.append(controller.last_update_ms)
             empty_ms.append(empty)
+            step_render_ms.append(step_render)
+            empty_render_ms.append(render_ms[0])
             step_renders += rendered
     # the pipeline alone (both models on the transformed pose), without rendering
     snapshot = window.state.snapshot
@@ -167,6 +185,12 @@ def main(argv: list[str] | None = None) -> int:
         "max_ms": round(max(step_ms), 2),
         "pipeline_p50_ms": round(percentile(pipeline_ms, 50), 2),
         "empty_frame_p95_ms": round(percentile(empty_ms, 95), 2),
+        # how much an empty frame alone varies: the ratio goal cannot go below this share of the jitter
+        "empty_p95_over_empty_p50": round(percentile(empty_ms, 95) / percentile(empty_ms, 50), 2),
+        # where a step's time goes (medians): the state change up to the scene's arrays, then VTK's render
+        "step_update_p50_ms": round(percentile(compute_ms, 50), 2),
+        "step_render_p50_ms": round(percentile(step_render_ms, 50), 2),
+        "empty_render_p50_ms": round(percentile(empty_render_ms, 50), 2),
         "still_frame_msaa_ms": round(percentile(quality_ms, 50), 2),
         "vtk_renders_per_step": renders_per_step,
         "molecule": frame.molecule.name,
@@ -176,9 +200,18 @@ def main(argv: list[str] | None = None) -> int:
         "window": [window.width(), window.height()],
         "grid": list(window.grid_size()),
         "views": 6 if frame.show_input_row else 4,
-        "renderer": scene.render_window.ReportCapabilities().splitlines()[1].split(":", 1)[-1].strip()
-        if scene.render_window.ReportCapabilities()
-        else "",
+        "renderer": next(
+            (
+                line.split(":", 1)[-1].strip()
+                for line in scene.render_window.ReportCapabilities().splitlines()
+                if "renderer string" in line
+            ),
+            "",
+        ),
+        # "QWidget": VTK draws into a native child window; "QOpenGLWidget": Qt composites the window through OpenGL
+        "render_widget": next(
+            cls.__name__ for cls in type(window.plotter).__mro__ if cls.__name__ in ("QOpenGLWidget", "QWidget")
+        ),
     }
     window.close()
     drain_events()
