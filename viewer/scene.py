@@ -14,12 +14,11 @@ arrays on the same actors.
 
 from __future__ import annotations
 
+import importlib
 import math
 from dataclasses import dataclass
 
 import numpy as np
-import vtkmodules.vtkRenderingFreeType  # imported for its side effect: the text rendering backend
-import vtkmodules.vtkRenderingOpenGL2  # noqa: F401 - OpenGL implementations of the mappers below
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonCore import VTK_FONT_FILE, VTK_ID_TYPE, vtkLookupTable, vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
@@ -123,6 +122,8 @@ _BOLD_FONT_FILE = _font_file("DejaVuSans-Bold.ttf") or _FONT_FILE
 
 
 def _configure_text_rendering() -> None:
+    # the FreeType module registers VTK's text backend when it is imported
+    importlib.import_module("vtkmodules.vtkRenderingFreeType")
     # VTK's default backend treats '|' and '$' as MathText markup and drops them; titles use |Δh|.
     renderer = vtkTextRenderer.GetInstance()
     if renderer is not None:

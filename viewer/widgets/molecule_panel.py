@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.data.search import MoleculeSearch
 from core.data.targets import TARGETS
-from viewer.guard import Failure, guarded, report
+from viewer.guard import guarded, reporting
 from viewer.model.errors import error_text
 from viewer.model.molecules import MoleculeTable
 from viewer.model.properties import property_name
@@ -205,24 +205,17 @@ class MoleculePanel(QWidget):
 
     @Slot()
     def search(self) -> bool:
-        """Go to the molecule named in the search box; a miss is said inline (no dialog), a bug is reported."""
-        try:
-            hit = self.index.search(self.search_edit.text(), self.state.molecule)
-        except KeyError as miss:  # no such molecule: the search's own one-line answer
-            self._say(error_text(miss), miss=True)
-            return False
-        except Exception as error:  # noqa: BLE001 - reported through the one guard
-            report(self, Failure.from_exception(error))
-            return False
-        try:
+        """Go to the molecule named in the search box; a miss is said inline (no dialog), anything else reported."""
+        with reporting(self, on_error=lambda: self._say("the search failed (see the message)", miss=True)):
+            try:
+                hit = self.index.search(self.search_edit.text(), self.state.molecule)
+            except KeyError as miss:  # no such molecule: the search's own one-line answer
+                self._say(error_text(miss), miss=True)
+                return False
             self.state.set_molecule(hit.index)
-        except Exception as error:  # noqa: BLE001 - reported through the one guard, shown here too
-            failure = Failure.from_exception(error)
-            self._say(failure.message, miss=True)
-            report(self, failure)
-            return False
-        self._say(hit.status, miss=False)
-        return True
+            self._say(hit.status, miss=False)
+            return True
+        return False
 
     def _say(self, text: str, miss: bool) -> None:
         self.search_status.setText(text)
