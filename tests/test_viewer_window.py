@@ -390,6 +390,8 @@ def test_default_and_identity_verdicts(qtbot, window):
     assert naive_badge.startswith("changed: max|Δh| = ") and egnn_badge.startswith("invariant: ")
     assert "changed" in window.readouts.models["naive"].error.text()
     assert "invariant" in window.readouts.models["egnn"].error.text()
+    number = naive_badge.rsplit("= ", 1)[1]
+    assert f"= {number}:" in window.readouts.models["naive"].error.text()  # the badge and the readouts agree
 
     window.transform_panel.reset_button.click()
     wait_for_frame(qtbot, window)

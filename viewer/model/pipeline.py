@@ -31,7 +31,7 @@ from viewer.model.snapshot import (
     TransformParams,
 )
 from viewer.model.structures import StructureLibrary
-from viewer.model.verdict import Verdict, invariance_tolerance, verdict
+from viewer.model.verdict import Verdict, format_change, invariance_tolerance, verdict
 
 if TYPE_CHECKING:
     from core.checkpoints import Checkpoint
@@ -699,10 +699,6 @@ def show_differences(rows: dict[str, RowFrame], cmap: str) -> None:
         row.shown_title = "|Δh| per atom"
 
 
-def format_error(error: float) -> str:
-    return f"{error:.1e}" if error < 1e-2 else f"{error:.3f}"
-
-
 def loading_text(row: str) -> str:
     """What a row says while its model loads: all models at start-up, or one user's model file."""
     return LOADING_MODELS if row in MODEL_TITLES else f"loading {row}…"
@@ -732,5 +728,5 @@ def view_titles(frame: Frame) -> dict[tuple[str, str], str]:
             v = row.vectors
             if v.has_dipole:
                 titles[(kind, "original")] += f", |μ| = {v.norm_original:.2f} D"
-            titles[(kind, "transformed")] += f"   max |v({g}) − R·v(x)| = {format_error(v.max_error)}{v.unit_text()}"
+            titles[(kind, "transformed")] += f"   max |v({g}) − R·v(x)| = {format_change(v.max_error)}{v.unit_text()}"
     return titles

@@ -30,8 +30,11 @@ VERDICT_COLOURS = {
 
 
 def format_change(error: float) -> str:
-    """``9.5e-07`` for tiny values, three significant digits otherwise (``0.54``, ``35.9``)."""
-    return f"{error:.1e}" if error < 1e-2 else f"{error:.3g}"
+    """``9.5e-07`` for tiny values, three significant digits otherwise, zeros kept (``0.600``, ``35.9``, ``123``).
+
+    The one format of max|Δh| and max|v(g·x) − R·v(x)|: the badge in the view, the readouts and the titles agree.
+    """
+    return f"{error:.1e}" if error < 1e-2 else f"{error:#.3g}".rstrip(".")
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidg
 
 from core.data.targets import TARGETS
 from core.elements import SYMBOLS
-from viewer.model.pipeline import Frame, format_error, loading_text
+from viewer.model.pipeline import Frame, loading_text
 from viewer.model.properties import property_label, symbol
 from viewer.model.snapshot import MAX_MODEL_ROWS, MODEL_TITLES
+from viewer.model.verdict import format_change
 
 
 def _number(value: float) -> str:
@@ -73,7 +74,7 @@ class ModelReadout(QWidget):
                 "embedding, e.g. dead ReLUs): invariant for a trivial reason; try another seed</span>"
             )
         self.error.setText(
-            f"max |h(g·x) − h(x)| = {format_error(row.max_error)}: "
+            f"max |h(g·x) − h(x)| = {format_change(row.max_error)}: "
             f"<b style='color:{verdict.hex_colour}'>{verdict.kind}</b>{note}"
         )
         if row.prediction_original is None or row.target_idx is None:  # a user's model: features only
@@ -115,7 +116,7 @@ class ModelReadout(QWidget):
         # a dipole is in Debye; a user's vectors have no unit we know of
         unit = vectors.unit_text() if vectors.unit else " (your model's units)"
         self.vectors.setText(
-            f"max |v(g·x) − R·v(x)| = <b style='color:{colour}'>{format_error(vectors.max_error)}</b>{unit} ({verdict})"
+            f"max |v(g·x) − R·v(x)| = <b style='color:{colour}'>{format_change(vectors.max_error)}</b>{unit} ({verdict})"
         )
 
 
