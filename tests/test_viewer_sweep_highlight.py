@@ -26,7 +26,9 @@ def _curve_point(panel, kind: str, index: int, atom: int) -> QPoint:
     """Where atom ``atom``'s curve of row ``kind`` passes at sweep angle ``index``, in viewport pixels."""
     plot = panel.value_plots[kind]
     value = float(panel.values_at(kind, index)[atom])
-    return panel.plots.mapFromScene(plot.vb.mapViewToScene(QPointF(float(panel.result.angles[index]), value)))
+    point = panel.plots.mapFromScene(plot.vb.mapViewToScene(QPointF(float(panel.result.angles[index]), value)))
+    panel.plot_scroll.ensureVisible(point.x(), point.y(), 0, 20)  # the rows scroll: bring this one into view
+    return point
 
 
 def _markers(window):
@@ -108,6 +110,12 @@ def test_the_dock_has_a_row_of_plots_per_model_row_the_users_included(qtbot, win
     assert sum(curve.isVisible() for curve in panel.curves["centred"]) == atoms
     rows = {slot.shown_at for slot in panel.row_slots.values()}
     assert rows == {0, 1, 2} and sum(slot.shown_at is None for slot in panel.slots) == 1
+    # three rows do not squash into the dock: each keeps a readable height and the rows scroll
+    from viewer.widgets.sweep_panel import ROW_MIN_HEIGHT
+
+    lowest = 0.8 * ROW_MIN_HEIGHT
+    qtbot.waitUntil(lambda: min(plot.size().height() for plot in panel.value_plots.values()) >= lowest, timeout=3000)
+    assert panel.plot_scroll.verticalScrollBar().maximum() > 0
 
     # hovering the user's row marks the atom like any other row
     qtbot.mouseMove(panel.plots.viewport(), _curve_point(panel, "centred", 30, 1))
@@ -121,4 +129,7 @@ def test_the_dock_has_a_row_of_plots_per_model_row_the_users_included(qtbot, win
     assert "the molecule has S" in panel.error_plots["naive"].titleLabel.text
     assert not any(curve.isVisible() for curve in panel.curves["egnn"])
     assert sum(curve.isVisible() for curve in panel.curves["centred"]) == 6
+    # a row without curves shows no numbers on its axes (they would be the last molecule's)
+    assert not panel.value_plots["naive"].getAxis("left").style["showValues"]
+    assert panel.value_plots["centred"].getAxis("left").style["showValues"]
     window.window_image().save(str(tmp_path / "rows.png"))

@@ -22,7 +22,9 @@ def _viewport_point(panel, plot, angle: float, value: float | None = None) -> QP
     if value is None:  # the middle of the plot's value range
         value = 0.5 * sum(plot.vb.viewRange()[1])
     scene_point = plot.vb.mapViewToScene(QPointF(angle, value))
-    return panel.plots.mapFromScene(scene_point)
+    point = panel.plots.mapFromScene(scene_point)
+    panel.plot_scroll.ensureVisible(point.x(), point.y(), 0, 20)  # the rows scroll: bring this one into view
+    return point
 
 
 def _open(qtbot, window):

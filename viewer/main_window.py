@@ -117,7 +117,8 @@ def short_name(name: str, limit: int = 32) -> str:
 
 """Dropped files with these endings are checkpoints; any other dropped file is opened as a molecule."""
 DOCK_WIDTH = 380
-SWEEP_DOCK_HEIGHT = 250
+SWEEP_DOCK_HEIGHT = 320
+"""Room for two rows of sweep plots (``ROW_MIN_HEIGHT`` each) under the controls; more rows scroll."""
 CLICK_SLOP_PX = 4
 
 

@@ -22,11 +22,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -50,6 +52,8 @@ RECOMPUTE_MS = 250  # a sweep is recomputed this long after the last outside cha
 HOVER_PIXELS = 6.0  # a curve this close to the mouse is hovered
 SPHERE_BANDS, SPHERE_STEPS = 8, 24
 AXIS_NAMES = ("x", "y", "z")
+ROW_MIN_HEIGHT = 110
+"""Pixels a row of plots keeps at least (title, curves, angle ticks): more rows than fit scroll instead of squashing."""
 
 
 class RowPlots:
@@ -59,6 +63,7 @@ class RowPlots:
         self.values = pg.PlotItem()
         self.errors = pg.PlotItem()
         self.errors.setLogMode(y=True)
+        self.errors.getAxis("left").setStyle(maxTextLevel=0)  # decades labelled at the major ticks only: no pile-up
         self.cursors = []
         for plot in (self.values, self.errors):
             plot.setXRange(0.0, 360.0, padding=0.0)
@@ -96,10 +101,16 @@ class RowPlots:
         return self.curves
 
     def clear(self) -> None:
+        """No curves (the row's model is not available): no values on the axes either, they would be the last ones."""
         for curve in self.curves:
             curve.setData([], [])
             curve.setVisible(False)
         self.error_curve.setData([], [])
+        self.show_values(False)
+
+    def show_values(self, shown: bool) -> None:
+        for plot in (self.values, self.errors):
+            plot.getAxis("left").setStyle(showValues=shown)
 
 
 class SweepPanel(QWidget):
@@ -160,7 +171,13 @@ class SweepPanel(QWidget):
 
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setObjectName("sweepPlots")
-        self.plots.setMinimumHeight(200)
+        self.plots.setMinimumHeight(ROW_MIN_HEIGHT)
+        self.plot_scroll = QScrollArea()
+        self.plot_scroll.setObjectName("sweepScroll")
+        self.plot_scroll.setWidgetResizable(True)
+        self.plot_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.plot_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.plot_scroll.setWidget(self.plots)
         self.slots = [RowPlots(self.plots.ci, self._cursor_moved) for _ in range(MAX_MODEL_ROWS)]
         self.cursors: list[pg.InfiniteLine] = [cursor for slot in self.slots for cursor in slot.cursors]
         self.row_slots: dict[str, RowPlots] = {}  # the swept state's model rows, in the grid's order
@@ -186,7 +203,7 @@ class SweepPanel(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("sweepTabs")
-        self.tabs.addTab(self.plots, "Angle sweep")
+        self.tabs.addTab(self.plot_scroll, "Angle sweep")
         self.tabs.addTab(sphere_page, "Invariance sphere")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -267,6 +284,7 @@ class SweepPanel(QWidget):
         self.row_slots = dict(zip(rows, self.slots))
         for row, slot in enumerate(self.row_slots.values()):
             slot.place(row)
+        self.plots.setMinimumHeight(ROW_MIN_HEIGHT * max(1, len(rows)))
 
     def _draw(self) -> None:
         from viewer.model.spin import row_titles
@@ -288,6 +306,7 @@ class SweepPanel(QWidget):
                 continue
             slot.values.setTitle(f"{title}: colour value per atom")
             slot.errors.setTitle(f"{title}: max |Δh|")
+            slot.show_values(True)
             atoms = model.values.shape[1]
             norm = matplotlib.colors.Normalize(model.vmin, model.vmax, clip=True)
             for atom, curve in enumerate(slot.curve_pool(atoms, self._largest_molecule)):
@@ -374,8 +393,12 @@ class SweepPanel(QWidget):
         self.highlight(atom)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Leave and watched is self.plots.viewport():
-            self.highlight(None)  # the mouse left the plots: no curve is hovered any more
+        if watched is self.plots.viewport():
+            if event.type() == QEvent.Type.Leave:
+                self.highlight(None)  # the mouse left the plots: no curve is hovered any more
+            elif event.type() == QEvent.Type.Wheel:  # the plots do not zoom: the wheel scrolls the rows
+                QApplication.sendEvent(self.plot_scroll.verticalScrollBar(), event)
+                return True
         return False
 
     def highlight(self, atom: int | None) -> None:
