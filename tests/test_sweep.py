@@ -12,6 +12,7 @@ from core.checkpoints import load_checkpoint
 from core.embeddings import compare_poses, encode
 from core.models.registry import demo_model
 from core.transforms import E3Transform
+from core.vector_equivariance import compare_vectors
 from viewer.model.colouring import ColourScale, Projection
 from viewer.model.sweep import invariance_sphere, spun_transform, sweep, sweep_angles
 from viewer.model.sweep_settings import check_axis, check_sphere_resolution, check_steps
@@ -145,3 +146,28 @@ def test_bad_sweep_values_raise_one_line(check, value, fragment):
 
 def test_axis_names_are_case_insensitive():
     assert check_axis(" Y ") == "y"
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_vector_error_equals_compare_vectors_at_every_angle(gdb_5806, monkeypatch, chunked):
+    """A dipole model's sweep also measures its arrows: max|v(g_θ·x) − R_θ v(x)| per angle is what compare_vectors
+    reports for each angle's element alone (per-atom vectors and the molecule's dipole), batched or in chunks."""
+    data = gdb_5806
+    if chunked:
+        monkeypatch.setattr(sweep_module, "MAX_ATOMS_PER_PASS", 4 * data.z.numel())  # 4 poses per pass
+    models = {kind: load_checkpoint(CHECKPOINTS / f"{kind}.pt").model for kind in ("naive-dipole", "dipole")}
+    models["scalar"] = demo_model("egnn", seed=1)
+    base = E3Transform.from_view(-40.0, 15.0, 60.0, (0.5, 1.0, -1.0), True, center=_centre(data))
+    result = sweep(models, data, "x", 10, base=base)
+    assert result.models["scalar"].vector_error is None  # no vectors, no vector error
+    for kind in ("naive-dipole", "dipole"):
+        swept = result.models[kind].vector_error
+        assert swept.shape == (10,)
+        for i, angle in enumerate(result.angles):
+            reference = compare_vectors(models[kind], data, spun_transform("x", angle, base, _centre(data)))
+            assert swept[i] == pytest.approx(reference.max_error, rel=1e-3, abs=2e-5)
+    # a real contrast: the naive model's arrows do not turn with the molecule, the equivariant model's do
+    assert result.models["naive-dipole"].vector_error.min() > 1e-2
+    assert result.models["dipole"].vector_error.max() < 1e-4
+    as_json = result.as_json("gdb_5806")["models"]
+    assert "vector_max_error" in as_json["dipole"] and "vector_max_error" not in as_json["scalar"]

@@ -170,6 +170,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             print(
                 f"{kind:<6} max|Δh| over {len(result_sweep.angles)} angles about {args.axis}: "
                 f"{model.max_error.min():.2e} .. {model.max_error.max():.2e}"
+                + (
+                    f"; max|v(g·x) − R·v(x)|: {model.vector_error.min():.2e} .. {model.vector_error.max():.2e}"
+                    if model.vector_error is not None
+                    else ""
+                )
             )
         _print_unavailable(result_sweep.unavailable)
     return 0

@@ -10,7 +10,9 @@ so a 72-angle sweep costs one forward pass instead of 72. A user's model (``--mo
 and a model that ignores ``batch`` would otherwise mix the copies. The per-atom colour values use the same
 projection and the same frozen limits as the viewer's colour bar, both fitted on the *original* pose ``x``;
 ``max_error[θ]`` is ``max |h(g_θ·x) − h(x)|`` over atoms and channels, exactly what
-:func:`core.embeddings.compare_poses` reports for the element ``g_θ``.
+:func:`core.embeddings.compare_poses` reports for the element ``g_θ``. A model with vectors (the dipole kinds, a
+user's model that returns them) also gets ``vector_error[θ] = max |v(g_θ·x) − R_θ v(x)|`` over its per-atom vectors
+and the molecule's vector, what :func:`core.vector_equivariance.compare_vectors` reports (R_θ: g_θ's rotation).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from torch import Tensor, nn
 from core.embeddings import encode
 from core.transforms import E3Transform
 from core.user_input_errors import UserModelError
+from core.vector_equivariance import is_vector_model, model_vectors
 from viewer.model.colouring import ColourScale, Projection
 from viewer.model.sweep_settings import AXES, DEFAULT_STEPS, check_axis, check_sphere_resolution, check_steps
 
@@ -115,6 +118,30 @@ class ModelSweep:
     values_original: np.ndarray  # float64 [n], the projection of h(x)
     vmin: float  # the colour bar's frozen limits (fitted on h(x))
     vmax: float
+    vector_error: np.ndarray | None = None  # float64 [N], max |v(g_θ·x) − R_θ v(x)|; None: the model has no vectors
+
+
+@dataclass(frozen=True)
+class PoseVectors:
+    """A model's vectors for N poses: per atom ``[N, n, 3]`` and the molecule's ``[N, 3]`` (a dipole model's; a
+    user's model has none)."""
+
+    per_atom: Tensor
+    molecule: Tensor | None
+
+    def deviation(self, original: PoseVectors, rotations: Tensor) -> np.ndarray:
+        """max |v(g_θ·x) − R_θ v(x)| per pose ``[N]`` (Euclidean), over the atoms and the molecule's vector, where
+        ``original`` holds v(x) (one pose) and ``rotations`` ``[N, 3, 3]`` the poses' rotations R_θ."""
+        rotations = rotations.to(self.per_atom.dtype)
+        count = int(rotations.shape[0])
+        error = torch.zeros(count, dtype=self.per_atom.dtype)
+        if self.per_atom.shape[1]:
+            expected = torch.einsum("nj,bij->bni", original.per_atom[0], rotations)
+            error = torch.linalg.vector_norm(self.per_atom - expected, dim=-1).amax(dim=1)
+        if self.molecule is not None and original.molecule is not None:
+            expected_molecule = torch.einsum("j,bij->bi", original.molecule[0], rotations)
+            error = torch.maximum(error, torch.linalg.vector_norm(self.molecule - expected_molecule, dim=-1))
+        return error.double().numpy()
 
 
 def encode_one(model, data) -> Tensor:
@@ -124,17 +151,51 @@ def encode_one(model, data) -> Tensor:
     return h if h.dim() == 2 else h[:, None]
 
 
-def encode_poses(model, data, rotations: Tensor, translations: Tensor) -> Tensor:
-    """Embeddings ``[N, n, d]`` of the N moved copies of ``data``: a built-in network in batches of at most
-    MAX_ATOMS_PER_PASS atoms, a user's model one pose per call."""
+def outputs_of(model, data) -> tuple[Tensor, PoseVectors | None]:
+    """Embeddings ``[n, d]`` of every atom of ``data`` (one molecule or a batch of B) and the model's vectors (per
+    atom ``[B, n / B, 3]``, the molecules' ``[B, 3]`` for a dipole model), or None for a model without vectors.
+
+    A user's model gives both from one forward pass; a dipole model is asked for its vectors separately.
+    """
+    graphs = getattr(data, "num_graphs", 1)
+    if isinstance(model, nn.Module):
+        h = encode_one(model, data)
+        if not is_vector_model(model):
+            return h, None
+        vectors = model_vectors(model, data)
+        return h, PoseVectors(vectors.per_atom.reshape(graphs, -1, 3), vectors.molecule)
+    output = model.run(data)
+    h = output.features if output.features.dim() == 2 else output.features[:, None]
+    if output.vectors is None:
+        return h, None
+    return h, PoseVectors(output.vectors.reshape(graphs, -1, 3), None)
+
+
+def encode_poses(
+    model, data, rotations: Tensor, translations: Tensor, with_vectors: bool = False
+) -> tuple[Tensor, PoseVectors | None]:
+    """Embeddings ``[N, n, d]`` of the N moved copies of ``data`` (a built-in network in batches of at most
+    MAX_ATOMS_PER_PASS atoms, a user's model one pose per call) and, ``with_vectors``, the model's vectors of
+    every pose (None when it gives none)."""
     n = max(1, int(data.z.numel()))
     per_pass = max(1, MAX_ATOMS_PER_PASS // n) if isinstance(model, nn.Module) else 1
-    chunks = []
+    chunks: list[Tensor] = []
+    vectors: list[PoseVectors] = []
     for start in range(0, int(rotations.shape[0]), per_pass):
         stop = start + per_pass
-        h = encode_one(model, batch_of_poses(data, rotations[start:stop], translations[start:stop]))
+        poses = batch_of_poses(data, rotations[start:stop], translations[start:stop])
+        if with_vectors:
+            h, pose_vectors = outputs_of(model, poses)
+            if pose_vectors is not None:
+                vectors.append(pose_vectors)
+        else:
+            h = encode_one(model, poses)
         chunks.append(h.reshape(-1, n, h.shape[-1]))
-    return torch.cat(chunks)
+    if not vectors or len(vectors) != len(chunks):  # no vectors, or not for every pose
+        return torch.cat(chunks), None
+    molecules = [v.molecule for v in vectors]
+    molecule = torch.cat(molecules) if all(m is not None for m in molecules) else None
+    return torch.cat(chunks), PoseVectors(torch.cat([v.per_atom for v in vectors]), molecule)
 
 
 def sweep_model(
@@ -150,16 +211,17 @@ def sweep_model(
     The projection (``"channel"``, ``"pca"`` or ``"norm"``) and the colour limits are fitted on the
     original pose, as in the viewer's rows.
     """
-    h0 = encode_one(model, data)
+    h0, vectors0 = outputs_of(model, data)
     fitted = Projection(projection, channel).fit(h0)
     values_original = fitted(h0)
     scale = ColourScale.fit(values_original)
-    h = encode_poses(model, data, rotations, translations)
+    h, vectors = encode_poses(model, data, rotations, translations, with_vectors=vectors0 is not None)
     count, n, d = h.shape
     values = fitted(h.reshape(count * n, d)).reshape(count, n) if n else np.zeros((count, 0))
     error = (h - h0[None]).abs().reshape(count, -1)
     max_error = error.max(dim=1).values.double().numpy() if error.shape[1] else np.zeros(count)
-    return ModelSweep(values, max_error, values_original, scale.vmin, scale.vmax)
+    vector_error = vectors.deviation(vectors0, rotations) if vectors0 is not None and vectors is not None else None
+    return ModelSweep(values, max_error, values_original, scale.vmin, scale.vmax, vector_error)
 
 
 @dataclass(frozen=True)
@@ -187,13 +249,17 @@ class Sweep:
 
     def as_json(self, molecule: str) -> dict:
         """``{"molecule", "axis", "angles", "models": {kind: {"max_error": [...]}}}`` (what ``equiview sweep --json``
-        prints); a row without a sweep has ``{"verdict": "unsupported" or "failed", "reason"}`` instead."""
-        models = {
-            kind: self.unavailable[kind].as_json()
-            if kind in self.unavailable
-            else {"max_error": [float(e) for e in self.models[kind].max_error]}
-            for kind in self.rows
-        }
+        prints), with ``"vector_max_error": [...]`` for a model with vectors; a row without a sweep has
+        ``{"verdict": "unsupported" or "failed", "reason"}`` instead."""
+        models = {}
+        for kind in self.rows:
+            if kind in self.unavailable:
+                models[kind] = self.unavailable[kind].as_json()
+                continue
+            model = self.models[kind]
+            models[kind] = {"max_error": [float(e) for e in model.max_error]}
+            if model.vector_error is not None:
+                models[kind]["vector_max_error"] = [float(e) for e in model.vector_error]
         return {"molecule": molecule, "axis": self.axis, "angles": [float(a) for a in self.angles], "models": models}
 
 
@@ -273,7 +339,7 @@ def invariance_sphere(
     h0 = encode_one(model, data)
     rotations = torch.cat([axis_rotations(k, angles) for k in upper])
     rotation, translation = spun_poses(rotations, base, centre)
-    h = encode_poses(model, data, rotation, translation)
+    h, _ = encode_poses(model, data, rotation, translation)
     per_pose = (h - h0[None]).abs().reshape(h.shape[0], -1).amax(dim=1).double().numpy()
     top = per_pose.reshape(bands // 2, 2 * bands, len(angles)).max(axis=2)
     # antipode of cell (i, j) is (bands - 1 - i, j + bands): polar π − θ, azimuth φ + π

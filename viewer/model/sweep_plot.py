@@ -45,7 +45,8 @@ def draw_sweep(
     colormap: str = "viridis",
     molecule: str = "",
 ) -> None:
-    """Per model row: each atom's colour value against the angle (one curve per atom) and max|Δh| on a log axis.
+    """Per model row: each atom's colour value against the angle (one curve per atom) and max|Δh| on a log axis
+    (for a model with vectors also max|v(g·x) − R·v(x)|, dashed).
 
     A curve is drawn in the colour its atom has in the original pose; the band between the dashed lines is the
     colour bar's frozen range (values outside it are shown in the end colours). A row without a sweep (a model
@@ -68,11 +69,26 @@ def draw_sweep(
             values_axes.axhline(limit, color="0.5", linestyle="--", linewidth=0.8)
         values_axes.set(ylabel="colour value", title=f"{titles.get(kind, kind)}: per-atom colour value")
         errors = np.maximum(np.append(model.max_error, model.max_error[0]), ERROR_FLOOR)
-        error_axes.plot(angles, errors, color="crimson", linewidth=1.5)
+        error_axes.plot(angles, errors, color="crimson", linewidth=1.5, label="max |h(g·x) − h(x)|")
         error_axes.set(yscale="log", ylabel="max |Δh|", title=f"{titles.get(kind, kind)}: max |h(g·x) − h(x)|")
+        if model.vector_error is not None:  # a model with vectors: do its arrows turn with the molecule?
+            vector_errors = np.maximum(np.append(model.vector_error, model.vector_error[0]), ERROR_FLOOR)
+            error_axes.plot(
+                angles, vector_errors, color="tab:blue", linestyle="--", linewidth=1.5, label="max |v(g·x) − R·v(x)|"
+            )
+            error_axes.set(ylabel="max |Δh|, max |Δv|", title=f"{titles.get(kind, kind)}: max |Δh| and |Δv|")
+            error_axes.legend(loc="lower left", fontsize="small")
         error_axes.grid(True, which="both", alpha=0.3)
     # one range for every max|Δh| axis, so the rows compare at a glance (0.5 against 1e-6)
-    errors = np.concatenate([np.maximum(m.max_error, ERROR_FLOOR) for m in result.models.values()] or [[1.0]])
+    errors = np.concatenate(
+        [
+            np.maximum(e, ERROR_FLOOR)
+            for m in result.models.values()
+            for e in (m.max_error, m.vector_error)
+            if e is not None
+        ]
+        or [[1.0]]
+    )
     low, high = float(errors.min()) / 3.0, float(errors.max()) * 3.0
     for row in axes:
         row[1].set_ylim(low, high)

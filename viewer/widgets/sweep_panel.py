@@ -53,7 +53,18 @@ HOVER_PIXELS = 6.0  # a curve this close to the mouse is hovered
 SPHERE_BANDS, SPHERE_STEPS = 8, 24
 AXIS_NAMES = ("x", "y", "z")
 ROW_MIN_HEIGHT = 110
+ERROR_COLOUR, VECTOR_ERROR_COLOUR = "#d62728", "#1f77b4"
 """Pixels a row of plots keeps at least (title, curves, angle ticks): more rows than fit scroll instead of squashing."""
+
+
+def error_title(title: str, vectors: bool) -> str:
+    """The error plot's title; with vectors it names both curves in their colours."""
+    if not vectors:
+        return f"{title}: max |Δh|"
+    return (
+        f"{title}: <span style='color:{ERROR_COLOUR}'>max |Δh|</span>, "
+        f"<span style='color:{VECTOR_ERROR_COLOUR}'>max |v(g·x) − R·v(x)|</span> (dashed)"
+    )
 
 
 class RowPlots:
@@ -74,7 +85,11 @@ class RowPlots:
             cursor.sigPositionChanged.connect(cursor_moved)
             plot.addItem(cursor)
             self.cursors.append(cursor)
-        self.error_curve = self.errors.plot([], [], pen=pg.mkPen("#d62728", width=2))
+        self.error_curve = self.errors.plot([], [], pen=pg.mkPen(ERROR_COLOUR, width=2))
+        # a model with vectors: how far its arrows are from turning with the molecule, on the same log axis
+        self.vector_curve = self.errors.plot(
+            [], [], pen=pg.mkPen(VECTOR_ERROR_COLOUR, width=2, style=Qt.PenStyle.DashLine)
+        )
         self.curves: list[pg.PlotDataItem] = []
         self.layout = layout
         self.shown_at: int | None = None  # the layout row it is placed in, None while not shown
@@ -106,6 +121,7 @@ class RowPlots:
             curve.setData([], [])
             curve.setVisible(False)
         self.error_curve.setData([], [])
+        self.vector_curve.setData([], [])
         self.show_values(False)
 
     def show_values(self, shown: bool) -> None:
@@ -293,7 +309,12 @@ class SweepPanel(QWidget):
         titles = row_titles(snapshot)
         cmap = matplotlib.colormaps[self.state.snapshot.colormap]
         angles = np.append(result.angles, 360.0)
-        errors = [np.maximum(m.max_error, ERROR_FLOOR) for m in result.models.values()] or [np.ones(1)]
+        errors = [
+            np.maximum(e, ERROR_FLOOR)
+            for m in result.models.values()
+            for e in (m.max_error, m.vector_error)
+            if e is not None
+        ] or [np.ones(1)]
         low, high = min(float(e.min()) for e in errors), max(float(e.max()) for e in errors)
         self._place_rows(snapshot.rows)
         for name, slot in self.row_slots.items():
@@ -305,7 +326,7 @@ class SweepPanel(QWidget):
                 slot.errors.setTitle(result.unavailable[name].reason)
                 continue
             slot.values.setTitle(f"{title}: colour value per atom")
-            slot.errors.setTitle(f"{title}: max |Δh|")
+            slot.errors.setTitle(error_title(title, model.vector_error is not None))
             slot.show_values(True)
             atoms = model.values.shape[1]
             norm = matplotlib.colors.Normalize(model.vmin, model.vmax, clip=True)
@@ -320,6 +341,11 @@ class SweepPanel(QWidget):
                 curve.setVisible(True)
             error = np.maximum(model.max_error, ERROR_FLOOR)
             slot.error_curve.setData(angles, np.append(error, error[0]))
+            if model.vector_error is None:
+                slot.vector_curve.setData([], [])
+            else:
+                vector_error = np.maximum(model.vector_error, ERROR_FLOOR)
+                slot.vector_curve.setData(angles, np.append(vector_error, vector_error[0]))
             # one decade range for every row: 0.5 against 1e-6 reads at a glance
             slot.errors.setYRange(np.log10(low) - 0.5, np.log10(high) + 0.5, padding=0.0)
         self._show_angle()
