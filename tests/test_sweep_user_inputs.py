@@ -33,6 +33,15 @@ def make():
     return Distances()
 """
 
+ARROWS_MODEL = """import torch
+class Arrows(torch.nn.Module):
+    def forward(self, z, pos, batch):
+        # invariant features; the arrows are the raw positions, which a translation moves: not equivariant
+        return (pos - pos.mean(dim=0)).norm(dim=1, keepdim=True), pos
+def make():
+    return Arrows()
+"""
+
 BROKEN_MODEL = """import torch
 class Broken(torch.nn.Module):
     def forward(self, z, pos, batch):
@@ -181,3 +190,30 @@ def test_bad_molecules_and_models_exit_2_with_one_line_and_write_nothing(capsys,
     assert code == 2 and out == ""
     assert fragment in err and err.count("\n") == 1, err
     assert sorted(tmp_path.iterdir()) == before
+
+
+def test_a_user_models_arrows_are_swept_like_the_grid_measures_them(dataset, tmp_path, capsys):
+    """A user's model that returns vectors: its sweep's max|v(g_θ·x) − R_θ v(x)| is the grid's at every angle."""
+    from core.user_models import ModelSpec
+    from viewer.model.library import ModelLibrary
+    from viewer.model.pipeline import Pipeline
+    from viewer.model.snapshot import ModelSource, ProjectionSpec, Snapshot, StructureRef, TransformParams
+    from viewer.model.spin import Spin
+
+    arrows = model_file(tmp_path, "arrows", ARROWS_MODEL)
+    snapshot = Snapshot(structure=StructureRef.smiles("CCO"), transform=TransformParams(rx=20.0, tz=1.0))
+    snapshot = snapshot.with_row(ModelSource.user(ModelSpec.parse(arrows)), ProjectionSpec("channel"))
+    pipeline = Pipeline(dataset, ModelLibrary())
+    spin = Spin(snapshot, "z")
+    result = spin.sweep(pipeline, 6)
+    swept = result.models["arrows"].vector_error
+    assert result.models["egnn"].vector_error is None and swept.shape == (6,)
+    for index, angle in enumerate(result.angles):
+        row = pipeline.frame(spin.snapshot_at(pipeline, float(angle))).rows["arrows"]
+        assert swept[index] == pytest.approx(row.vectors.max_error, rel=1e-4, abs=1e-5)
+    assert swept.min() > 0.5  # the translation of g moves raw positions: a real error, not float noise
+
+    code, out, err = run_main(capsys, "sweep", "--smiles", "CCO", "--steps", "6", "--model", arrows, "--json")
+    assert code == 0, err
+    models = json.loads(out)["models"]
+    assert len(models["arrows"]["vector_max_error"]) == 6 and "vector_max_error" not in models["naive"]

@@ -240,3 +240,25 @@ def test_the_sweep_waits_for_models_loaded_in_the_background(qtbot, dataset, set
     finally:
         window.loader.wait(60)
         close_window(window)
+
+
+def test_dipole_rows_plot_how_far_their_arrows_are_from_turning(qtbot, window):
+    """With the dipole preset each error plot also carries max|v(g·x) − R·v(x)| (dashed): large for the naive
+    dipole model, float noise for the equivariant one; scalar models have no such curve."""
+    panel = _open(qtbot, window)
+    assert all(len(slot.vector_curve.getData()[0] or ()) == 0 for slot in panel.row_slots.values())
+    assert "v(g·x)" not in panel.error_plots["naive"].titleLabel.text
+    window.models_panel.dipole_preset_button.click()
+    wait_for_frame(qtbot, window)
+    qtbot.waitUntil(
+        lambda: panel.result is not None and panel.result.models["egnn"].vector_error is not None, timeout=30000
+    )
+    steps = len(panel.result.angles)
+    for name in ("naive", "egnn"):
+        x, y = panel.row_slots[name].vector_curve.getData()
+        assert len(x) == steps + 1  # the turn closed at 360°
+        assert "v(g·x)" in panel.error_plots[name].titleLabel.text
+    # the curves are drawn on the log axis: log10 of the errors
+    naive = 10.0 ** panel.row_slots["naive"].vector_curve.getData()[1]
+    egnn = 10.0 ** panel.row_slots["egnn"].vector_curve.getData()[1]
+    assert np.median(naive) > 1e-2 and egnn.max() < 1e-3
