@@ -208,7 +208,7 @@ def test_scene_writes_in_place_and_reads_back(offscreen_scene, pipeline, dataset
     scene.update(pipeline.frame(Snapshot(transform=TransformParams(rz=45.0), highlight=3)))
     for (_, column), v in scene.views.items():
         assert v.marker_actor.GetVisibility()
-        np.testing.assert_allclose(v.marker_arrays.points[0], frame.positions(column)[3])
+        np.testing.assert_allclose(v.marker_centre(), frame.positions(column)[3])
     assert [v.renderer.GetViewProps().GetNumberOfItems() for v in scene.views.values()] == props
     scene.set_highlight(None)
     assert not any(v.marker_actor.GetVisibility() for v in scene.views.values())
@@ -261,3 +261,44 @@ def test_half_bonds_take_their_atoms_colour():
     # two atoms at one place: a bond of length 0, no division by zero
     _, directions, lengths, _ = half_bonds(np.zeros((2, 3)), np.array([[0, 1]]))
     assert np.isfinite(directions).all() and lengths.tolist() == [0.0, 0.0]
+
+
+def test_the_highlight_rings_an_atom_without_changing_its_colour(offscreen_scene, pipeline):
+    """Hovering an atom to read its colour must not change that colour: the highlight is a ring around the atom,
+    drawn outside it, not a translucent shell over it."""
+    from viewer.model.snapshot import Snapshot, TransformParams
+
+    scene = offscreen_scene
+    frame = pipeline.frame(Snapshot(transform=TransformParams(rz=45.0)))
+    scene.update(frame)
+    view = scene.view("naive", "transformed")
+    renderer = view.renderer
+    atom = int(
+        np.argmax(frame.positions_transformed @ np.subtract(scene.camera.GetPosition(), scene.camera.GetFocalPoint()))
+    )
+    renderer.SetWorldPoint(*frame.positions_transformed[atom], 1.0)  # the atom nearest the viewer: nothing before it
+    renderer.WorldToDisplay()
+    x, y, _ = renderer.GetDisplayPoint()
+    radius_px = (
+        frame.molecule.atom_radii[atom]
+        * scene.style.atom_scale
+        * renderer.GetSize()[1]
+        / (2 * scene.camera.GetParallelScale())
+    )
+    inner, outer = scene.style.highlight_ring
+
+    def pixels(image):
+        """The atom's centre pixel and pixels on the ring's middle circle, at 16 angles."""
+        row = image.shape[0] - 1 - y  # the image's first row is the top
+        middle = 0.5 * (inner + outer) * radius_px
+        angles = np.linspace(0.0, 2.0 * np.pi, 16, endpoint=False)
+        ring = [image[round(row - middle * np.sin(a)), round(x + middle * np.cos(a)), :3] for a in angles]
+        return image[round(row), round(x), :3].astype(int), np.array(ring, dtype=int)
+
+    plain_centre, plain_ring = pixels(scene.image())
+    scene.set_highlight(atom)
+    ringed_centre, ringed_ring = pixels(scene.image())
+    assert np.abs(ringed_centre - plain_centre).max() <= 2  # the atom keeps its colour
+    highlight = np.round(np.array(scene.style.highlight) * 255)
+    on_ring = np.abs(ringed_ring - highlight).max(axis=1) <= 40  # bonds and atoms in front may cover some
+    assert on_ring.sum() >= 8 and not (np.abs(plain_ring - highlight).max(axis=1) <= 40).any()

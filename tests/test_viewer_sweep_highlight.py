@@ -37,9 +37,7 @@ def _markers(window):
     for row in ("input", *scene.model_rows):
         for column in ("original", "transformed"):
             view = scene.view(row, column)
-            points = view.marker.GetPoints()
-            centre = np.array(points.GetPoint(0)) if points is not None and points.GetNumberOfPoints() else None
-            seen[(row, column)] = (bool(view.marker_actor.GetVisibility()), centre)
+            seen[(row, column)] = (bool(view.marker_actor.GetVisibility()), view.marker_centre())
     return seen
 
 

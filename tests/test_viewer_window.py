@@ -438,7 +438,7 @@ def test_hover_shows_a_tooltip_and_marks_the_atom_in_all_views(qtbot, window):
     assert window.state.highlight == atom and scene.highlight == atom
     for (_, column), view in scene.views.items():
         assert view.marker_actor.GetVisibility()
-        np.testing.assert_allclose(view.marker_arrays.points[0], frame.positions(column)[atom])
+        np.testing.assert_allclose(view.marker_centre(), frame.positions(column)[atom])
     assert QToolTip.isVisible() and f"Atom {atom}" in QToolTip.text()
 
 
@@ -457,3 +457,21 @@ def test_readouts_are_visible_at_1024x640(qtbot, dataset, settings):
         assert window.grid_size()[0] >= 500  # the grid keeps most of the width
     finally:
         close_window(window)
+
+
+def test_an_export_shows_the_state_of_that_moment(qtbot, window, tmp_path):
+    """File > Export right after a change, before Qt has painted it: the image is of the new state (the window's
+    last frame would be stale), rendered at full quality."""
+    from viewer_fixtures import read_png
+
+    wait_for_frame(qtbot, window)
+    highlight = np.round(np.array(window.controller.scene.style.highlight) * 255)
+
+    def ringed_pixels(path) -> int:
+        image = read_png(path)[..., :3].astype(int)
+        return int((np.abs(image - highlight).max(axis=-1) <= 8).sum())
+
+    assert window.export_screenshot(tmp_path / "before.png")
+    window.state.set_highlight(3)  # no events processed: the window has not drawn the ring yet
+    assert window.export_screenshot(tmp_path / "after.png")
+    assert ringed_pixels(tmp_path / "before.png") == 0 and ringed_pixels(tmp_path / "after.png") > 50

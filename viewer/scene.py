@@ -22,10 +22,12 @@ import numpy as np
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonCore import VTK_FONT_FILE, VTK_ID_TYPE, vtkLookupTable, vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
+from vtkmodules.vtkFiltersSources import vtkDiskSource
 from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
     vtkActor2D,
+    vtkFollower,
     vtkMapper,
     vtkPolyDataMapper,
     vtkProperty,
@@ -90,8 +92,7 @@ class SceneStyle:
     badge_background: tuple[float, float, float] = (1.0, 1.0, 1.0)
     # the hovered atom's halo: a pink no colormap of the rows puts next to its yellows and purples
     highlight: tuple[float, float, float] = (1.0, 0.2, 0.6)
-    highlight_scale: float = 1.6  # highlight sphere radius / atom radius
-    highlight_opacity: float = 0.55
+    highlight_ring: tuple[float, float] = (1.2, 1.65)  # the highlight ring's inner and outer radius / atom radius
     triad_length: float = 1.0  # Å: the axes at the origin of the coordinates
     label_fraction: float = 0.9  # index label height / hydrogen's displayed diameter
 
@@ -299,20 +300,12 @@ class View:
         self.hint.SetInput(DRAG_HINTS[column])
         self.hint.VisibilityOff()
 
-        # the hovered or picked atom: one translucent sphere around it, in every view
-        self.marker = vtkPolyData()
-        self.marker_arrays = _Arrays(self.marker, 1, {"radius": (1, np.float32)})
-        self.marker_mapper = vtkOpenGLSphereMapper()
-        self.marker_mapper.SetInputData(self.marker)
-        self.marker_mapper.SetScaleArray("radius")
-        self.marker_mapper.ScalarVisibilityOff()
-        self.marker_actor = vtkActor()
-        self.marker_actor.SetMapper(self.marker_mapper)
+        # the hovered or picked atom: a ring around it, facing the camera, in every view. A ring and not a
+        # translucent sphere over the atom: the atom keeps its own colour, which is what the user reads
+        self.marker_actor = vtkFollower()
         marker_prop = self.marker_actor.GetProperty()
         marker_prop.SetColor(*style.highlight)
-        marker_prop.SetOpacity(style.highlight_opacity)
-        marker_prop.SetAmbient(0.6)
-        marker_prop.SetDiffuse(0.4)
+        marker_prop.LightingOff()
         self.marker_actor.VisibilityOff()
         self.marker_actor.PickableOff()
         renderer.AddViewProp(self.marker_actor)
@@ -462,13 +455,19 @@ class View:
         self.hint.VisibilityOn()
 
     def set_marker(self, position: np.ndarray | None, radius: float) -> None:
+        """Ring the atom at ``position`` drawn with ``radius`` (None hides the ring)."""
         if position is None:
             self.marker_actor.VisibilityOff()
             return
-        self.marker_arrays.points[0] = position
-        self.marker_arrays.arrays["radius"][0] = radius
-        self.marker_arrays.modified()
+        self.marker_actor.SetPosition(*map(float, position))
+        self.marker_actor.SetScale(float(radius))
         self.marker_actor.VisibilityOn()
+
+    def marker_centre(self) -> np.ndarray | None:
+        """Where the highlight ring is (None while hidden)."""
+        if not self.marker_actor.GetVisibility():
+            return None
+        return np.array(self.marker_actor.GetPosition())
 
     def set_label_size(self, size: int) -> None:
         for label_type in (DARK_LABEL, LIGHT_LABEL):
@@ -569,6 +568,7 @@ class GridScene:
         self._camera_moving = False
         self._highlight: int | None = None
         self._triad_mapper = self._build_triad(style.triad_length)
+        self._ring_mapper = self._build_ring(*style.highlight_ring)
         self._row_slots: dict[str, str] = dict(zip(MODEL_ROWS, MODEL_SLOTS))
         self._few_atoms = True  # index labels only on molecules small enough to read them
 
@@ -582,10 +582,13 @@ class GridScene:
                 )
                 view = View(renderer, row, column, style, self.font_scale)
                 view.add_triad(self._triad_mapper)
+                view.marker_actor.SetMapper(self._ring_mapper)
                 self.views[(row, column)] = view
         plotter.link_views()
         self.camera = plotter.renderers[0].GetActiveCamera()
         self.camera.ParallelProjectionOn()
+        for view in self.views.values():
+            view.marker_actor.SetCamera(self.camera)  # the ring turns to face the viewer
         render_window = plotter.render_window
         render_window.SetNumberOfLayers(max(2, render_window.GetNumberOfLayers()))
         for view in self.views.values():
@@ -596,6 +599,19 @@ class GridScene:
                 render_window.AddRenderer(view.overlay)
         self._apply_layout()
         self._apply_label_visibility()
+
+    @staticmethod
+    def _build_ring(inner: float, outer: float) -> vtkPolyDataMapper:
+        """A flat ring in the xy plane, radii in units of the ringed atom's radius; one polydata shared by all views."""
+        ring = vtkDiskSource()
+        ring.SetInnerRadius(inner)
+        ring.SetOuterRadius(outer)
+        ring.SetCircumferentialResolution(48)
+        ring.SetRadialResolution(1)
+        mapper = vtkPolyDataMapper()
+        mapper.SetInputConnection(ring.GetOutputPort())
+        mapper.ring = ring  # keep the source with its mapper
+        return mapper
 
     @staticmethod
     def _build_triad(length: float) -> vtkPolyDataMapper:
@@ -761,7 +777,7 @@ class GridScene:
             if atom is None:
                 view.set_marker(None, 0.0)
             else:
-                radius = float(frame.molecule.atom_radii[atom]) * self.style.atom_scale * self.style.highlight_scale
+                radius = float(frame.molecule.atom_radii[atom]) * self.style.atom_scale
                 view.set_marker(frame.positions(column)[atom], radius)
 
     @property
@@ -1023,6 +1039,9 @@ class GridScene:
         was_fast = self._fast
         self.set_fast(False)
         try:
+            # PyVista's screenshot renders only a plotter's very first frame and otherwise reads back whatever the
+            # window last drew: render this state (with multisampling) first
+            self.plotter.render()
             image = self.plotter.screenshot(
                 None, transparent_background=bool(transparent), return_img=True, scale=int(scale)
             )
