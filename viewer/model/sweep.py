@@ -147,7 +147,11 @@ class PoseVectors:
 def encode_one(model, data) -> Tensor:
     """Embeddings ``[n, d]`` of one molecule: a built-in network (``torch.nn.Module``), or a row model that takes
     one molecule per call (a user's model: :class:`viewer.model.library.UserRowModel`)."""
-    h = encode(model, data) if isinstance(model, nn.Module) else model.encode(data)
+    return _per_atom_rows(encode(model, data) if isinstance(model, nn.Module) else model.encode(data))
+
+
+def _per_atom_rows(h: Tensor) -> Tensor:
+    """``[n, d]``: a one-channel model's ``[n]`` as a column."""
     return h if h.dim() == 2 else h[:, None]
 
 
@@ -165,7 +169,7 @@ def outputs_of(model, data) -> tuple[Tensor, PoseVectors | None]:
         vectors = model_vectors(model, data)
         return h, PoseVectors(vectors.per_atom.reshape(graphs, -1, 3), vectors.molecule)
     output = model.run(data)
-    h = output.features if output.features.dim() == 2 else output.features[:, None]
+    h = _per_atom_rows(output.features)
     if output.vectors is None:
         return h, None
     return h, PoseVectors(output.vectors.reshape(graphs, -1, 3), None)

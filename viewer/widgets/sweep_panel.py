@@ -53,8 +53,8 @@ HOVER_PIXELS = 6.0  # a curve this close to the mouse is hovered
 SPHERE_BANDS, SPHERE_STEPS = 8, 24
 AXIS_NAMES = ("x", "y", "z")
 ROW_MIN_HEIGHT = 110
-ERROR_COLOUR, VECTOR_ERROR_COLOUR = "#d62728", "#1f77b4"
 """Pixels a row of plots keeps at least (title, curves, angle ticks): more rows than fit scroll instead of squashing."""
+ERROR_COLOUR, VECTOR_ERROR_COLOUR = "#d62728", "#1f77b4"  # max|Δh| and max|v(g·x) − R·v(x)|
 
 
 def error_title(title: str, vectors: bool) -> str:
