@@ -224,3 +224,48 @@ def test_gui_is_the_default_command():
         "--rotate=-30,0,0",
         "--translate=-1,-2,0",
     ]
+
+
+@pytest.mark.parametrize(
+    "platform, environ, expected",
+    [
+        ("linux", {"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"}, "xcb"),  # XWayland: embed through X11
+        ("linux", {"XDG_SESSION_TYPE": "wayland", "DISPLAY": ":0"}, "xcb"),
+        ("linux", {"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0", "QT_QPA_PLATFORM": "wayland"}, None),  # the user's
+        ("linux", {"DISPLAY": ":0"}, None),  # an X11 session: Qt's own choice is xcb already
+        ("linux", {"WAYLAND_DISPLAY": "wayland-0"}, None),  # no X server: the CLI says so before any window
+        ("darwin", {"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"}, None),
+        ("win32", {"DISPLAY": ":0", "XDG_SESSION_TYPE": "wayland"}, None),
+    ],
+)
+def test_on_wayland_the_window_goes_through_xwayland(platform, environ, expected):
+    """The 3D grid is a native window VTK draws into through X11: Qt's wayland plugin would give it a window id X
+    does not know (pyvistaqt issue 445, "BadWindow"), so a Wayland session with XWayland asks Qt for xcb."""
+    from viewer.app import qt_platform_for_vtk
+
+    assert qt_platform_for_vtk(platform, environ) == expected
+
+
+def test_a_wayland_session_with_xwayland_opens_the_window_on_xcb(tmp_path):
+    """Under Xvfb, posing as a Wayland session: the application asks for the xcb plugin and the grid renders."""
+    script = (
+        "import os, sys\n"
+        "from viewer.app import create_application\n"
+        "app = create_application()\n"
+        "print(app.platformName(), os.environ.get('QT_QPA_PLATFORM'))\n"
+    )
+    env = {"WAYLAND_DISPLAY": "wayland-equiview-test", "XDG_SESSION_TYPE": "wayland", "QT_QPA_PLATFORM": None}
+    done = run_python(script, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["xcb", "xcb"]
+
+
+def test_a_wayland_session_without_x_says_so_in_one_line(capsys, monkeypatch):
+    from viewer.cli import main
+
+    for name in ("DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert main(["gui"]) == 2
+    line = capsys.readouterr().err.strip()
+    assert "Wayland session has no X server" in line and "equiview render" in line

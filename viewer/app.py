@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
@@ -18,10 +19,26 @@ SETTINGS_ENV = "EQUIVIEW_SETTINGS"
 """Path of an INI file to use instead of the platform's settings store (tests, kiosks)."""
 
 
+def qt_platform_for_vtk(platform: str, environ: Mapping[str, str]) -> str | None:
+    """The Qt platform plugin to ask for so that the 3D grid can be embedded, or None to leave Qt's choice.
+
+    The grid is a native child window that VTK draws into through X11 (pyvistaqt 0.12). On a Wayland session Qt's
+    wayland plugin would hand VTK a window id that X does not know ("BadWindow"); through XWayland (``DISPLAY``
+    set) the xcb plugin embeds it. Windows and macOS embed natively; a user's own ``QT_QPA_PLATFORM`` is kept.
+    """
+    if not platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) or environ.get("QT_QPA_PLATFORM"):
+        return None
+    wayland = bool(environ.get("WAYLAND_DISPLAY")) or environ.get("XDG_SESSION_TYPE") == "wayland"
+    return "xcb" if wayland and environ.get("DISPLAY") else None
+
+
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (created once), with names, icon and style sheet set."""
     app = QApplication.instance()
     if app is None:
+        platform = qt_platform_for_vtk(sys.platform, os.environ)
+        if platform is not None:
+            os.environ["QT_QPA_PLATFORM"] = platform
         app = QApplication(argv if argv is not None else [sys.argv[0]])
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)

@@ -318,10 +318,17 @@ def loads_models_in_background(args: argparse.Namespace) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- commands
-def _has_display() -> bool:
-    if not sys.platform.startswith("linux"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
+def _display_problem() -> str | None:
+    """Why no window can be opened here (one line), or None. The 3D grid needs X11 on Linux (XWayland will do)."""
+    if not sys.platform.startswith("linux") or os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    where = "no display to open a window on"
+    if os.environ.get("WAYLAND_DISPLAY"):
+        where = "the 3D view draws through X11 and this Wayland session has no X server (start XWayland)"
+    return (
+        f"{where}: get images with 'equiview render --out grid.png' "
+        "(add --json for the numbers), or 'xvfb-run -a equiview gui --screenshot grid.png'"
+    )
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
@@ -332,11 +339,9 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         raise CommandError("--scale, --transparent and --full-window only apply together with --screenshot")
     if args.full_window and (args.scale != 1 or args.transparent):
         raise CommandError("--full-window captures the window as shown: no --scale or --transparent")
-    if not _has_display():
-        raise CommandError(
-            "no display to open a window on: get images with 'equiview render --out grid.png' "
-            "(add --json for the numbers), or 'xvfb-run -a equiview gui --screenshot grid.png'"
-        )
+    problem = _display_problem()
+    if problem is not None:
+        raise CommandError(problem)
     background = loads_models_in_background(args)
     dataset, library, snapshot = _load(args, background)
     from viewer.pyvista_import import import_pyvista
@@ -358,8 +363,8 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 
 def prefer_offscreen_gl() -> None:
-    """Without an X display let VTK go straight to OSMesa instead of failing on X first."""
-    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    """Without an X display (VTK draws through X11 on Linux, Wayland or not) go straight to OSMesa, not X first."""
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
         os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkOSOpenGLRenderWindow")
 
 
