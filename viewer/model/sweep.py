@@ -120,6 +120,11 @@ class ModelSweep:
     vmax: float
     vector_error: np.ndarray | None = None  # float64 [N], max |v(g_θ·x) − R_θ v(x)|; None: the model has no vectors
 
+    @property
+    def error_curves(self) -> tuple[np.ndarray, ...]:
+        """What the log error axes show: max|Δh| and, for a model with vectors, max|v(g·x) − R·v(x)|."""
+        return (self.max_error,) if self.vector_error is None else (self.max_error, self.vector_error)
+
 
 @dataclass(frozen=True)
 class PoseVectors:

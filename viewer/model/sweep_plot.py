@@ -81,13 +81,7 @@ def draw_sweep(
         error_axes.grid(True, which="both", alpha=0.3)
     # one range for every max|Δh| axis, so the rows compare at a glance (0.5 against 1e-6)
     errors = np.concatenate(
-        [
-            np.maximum(e, ERROR_FLOOR)
-            for m in result.models.values()
-            for e in (m.max_error, m.vector_error)
-            if e is not None
-        ]
-        or [[1.0]]
+        [np.maximum(e, ERROR_FLOOR) for m in result.models.values() for e in m.error_curves] or [[1.0]]
     )
     low, high = float(errors.min()) / 3.0, float(errors.max()) * 3.0
     for row in axes:

@@ -309,12 +309,7 @@ class SweepPanel(QWidget):
         titles = row_titles(snapshot)
         cmap = matplotlib.colormaps[self.state.snapshot.colormap]
         angles = np.append(result.angles, 360.0)
-        errors = [
-            np.maximum(e, ERROR_FLOOR)
-            for m in result.models.values()
-            for e in (m.max_error, m.vector_error)
-            if e is not None
-        ] or [np.ones(1)]
+        errors = [np.maximum(e, ERROR_FLOOR) for m in result.models.values() for e in m.error_curves] or [np.ones(1)]
         low, high = min(float(e.min()) for e in errors), max(float(e.max()) for e in errors)
         self._place_rows(snapshot.rows)
         for name, slot in self.row_slots.items():
