@@ -47,16 +47,22 @@ def _require_vector_model(model: nn.Module) -> VectorModel:
     return model  # type: ignore[return-value]
 
 
-def model_vectors(model: nn.Module, data: Data) -> DipoleVectors:
-    """The model's vectors for ``data`` (no gradients; the caller's train/eval mode is restored)."""
+def model_features_and_vectors(model: nn.Module, data: Data) -> tuple[Tensor, DipoleVectors]:
+    """The model's per-atom features and vectors for ``data`` from one forward pass (no gradients; the caller's
+    train/eval mode is restored)."""
     vector_model = _require_vector_model(model)
     was_training = vector_model.training
     vector_model.eval()
     try:
         with torch.no_grad():
-            return vector_model.vectors(data)
+            return vector_model.encode_with_vectors(data)
     finally:
         vector_model.train(was_training)
+
+
+def model_vectors(model: nn.Module, data: Data) -> DipoleVectors:
+    """The model's vectors for ``data`` (no gradients; the caller's train/eval mode is restored)."""
+    return model_features_and_vectors(model, data)[1]
 
 
 def rotate_vectors(vectors: Tensor, transform: E3Transform) -> Tensor:

@@ -118,11 +118,11 @@ class DipoleEGNN(VectorModel):
         """Invariant per-atom features :math:`h^L`, ``[num_atoms, final_embedding_size]``."""
         return self._features_and_vectors(data, with_vectors=False)[0]
 
-    def vectors(self, data: Data) -> DipoleVectors:
-        """Per-atom vectors ``[num_atoms, 3]``, the dipole ``[num_graphs, 3]`` (Debye) and the charges (e)."""
-        vectors = self._features_and_vectors(data, with_vectors=True)[1]
+    def encode_with_vectors(self, data: Data) -> tuple[Tensor, DipoleVectors]:
+        """:math:`h^L`, per-atom vectors ``[num_atoms, 3]``, the dipole ``[num_graphs, 3]`` (Debye) and the charges."""
+        node_embed, vectors = self._features_and_vectors(data, with_vectors=True)
         assert vectors is not None
-        return vectors
+        return node_embed, vectors
 
     def extra_repr(self) -> str:
         return (

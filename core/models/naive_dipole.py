@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from torch import nn
+from torch import Tensor, nn
 
 from core.models.aggregation import scatter_sum
 from core.models.naive import NaiveEncoder
@@ -32,9 +32,9 @@ class NaiveDipoleGNN(NaiveEncoder, VectorModel):
     def _add_head(self) -> None:
         self.f_vector = PredictionHead(self.final_embedding_size, 3, nn.ReLU())
 
-    def vectors(self, data: Data) -> DipoleVectors:
-        """Per-atom vectors ``[num_atoms, 3]`` and their sum per molecule ``[num_graphs, 3]`` (Debye)."""
+    def encode_with_vectors(self, data: Data) -> tuple[Tensor, DipoleVectors]:
+        """Per-atom features, vectors ``[num_atoms, 3]`` and their sum per molecule ``[num_graphs, 3]`` (Debye)."""
         node_embed = self.encode(data)
         per_atom = self.f_vector(node_embed)
         batch, num_graphs = graph_index(data, node_embed.size(0))
-        return DipoleVectors(per_atom, scatter_sum(per_atom, batch, num_graphs))
+        return node_embed, DipoleVectors(per_atom, scatter_sum(per_atom, batch, num_graphs))

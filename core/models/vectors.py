@@ -54,13 +54,17 @@ class VectorModel(GraphModel):
 
         \hat y = |\mu| = \Big|\sum_i v_i\Big|
 
-    Subclasses implement ``encode(data)`` (per-atom features) and ``vectors(data)`` (:class:`DipoleVectors`);
-    ``forward`` is the length, ``[num_graphs, 1]``.
+    Subclasses implement ``encode(data)`` (per-atom features) and ``encode_with_vectors(data)`` (the features and
+    the :class:`DipoleVectors` from one forward pass); ``forward`` is the length, ``[num_graphs, 1]``.
     """
 
     @abstractmethod
+    def encode_with_vectors(self, data: Data) -> tuple[Tensor, DipoleVectors]:
+        """Per-atom features and the per-atom and per-molecule vectors (Debye), from one forward pass."""
+
     def vectors(self, data: Data) -> DipoleVectors:
         """Per-atom and per-molecule vectors (Debye)."""
+        return self.encode_with_vectors(data)[1]
 
     def forward(self, data: Data) -> Tensor:
         """:math:`|\\mu|` per molecule, ``[num_graphs, 1]`` (Debye)."""

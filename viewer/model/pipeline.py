@@ -388,14 +388,15 @@ def _prediction(model: Checkpoint, h, vectors) -> float | None:
 
 def model_outputs(model: Checkpoint | UserRowModel, graph) -> tuple[Any, Any]:
     """Features ``[n, d]`` and vectors for ``graph``: a dipole model's ``DipoleVectors``, a user's model's
-    :class:`AtomVectors` when it returns vectors (one forward pass gives both), else None."""
-    from core.vector_equivariance import is_vector_model, model_vectors
+    :class:`AtomVectors` when it returns vectors, else None; one forward pass gives both."""
+    from core.vector_equivariance import is_vector_model, model_features_and_vectors
 
     if isinstance(model, UserRowModel):
         output = model.run(graph)
         return output.features, None if output.vectors is None else AtomVectors(output.vectors)
-    h = model.encode(graph)
-    return h, model_vectors(model.model, graph) if is_vector_model(model.model) else None
+    if is_vector_model(model.model):
+        return model_features_and_vectors(model.model, graph)
+    return model.encode(graph), None
 
 
 def _numpy(tensor) -> np.ndarray:

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from core.embeddings import encode
 from core.transforms import E3Transform
 from core.user_input_errors import UserModelError
-from core.vector_equivariance import is_vector_model, model_vectors
+from core.vector_equivariance import is_vector_model, model_features_and_vectors
 from viewer.model.colouring import ColourScale, Projection
 from viewer.model.sweep_settings import AXES, DEFAULT_STEPS, check_axis, check_sphere_resolution, check_steps
 
@@ -164,15 +164,14 @@ def outputs_of(model, data) -> tuple[Tensor, PoseVectors | None]:
     """Embeddings ``[n, d]`` of every atom of ``data`` (one molecule or a batch of B) and the model's vectors (per
     atom ``[B, n / B, 3]``, the molecules' ``[B, 3]`` for a dipole model), or None for a model without vectors.
 
-    A user's model gives both from one forward pass; a dipole model is asked for its vectors separately.
+    One forward pass gives both.
     """
     graphs = getattr(data, "num_graphs", 1)
     if isinstance(model, nn.Module):
-        h = encode_one(model, data)
         if not is_vector_model(model):
-            return h, None
-        vectors = model_vectors(model, data)
-        return h, PoseVectors(vectors.per_atom.reshape(graphs, -1, 3), vectors.molecule)
+            return encode_one(model, data), None
+        h, vectors = model_features_and_vectors(model, data)
+        return _per_atom_rows(h), PoseVectors(vectors.per_atom.reshape(graphs, -1, 3), vectors.molecule)
     output = model.run(data)
     h = _per_atom_rows(output.features)
     if output.vectors is None:
