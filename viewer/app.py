@@ -114,8 +114,7 @@ def run_gui(
         window.statusBar().showMessage(f"Window in {time.perf_counter() - started:.1f} s, {ready}", 5000)
         return int(app.exec())
     window.controller.refresh()  # the grid at its final size for the image
-    if full_window:
-        window.controller.render_still()
+    if full_window:  # window_image renders the grid's still frame itself
         drain_events()
         ok, message = _save_window_png(window, screenshot)
     else:
