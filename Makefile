@@ -14,11 +14,39 @@ else
 XRUN :=
 endif
 
-.PHONY: install run test bench lint clean
+.PHONY: install system-deps run test bench lint clean
+
+# Debian/Ubuntu packages the window, the off-screen renderer and the tests need (docs/platform.md says why).
+DEB_PACKAGES := xvfb xauth libgl1-mesa-dri libglx-mesa0 libegl1 libosmesa6 libxkbcommon-x11-0 libxcb-cursor0 \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
+	libfontconfig1 libdbus-1-3
+
+# Installs the missing ones with apt (as root, or through sudo); elsewhere one line names what to install.
+system-deps:
+	@missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+	  for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	  done; \
+	else \
+	  command -v Xvfb >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libOSMesa || missing=" $(DEB_PACKAGES)"; \
+	fi; \
+	[ -z "$$missing" ] && exit 0; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "equiview: no apt-get here; install your system's equivalents of:$$missing" >&2; exit 2; \
+	fi; \
+	SUDO=""; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  command -v sudo >/dev/null 2>&1 || { echo "equiview: run as root (or install sudo) to install:$$missing" >&2; exit 2; }; \
+	  SUDO="sudo"; \
+	fi; \
+	echo "equiview: installing system packages:$$missing"; \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py constraints.txt
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c constraints.txt -e ".[test]"
@@ -26,7 +54,7 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 
 # No Xvfb here: without a display the viewer says how to get images (equiview render, --screenshot)
 # and exits non-zero instead of opening a window nobody can see.
-run: install
+run: system-deps install
 	$(VENV)/bin/equiview gui
 
 lint: install
@@ -34,7 +62,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-test: lint
+test: system-deps lint
 	$(XRUN) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install

@@ -1,1 +1,1 @@
-"""Installed as the package ``equiview_assets`` (see setup.py); read its files through ``core.assets``."""
+"""Shipped files: the bundled QM9 subset and the trained checkpoints (``equiview.assets``; read through ``equiview.core.assets``)."""

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    from core.data import BUNDLE_PATH, load_dataset  # import time is reported separately
+    from equiview.core.data import BUNDLE_PATH, load_dataset  # import time is reported separately
 
     import_s = time.perf_counter() - started
 

@@ -18,8 +18,8 @@ GOAL_MS = 2.0
 
 
 def _time_steps(model, data, steps: int) -> list[float]:
-    from core.embeddings import encode, transformed
-    from core.transforms import E3Transform
+    from equiview.core.embeddings import encode, transformed
+    from equiview.core.transforms import E3Transform
 
     times = []
     for step in range(steps):
@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from core.data import load_dataset
-    from core.models import build_model, demo_model
+    from equiview.core.data import load_dataset
+    from equiview.core.models import build_model, demo_model
 
     torch.set_num_threads(max(1, args.threads))
     dataset = load_dataset("bundled")

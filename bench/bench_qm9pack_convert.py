@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="equiview-bench-") as scratch:
         os.environ["EQUIVIEW_CACHE_DIR"] = args.cache_dir or scratch
-        from core.data.qm9pack_source import convert_qm9pack, load_qm9pack
+        from equiview.core.data.qm9pack_source import convert_qm9pack, load_qm9pack
 
         started = time.perf_counter()
         path = convert_qm9pack(max_rows=args.max_rows)

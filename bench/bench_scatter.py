@@ -35,9 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     import torch
 
-    from core.data import load_dataset
-    from core.data.graph import batch_complete_edge_index, complete_edge_index
-    from core.models.aggregation import BACKENDS, get_scatter_sum, torch_scatter_available
+    from equiview.core.data import load_dataset
+    from equiview.core.data.graph import batch_complete_edge_index, complete_edge_index
+    from equiview.core.models.aggregation import BACKENDS, get_scatter_sum, torch_scatter_available
 
     torch.set_num_threads(max(1, args.threads))
     dataset = load_dataset("bundled")

@@ -2,14 +2,14 @@
 
 Both paths train the same parameters (EGNN hidden 64, 2 layers, batch 32, Adam, MSE) from the same initial
 weights on the same 2,000 molecules, drawn at random from the bundled set so their sizes follow its distribution,
-with the same training-step code (:func:`core.training.epoch.train_epoch`):
+with the same training-step code (:func:`equiview.core.training.epoch.train_epoch`):
 
 * reference (the tutorial's approach): one ``Data`` per molecule with a stored itertools-built
   ``complete_edge_index`` (built once, outside the timing, as the tutorial's ``pre_transform`` does), collated by
   PyG's ``DataLoader``, and the tutorial's forward pass (concatenate ``[h_i, h_j, d_ij]`` per edge, linear layer,
-  scatter-sum), see :mod:`core.training.reference_pipeline`;
-* project: :class:`core.training.batches.BatchMaker` (``QM9Molecules.collate`` straight from flat arrays plus a
-  vectorised complete graph per batch) and :class:`core.models.EquivariantGNN` itself.
+  scatter-sum), see :mod:`equiview.core.training.reference_pipeline`;
+* project: :class:`equiview.core.training.batches.BatchMaker` (``QM9Molecules.collate`` straight from flat arrays plus a
+  vectorised complete graph per batch) and :class:`equiview.core.models.EquivariantGNN` itself.
 
 Before timing, both paths predict every molecule with one state_dict; they must agree to 1e-5
 (``torch.allclose(rtol=1e-5, atol=1e-5)``). Each path then trains ``--repeats`` epochs alternately; the fastest
@@ -28,12 +28,12 @@ import time
 import numpy as np
 import torch
 
-from core.data import load_dataset
-from core.models import build_model
-from core.training.batches import BatchMaker, chunks
-from core.training.epoch import train_epoch
-from core.training.normalisation import TargetScaling
-from core.training.reference_pipeline import TutorialEGNN, tutorial_graphs, tutorial_loader
+from equiview.core.data import load_dataset
+from equiview.core.models import build_model
+from equiview.core.training.batches import BatchMaker, chunks
+from equiview.core.training.epoch import train_epoch
+from equiview.core.training.normalisation import TargetScaling
+from equiview.core.training.reference_pipeline import TutorialEGNN, tutorial_graphs, tutorial_loader
 
 TARGET = 5
 NUMERICS_TOLERANCE = 1e-5

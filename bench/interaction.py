@@ -74,13 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     settings_file = Path(tempfile.mkdtemp(prefix="equiview-bench-")) / "settings.ini"
     os.environ["EQUIVIEW_SETTINGS"] = str(settings_file)
 
-    from core.data import load_dataset
-    from viewer.app import create_application, drain_events, settings_from_env
-    from viewer.model.library import ModelLibrary
-    from viewer.model.snapshot import ModelSource, Snapshot, StructureRef
+    from equiview.core.data import load_dataset
+    from equiview.viewer.app import create_application, drain_events, settings_from_env
+    from equiview.viewer.model.library import ModelLibrary
+    from equiview.viewer.model.snapshot import ModelSource, Snapshot, StructureRef
 
     app = create_application()
-    from viewer.main_window import MainWindow
+    from equiview.viewer.main_window import MainWindow
 
     dataset = load_dataset("bundled")
     counts = dataset.num_atoms.numpy()

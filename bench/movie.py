@@ -2,10 +2,10 @@
 
 For the MP4 and the GIF of ``--frames`` spinning poses of gdb_5806 with the shipped checkpoints, it times
 
-* ``movie``: :func:`viewer.movie.record_movie`, everything included (frames, rendering, encoding, the file);
+* ``movie``: :func:`equiview.viewer.movie.record_movie`, everything included (frames, rendering, encoding, the file);
 * ``stills``: the same frames rendered as still images with one off-screen scene (state -> frame -> scene ->
   one render -> image), nothing encoded: the strict baseline;
-* ``render_frame``: the same frames through :func:`viewer.offscreen.render_frame`, what ``equiview render``
+* ``render_frame``: the same frames through :func:`equiview.viewer.offscreen.render_frame`, what ``equiview render``
   does once per still (a fresh plotter each time).
 
 Each variant runs ``--repeats`` times, alternating, and its best run counts. Prints one JSON object with
@@ -35,19 +35,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="mp4,gif", help="comma-separated: mp4, gif")
     args = parser.parse_args(argv)
 
-    from viewer.cli import prefer_offscreen_gl
+    from equiview.viewer.cli import prefer_offscreen_gl
 
     prefer_offscreen_gl()
     import torch
 
-    from core.data import load_dataset
-    from viewer.model.library import ModelLibrary, default_projection
-    from viewer.model.movie_settings import MovieSettings
-    from viewer.model.pipeline import Pipeline
-    from viewer.model.snapshot import Snapshot
-    from viewer.movie import movie_snapshots, record_movie
-    from viewer.offscreen import make_offscreen_plotter, render_frame
-    from viewer.scene import GridScene
+    from equiview.core.data import load_dataset
+    from equiview.viewer.model.library import ModelLibrary, default_projection
+    from equiview.viewer.model.movie_settings import MovieSettings
+    from equiview.viewer.model.pipeline import Pipeline
+    from equiview.viewer.model.snapshot import Snapshot
+    from equiview.viewer.movie import movie_snapshots, record_movie
+    from equiview.viewer.offscreen import make_offscreen_plotter, render_frame
+    from equiview.viewer.scene import GridScene
 
     torch.set_num_threads(1)
     width, height = (int(v) for v in args.size.lower().split("x"))

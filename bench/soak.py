@@ -65,8 +65,8 @@ def soak(window, steps: int, warmup: int = WARMUP_STEPS, seed: int = 0) -> dict:
     import torch
     from PySide6.QtWidgets import QApplication
 
-    from viewer.model.library import default_projection
-    from viewer.model.snapshot import ModelSource, TransformParams
+    from equiview.viewer.model.library import default_projection
+    from equiview.viewer.model.snapshot import ModelSource, TransformParams
 
     state, library = window.state, window.library
     generator = torch.Generator().manual_seed(seed)
@@ -128,7 +128,7 @@ def soak(window, steps: int, warmup: int = WARMUP_STEPS, seed: int = 0) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    from core.bounds import bounded_int
+    from equiview.core.bounds import bounded_int
 
     parser.add_argument(
         "--steps", type=bounded_int("--steps"), default=2000, help="steps after the warm-up (default 2000)"
@@ -141,11 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ["EQUIVIEW_SETTINGS"] = str(Path(tempfile.mkdtemp(prefix="equiview-soak-")) / "settings.ini")
 
-    from core.data import load_dataset
-    from viewer.app import create_application, drain_events, settings_from_env
+    from equiview.core.data import load_dataset
+    from equiview.viewer.app import create_application, drain_events, settings_from_env
 
     create_application()
-    from viewer.main_window import MainWindow
+    from equiview.viewer.main_window import MainWindow
 
     window = MainWindow(load_dataset("bundled"), settings=settings_from_env(), restore_geometry=False, persist=False)
     window.resize(1280, 800)

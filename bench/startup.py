@@ -92,7 +92,7 @@ import importlib.abc, importlib.util
 
 class WatchViewerApp(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if name != "viewer.app":
+        if name != "equiview.viewer.app":
             return None
         sys.meta_path.remove(self)
         spec = importlib.util.find_spec(name)
@@ -107,7 +107,7 @@ class WatchViewerApp(importlib.abc.MetaPathFinder):
         return spec
 
 sys.meta_path.insert(0, WatchViewerApp())
-from viewer.cli import main
+from equiview.viewer.cli import main
 main(["gui"])
 """
 
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
         EQUIVIEW_SETTINGS=str(scratch / "settings.ini"),
     )
-    equiview = [sys.executable, "-c", "import sys; from viewer.cli import main; sys.exit(main())"]
+    equiview = [sys.executable, "-c", "import sys; from equiview.viewer.cli import main; sys.exit(main())"]
     script = Path(sys.executable).with_name("equiview")
     help_command = [str(script), "--help"] if script.is_file() else [*equiview, "--help"]
     runs: dict[str, list[float]] = {key: [] for key in ("imports_s", "render_s", "help_s")}

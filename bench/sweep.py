@@ -1,6 +1,6 @@
 """Benchmark: a 72-angle sweep of the 26-atom gdb_5806 through both shipped models (goal ≤ 100 ms).
 
-Times :func:`viewer.model.sweep.sweep` (one batched forward pass per model, all angles at once, plus the
+Times :func:`equiview.viewer.model.sweep.sweep` (one batched forward pass per model, all angles at once, plus the
 original pose, the projection and the errors) with the shipped checkpoints, as the sweep panel and
 ``equiview sweep`` run it. Prints the median and the best of the timed runs, one JSON object with
 ``--json``. The machine is shared, so the load average is reported with the numbers.
@@ -28,10 +28,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from core.assets import checkpoint_dir
-    from core.checkpoints import load_checkpoint
-    from core.data import load_dataset
-    from viewer.model.sweep import sweep
+    from equiview.core.assets import checkpoint_dir
+    from equiview.core.checkpoints import load_checkpoint
+    from equiview.core.data import load_dataset
+    from equiview.viewer.model.sweep import sweep
 
     if args.threads > 0:
         torch.set_num_threads(args.threads)

@@ -1,1 +1,1 @@
-__version__ = "0.1.0"
+"""Data, models, transforms, checkpoints, training and the invariance engine; never imports Qt or VTK."""

@@ -1,7 +1,7 @@
-"""``python -m core`` runs the headless command line (data, eval, check-invariance, train)."""
+"""``python -m equiview.core`` runs the headless command line (data, eval, check-invariance, train)."""
 
 import sys
 
-from core.cli import main
+from equiview.core.cli import main
 
 sys.exit(main())

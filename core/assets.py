@@ -1,7 +1,7 @@
 """Where equiview's shipped files are: the bundled QM9 subset, the trained checkpoints, the viewer's resources.
 
-The repository keeps them in ``assets/`` and ``resources/`` at its root. ``setup.py`` installs those folders as
-the packages ``equiview_assets`` and ``equiview_resources``, so that a wheel carries them and
+The repository keeps them in ``assets/`` and ``resources/`` at its root; ``pyproject.toml`` installs those folders
+as the subpackages ``equiview.assets`` and ``equiview.resources``, so that a wheel carries them and
 :mod:`importlib.resources` finds them wherever the wheel was installed; an editable install (``make install``)
 maps the same package names back onto the checkout's folders. This module is the only place that knows this.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-ASSETS_PACKAGE = "equiview_assets"
-RESOURCES_PACKAGE = "equiview_resources"
+ASSETS_PACKAGE = "equiview.assets"
+RESOURCES_PACKAGE = "equiview.resources"
 BUNDLE_NAME = "qm9_filtered.npz"
 CHECKPOINT_FOLDER = "checkpoints"
 

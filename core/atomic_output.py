@@ -1,7 +1,7 @@
 """Write a file all at once or not at all, for writers that need a file NAME (ffmpeg, imageio).
 
 A temporary file in the same folder is renamed over the target; writers that take an open handle use
-:func:`core.atomic.atomic_write` instead.
+:func:`equiview.core.atomic.atomic_write` instead.
 
 A movie, plot or table that fails or is cancelled halfway (an exception, Ctrl+C) leaves no file behind and
 keeps an older file of the same name untouched; the rename is atomic because both names are on one file system.

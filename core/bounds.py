@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.errors import CommandError
+from equiview.core.errors import CommandError
 
 MAX_HIDDEN = 512
 """Widest hidden or embedding layer (``--hidden``; ``hidden_channels`` and ``final_embedding_size`` in files)."""

@@ -17,7 +17,7 @@ is recognised from the key names and the hyperparameters from the tensor shapes.
 
 Nothing is built or allocated from a file before it is checked: the zip archive's entries must fit the file
 (no compression bombs) and match their CRC-32, the hyperparameters must lie within
-:data:`core.models.limits.HPARAM_BOUNDS` and the tensors must have exactly the shapes of that model; weights must
+:data:`equiview.core.models.limits.HPARAM_BOUNDS` and the tensors must have exactly the shapes of that model; weights must
 be finite and at most :data:`MAX_ABS_WEIGHT` in magnitude, the recorded ``state_sha256`` must match, and the model
 must give finite outputs on a probe molecule.
 
@@ -43,13 +43,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-import core
-from core.atomic import write_with
-from core.data.targets import TARGETS
-from core.embeddings import encode
-from core.errors import EquiviewError
-from core.models.limits import MAX_LAYERS, check_hparams
-from core.models.registry import (
+import equiview
+from equiview.core.atomic import write_with
+from equiview.core.data.targets import TARGETS
+from equiview.core.embeddings import encode
+from equiview.core.errors import EquiviewError
+from equiview.core.models.limits import MAX_LAYERS, check_hparams
+from equiview.core.models.registry import (
     DEFAULT_TARGETS,
     MODEL_KINDS,
     build_model,
@@ -58,7 +58,7 @@ from core.models.registry import (
     demo_hparams,
     demo_model,
 )
-from core.zip_errors import ZIP_READ_ERRORS
+from equiview.core.zip_errors import ZIP_READ_ERRORS
 
 FORMAT_TAG = "equiview-checkpoint"
 FORMAT_VERSION = 1
@@ -221,7 +221,7 @@ def save_checkpoint(
 ) -> Path:
     """Write ``model`` and its metadata to ``path`` (atomically); returns the path.
 
-    ``hparams`` are merged over :func:`~core.models.registry.default_hparams` and checked against the
+    ``hparams`` are merged over :func:`~equiview.core.models.registry.default_hparams` and checked against the
     model's own state_dict, so a file that could not be loaded again is never written.
     ``normalisation`` is ``(mean, std)`` (or a dict with those keys) of the training targets, or None.
     ``metrics`` and ``fingerprint`` may hold only str/int/float/bool/None, lists and str-keyed dicts.
@@ -252,7 +252,7 @@ def save_checkpoint(
         "normalisation": _normalisation_to_file(normalisation, path),
         "metrics": metrics,
         "fingerprint": fingerprint,
-        "created_with": {"equiview": core.__version__, "torch": str(torch.__version__)},
+        "created_with": {"equiview": equiview.__version__, "torch": str(torch.__version__)},
         "state_sha256": state_dict_sha256(state_dict),
         "state_dict": state_dict,
     }

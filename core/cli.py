@@ -1,10 +1,10 @@
 """The headless half of the ``equiview`` command line: data, eval, check-invariance, train.
 
-``viewer.cli`` extends :func:`build_parser` with the ``gui`` and ``render`` subcommands, so ``core`` never needs
+``equiview.viewer.cli`` extends :func:`build_parser` with the ``gui`` and ``render`` subcommands, so ``core`` never needs
 to know the viewer exists. Every subcommand takes ``--json`` and then prints exactly one JSON object on stdout.
 Bad input (unknown source, missing checkpoint, unknown molecule, a value beyond its bound) exits with code 2 and a
 one-line error on stderr, the same code argparse uses for malformed arguments (whose message is one line too).
-Only :class:`~core.errors.EquiviewError` and ``OSError`` count as bad input: any other exception is a bug and
+Only :class:`~equiview.core.errors.EquiviewError` and ``OSError`` count as bad input: any other exception is a bug and
 keeps its traceback (exit code 1). Ctrl+C ends a command with one line and exit code 130. ``EQUIVIEW_DEBUG=1``
 shows the traceback behind a one-line error.
 """
@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from core.bounds import BOUNDS, bounded_int
-from core.errors import CommandError, EquiviewError, one_line
+from equiview.core.bounds import BOUNDS, bounded_int
+from equiview.core.errors import CommandError, EquiviewError, one_line
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's code for "ended by SIGINT"
@@ -49,7 +49,7 @@ def _text_table(result: dict) -> str:
 
 # ---------------------------------------------------------------------------------------------- data
 def _cmd_data_info(args: argparse.Namespace) -> int:
-    from core.data.info import dataset_info
+    from equiview.core.data.info import dataset_info
 
     result = dataset_info(source=args.source, root=args.root, seed=args.seed)
     _print_result(result, args.json, _text_table)
@@ -57,7 +57,7 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_bundle(args: argparse.Namespace) -> int:
-    from core.data.bundle import BUNDLE_PATH, build_bundle
+    from equiview.core.data.bundle import BUNDLE_PATH, build_bundle
 
     if args.out is not None and not args.out.strip():  # never fall back to the packaged asset
         raise CommandError("--out needs a file name")
@@ -68,7 +68,7 @@ def _cmd_data_bundle(args: argparse.Namespace) -> int:
 
 
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    from core.data.sources import SOURCES
+    from equiview.core.data.sources import SOURCES
 
     parser.add_argument(
         "--source", choices=SOURCES, default="bundled", help="where the molecules come from (default: bundled)"
@@ -96,10 +96,10 @@ def _add_data_parser(subparsers) -> None:
 
 # ---------------------------------------------------------------------------------------------- eval
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from core.checkpoints import load_checkpoint
-    from core.data import QM9DataModule, load_dataset
-    from core.data.targets import TARGETS
-    from core.evaluation import mean_absolute_error
+    from equiview.core.checkpoints import load_checkpoint
+    from equiview.core.data import QM9DataModule, load_dataset
+    from equiview.core.data.targets import TARGETS
+    from equiview.core.evaluation import mean_absolute_error
 
     checkpoint = load_checkpoint(args.checkpoint)
     dataset = load_dataset(args.source, root=args.root)
@@ -141,7 +141,7 @@ def _add_eval_parser(subparsers) -> None:
 
 # ----------------------------------------------------------------------------------- check-invariance
 def _cmd_check_invariance(args: argparse.Namespace) -> int:
-    from core.invariance_check import check_invariance
+    from equiview.core.invariance_check import check_invariance
 
     structures = read_structures(args)
     user_models = load_user_models(args.model or [])
@@ -178,11 +178,11 @@ def _invariance_table(result: dict) -> str:
 def read_structures(args: argparse.Namespace):
     """The molecules named by ``--molecule-file`` or ``--smiles``, or None (QM9)."""
     if getattr(args, "molecule_file", None):
-        from core.molecule_files import read_molecule_file
+        from equiview.core.molecule_files import read_molecule_file
 
         return read_molecule_file(args.molecule_file)
     if getattr(args, "smiles", None):
-        from core.smiles import molecule_from_smiles
+        from equiview.core.smiles import molecule_from_smiles
 
         return [molecule_from_smiles(args.smiles)]
     return None
@@ -190,8 +190,8 @@ def read_structures(args: argparse.Namespace):
 
 def load_user_models(specs: Sequence[str]) -> list:
     """Load every ``--model NAME=...`` (this runs the user's code); names must differ."""
-    from core.user_input_errors import UserModelError
-    from core.user_models import ModelSpec, load_user_model
+    from equiview.core.user_input_errors import UserModelError
+    from equiview.core.user_models import ModelSpec, load_user_model
 
     parsed = [ModelSpec.parse(text) for text in specs]
     names = [spec.name for spec in parsed]
@@ -258,7 +258,7 @@ def _add_check_invariance_parser(subparsers) -> None:
 
 # --------------------------------------------------------------------------------------------- train
 def _add_train_parser(subparsers) -> None:
-    from core.training.cli import add_train_arguments, run_train
+    from equiview.core.training.cli import add_train_arguments, run_train
 
     parser = subparsers.add_parser("train", help="train a model and write a checkpoint")
     add_train_arguments(parser)
@@ -305,7 +305,7 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from core.interrupt_safe_import import hold_interrupts_while_importing
+    from equiview.core.interrupt_safe_import import hold_interrupts_while_importing
 
     hold_interrupts_while_importing()  # Ctrl+C during PyTorch's import: "interrupted", not an abort
     try:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
-from core.transforms import E3Transform
+from equiview.core.transforms import E3Transform
 
 if TYPE_CHECKING:  # only for annotations: using a model must not import PyG (seconds)
     from torch_geometric.data import Data

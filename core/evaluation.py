@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from core.errors import CommandError
+from equiview.core.errors import CommandError
 
 
 @torch.no_grad()
@@ -25,7 +25,7 @@ def predict_split(checkpoint, dataset, indices: Sequence[int], batch_size: int =
         batch = dataset.collate(indices[start : start + batch_size])
         predicted = checkpoint.predict(batch).reshape(-1).double()
         if not bool(torch.isfinite(predicted).all()):
-            from core.checkpoints import CorruptCheckpointError
+            from equiview.core.checkpoints import CorruptCheckpointError
 
             where = getattr(checkpoint, "path", "the checkpoint")
             raise CorruptCheckpointError(f"{where}: the model predicts NaN or infinite values on {batch.name[0]}...")

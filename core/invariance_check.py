@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from core.errors import CommandError
+from equiview.core.errors import CommandError
 
 # Translations up to a few molecule sizes: large enough that a model using raw coordinates notices.
 TRANSLATION_SCALE_ANGSTROM = 5.0
@@ -42,11 +42,11 @@ class ModelUnderTest:
 
 def builtin_models(checkpoints: Sequence[str], seed: int) -> list[ModelUnderTest]:
     """Every built-in kind: the seed's untrained demo unless a checkpoint of that kind is given."""
-    from core.checkpoints import load_checkpoint
-    from core.embeddings import encode
-    from core.known_elements import builtin_known_elements
-    from core.models.registry import MODEL_KINDS, demo_model
-    from core.vector_equivariance import is_vector_model, model_vectors
+    from equiview.core.checkpoints import load_checkpoint
+    from equiview.core.embeddings import encode
+    from equiview.core.known_elements import builtin_known_elements
+    from equiview.core.models.registry import MODEL_KINDS, demo_model
+    from equiview.core.vector_equivariance import is_vector_model, model_vectors
 
     models = {kind: (demo_model(kind, seed=seed), f"untrained demo (seed {seed})") for kind in MODEL_KINDS}
     given: set[str] = set()
@@ -75,7 +75,7 @@ def builtin_models(checkpoints: Sequence[str], seed: int) -> list[ModelUnderTest
 
 
 def user_model_under_test(user_model) -> ModelUnderTest:
-    """A loaded :class:`core.user_models.UserModel` (its forward pass gets ``z``, ``pos`` and ``batch``)."""
+    """A loaded :class:`equiview.core.user_models.UserModel` (its forward pass gets ``z``, ``pos`` and ``batch``)."""
 
     def run(data):
         output = user_model.run(data.z, data.pos)
@@ -86,7 +86,7 @@ def user_model_under_test(user_model) -> ModelUnderTest:
 
 def random_e3_elements(count: int, generator: torch.Generator) -> list:
     """``count`` random E(3) elements; odd-numbered ones are reflections (det R = −1)."""
-    from core.transforms import E3Transform
+    from equiview.core.transforms import E3Transform
 
     return [
         E3Transform.random(generator, reflect=bool(trial % 2), translation_scale=TRANSLATION_SCALE_ANGSTROM)
@@ -96,7 +96,7 @@ def random_e3_elements(count: int, generator: torch.Generator) -> list:
 
 def case_elements(count: int, generator: torch.Generator) -> dict[str, list]:
     """``count`` random elements of each case: proper rotations, reflections, translations, general elements."""
-    from core.transforms import E3Transform
+    from equiview.core.transforms import E3Transform
 
     return {
         "rotation": [E3Transform.random(generator, reflect=False, translation_scale=0.0) for _ in range(count)],
@@ -121,7 +121,7 @@ def _moved(data, element):
 
 def measure(model: ModelUnderTest, molecules: Sequence, elements: dict[str, list]) -> dict:
     """The per-case and overall maxima of one model over ``molecules`` (PyG ``Data``) and ``elements``."""
-    from core.known_elements import unsupported_reason
+    from equiview.core.known_elements import unsupported_reason
 
     reasons = [unsupported_reason(model.known_elements, data.z.numpy()) for data in molecules]
     usable = [data for data, reason in zip(molecules, reasons) if reason is None]
@@ -151,7 +151,7 @@ def measure(model: ModelUnderTest, molecules: Sequence, elements: dict[str, list
 
 def sample_qm9(molecules: int, seed: int, source: str = "bundled", root: str | None = None) -> list:
     """``molecules`` QM9 molecules drawn without replacement (seeded)."""
-    from core.data import load_dataset
+    from equiview.core.data import load_dataset
 
     dataset = load_dataset(source, root=root)
     chosen = np.random.default_rng(seed).choice(len(dataset), size=min(molecules, len(dataset)), replace=False)
@@ -172,7 +172,7 @@ def check_invariance(
     """Largest per-atom feature error of every model over random E(3) elements, per case and overall.
 
     Without checkpoints the built-in models are the seed's freshly initialised demo models; ``user_models`` are
-    loaded :class:`core.user_models.UserModel` objects. ``structures`` (:class:`core.molecule.Molecule`, e.g. from a
+    loaded :class:`equiview.core.user_models.UserModel` objects. ``structures`` (:class:`equiview.core.molecule.Molecule`, e.g. from a
     file or a SMILES; at most ``molecules`` of them are used) replaces the QM9 sample.
     """
     if molecules < 1 or trials < 1:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from core.elements import MAX_Z, SYMBOLS, atomic_number
+from equiview.core.elements import MAX_Z, SYMBOLS, atomic_number
 
 QM9_ELEMENTS: tuple[int, ...] = (1, 6, 7, 8, 9)
 """H, C, N, O, F: what the tutorial's naive GNN and EGNN were trained on."""
@@ -41,7 +41,7 @@ def as_atomic_numbers(elements: Iterable[int | str], owner: str) -> tuple[int, .
 
 def builtin_known_elements(model) -> tuple[int, ...] | None:
     """QM9's elements for the tutorial's architectures, None (all) for anything else."""
-    from core.models.registry import MODEL_KINDS, model_class
+    from equiview.core.models.registry import MODEL_KINDS, model_class
 
     builtin = tuple(model_class(kind) for kind in MODEL_KINDS)
     return QM9_ELEMENTS if isinstance(model, builtin) else None

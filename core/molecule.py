@@ -1,6 +1,6 @@
 """One molecule from outside QM9 (a file or a SMILES), as plain arrays.
 
-QM9 molecules come from :class:`core.data.molecules.QM9Molecules`; a user's molecule is a :class:`Molecule`,
+QM9 molecules come from :class:`equiview.core.data.molecules.QM9Molecules`; a user's molecule is a :class:`Molecule`,
 which turns into the same kind of PyG ``Data`` (``z``, ``pos``, ``edge_index`` of its bonds, ``name``) without
 QM9's targets, so the models and the viewer treat both alike.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.elements import MAX_Z, formula
+from equiview.core.elements import MAX_Z, formula
 
 MAX_ATOMS = 300
 """The largest molecule equiview accepts (its complete graph has 300 · 299 = 89,700 edges)."""

@@ -12,7 +12,7 @@ CIF, POSCAR, XSF, …    ASE (see ``ASE_FORMATS``)
 Files are untrusted: the size is checked before anything is parsed, only plain-text formats whose readers run
 no code are accepted, a file holds at most ``MAX_MOLECULES`` molecules of at most ``MAX_ATOMS`` atoms each, and
 every failure is one :class:`MoleculeInputError` line naming the file. Bonds missing from the file are inferred
-from distances as for QM9 (``core.data.bonds``).
+from distances as for QM9 (``equiview.core.data.bonds``).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.bonds import infer_bonds_flat, unique_bonds
-from core.elements import MAX_Z, SYMBOLS
-from core.molecule import MAX_ATOMS, Molecule
-from core.user_files import checked_size
-from core.user_input_errors import MoleculeInputError
+from equiview.core.data.bonds import infer_bonds_flat, unique_bonds
+from equiview.core.elements import MAX_Z, SYMBOLS
+from equiview.core.molecule import MAX_ATOMS, Molecule
+from equiview.core.user_files import checked_size
+from equiview.core.user_input_errors import MoleculeInputError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Molecule files above 10 MB are refused before they are read."""

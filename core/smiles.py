@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.data.bonds import unique_bonds
-from core.elements import MAX_Z
-from core.molecule import MAX_ATOMS, Molecule
-from core.user_input_errors import MoleculeInputError
+from equiview.core.data.bonds import unique_bonds
+from equiview.core.elements import MAX_Z
+from equiview.core.molecule import MAX_ATOMS, Molecule
+from equiview.core.user_input_errors import MoleculeInputError
 
 SMILES_SEED = 0xC0FFEE
 MAX_SMILES_CHARS = 1000

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.errors import EquiviewError
+from equiview.core.errors import EquiviewError
 
 
 def checked_size(path: Path, where: str, limit: int, limit_words: str, error: type[EquiviewError]) -> int:

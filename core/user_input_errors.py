@@ -1,13 +1,13 @@
 """Errors about what a user hands equiview beyond QM9: molecule files, SMILES and Python model files.
 
-Both are :class:`core.errors.EquiviewError` subclasses (and ``ValueError``), so the command line reports them as one
+Both are :class:`equiview.core.errors.EquiviewError` subclasses (and ``ValueError``), so the command line reports them as one
 line with exit code 2 and the window shows them in the row or dialog concerned. Each message names the file, the
 SMILES or the model.
 """
 
 from __future__ import annotations
 
-from core.errors import EquiviewError
+from equiview.core.errors import EquiviewError
 
 
 class MoleculeInputError(EquiviewError, ValueError):

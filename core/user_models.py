@@ -26,9 +26,9 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from core.known_elements import as_atomic_numbers
-from core.user_files import checked_size
-from core.user_input_errors import UserModelError
+from equiview.core.known_elements import as_atomic_numbers
+from equiview.core.user_files import checked_size
+from equiview.core.user_input_errors import UserModelError
 
 MAX_SOURCE_BYTES = 1024 * 1024
 """A model file above 1 MB is refused before it is read (model code is small; weights live elsewhere)."""

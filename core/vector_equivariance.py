@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
-from core.embeddings import transformed
-from core.models.vectors import DipoleVectors, VectorModel
-from core.transforms import E3Transform
+from equiview.core.embeddings import transformed
+from equiview.core.models.vectors import DipoleVectors, VectorModel
+from equiview.core.transforms import E3Transform
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data

@@ -1,1 +1,1 @@
-"""Installed as the package ``equiview_resources`` (see setup.py); read its files through ``core.assets``."""
+"""The viewer's icon and style sheet (``equiview.resources``; read through ``equiview.core.assets``)."""

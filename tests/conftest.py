@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from core.data import QM9DataModule, QM9Molecules, load_dataset
+from equiview.core.data import QM9DataModule, QM9Molecules, load_dataset
 
 # the viewer's fixtures (settings, window, pipeline, offscreen_scene) for every test module that names them
 pytest_plugins = ["viewer_fixtures"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.models.registry import demo_hparams, demo_model
+from equiview.core.models.registry import demo_hparams, demo_model
 
 
 class RunsCode:

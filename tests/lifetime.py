@@ -28,7 +28,7 @@ def is_tracked(obj: object, vtk_base=None) -> bool:
     cls = type(obj)  # not obj.__class__: some module objects warn when it is read
     if vtk_base is not None and issubclass(cls, vtk_base):
         return True
-    return cls.__name__ in TRACKED_CLASSES and cls.__module__.startswith("viewer.")
+    return cls.__name__ in TRACKED_CLASSES and cls.__module__.startswith("equiview.viewer.")
 
 
 def start() -> None:

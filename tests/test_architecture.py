@@ -1,18 +1,18 @@
-"""`core` and `viewer.model` must work without Qt or VTK: import their modules with those packages made unimportable."""
+"""`equiview.core` and `equiview.viewer.model` must work without Qt or VTK: import their modules with those packages made unimportable."""
 
 import pkgutil
 import subprocess
 import sys
 import textwrap
 
-import core
+import equiview.core
 
-BLOCKED = ("PySide6", "pyvista", "pyvistaqt", "vtk", "vtkmodules", "qtpy", "viewer")
+BLOCKED = ("PySide6", "pyvista", "pyvistaqt", "vtk", "vtkmodules", "qtpy", "equiview.viewer")
 
 
 def core_modules() -> list[str]:
-    names = ["core"]
-    for info in pkgutil.walk_packages(core.__path__, prefix="core."):
+    names = ["equiview.core"]
+    for info in pkgutil.walk_packages(equiview.core.__path__, prefix="equiview.core."):
         if not info.name.endswith("__main__"):
             names.append(info.name)
     return names
@@ -24,13 +24,13 @@ def _import_blocked(modules: list[str], blocked: tuple[str, ...]) -> None:
         import importlib, sys
         class Block:
             def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in {blocked!r} or name in {blocked!r}:
+                if any(name == b or name.startswith(b + ".") for b in {blocked!r}):
                     raise ImportError(f"blocked: {{name}}")
                 return None
         sys.meta_path.insert(0, Block())
         for name in {modules!r}:
             importlib.import_module(name)
-        leaked = sorted(m for m in sys.modules if m.split(".")[0] in {blocked!r} or m in {blocked!r})
+        leaked = sorted(m for m in sys.modules if any(m == b or m.startswith(b + ".") for b in {blocked!r}))
         assert not leaked, leaked
         print("imported", len({modules!r}))
         """
@@ -42,15 +42,25 @@ def _import_blocked(modules: list[str], blocked: tuple[str, ...]) -> None:
 
 def test_core_imports_without_qt_or_vtk():
     modules = core_modules()
-    assert "core.models" in modules and "core.data" in modules
+    assert "equiview.core.models" in modules and "equiview.core.data" in modules
     _import_blocked(modules, BLOCKED)
 
 
 def test_viewer_model_imports_without_qt_or_vtk():
-    import viewer.model
+    import equiview.viewer.model
 
-    modules = ["viewer.model"] + [info.name for info in pkgutil.walk_packages(viewer.model.__path__, "viewer.model.")]
-    assert {"viewer.model.snapshot", "viewer.model.pipeline", "viewer.model.library"} <= set(modules)
-    qt_and_vtk = tuple(name for name in BLOCKED if name != "viewer")
-    windows = ("viewer.scene", "viewer.state", "viewer.controller", "viewer.main_window", "viewer.app")
+    modules = ["equiview.viewer.model"] + [
+        info.name for info in pkgutil.walk_packages(equiview.viewer.model.__path__, "equiview.viewer.model.")
+    ]
+    assert {"equiview.viewer.model.snapshot", "equiview.viewer.model.pipeline", "equiview.viewer.model.library"} <= set(
+        modules
+    )
+    qt_and_vtk = tuple(name for name in BLOCKED if name != "equiview.viewer")
+    windows = (
+        "equiview.viewer.scene",
+        "equiview.viewer.state",
+        "equiview.viewer.controller",
+        "equiview.viewer.main_window",
+        "equiview.viewer.app",
+    )
     _import_blocked(modules, qt_and_vtk + windows)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.atomic import atomic_write, write_bytes_atomically, write_text_atomically
+from equiview.core.atomic import atomic_write, write_bytes_atomically, write_text_atomically
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,7 +54,7 @@ def test_a_killed_writer_never_leaves_a_truncated_file(tmp_path):
     target.write_bytes(b"old")
     script = (
         "import sys, time\n"
-        "from core.atomic import atomic_write\n"
+        "from equiview.core.atomic import atomic_write\n"
         "with atomic_write(sys.argv[1]) as handle:\n"
         "    for _ in range(64):\n"
         "        handle.write(b'x' * 131072); handle.flush(); print('chunk', flush=True); time.sleep(0.05)\n"
@@ -75,12 +75,12 @@ def test_checkpoint_state_metrics_plots_and_bundles_are_written_atomically(tmp_p
     """Break the rename: each writer must then leave no file at all under its final name."""
     import numpy as np
 
-    from core.checkpoints import save_checkpoint
-    from core.data.bundle import save_bundle
-    from core.data.molecules import QM9Molecules
-    from core.models.registry import demo_hparams, demo_model
-    from core.training.metrics import EpochRecord, write_json_atomically
-    from core.training.plots import plot_learning_curves
+    from equiview.core.checkpoints import save_checkpoint
+    from equiview.core.data.bundle import save_bundle
+    from equiview.core.data.molecules import QM9Molecules
+    from equiview.core.models.registry import demo_hparams, demo_model
+    from equiview.core.training.metrics import EpochRecord, write_json_atomically
+    from equiview.core.training.plots import plot_learning_curves
 
     def failing_replace(src, dst):
         raise OSError(28, "No space left on device")

@@ -9,7 +9,7 @@ import pytest
 import torch
 from test_models import TUTORIAL_EGNN_SHAPES, TUTORIAL_NAIVE_SHAPES
 
-from core.checkpoints import (
+from equiview.core.checkpoints import (
     FORMAT_TAG,
     Checkpoint,
     CheckpointError,
@@ -24,7 +24,7 @@ from core.checkpoints import (
     load_checkpoint,
     save_checkpoint,
 )
-from core.models import MODEL_KINDS, build_model, default_hparams, demo_hparams, demo_model
+from equiview.core.models import MODEL_KINDS, build_model, default_hparams, demo_hparams, demo_model
 
 FINGERPRINT = {"source": "bundled", "num_molecules": 21800, "split_sha256": {"train": "ab12", "test": "cd34"}}
 METRICS = {"test_mae": 12.5, "epochs": 3, "history": [[1, 30.0], [2, 20.5]]}
@@ -84,7 +84,7 @@ def test_round_trip(tmp_path, dataset, kind):
 
 @pytest.mark.parametrize("normalisation", [None, (190.0, 45.0)])
 def test_predict_from_embedding_matches_predict(tmp_path, dataset, normalisation):
-    from core.embeddings import encode
+    from equiview.core.embeddings import encode
 
     torch.manual_seed(2)
     model = build_model("egnn", hidden_channels=16)

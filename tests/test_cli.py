@@ -13,10 +13,10 @@ import torch
 from torch_geometric.data import Batch
 from tutorial_split import BUNDLED_INFO
 
-from core.checkpoints import save_checkpoint
-from core.cli import main
-from core.data import QM9DataModule
-from core.models.registry import build_model
+from equiview.core.checkpoints import save_checkpoint
+from equiview.core.cli import main
+from equiview.core.data import QM9DataModule
+from equiview.core.models.registry import build_model
 
 
 def run_json(capsys, *argv: str) -> dict:
@@ -51,13 +51,13 @@ def test_console_script_prints_one_json_object():
 def test_building_the_parser_imports_neither_torch_geometric_nor_torch():
     # `equiview --help` must stay fast: torch_geometric alone takes seconds to import
     script = (
-        "import sys, core.cli\n"
-        "parser = core.cli.build_parser()\n"
+        "import sys, equiview.core.cli\n"
+        "parser = equiview.core.cli.build_parser()\n"
         "parser.format_help()\n"
         "heavy = sorted(m for m in ('torch_geometric', 'torch') if m in sys.modules)\n"
         "assert not heavy, heavy\n"
-        "import core.data\n"
-        "assert core.data.SOURCES == ('bundled', 'qm9pack', 'pyg')\n"
+        "import equiview.core.data\n"
+        "assert equiview.core.data.SOURCES == ('bundled', 'qm9pack', 'pyg')\n"
         "assert 'torch_geometric' not in sys.modules\n"
         "print('ok')\n"
     )
@@ -67,13 +67,13 @@ def test_building_the_parser_imports_neither_torch_geometric_nor_torch():
 
 
 def test_data_package_exports_load_on_first_use():
-    import core.data
+    import equiview.core.data
 
-    assert set(core.data.__all__) <= set(dir(core.data))
-    for name in core.data.__all__:
-        assert getattr(core.data, name) is not None
+    assert set(equiview.core.data.__all__) <= set(dir(equiview.core.data))
+    for name in equiview.core.data.__all__:
+        assert getattr(equiview.core.data, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        core.data.nope  # noqa: B018 - the bare access is the test: the package's lazy __getattr__ must refuse it
+        equiview.core.data.nope  # noqa: B018 - the bare access is the test: the package's lazy __getattr__ must refuse it
 
 
 def _expected_mae(model, dataset, indices, target_idx=5) -> float:
@@ -142,7 +142,7 @@ def test_unknown_source_is_an_argparse_error(capsys):
 
 def test_debug_variable_shows_the_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv("EQUIVIEW_DEBUG", "1")
-    from core.checkpoints import CheckpointNotFoundError
+    from equiview.core.checkpoints import CheckpointNotFoundError
 
     with pytest.raises(CheckpointNotFoundError):
         main(["eval", "--checkpoint", str(tmp_path / "nope.pt")])

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from core.cli import CommandError
-from viewer.model.cli_values import check_output_path, parse_size, parse_triple
+from equiview.core.cli import CommandError
+from equiview.viewer.model.cli_values import check_output_path, parse_size, parse_triple
 
 
 def test_triples_parse_within_bounds():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from viewer.model.colouring import ColourScale, Projection, available_colormaps
+from equiview.viewer.model.colouring import ColourScale, Projection, available_colormaps
 
 
 @pytest.fixture()
@@ -125,8 +125,8 @@ def test_available_colormaps_and_lookup_table():
 
 
 def test_element_colours_are_cpk_rgba():
-    from core.elements import CPK_COLORS
-    from viewer.model.colouring import element_rgba
+    from equiview.core.elements import CPK_COLORS
+    from equiview.viewer.model.colouring import element_rgba
 
     rgba = element_rgba(torch.tensor([6, 1, 8, 7]))
     assert rgba.dtype == np.uint8 and rgba.shape == (4, 4)
@@ -139,7 +139,7 @@ def test_element_colours_are_cpk_rgba():
 
 
 def test_dark_colours_by_perceived_luminance():
-    from viewer.model.colouring import is_dark
+    from equiview.viewer.model.colouring import is_dark
 
     colours = np.array(
         [[0, 0, 0, 255], [255, 255, 255, 255], [0, 0, 255, 255], [255, 255, 0, 255], [0, 180, 0, 255]], dtype=np.uint8

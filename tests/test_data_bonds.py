@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import infer_bonds, infer_bonds_flat
-from core.data.bonds import unique_bonds
-from core.data.qm9pack_source import qm9pack_csv_paths
+from equiview.core.data import infer_bonds, infer_bonds_flat
+from equiview.core.data.bonds import unique_bonds
+from equiview.core.data.qm9pack_source import qm9pack_csv_paths
 
 
 def undirected_bond_count(data) -> int:

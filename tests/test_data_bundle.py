@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import BUNDLE_PATH, DataSourceError, load_bundle, save_bundle
+from equiview.core.data import BUNDLE_PATH, DataSourceError, load_bundle, save_bundle
 
 
 def test_shipped_bundle_is_small_flat_and_pickle_free():
@@ -64,7 +64,7 @@ def _rewrite(source, target, change):
 
 
 def test_a_bundle_records_its_content_hash_and_a_changed_array_is_named(tmp_path, dataset):
-    from core.data.bundle import content_sha256
+    from equiview.core.data.bundle import content_sha256
 
     written = save_bundle(dataset.subset(np.arange(40)), tmp_path / "small.npz")
     with np.load(written, allow_pickle=False) as npz:

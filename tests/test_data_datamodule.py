@@ -7,7 +7,7 @@ import pytest
 import torch
 from tutorial_split import BUNDLED_INFO, SEED_420_TEST_SHA256
 
-from core.data import QM9DataModule, dataset_info, split_sha256
+from equiview.core.data import QM9DataModule, dataset_info, split_sha256
 
 
 def test_split_sha256_hashes_comma_joined_decimals():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.elements import (
+from equiview.core.elements import (
     COVALENT_RADII,
     CPK_COLORS,
     DISPLAY_RADII,

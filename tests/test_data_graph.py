@@ -5,7 +5,7 @@ import itertools
 import pytest
 import torch
 
-from core.data import batch_complete_edge_index, complete_edge_index
+from equiview.core.data import batch_complete_edge_index, complete_edge_index
 
 
 def seed_complete_edge_index(n: int) -> torch.Tensor:

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch_geometric.data import Batch, Data
 
-from core.data import NUM_TARGETS, TARGETS, QM9Molecules
+from equiview.core.data import NUM_TARGETS, TARGETS, QM9Molecules
 
 
 def test_bundled_set_has_21800_molecules_in_ascending_qm9_order(dataset):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.data import MoleculeSearch, SearchHit
+from equiview.core.data import MoleculeSearch, SearchHit
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import DataSourceError, load_dataset
-from core.data.qm9pack_source import QM9PACK_MISSING, load_qm9pack, qm9pack_cache_path
+from equiview.core.data import DataSourceError, load_dataset
+from equiview.core.data.qm9pack_source import QM9PACK_MISSING, load_qm9pack, qm9pack_cache_path
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_pyg_source_reads_real_pyg_files(tmp_path, dataset):
     records = torch.load(root / "raw" / "qm9_v3.pt", weights_only=True)
     InMemoryDataset.save([Data(**record) for record in records], str(root / "processed" / "data_v3.pt"))
     # ... which is read next, with the heavy-atom filter applied.
-    from core.data.pyg_source import load_pyg
+    from equiview.core.data.pyg_source import load_pyg
 
     assert_same_molecules(load_pyg(root, filtered=False), sample, 120)
 

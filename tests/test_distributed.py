@@ -1,4 +1,4 @@
-"""Data-parallel training: ``torchrun --nproc-per-node 2 -m core.training train`` on two CPU processes (gloo).
+"""Data-parallel training: ``torchrun --nproc-per-node 2 -m equiview.core.training train`` on two CPU processes (gloo).
 
 Two ranks with batch 32 each average their gradients, so one step sees the same 64 molecules as a single process
 with batch 64 over the same epoch permutation: both runs must end with the same validation MAE.
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from core.checkpoints import load_checkpoint
-from core.cli import main
-from core.evaluation import mean_absolute_error
-from core.training.paths import RunPaths
+from equiview.core.checkpoints import load_checkpoint
+from equiview.core.cli import main
+from equiview.core.evaluation import mean_absolute_error
+from equiview.core.training.paths import RunPaths
 
 REPO = Path(__file__).resolve().parents[1]
 LIMITS = ["--limit-train", "256", "--limit-val", "64", "--limit-test", "64"]
@@ -34,7 +34,7 @@ def two_process_run(tmp_path_factory) -> tuple[RunPaths, subprocess.CompletedPro
         "--nproc-per-node",
         "2",
         "-m",
-        "core.training",
+        "equiview.core.training",
         "train",
         "--model",
         "egnn",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from core.assets import checkpoint_path
-from core.checkpoints import load_checkpoint
-from core.data.graph import complete_edge_index
-from core.smiles import molecule_from_smiles
-from core.transforms import E3Transform
+from equiview.core.assets import checkpoint_path
+from equiview.core.checkpoints import load_checkpoint
+from equiview.core.data.graph import complete_edge_index
+from equiview.core.smiles import molecule_from_smiles
+from equiview.core.transforms import E3Transform
 
 
 def both_paths(model, data):

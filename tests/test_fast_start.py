@@ -29,15 +29,15 @@ def test_first_frame_comes_before_torch_pyqtgraph_and_pyplot(tmp_path):
     result = run_script(
         """
         import json, sys
-        from viewer.cli import _load, build_full_parser
-        from viewer.pyvista_import import import_pyvista
+        from equiview.viewer.cli import _load, build_full_parser
+        from equiview.viewer.pyvista_import import import_pyvista
 
         table, library, snapshot = _load(build_full_parser().parse_args(["gui"]), background=True)
         import_pyvista()
-        from viewer.app import create_application
+        from equiview.viewer.app import create_application
         app = create_application()
         from PySide6.QtCore import Qt
-        from viewer.main_window import MainWindow
+        from equiview.viewer.main_window import MainWindow
 
         window = MainWindow(table, library=library, initial=snapshot, restore_geometry=False, persist=False,
                             load_models_in_background=True)
@@ -95,7 +95,7 @@ def test_a_deferred_module_loads_on_first_use_only(tmp_path):
     result = run_script(
         """
         import json, sys
-        from viewer.pyvista_import import DeferredModule, defer_import
+        from equiview.viewer.pyvista_import import DeferredModule, defer_import
 
         defer_import("colorsys")
         import colorsys  # the import statement gets the placeholder and loads nothing

@@ -1,6 +1,6 @@
 """Fuzzing (hypothesis) over command-line values and mutated checkpoint and bundle bytes.
 
-Every outcome must be a success or a one-line user error (:class:`core.errors.EquiviewError`, exit code 2 on
+Every outcome must be a success or a one-line user error (:class:`equiview.core.errors.EquiviewError`, exit code 2 on
 the command line): never another exception, never a file written where none was asked for. Example counts are
 bounded so the module runs in well under a minute.
 """
@@ -19,13 +19,13 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.bounds import BOUNDS, RATES, bounded_float, bounded_int
-from core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from core.data import DataSourceError, load_dataset
-from core.data.bundle import save_bundle
-from core.errors import CommandError, EquiviewError
-from core.models.registry import demo_hparams, demo_model
-from viewer.model.cli_values import parse_size, parse_triple
+from equiview.core.bounds import BOUNDS, RATES, bounded_float, bounded_int
+from equiview.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from equiview.core.data import DataSourceError, load_dataset
+from equiview.core.data.bundle import save_bundle
+from equiview.core.errors import CommandError, EquiviewError
+from equiview.core.models.registry import demo_hparams, demo_model
+from equiview.viewer.model.cli_values import parse_size, parse_triple
 
 # EQUIVIEW_FUZZ_EXAMPLES=2000 for a long, randomised hunt; the suite's default is fast and derandomised, so a
 # CI run is repeatable (a random seed found "zip file version 6.4" once, now a regression example below)
@@ -93,8 +93,8 @@ TRAIN_OPTIONS = ["--epochs", "--hidden", "--layers", "--batch-size", "--lr", "--
 @given(pairs=st.lists(st.tuples(st.sampled_from(TRAIN_OPTIONS), NUMBERISH), max_size=4))
 def test_train_command_lines(tmp_path, capsys, pairs):
     """The real parser and TrainConfig: a valid config within every bound, or one line and exit code 2."""
-    from core.cli import build_parser
-    from core.training.cli import config_from_args
+    from equiview.core.cli import build_parser
+    from equiview.core.training.cli import config_from_args
 
     argv = ["train", "--model", "egnn", "--out", str(tmp_path / "m.pt")]
     for option, value in pairs:
@@ -131,8 +131,8 @@ VIEW_VALUES = {
 @given(pairs=st.lists(st.tuples(st.sampled_from(sorted(VIEW_VALUES)), st.data()), max_size=4))
 def test_render_command_lines(tmp_path, capsys, dataset, pairs):
     """Parsing, validation and the snapshot of ``render``: a Snapshot, or one line and exit code 2."""
-    from viewer.cli import _validate_common, build_full_parser, snapshot_from_args
-    from viewer.model.library import ModelLibrary
+    from equiview.viewer.cli import _validate_common, build_full_parser, snapshot_from_args
+    from equiview.viewer.model.library import ModelLibrary
 
     argv = ["render", "--out", str(tmp_path / "x.png"), "--egnn", "untrained"]
     for option, data in pairs:

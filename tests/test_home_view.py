@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from viewer.model.home_view import TILT_DEGREES, home_view_direction
+from equiview.viewer.model.home_view import TILT_DEGREES, home_view_direction
 
 
 def _assert_orthonormal(direction: np.ndarray, up: np.ndarray) -> None:

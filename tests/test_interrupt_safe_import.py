@@ -11,7 +11,7 @@ SCRIPT = """
 import signal, sys
 sys.path.insert(0, {folder!r})
 signal.signal(signal.SIGINT, signal.default_int_handler)
-import core.interrupt_safe_import as guard
+import equiview.core.interrupt_safe_import as guard
 guard.GUARDED_PACKAGES = ("slowpkg",)
 if {guarded}:
     guard.hold_interrupts_while_importing()
@@ -54,7 +54,7 @@ def test_ctrl_c_during_a_guarded_import_comes_after_it(tmp_path):
 def test_the_guard_is_installed_once_and_only_while_needed():
     import torch
 
-    import core.interrupt_safe_import as guard
+    import equiview.core.interrupt_safe_import as guard
 
     assert torch.__name__ in sys.modules
     before = list(sys.meta_path)

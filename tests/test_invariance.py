@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.embeddings import compare_poses, encode, transformed
-from core.models import build_model, demo_model
-from core.transforms import E3Transform
-from viewer.model.colouring import ColourScale, Projection
+from equiview.core.embeddings import compare_poses, encode, transformed
+from equiview.core.models import build_model, demo_model
+from equiview.core.transforms import E3Transform
+from equiview.viewer.model.colouring import ColourScale, Projection
 
 NUM_TRANSFORMS = 120  # random E(3) elements per model and molecule
 INVARIANCE_TOL = 1e-4  # float32
@@ -134,8 +134,8 @@ def test_compare_poses_on_a_batch(dataset):
 def test_predict_from_embedding_is_the_forward_pass_without_encoding_again(dataset, kind):
     from dataclasses import replace
 
-    from core.checkpoints import Checkpoint
-    from core.embeddings import predict
+    from equiview.core.checkpoints import Checkpoint
+    from equiview.core.embeddings import predict
 
     demo = Checkpoint.untrained(kind, seed=3)
     assert not demo.trained and demo.normalisation is None and demo.embedding_dim == 1

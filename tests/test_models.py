@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch_geometric.data import Batch, Data
 
-from core.data.graph import complete_edge_index
-from core.models import (
+from equiview.core.data.graph import complete_edge_index
+from equiview.core.models import (
     MODEL_KINDS,
     EquivariantGNN,
     EquivariantMPLayer,
@@ -294,8 +294,8 @@ def test_single_atom_gets_no_messages():
 
 def test_per_atom_message_equals_concatenated_message():
     """MessageMLP.forward_per_atom is eq. (3) with the linear layer split; it must equal the edge-wise form."""
-    from core.data.graph import complete_edge_index
-    from core.models.message import MessageMLP
+    from equiview.core.data.graph import complete_edge_index
+    from equiview.core.models.message import MessageMLP
 
     torch.manual_seed(3)
     mlp = MessageMLP(16, 8, torch.nn.ReLU())

@@ -15,7 +15,7 @@ import torch
 def test_gin_is_pyg_gin_bit_for_bit(dataset, seed, hidden, layers, out):
     import torch_geometric.nn as geom_nn
 
-    from core.models.gin import GIN
+    from equiview.core.models.gin import GIN
 
     act = torch.nn.ReLU()
     torch.manual_seed(seed)
@@ -39,8 +39,8 @@ def test_sum_pool_and_scatter_are_pygs():
     from torch_geometric.nn.aggr import SumAggregation
     from torch_geometric.utils import scatter
 
-    from core.models.aggregation import _scatter_sum_pyg
-    from core.models.gin import sum_pool
+    from equiview.core.models.aggregation import _scatter_sum_pyg
+    from equiview.core.models.gin import sum_pool
 
     x = torch.randn(11, 6, generator=torch.Generator().manual_seed(1))
     batch = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3])
@@ -55,9 +55,9 @@ def test_loading_and_running_a_model_does_not_import_pyg():
         """
         import sys
         import torch
-        from core.checkpoints import Checkpoint, load_checkpoint
-        from core.models.registry import MODEL_KINDS, VECTOR_KINDS
-        from core.vector_equivariance import model_vectors
+        from equiview.core.checkpoints import Checkpoint, load_checkpoint
+        from equiview.core.models.registry import MODEL_KINDS, VECTOR_KINDS
+        from equiview.core.vector_equivariance import model_vectors
 
         class Graph:
             z = torch.tensor([6, 1, 1, 1, 1])

@@ -15,13 +15,13 @@ from molecule_files_fixtures import (
     write_xyz,
 )
 
-import core.molecule_files as molecule_files
-from core.data.bonds import infer_bonds, unique_bonds
-from core.known_elements import QM9_ELEMENTS, unsupported_reason
-from core.molecule import MAX_ATOMS
-from core.molecule_files import read_molecule_file
-from core.smiles import molecule_from_smiles
-from core.user_input_errors import MoleculeInputError
+import equiview.core.molecule_files as molecule_files
+from equiview.core.data.bonds import infer_bonds, unique_bonds
+from equiview.core.known_elements import QM9_ELEMENTS, unsupported_reason
+from equiview.core.molecule import MAX_ATOMS
+from equiview.core.molecule_files import read_molecule_file
+from equiview.core.smiles import molecule_from_smiles
+from equiview.core.user_input_errors import MoleculeInputError
 
 
 def bond_set(bonds) -> set[tuple[int, int]]:

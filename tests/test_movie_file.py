@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.atomic_output import atomic_output
-from viewer.model.movie_file import MovieCancelled, MovieFile, check_movie_settings, read_frames
+from equiview.core.atomic_output import atomic_output
+from equiview.viewer.model.movie_file import MovieCancelled, MovieFile, check_movie_settings, read_frames
 
 
 def synthetic_frames(count: int, width: int = 96, height: int = 64) -> list[np.ndarray]:

@@ -19,14 +19,14 @@ import torch
 from crafted_files import project_payload
 from viewer_fixtures import run_python
 
-from core.bounds import BOUNDS, RATES
-from core.errors import CommandError, EquiviewError, MoleculeNotFoundError
+from equiview.core.bounds import BOUNDS, RATES
+from equiview.core.errors import CommandError, EquiviewError, MoleculeNotFoundError
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, list[str]]:
-    from viewer.cli import main
+    from equiview.viewer.cli import main
 
     code = main(list(argv))
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
@@ -70,7 +70,7 @@ def test_huge_finite_weights_are_refused_not_evaluated_to_inf(tmp_path, capsys):
 
 
 def test_bonds_out_of_range_in_a_bundle_are_one_line_in_render(tmp_path, capsys, dataset):
-    from core.data.bundle import save_bundle
+    from equiview.core.data.bundle import save_bundle
 
     few = dataset.subset(np.arange(900))
     broken = few.subset(np.arange(900))
@@ -130,7 +130,7 @@ def test_resume_with_wrong_tensor_shapes_is_one_line(tmp_path, capsys):
 
 
 def test_ctrl_c_during_the_final_test_evaluation_is_one_line(tmp_path, capsys, monkeypatch):
-    import core.training.trainer as trainer
+    import equiview.core.training.trainer as trainer
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -167,7 +167,7 @@ def test_ctrl_c_during_imports_is_one_line():
         [
             sys.executable,
             "-c",
-            "import sys; from viewer.cli import main; sys.exit(main(sys.argv[1:]))",
+            "import sys; from equiview.viewer.cli import main; sys.exit(main(sys.argv[1:]))",
             "check-invariance",
             "--molecules",
             "1000",
@@ -206,7 +206,7 @@ def test_malformed_arguments_are_one_line_too(capsys):
 
 # ------------------------------------------------------------------------------------------ item 7
 def test_bundle_out_empty_never_writes_over_the_packaged_asset(capsys):
-    from core.data.bundle import BUNDLE_PATH
+    from equiview.core.data.bundle import BUNDLE_PATH
 
     before = BUNDLE_PATH.stat().st_mtime_ns
     assert_one_line(capsys, "data", "bundle", "--out", "", fragment="--out needs a file name")
@@ -234,10 +234,10 @@ def test_oversized_screenshots_are_refused_at_once(tmp_path, capsys, no_display)
 
 
 def test_the_model_cache_is_bounded_and_forgets_deleted_files(tmp_path):
-    from core.checkpoints import CheckpointNotFoundError, save_checkpoint
-    from core.models.registry import demo_hparams, demo_model
-    from viewer.model.library import MAX_CACHED_MODELS, ModelLibrary
-    from viewer.model.snapshot import ModelSource
+    from equiview.core.checkpoints import CheckpointNotFoundError, save_checkpoint
+    from equiview.core.models.registry import demo_hparams, demo_model
+    from equiview.viewer.model.library import MAX_CACHED_MODELS, ModelLibrary
+    from equiview.viewer.model.snapshot import ModelSource
 
     library = ModelLibrary()
     for seed in range(3 * MAX_CACHED_MODELS):
@@ -281,10 +281,10 @@ def test_check_invariance_trials_beyond_the_bound_stop_at_once(capsys):
 
 
 def test_every_user_facing_error_shares_one_base_class():
-    from core.checkpoints import CheckpointError
-    from core.data import DataSourceError
-    from core.training.trainer import TrainingDivergedError
-    from viewer.model.library import ModelLoadError
+    from equiview.core.checkpoints import CheckpointError
+    from equiview.core.data import DataSourceError
+    from equiview.core.training.trainer import TrainingDivergedError
+    from equiview.viewer.model.library import ModelLoadError
 
     for error in (
         CommandError,
@@ -299,11 +299,11 @@ def test_every_user_facing_error_shares_one_base_class():
 
 BUG_SCRIPT = """
 import sys
-import core.cli
+import equiview.core.cli
 def broken(args):
     raise ValueError("an internal mistake")
-core.cli._cmd_data_info = broken
-from viewer.cli import main
+equiview.core.cli._cmd_data_info = broken
+from equiview.viewer.cli import main
 sys.exit(main(["data", "info"]))
 """
 
@@ -317,13 +317,13 @@ def test_a_bug_shows_its_traceback_with_exit_1_not_a_one_line_error():
 
 @pytest.mark.parametrize("error", [ValueError, KeyError, IndexError, ZeroDivisionError, RuntimeError, TypeError])
 def test_no_builtin_exception_passes_for_bad_input(monkeypatch, error):
-    import core.cli
+    import equiview.core.cli
 
     def broken(args):
         raise error("an internal mistake")
 
-    monkeypatch.setattr(core.cli, "_cmd_data_info", broken)
-    from viewer.cli import main
+    monkeypatch.setattr(equiview.core.cli, "_cmd_data_info", broken)
+    from equiview.viewer.cli import main
 
     with pytest.raises(error):
         main(["data", "info"])

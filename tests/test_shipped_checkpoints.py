@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from core.checkpoints import load_checkpoint
-from core.cli import main
-from core.data import QM9DataModule
-from core.evaluation import mean_absolute_error
+from equiview.core.checkpoints import load_checkpoint
+from equiview.core.cli import main
+from equiview.core.data import QM9DataModule
+from equiview.core.evaluation import mean_absolute_error
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 # Issue 4's goals: half the T036 tutorial's test MAEs (3.45 and 31.88 a0²). Issue 11: the dipole model within

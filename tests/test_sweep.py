@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 import torch
 
-import viewer.model.sweep as sweep_module
-from core.assets import checkpoint_dir
-from core.checkpoints import load_checkpoint
-from core.embeddings import compare_poses, encode
-from core.models.registry import demo_model
-from core.transforms import E3Transform
-from core.vector_equivariance import compare_vectors
-from viewer.model.colouring import ColourScale, Projection
-from viewer.model.sweep import invariance_sphere, spun_transform, sweep, sweep_angles
-from viewer.model.sweep_settings import check_axis, check_sphere_resolution, check_steps
+import equiview.viewer.model.sweep as sweep_module
+from equiview.core.assets import checkpoint_dir
+from equiview.core.checkpoints import load_checkpoint
+from equiview.core.embeddings import compare_poses, encode
+from equiview.core.models.registry import demo_model
+from equiview.core.transforms import E3Transform
+from equiview.core.vector_equivariance import compare_vectors
+from equiview.viewer.model.colouring import ColourScale, Projection
+from equiview.viewer.model.sweep import invariance_sphere, spun_transform, sweep, sweep_angles
+from equiview.viewer.model.sweep_settings import check_axis, check_sphere_resolution, check_steps
 
 CHECKPOINTS = checkpoint_dir()
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from viewer_fixtures import is_blank, read_png, run_equiview
 
-from viewer.cli import main
-from viewer.model.movie_file import MovieCancelled, read_frames
+from equiview.viewer.cli import main
+from equiview.viewer.model.movie_file import MovieCancelled, read_frames
 
 
 def run_main(capsys, *args: str) -> tuple[int, str, str]:
@@ -154,11 +154,11 @@ def test_movie_bad_input_exits_2_with_one_line(capsys, tmp_path, args, fragment)
 
 
 def test_a_cancelled_movie_leaves_no_file(dataset, tmp_path):
-    from viewer.model.library import ModelLibrary
-    from viewer.model.movie_settings import MovieSettings
-    from viewer.model.pipeline import Pipeline
-    from viewer.model.snapshot import Snapshot
-    from viewer.movie import record_movie
+    from equiview.viewer.model.library import ModelLibrary
+    from equiview.viewer.model.movie_settings import MovieSettings
+    from equiview.viewer.model.pipeline import Pipeline
+    from equiview.viewer.model.snapshot import Snapshot
+    from equiview.viewer.movie import record_movie
 
     out = tmp_path / "cancelled.mp4"
     seen = []

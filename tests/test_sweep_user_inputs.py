@@ -11,7 +11,7 @@ import pytest
 from molecule_files_fixtures import METHANETHIOL, write_multi_xyz, write_xyz
 from viewer_fixtures import ROOT, is_blank, read_png
 
-from viewer.cli import main
+from equiview.viewer.cli import main
 
 EXAMPLE = ROOT / "examples" / "schnet_model.py"
 
@@ -116,11 +116,11 @@ def test_a_user_model_is_another_row_of_the_json_csv_and_plot(capsys, tmp_path):
 
 def test_the_user_rows_sweep_equals_the_grid_at_each_angle(dataset, tmp_path):
     """A user's model is run once per pose: its sweep equals the grid's row (pipeline frame) at every angle."""
-    from core.user_models import ModelSpec
-    from viewer.model.library import ModelLibrary
-    from viewer.model.pipeline import Pipeline
-    from viewer.model.snapshot import ModelSource, ProjectionSpec, Snapshot, StructureRef, TransformParams
-    from viewer.model.spin import Spin
+    from equiview.core.user_models import ModelSpec
+    from equiview.viewer.model.library import ModelLibrary
+    from equiview.viewer.model.pipeline import Pipeline
+    from equiview.viewer.model.snapshot import ModelSource, ProjectionSpec, Snapshot, StructureRef, TransformParams
+    from equiview.viewer.model.spin import Spin
 
     spec = ModelSpec.parse(model_file(tmp_path, "raw", RAW_MODEL))
     source = ModelSource.user(spec)
@@ -194,11 +194,11 @@ def test_bad_molecules_and_models_exit_2_with_one_line_and_write_nothing(capsys,
 
 def test_a_user_models_arrows_are_swept_like_the_grid_measures_them(dataset, tmp_path, capsys):
     """A user's model that returns vectors: its sweep's max|v(g_θ·x) − R_θ v(x)| is the grid's at every angle."""
-    from core.user_models import ModelSpec
-    from viewer.model.library import ModelLibrary
-    from viewer.model.pipeline import Pipeline
-    from viewer.model.snapshot import ModelSource, ProjectionSpec, Snapshot, StructureRef, TransformParams
-    from viewer.model.spin import Spin
+    from equiview.core.user_models import ModelSpec
+    from equiview.viewer.model.library import ModelLibrary
+    from equiview.viewer.model.pipeline import Pipeline
+    from equiview.viewer.model.snapshot import ModelSource, ProjectionSpec, Snapshot, StructureRef, TransformParams
+    from equiview.viewer.model.spin import Spin
 
     arrows = model_file(tmp_path, "arrows", ARROWS_MODEL)
     snapshot = Snapshot(structure=StructureRef.smiles("CCO"), transform=TransformParams(rx=20.0, tz=1.0))

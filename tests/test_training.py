@@ -17,23 +17,23 @@ import pytest
 import torch
 from training_runs import LIMITS, SMALL_RUN, read_metrics, train, without_timing
 
-from core.checkpoints import load_checkpoint
-from core.evaluation import mean_absolute_error
-from core.models import build_model
-from core.training.batches import BatchMaker, chunks, epoch_permutation
-from core.training.cli import EXIT_INTERRUPTED
-from core.training.config import TrainConfig
-from core.training.distributed import DistributedContext
-from core.training.normalisation import TargetScaling
-from core.training.paths import RunPaths
-from core.training.reference_pipeline import (
+from equiview.core.checkpoints import load_checkpoint
+from equiview.core.evaluation import mean_absolute_error
+from equiview.core.models import build_model
+from equiview.core.training.batches import BatchMaker, chunks, epoch_permutation
+from equiview.core.training.cli import EXIT_INTERRUPTED
+from equiview.core.training.config import TrainConfig
+from equiview.core.training.distributed import DistributedContext
+from equiview.core.training.normalisation import TargetScaling
+from equiview.core.training.paths import RunPaths
+from equiview.core.training.reference_pipeline import (
     TutorialEGNN,
     itertools_complete_edge_index,
     tutorial_graphs,
     tutorial_loader,
 )
-from core.training.schedules import LearningRateSchedule, warmup_cosine_factor
-from core.training.state import load_training_state
+from equiview.core.training.schedules import LearningRateSchedule, warmup_cosine_factor
+from equiview.core.training.state import load_training_state
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -129,7 +129,7 @@ def test_sigint_saves_state_and_best_checkpoint_and_exits_with_130(tmp_path):
     command = [
         sys.executable,
         "-m",
-        "core.training",
+        "equiview.core.training",
         "train",
         "--model",
         "egnn",

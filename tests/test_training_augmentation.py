@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from core.training.augmentation import epoch_generator, random_rotations, rotate_each_molecule
+from equiview.core.training.augmentation import epoch_generator, random_rotations, rotate_each_molecule
 
 
 def test_rotations_are_proper_and_orthogonal():

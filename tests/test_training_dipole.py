@@ -11,12 +11,12 @@ import torch
 import training_runs
 from training_runs import LIMITS, read_metrics, train, without_timing
 
-from core.checkpoints import load_checkpoint
-from core.data import QM9DataModule
-from core.evaluation import mean_absolute_error
-from core.training.config import TrainConfig
-from core.training.paths import RunPaths
-from core.training.state import load_training_state
+from equiview.core.checkpoints import load_checkpoint
+from equiview.core.data import QM9DataModule
+from equiview.core.evaluation import mean_absolute_error
+from equiview.core.training.config import TrainConfig
+from equiview.core.training.paths import RunPaths
+from equiview.core.training.state import load_training_state
 
 # the dipole models at hidden 16 and 2 layers, otherwise the small run of every training test
 SMALL_RUN = [*training_runs.SMALL_RUN, "--hidden", "16", "--layers", "2"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.transforms import E3Transform
+from equiview.core.transforms import E3Transform
 
 
 def rx(a):

@@ -26,16 +26,16 @@ from crafted_files import (
     with_members_marked,
 )
 
-from core.checkpoints import (
+from equiview.core.checkpoints import (
     CheckpointError,
     CorruptCheckpointError,
     UnsafeCheckpointError,
     load_checkpoint,
     save_checkpoint,
 )
-from core.data import DataSourceError, load_dataset
-from core.data.bundle import BUNDLE_PATH, content_sha256, save_bundle
-from core.models.registry import demo_hparams, demo_model
+from equiview.core.data import DataSourceError, load_dataset
+from equiview.core.data.bundle import BUNDLE_PATH, content_sha256, save_bundle
+from equiview.core.models.registry import demo_hparams, demo_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +66,7 @@ def test_a_crafted_pyg_folder_never_runs_its_payload(tmp_path):
     assert "data_v3.pt: refused: this file would run code (it imports posix.system)" in message
     assert "weights_only" not in message
     # the same through every command that reads data, in a fresh process (nothing imported before)
-    command = [sys.executable, "-m", "core", "data", "info", "--source", "pyg", "--root", str(root)]
+    command = [sys.executable, "-m", "equiview.core", "data", "info", "--source", "pyg", "--root", str(root)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not marker.exists()
@@ -92,7 +92,7 @@ import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 import crafted_files
-from core.checkpoints import CheckpointError, load_checkpoint
+from equiview.core.checkpoints import CheckpointError, load_checkpoint
 
 folder = Path(sys.argv[1])
 files = crafted_files.crafted_checkpoints(folder)
@@ -152,8 +152,8 @@ def test_small_crafted_checkpoints_are_refused_fast_under_a_memory_limit(tmp_pat
 
 
 def test_hyperparameter_bounds_cover_every_model_kind():
-    from core.models.limits import HPARAM_BOUNDS, check_hparams
-    from core.models.registry import MODEL_KINDS, default_hparams
+    from equiview.core.models.limits import HPARAM_BOUNDS, check_hparams
+    from equiview.core.models.registry import MODEL_KINDS, default_hparams
 
     for kind in MODEL_KINDS:
         assert kind in HPARAM_BOUNDS, f"add {kind!r} to core.models.limits.HPARAM_BOUNDS"
@@ -200,7 +200,7 @@ def test_weights_changed_behind_the_recorded_hash_are_detected(tmp_path):
 
 
 def test_shipped_checkpoints_carry_their_weights_hash():
-    from core.checkpoints import state_dict_sha256
+    from equiview.core.checkpoints import state_dict_sha256
 
     for kind in ("naive", "egnn", "naive-dipole", "dipole"):
         path = ROOT / "assets" / "checkpoints" / f"{kind}.pt"
@@ -273,7 +273,7 @@ def test_a_bundle_with_a_corrupt_stream_or_a_lying_header_is_one_line(tmp_path, 
     ids=["unknown-compression-method", "encrypted"],
 )
 def test_zip_members_zipfile_cannot_decode_are_one_line(tmp_path, dataset, capsys, marks, fragment):
-    from viewer.cli import main
+    from equiview.viewer.cli import main
 
     checkpoint = tmp_path / "model.pt"
     save_checkpoint(checkpoint, demo_model("naive", seed=2), kind="naive", hparams=demo_hparams("naive"))
@@ -292,7 +292,7 @@ def test_zip_members_zipfile_cannot_decode_are_one_line(tmp_path, dataset, capsy
 
 
 def test_the_shipped_bundle_is_checked_against_its_documented_sha256(tmp_path, monkeypatch):
-    import core.data.bundle as bundle
+    import equiview.core.data.bundle as bundle
 
     readme = (ROOT / "assets" / "README.md").read_text()
     assert bundle.BUNDLE_SHA256 in readme
@@ -309,7 +309,7 @@ def test_the_shipped_bundle_is_checked_against_its_documented_sha256(tmp_path, m
 
 
 def test_a_damaged_qm9pack_cache_is_rebuilt_once(tmp_path, monkeypatch):
-    from core.data.qm9pack_source import load_qm9pack, qm9pack_cache_path
+    from equiview.core.data.qm9pack_source import load_qm9pack, qm9pack_cache_path
 
     monkeypatch.setenv("EQUIVIEW_CACHE_DIR", str(tmp_path / "cache"))
     first = load_qm9pack(filtered=False, max_rows=20)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.molecule_files import MAX_FILE_BYTES, read_molecule_file
-from core.user_input_errors import MoleculeInputError, UserModelError
-from core.user_models import MAX_SOURCE_BYTES, load_user_model
+from equiview.core.molecule_files import MAX_FILE_BYTES, read_molecule_file
+from equiview.core.user_input_errors import MoleculeInputError, UserModelError
+from equiview.core.user_models import MAX_SOURCE_BYTES, load_user_model
 
 
 def sparse_file(path, size: int):

@@ -11,11 +11,11 @@ import pytest
 import torch
 from molecule_files_fixtures import ETHANOL, METHANETHIOL, write_multi_xyz, write_xyz
 
-from core.cli import main
-from core.invariance_check import check_invariance
-from core.molecule_files import read_molecule_file
-from core.user_input_errors import UserModelError
-from core.user_models import ModelSpec, load_user_model
+from equiview.core.cli import main
+from equiview.core.invariance_check import check_invariance
+from equiview.core.molecule_files import read_molecule_file
+from equiview.core.user_input_errors import UserModelError
+from equiview.core.user_models import ModelSpec, load_user_model
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "schnet_model.py"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from viewer.model.verdict import Verdict, format_change
+from equiview.viewer.model.verdict import Verdict, format_change
 
 
 @pytest.mark.parametrize(

@@ -43,10 +43,10 @@ def test_gui_screenshot_writes_the_grid(tmp_path):
 @pytest.mark.gui
 @requires_display
 def test_full_window_screenshot_in_process(qtbot, dataset, tmp_path, monkeypatch):
-    from viewer.app import run_gui
-    from viewer.model.library import ModelLibrary
-    from viewer.model.snapshot import Snapshot, TransformParams
-    from viewer.scene import DEFAULT_STYLE
+    from equiview.viewer.app import run_gui
+    from equiview.viewer.model.library import ModelLibrary
+    from equiview.viewer.model.snapshot import Snapshot, TransformParams
+    from equiview.viewer.scene import DEFAULT_STYLE
 
     monkeypatch.setenv("EQUIVIEW_SETTINGS", str(tmp_path / "s.ini"))
     out = tmp_path / "window.png"
@@ -113,7 +113,7 @@ def test_default_render_shows_the_contrast(tmp_path, capsys, models):
     """No state options: g is 45° about z, the naive GNN changes, the EGNN does not (shipped and demo models)."""
     import json
 
-    from viewer.cli import main
+    from equiview.viewer.cli import main
 
     out = tmp_path / "default.png"
     assert main(["render", "--out", str(out), "--size", "480x360", "--json", *models]) == 0
@@ -136,7 +136,7 @@ def test_default_render_shows_the_contrast(tmp_path, capsys, models):
 def test_identity_render_reads_identity(tmp_path, capsys):
     import json
 
-    from viewer.cli import main
+    from equiview.viewer.cli import main
 
     assert main(["render", "--out", str(tmp_path / "i.png"), "--size", "320x240", "--identity", "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -146,7 +146,7 @@ def test_identity_render_reads_identity(tmp_path, capsys):
 def test_make_run_needs_no_xvfb_and_says_how_to_get_images(capsys, monkeypatch):
     done = subprocess.run(["make", "-n", "run"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert "equiview gui" in done.stdout and "xvfb-run" not in done.stdout
-    from viewer.cli import main
+    from equiview.viewer.cli import main
 
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(name, raising=False)
@@ -176,7 +176,7 @@ def test_make_run_needs_no_xvfb_and_says_how_to_get_images(capsys, monkeypatch):
     ],
 )
 def test_bad_values_exit_2_with_one_line(tmp_path, capsys, monkeypatch, args, fragment):
-    from viewer.cli import main
+    from equiview.viewer.cli import main
 
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(name, raising=False)
@@ -213,7 +213,7 @@ def test_help_lists_viewer_commands_without_importing_qt_vtk_or_torch():
 
 
 def test_gui_is_the_default_command():
-    from viewer.cli import _with_default_command
+    from equiview.viewer.cli import _with_default_command
 
     assert _with_default_command([]) == ["gui"]
     assert _with_default_command(["--molecule", "5"]) == ["gui", "--molecule", "5"]
@@ -241,7 +241,7 @@ def test_gui_is_the_default_command():
 def test_on_wayland_the_window_goes_through_xwayland(platform, environ, expected):
     """The 3D grid is a native window VTK draws into through X11: Qt's wayland plugin would give it a window id X
     does not know (pyvistaqt issue 445, "BadWindow"), so a Wayland session with XWayland asks Qt for xcb."""
-    from viewer.app import qt_platform_for_vtk
+    from equiview.viewer.app import qt_platform_for_vtk
 
     assert qt_platform_for_vtk(platform, environ) == expected
 
@@ -250,7 +250,7 @@ def test_a_wayland_session_with_xwayland_opens_the_window_on_xcb(tmp_path):
     """Under Xvfb, posing as a Wayland session: the application asks for the xcb plugin and the grid renders."""
     script = (
         "import os, sys\n"
-        "from viewer.app import create_application\n"
+        "from equiview.viewer.app import create_application\n"
         "app = create_application()\n"
         "print(app.platformName(), os.environ.get('QT_QPA_PLATFORM'))\n"
     )
@@ -261,7 +261,7 @@ def test_a_wayland_session_with_xwayland_opens_the_window_on_xcb(tmp_path):
 
 
 def test_a_wayland_session_without_x_says_so_in_one_line(capsys, monkeypatch):
-    from viewer.cli import main
+    from equiview.viewer.cli import main
 
     for name in ("DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(name, raising=False)

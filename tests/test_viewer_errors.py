@@ -10,8 +10,8 @@ pytestmark = [pytest.mark.gui, requires_display]
 
 
 def _demo_checkpoint(tmp_path, kind: str):
-    from core.checkpoints import save_checkpoint
-    from core.models.registry import demo_hparams, demo_model
+    from equiview.core.checkpoints import save_checkpoint
+    from equiview.core.models.registry import demo_hparams, demo_model
 
     path = tmp_path / f"{kind}-demo.pt"
     save_checkpoint(path, demo_model(kind, seed=3), kind=kind, hparams=demo_hparams(kind))
@@ -137,8 +137,8 @@ def test_unknown_molecule_keeps_the_current_one(qtbot, window):
 def test_close_leaves_no_window_or_plotter(qtbot, dataset, settings):
     from PySide6.QtWidgets import QApplication
 
-    from viewer.app import drain_events
-    from viewer.main_window import MainWindow
+    from equiview.viewer.app import drain_events
+    from equiview.viewer.main_window import MainWindow
 
     window = make_window(qtbot, dataset, settings)
     plotter = window.plotter
@@ -206,15 +206,15 @@ def test_a_user_error_in_a_slot_is_one_line_without_traceback(qtbot, window, cap
 
 
 def test_geometry_and_folders_are_remembered(qtbot, dataset, settings, tmp_path):
-    from viewer.main_window import MainWindow
-    from viewer.model.snapshot import Snapshot
+    from equiview.viewer.main_window import MainWindow
+    from equiview.viewer.model.snapshot import Snapshot
 
     first = make_window(qtbot, dataset, settings, size=(1100, 700))
     assert first.export_screenshot(tmp_path / "a.png")
     close_window(first)
     assert settings.value("paths/export") == str(tmp_path.resolve())
 
-    from viewer.app import create_application
+    from equiview.viewer.app import create_application
 
     create_application()
     second = MainWindow(dataset, settings=settings, initial=Snapshot(), restore_geometry=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from viewer.cli import prefer_offscreen_gl
+from equiview.viewer.cli import prefer_offscreen_gl
 
 prefer_offscreen_gl()  # without an X display, VTK goes straight to OSMesa
 
@@ -20,14 +20,14 @@ SCENE_SIZE = (900, 900)  # taller than the other scene tests: up to three model 
 
 
 def user_source(name: str = "schnet"):
-    from core.user_models import ModelSpec
-    from viewer.model.snapshot import ModelSource
+    from equiview.core.user_models import ModelSpec
+    from equiview.viewer.model.snapshot import ModelSource
 
     return ModelSource.user(ModelSpec.parse(f"{name}={EXAMPLE}:make_model"))
 
 
 def test_arrows_follow_their_row_into_any_slot(offscreen_scene, pipeline):
-    from viewer.model.snapshot import ModelSource, ProjectionSpec, Snapshot, TransformParams
+    from equiview.viewer.model.snapshot import ModelSource, ProjectionSpec, Snapshot, TransformParams
 
     scene = offscreen_scene
     pca = ProjectionSpec("pca")
@@ -63,9 +63,9 @@ def test_arrows_follow_their_row_into_any_slot(offscreen_scene, pipeline):
 
 
 def test_state_rows_take_their_family_and_come_back_when_set(qapp, dataset):
-    from viewer.model.errors import ViewValueError
-    from viewer.model.snapshot import ModelSource, ProjectionSpec
-    from viewer.state import ViewState
+    from equiview.viewer.model.errors import ViewValueError
+    from equiview.viewer.model.snapshot import ModelSource, ProjectionSpec
+    from equiview.viewer.state import ViewState
 
     state = ViewState(len(dataset))
     state.remove_row("egnn")
@@ -80,9 +80,9 @@ def test_state_rows_take_their_family_and_come_back_when_set(qapp, dataset):
 
 
 def test_render_json_has_the_rows_and_the_dipoles(tmp_path, capsys):
-    from core.checkpoints import save_checkpoint
-    from core.models.registry import demo_hparams, demo_model
-    from viewer.cli import main
+    from equiview.core.checkpoints import save_checkpoint
+    from equiview.core.models.registry import demo_hparams, demo_model
+    from equiview.viewer.cli import main
 
     dipole = save_checkpoint(
         tmp_path / "dipole.pt", demo_model("dipole", 1), kind="dipole", hparams=demo_hparams("dipole"), target_idx=0

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from viewer.cli import prefer_offscreen_gl
+from equiview.viewer.cli import prefer_offscreen_gl
 
 prefer_offscreen_gl()  # without an X display, VTK goes straight to OSMesa
 
 
 def test_identity_frame_has_no_error_and_both_columns_agree(pipeline):
-    from viewer.model.snapshot import Snapshot, TransformParams
+    from equiview.viewer.model.snapshot import Snapshot, TransformParams
 
     frame = pipeline.frame(Snapshot(transform=TransformParams()))
     assert frame.molecule.name == "gdb_814" and frame.molecule.formula == "C5H7NO"
@@ -30,7 +30,7 @@ def test_identity_frame_has_no_error_and_both_columns_agree(pipeline):
 
 
 def test_colour_scale_is_frozen_on_the_original_pose(pipeline):
-    from viewer.model.snapshot import Snapshot, TransformParams
+    from equiview.viewer.model.snapshot import Snapshot, TransformParams
 
     still = pipeline.frame(Snapshot(transform=TransformParams()))
     moved = pipeline.frame(Snapshot(transform=TransformParams(rx=90, tz=3.0)))
@@ -44,7 +44,7 @@ def test_colour_scale_is_frozen_on_the_original_pose(pipeline):
 
 def test_default_snapshot_shows_the_contrast(pipeline):
     """The first screen is not the identity: 45° about z, the naive GNN changes, the EGNN does not."""
-    from viewer.model.snapshot import Snapshot
+    from equiview.viewer.model.snapshot import Snapshot
 
     frame = pipeline.frame(Snapshot())
     assert frame.transform.rotation == (0.0, 0.0, 45.0) and not frame.show_labels
@@ -55,7 +55,7 @@ def test_default_snapshot_shows_the_contrast(pipeline):
 
 
 def test_difference_mode_colours_by_the_change_from_zero(pipeline):
-    from viewer.model.snapshot import Snapshot
+    from equiview.viewer.model.snapshot import Snapshot
 
     frame = pipeline.frame(Snapshot(colour_mode="difference"))
     naive, egnn = frame.rows["naive"], frame.rows["egnn"]
@@ -70,9 +70,9 @@ def test_difference_mode_colours_by_the_change_from_zero(pipeline):
 
 
 def test_trackball_drag_turns_g_about_the_viewing_frame():
-    from core.transforms import E3Transform
-    from viewer.model.snapshot import TransformParams
-    from viewer.model.trackball import drag_axis_angle, rotated
+    from equiview.core.transforms import E3Transform
+    from equiview.viewer.model.snapshot import TransformParams
+    from equiview.viewer.model.trackball import drag_axis_angle, rotated
 
     right, up, toward = np.eye(3)[0], np.eye(3)[1], np.eye(3)[2]
     axis, angle = drag_axis_angle(20, 0, right, up, toward)
@@ -90,10 +90,10 @@ def test_trackball_drag_turns_g_about_the_viewing_frame():
 
 
 def test_projections_of_a_multichannel_model(pipeline, tmp_path):
-    from core.checkpoints import save_checkpoint
-    from core.models.registry import build_model
-    from viewer.model.library import ModelSource
-    from viewer.model.snapshot import ProjectionSpec, Snapshot, TransformParams
+    from equiview.core.checkpoints import save_checkpoint
+    from equiview.core.models.registry import build_model
+    from equiview.viewer.model.library import ModelSource
+    from equiview.viewer.model.snapshot import ProjectionSpec, Snapshot, TransformParams
 
     model = build_model("egnn", hidden_channels=8, num_mp_layers=1)
     path = save_checkpoint(tmp_path / "wide.pt", model, kind="egnn", hparams={"hidden_channels": 8, "num_mp_layers": 1})
@@ -115,8 +115,8 @@ def test_projections_of_a_multichannel_model(pipeline, tmp_path):
 
 
 def test_random_slider_values_reproduce_a_haar_random_element():
-    from core.transforms import E3Transform
-    from viewer.model.snapshot import TransformParams
+    from equiview.core.transforms import E3Transform
+    from equiview.viewer.model.snapshot import TransformParams
 
     for seed in range(6):
         params = TransformParams.random(torch.Generator().manual_seed(seed))
@@ -128,8 +128,8 @@ def test_random_slider_values_reproduce_a_haar_random_element():
 
 
 def test_view_state_validates_and_signals_once():
-    from viewer.model.snapshot import ModelSource, ProjectionSpec, Snapshot, TransformParams
-    from viewer.state import ViewState
+    from equiview.viewer.model.snapshot import ModelSource, ProjectionSpec, Snapshot, TransformParams
+    from equiview.viewer.state import ViewState
 
     state = ViewState(1000)
     assert state.molecule == 800
@@ -162,10 +162,10 @@ def test_view_state_validates_and_signals_once():
 
 
 def test_library_caches_and_checks_kinds(tmp_path):
-    from core.checkpoints import CheckpointError, save_checkpoint
-    from core.models.registry import demo_hparams, demo_model
-    from viewer.model.library import ModelLibrary, ModelLoadError
-    from viewer.model.snapshot import ModelSource
+    from equiview.core.checkpoints import CheckpointError, save_checkpoint
+    from equiview.core.models.registry import demo_hparams, demo_model
+    from equiview.viewer.model.library import ModelLibrary, ModelLoadError
+    from equiview.viewer.model.snapshot import ModelSource
 
     library = ModelLibrary()
     first = library.load(ModelSource.untrained("naive", 2))
@@ -184,7 +184,7 @@ def test_library_caches_and_checks_kinds(tmp_path):
 
 
 def test_scene_writes_in_place_and_reads_back(offscreen_scene, pipeline, dataset):
-    from viewer.model.snapshot import Snapshot, TransformParams
+    from equiview.viewer.model.snapshot import Snapshot, TransformParams
 
     scene = offscreen_scene
     scene.update(pipeline.frame(Snapshot(transform=TransformParams())))
@@ -220,9 +220,9 @@ def test_scene_writes_in_place_and_reads_back(offscreen_scene, pipeline, dataset
 
 
 def test_scene_image_pick_and_layout(offscreen_scene, pipeline):
-    from viewer.model.png import encode_png
-    from viewer.model.snapshot import Snapshot, TransformParams
-    from viewer.scene import label_types
+    from equiview.viewer.model.png import encode_png
+    from equiview.viewer.model.snapshot import Snapshot, TransformParams
+    from equiview.viewer.scene import label_types
 
     scene = offscreen_scene
     frame = pipeline.frame(Snapshot(transform=TransformParams(rx=30.0)))
@@ -249,7 +249,7 @@ def test_scene_image_pick_and_layout(offscreen_scene, pipeline):
 
 
 def test_half_bonds_take_their_atoms_colour():
-    from viewer.scene import half_bonds
+    from equiview.viewer.scene import half_bonds
 
     positions = np.array([[0.0, 0, 0], [2.0, 0, 0], [2.0, 2.0, 0]])
     centres, directions, lengths, owners = half_bonds(positions, np.array([[0, 1], [1, 2]]))
@@ -266,7 +266,7 @@ def test_half_bonds_take_their_atoms_colour():
 def test_the_highlight_rings_an_atom_without_changing_its_colour(offscreen_scene, pipeline):
     """Hovering an atom to read its colour must not change that colour: the highlight is a ring around the atom,
     drawn outside it, not a translucent shell over it."""
-    from viewer.model.snapshot import Snapshot, TransformParams
+    from equiview.viewer.model.snapshot import Snapshot, TransformParams
 
     scene = offscreen_scene
     frame = pipeline.frame(Snapshot(transform=TransformParams(rz=45.0)))

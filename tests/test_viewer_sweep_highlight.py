@@ -109,7 +109,7 @@ def test_the_dock_has_a_row_of_plots_per_model_row_the_users_included(qtbot, win
     rows = {slot.shown_at for slot in panel.row_slots.values()}
     assert rows == {0, 1, 2} and sum(slot.shown_at is None for slot in panel.slots) == 1
     # three rows do not squash into the dock: each keeps a readable height and the rows scroll
-    from viewer.widgets.sweep_panel import ROW_MIN_HEIGHT
+    from equiview.viewer.widgets.sweep_panel import ROW_MIN_HEIGHT
 
     lowest = 0.8 * ROW_MIN_HEIGHT
     qtbot.waitUntil(lambda: min(plot.size().height() for plot in panel.value_plots.values()) >= lowest, timeout=3000)

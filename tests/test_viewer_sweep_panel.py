@@ -7,13 +7,13 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from viewer_fixtures import close_window, requires_display, wait_for_frame, window_loading_models
 
-from core.embeddings import compare_poses
-from viewer.model.colouring import Projection
-from viewer.model.movie_file import read_frames
-from viewer.model.movie_settings import MovieSettings
-from viewer.model.spin import pose_transform
-from viewer.model.sweep import spun_transform
-from viewer.widgets.sweep_panel import RECOMPUTE_MS
+from equiview.core.embeddings import compare_poses
+from equiview.viewer.model.colouring import Projection
+from equiview.viewer.model.movie_file import read_frames
+from equiview.viewer.model.movie_settings import MovieSettings
+from equiview.viewer.model.spin import pose_transform
+from equiview.viewer.model.sweep import spun_transform
+from equiview.viewer.widgets.sweep_panel import RECOMPUTE_MS
 
 pytestmark = [pytest.mark.gui, requires_display]
 

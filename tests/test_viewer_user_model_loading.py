@@ -77,7 +77,7 @@ def test_a_slow_model_file_loads_on_a_thread_while_the_window_keeps_working(qtbo
     (and ``add_user_model`` would not return before the factory gives up after 60 s)."""
     from PySide6.QtCore import QTimer
 
-    from viewer.arrows import ATOM_RGBA
+    from equiview.viewer.arrows import ATOM_RGBA
 
     loaded, ticks = Recorder(), Recorder()
     window.userModelLoaded.connect(loaded)
@@ -117,7 +117,7 @@ def test_a_slow_model_file_loads_on_a_thread_while_the_window_keeps_working(qtbo
     stored = scene.view("slow", "transformed").arrows.read()
     rotation = window.controller.frame.rows["slow"].vectors
     assert stored["feet"].shape == (2 * n, 3) and (stored["rgba"][:n] == ATOM_RGBA).all()
-    from core.transforms import E3Transform
+    from equiview.core.transforms import E3Transform
 
     turn = E3Transform.from_view(0, 0, 40).rotation.numpy()
     np.testing.assert_allclose(stored["direction"][:n], first @ turn.T, atol=1e-3)
@@ -258,7 +258,7 @@ def test_file_open_molecule_uses_the_chosen_file(qtbot, window, tmp_path, monkey
 def test_closing_the_window_while_a_model_loads_leaves_nothing_behind(qtbot, dataset, settings, model_path):
     from viewer_fixtures import close_window, make_window
 
-    from viewer.app import drain_events
+    from equiview.viewer.app import drain_events
 
     window = make_window(qtbot, dataset, settings)
     assert window.add_user_model(f"slow={model_path}:slow")

@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from viewer.cli import prefer_offscreen_gl
+from equiview.viewer.cli import prefer_offscreen_gl
 
 prefer_offscreen_gl()  # without an X display, VTK goes straight to OSMesa
 
@@ -68,15 +68,15 @@ def model_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pipeline(dataset):
-    from viewer.model.pipeline import Pipeline
+    from equiview.viewer.model.pipeline import Pipeline
 
     return Pipeline(dataset)
 
 
 @pytest.fixture
 def offscreen_scene():
-    from viewer.offscreen import make_offscreen_plotter
-    from viewer.scene import GridScene
+    from equiview.viewer.offscreen import make_offscreen_plotter
+    from equiview.viewer.scene import GridScene
 
     plotter = make_offscreen_plotter((900, 900))
     scene = GridScene(plotter)
@@ -85,14 +85,14 @@ def offscreen_scene():
 
 
 def user(model_file, name: str, factory: str):
-    from core.user_models import ModelSpec
-    from viewer.model.snapshot import ModelSource
+    from equiview.core.user_models import ModelSpec
+    from equiview.viewer.model.snapshot import ModelSource
 
     return ModelSource.user(ModelSpec.parse(f"{name}={model_file}:{factory}"))
 
 
 def vector_snapshot(model_file, **changes):
-    from viewer.model.snapshot import ProjectionSpec, Snapshot
+    from equiview.viewer.model.snapshot import ProjectionSpec, Snapshot
 
     pca = ProjectionSpec("pca")
     return (
@@ -103,7 +103,7 @@ def vector_snapshot(model_file, **changes):
 
 
 def rotation_of(frame) -> np.ndarray:
-    from core.transforms import E3Transform
+    from equiview.core.transforms import E3Transform
 
     t = frame.transform
     g = E3Transform.from_view(*t.rotation, t.translation, t.reflect, center=frame.molecule.centre)
@@ -111,7 +111,7 @@ def rotation_of(frame) -> np.ndarray:
 
 
 def test_user_vectors_turn_with_g_only_for_an_equivariant_model(pipeline, model_file):
-    from viewer.model.snapshot import TransformParams
+    from equiview.viewer.model.snapshot import TransformParams
 
     frame = pipeline.frame(vector_snapshot(model_file, transform=TransformParams(rx=20, rz=50, tx=2.0, reflect=True)))
     rotation = rotation_of(frame)
@@ -134,9 +134,9 @@ def test_user_vectors_turn_with_g_only_for_an_equivariant_model(pipeline, model_
 
 
 def test_user_arrows_are_one_glyph_actor_per_view_written_in_place(offscreen_scene, pipeline, model_file):
-    from viewer.arrows import ATOM_RGBA, GHOST_RGBA
-    from viewer.model.pipeline import USER_ARROW_LENGTH
-    from viewer.model.snapshot import TransformParams
+    from equiview.viewer.arrows import ATOM_RGBA, GHOST_RGBA
+    from equiview.viewer.model.pipeline import USER_ARROW_LENGTH
+    from equiview.viewer.model.snapshot import TransformParams
 
     scene = offscreen_scene
     frame = pipeline.frame(vector_snapshot(model_file))
@@ -177,8 +177,8 @@ def test_user_arrows_are_one_glyph_actor_per_view_written_in_place(offscreen_sce
 
 
 def test_render_json_carries_a_user_models_vectors(tmp_path, capsys, model_file):
-    from core.transforms import E3Transform
-    from viewer.cli import main
+    from equiview.core.transforms import E3Transform
+    from equiview.viewer.cli import main
 
     out = tmp_path / "vectors.png"
     argv = ["render", "--model", f"eq={model_file}:equivariant", "--model", f"raw={model_file}:raw"]
@@ -201,10 +201,10 @@ def test_render_json_carries_a_user_models_vectors(tmp_path, capsys, model_file)
 
 
 def test_the_movie_draws_a_user_models_arrows(tmp_path, pipeline, model_file):
-    from viewer.model.movie_file import read_frames
-    from viewer.model.movie_settings import MovieSettings
-    from viewer.model.snapshot import ProjectionSpec, Snapshot
-    from viewer.movie import record_movie
+    from equiview.viewer.model.movie_file import read_frames
+    from equiview.viewer.model.movie_settings import MovieSettings
+    from equiview.viewer.model.snapshot import ProjectionSpec, Snapshot
+    from equiview.viewer.movie import record_movie
 
     settings = MovieSettings(axis="z", frames=2, fps=4, degrees=90.0, size=(300, 400), scale=1)
     frames = {}
@@ -246,7 +246,7 @@ def tips_outside(scene, row: str, column: str) -> int:
 
 
 def test_the_camera_fit_keeps_every_arrow_in_view(offscreen_scene, pipeline, model_file):
-    from viewer.model.snapshot import TransformParams
+    from equiview.viewer.model.snapshot import TransformParams
 
     scene = offscreen_scene
     scene.update(pipeline.frame(vector_snapshot(model_file, arrow_scale=3.0, transform=TransformParams(rz=20.0))))

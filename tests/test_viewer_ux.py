@@ -35,7 +35,7 @@ def test_difference_mode_colours_the_change_from_zero(qtbot, window):
 
 def test_out_of_range_atoms_are_marked_and_rescale_fits_both_poses(qtbot, window):
     scene = window.controller.scene
-    from viewer.model.snapshot import TransformParams
+    from equiview.viewer.model.snapshot import TransformParams
 
     window.state.set_transform(TransformParams(rx=120.0))
     wait_for_frame(qtbot, window)

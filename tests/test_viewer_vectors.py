@@ -8,13 +8,13 @@ import json
 import numpy as np
 import pytest
 
-from viewer.cli import prefer_offscreen_gl
+from equiview.viewer.cli import prefer_offscreen_gl
 
 prefer_offscreen_gl()  # without an X display, VTK goes straight to OSMesa
 
 
 def dipole_snapshot(**changes):
-    from viewer.model.snapshot import ModelSource, Snapshot
+    from equiview.viewer.model.snapshot import ModelSource, Snapshot
 
     snapshot = Snapshot(**changes)
     return snapshot.with_source(ModelSource.untrained("naive-dipole", 0)).with_source(
@@ -23,14 +23,14 @@ def dipole_snapshot(**changes):
 
 
 def test_the_viewer_knows_the_kinds_and_rows_of_core():
-    from core.models.registry import FAMILY, VECTOR_KINDS
-    from viewer.model import snapshot
+    from equiview.core.models.registry import FAMILY, VECTOR_KINDS
+    from equiview.viewer.model import snapshot
 
     assert snapshot.ROW_OF_KIND == FAMILY and snapshot.VECTOR_KINDS == VECTOR_KINDS
 
 
 def test_rows_take_any_kind_of_their_family():
-    from viewer.model.snapshot import ModelSource, Snapshot
+    from equiview.viewer.model.snapshot import ModelSource, Snapshot
 
     snapshot = Snapshot().with_source(ModelSource.untrained("dipole", 3))
     assert snapshot.sources["egnn"].kind == "dipole" and snapshot.sources["naive"].kind == "naive"
@@ -38,8 +38,8 @@ def test_rows_take_any_kind_of_their_family():
 
 
 def test_view_state_refuses_a_dipole_source_in_the_other_row():
-    from viewer.model.snapshot import ModelSource, Snapshot
-    from viewer.state import ViewState
+    from equiview.viewer.model.snapshot import ModelSource, Snapshot
+    from equiview.viewer.state import ViewState
 
     state = ViewState(1000)
     state.set_source(ModelSource.untrained("dipole", 1))
@@ -52,8 +52,8 @@ def test_view_state_refuses_a_dipole_source_in_the_other_row():
 
 
 def test_pipeline_computes_both_poses_arrows_and_the_ghost(pipeline):
-    from core.transforms import E3Transform
-    from viewer.model.snapshot import TransformParams
+    from equiview.core.transforms import E3Transform
+    from equiview.viewer.model.snapshot import TransformParams
 
     params = TransformParams(rx=20, rz=45, tx=4.0, ty=-10.0, reflect=True)
     frame = pipeline.frame(dipole_snapshot(transform=params))
@@ -75,14 +75,14 @@ def test_pipeline_computes_both_poses_arrows_and_the_ghost(pipeline):
 
 
 def test_scalar_rows_have_no_vectors(pipeline):
-    from viewer.model.snapshot import Snapshot, TransformParams
+    from equiview.viewer.model.snapshot import Snapshot, TransformParams
 
     frame = pipeline.frame(Snapshot(transform=TransformParams(rz=30)))
     assert all(row.vectors is None for row in frame.rows.values())
 
 
 def test_arrows_are_one_glyph_actor_per_view_written_in_place(offscreen_scene, pipeline, dataset):
-    from viewer.model.snapshot import ANGSTROM_PER_DEBYE, Snapshot, TransformParams
+    from equiview.viewer.model.snapshot import ANGSTROM_PER_DEBYE, Snapshot, TransformParams
 
     scene = offscreen_scene
     scene.update(pipeline.frame(dipole_snapshot()))
@@ -124,9 +124,9 @@ def test_arrows_are_one_glyph_actor_per_view_written_in_place(offscreen_scene, p
 
 
 def test_render_reports_the_dipoles(tmp_path, capsys):
-    from core.checkpoints import save_checkpoint
-    from core.models.registry import demo_hparams, demo_model
-    from viewer.cli import main
+    from equiview.core.checkpoints import save_checkpoint
+    from equiview.core.models.registry import demo_hparams, demo_model
+    from equiview.viewer.cli import main
 
     paths = {}
     for kind in ("naive-dipole", "dipole"):
@@ -151,7 +151,7 @@ def test_render_reports_the_dipoles(tmp_path, capsys):
 
 
 def test_dipole_preset_needs_both_shipped_files(monkeypatch, tmp_path):
-    from viewer.model import library as library_module
+    from equiview.viewer.model import library as library_module
 
     monkeypatch.setattr(library_module, "CHECKPOINT_DIR", tmp_path)
     with pytest.raises(library_module.ModelLoadError, match="naive-dipole.pt is missing"):

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.gui, requires_display]
 
 
 def transformed_positions(dataset, index, rx=0.0, ry=0.0, rz=0.0, t=(0.0, 0.0, 0.0), reflect=False):
-    from core.transforms import E3Transform
+    from equiview.core.transforms import E3Transform
 
     pos = dataset[index].pos
     centre = pos.double().mean(dim=0)
@@ -226,7 +226,7 @@ def test_molecule_browser_and_properties(qtbot, window, dataset):
     panel.search_edit.setText("C5H7NO")
     assert panel.search()
     wait_for_frame(qtbot, window)
-    from core.elements import formula
+    from equiview.core.elements import formula
 
     assert formula(dataset[window.state.molecule].z.tolist()) == "C5H7NO"
     assert "match" in panel.search_status.text()
@@ -288,11 +288,11 @@ def test_startup_path_imports_torch_only_off_the_interface_thread_and_never_pyg(
                     print("IMPORTED", name, threading.current_thread().name, flush=True)
                 return None
         sys.meta_path.insert(0, Watch())
-        from viewer.app import create_application
+        from equiview.viewer.app import create_application
         app = create_application()
-        from viewer.cli import _load, build_full_parser
+        from equiview.viewer.cli import _load, build_full_parser
         table, library, snapshot = _load(build_full_parser().parse_args(["gui"]), background=True)
-        from viewer.main_window import MainWindow
+        from equiview.viewer.main_window import MainWindow
         window = MainWindow(table, library=library, initial=snapshot, restore_geometry=False, persist=False,
                             load_models_in_background=True)
         window.show()

@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.gui, requires_display]
 
 
 def test_dipole_preset_draws_arrows_that_turn_with_the_molecule(qtbot, window):
-    from core.transforms import E3Transform
-    from viewer.model.snapshot import ANGSTROM_PER_DEBYE
+    from equiview.core.transforms import E3Transform
+    from equiview.viewer.model.snapshot import ANGSTROM_PER_DEBYE
 
     window.models_panel.dipole_preset_button.click()
     wait_for_frame(qtbot, window)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from core.cli import main
-from core.training.paths import RunPaths
+from equiview.core.cli import main
+from equiview.core.training.paths import RunPaths
 
 LIMITS = {"train": 96, "val": 48, "test": 48}
 """Bundled molecules per split in a small run."""

@@ -56,7 +56,7 @@ def run_equiview(
     *args: str, env: dict | None = None, timeout: float = 240, cwd: Path | None = None
 ) -> subprocess.CompletedProcess:
     """``equiview ARGS`` in a subprocess (the installed console script's entry point)."""
-    entry = "import sys; from viewer.cli import main; sys.exit(main(sys.argv[1:]))"
+    entry = "import sys; from equiview.viewer.cli import main; sys.exit(main(sys.argv[1:]))"
     return run_python(entry, *args, env=env, timeout=timeout, cwd=cwd)
 
 
@@ -74,11 +74,11 @@ def wait_for_frame(qtbot, window, timeout: int = 10000) -> None:
 
 
 def make_window(qtbot, dataset, settings, snapshot=None, size=(1280, 800)):
-    from viewer.app import create_application
-    from viewer.model.snapshot import Snapshot
+    from equiview.viewer.app import create_application
+    from equiview.viewer.model.snapshot import Snapshot
 
     create_application()
-    from viewer.main_window import MainWindow
+    from equiview.viewer.main_window import MainWindow
 
     window = MainWindow(dataset, settings=settings, initial=snapshot or Snapshot(), restore_geometry=False)
     window.resize(*size)
@@ -89,7 +89,7 @@ def make_window(qtbot, dataset, settings, snapshot=None, size=(1280, 800)):
 
 
 def close_window(window) -> None:
-    from viewer.app import drain_events
+    from equiview.viewer.app import drain_events
 
     if not window._closed:
         for box in (window.error_box,):
@@ -104,12 +104,12 @@ def window_loading_models(dataset, settings):
 
     Close it with ``window.loader.wait(60)`` then :func:`close_window`.
     """
-    from viewer.app import create_application
-    from viewer.model.library import ModelLibrary
-    from viewer.model.molecules import MoleculeTable
+    from equiview.viewer.app import create_application
+    from equiview.viewer.model.library import ModelLibrary
+    from equiview.viewer.model.molecules import MoleculeTable
 
     create_application()
-    from viewer.main_window import MainWindow
+    from equiview.viewer.main_window import MainWindow
 
     return MainWindow(
         MoleculeTable.from_dataset(dataset),
@@ -151,7 +151,7 @@ def settle(qtbot, window) -> None:
 @pytest.fixture(scope="module")
 def pipeline(dataset):
     """The viewer's pipeline on the bundled molecules, one per test module (it caches models and frames)."""
-    from viewer.model.pipeline import Pipeline
+    from equiview.viewer.model.pipeline import Pipeline
 
     return Pipeline(dataset)
 
@@ -159,8 +159,8 @@ def pipeline(dataset):
 @pytest.fixture
 def offscreen_scene(request):
     """The grid scene on an off-screen plotter of the test module's ``SCENE_SIZE`` (900x700 unless it sets one)."""
-    from viewer.offscreen import make_offscreen_plotter
-    from viewer.scene import GridScene
+    from equiview.viewer.offscreen import make_offscreen_plotter
+    from equiview.viewer.scene import GridScene
 
     plotter = make_offscreen_plotter(getattr(request.module, "SCENE_SIZE", (900, 700)))
     scene = GridScene(plotter)

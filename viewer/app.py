@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
-from viewer.resources import app_icon, stylesheet
+from equiview.viewer.resources import app_icon, stylesheet
 
 ORGANIZATION = "equiview"
 APPLICATION = "equiview"
@@ -65,7 +65,7 @@ def _save_window_png(window, path) -> tuple[bool, str]:
     """Grab the whole window as PNG into ``path`` atomically; (ok, message)."""
     from PySide6.QtCore import QBuffer, QIODevice
 
-    from core.atomic import write_bytes_atomically
+    from equiview.core.atomic import write_bytes_atomically
 
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -93,7 +93,7 @@ def run_gui(
     """Open the window; with ``screenshot`` write the PNG of the grid (or the whole window) and exit (0, or 2)."""
     started = time.perf_counter()
     app = create_application()
-    from viewer.main_window import MainWindow
+    from equiview.viewer.main_window import MainWindow
 
     headless = screenshot is not None
     window = MainWindow(

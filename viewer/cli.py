@@ -11,10 +11,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from core.bounds import MAX_SEED, check_count
-from core.cli import MODEL_OPTION_HELP, CommandError, add_molecule_arguments, build_parser, run
-from viewer.model.cli_values import check_image_size, check_output_path, parse_size, parse_triple
-from viewer.model.snapshot import (
+from equiview.core.bounds import MAX_SEED, check_count
+from equiview.core.cli import MODEL_OPTION_HELP, CommandError, add_molecule_arguments, build_parser, run
+from equiview.viewer.model.cli_values import check_image_size, check_output_path, parse_size, parse_triple
+from equiview.viewer.model.snapshot import (
     ANGSTROM_PER_DEBYE,
     ARROW_SCALE_RANGE,
     DEFAULT_MOLECULE,
@@ -56,7 +56,7 @@ def parse_source(kind: str, text: str | None) -> ModelSource | None:
 def structure_from_args(args: argparse.Namespace, structures):
     """``--molecule-file`` (with ``--molecule N``: the N-th molecule of the file) or ``--smiles``, read now so that
     bad input fails before a window opens; None for a QM9 molecule."""
-    from viewer.model.snapshot import StructureRef
+    from equiview.viewer.model.snapshot import StructureRef
 
     if getattr(args, "molecule_file", None):
         index = 0
@@ -77,8 +77,8 @@ def user_sources(args: argparse.Namespace, library) -> list[ModelSource]:
     """The ``--model NAME=...`` rows, loaded (THIS RUNS THE USER'S CODE) so that a broken model fails here."""
     if not getattr(args, "model", None):
         return []  # nothing to import: without --model the start-up never touches torch on this thread
-    from core.user_models import ModelSpec
-    from viewer.model.errors import error_text, user_error_types
+    from equiview.core.user_models import ModelSpec
+    from equiview.viewer.model.errors import error_text, user_error_types
 
     sources = []
     for text in getattr(args, "model", None) or []:
@@ -108,8 +108,8 @@ def snapshot_from_args(
     sources and the window chooses their colouring once the models are there. ``--model`` always loads
     (and runs) the user's code here, so that a broken model fails on the command line.
     """
-    from viewer.model.library import default_projection
-    from viewer.model.structures import StructureLibrary
+    from equiview.viewer.model.library import default_projection
+    from equiview.viewer.model.structures import StructureLibrary
 
     structure = structure_from_args(args, structures or StructureLibrary())
     if structure is not None or args.molecule is None:
@@ -130,7 +130,7 @@ def snapshot_from_args(
     for source in user_sources(args, library):
         sources[source.row] = source
         projections[source.row] = default_projection(library.load(source))
-    from viewer.model.colouring import available_colormaps
+    from equiview.viewer.model.colouring import available_colormaps
 
     if args.colormap not in available_colormaps():
         raise CommandError(f"--colormap {args.colormap!r} is unknown; choose one of {', '.join(available_colormaps())}")
@@ -152,7 +152,7 @@ def snapshot_from_args(
 
 def _load_row(args: argparse.Namespace, kind: str, sources: dict, library):
     """The row's model; a broken shipped file falls back to the demo, a broken given file is exit 2."""
-    from viewer.model.errors import error_text, user_error_types
+    from equiview.viewer.model.errors import error_text, user_error_types
 
     try:
         return library.load(sources[kind])
@@ -165,8 +165,8 @@ def _load_row(args: argparse.Namespace, kind: str, sources: dict, library):
 
 def checkpoint_source(library, row: str, path) -> ModelSource:
     """``--naive``/``--egnn`` FILE: a checkpoint of the row's family (naive or naive-dipole; egnn or dipole)."""
-    from viewer.model.errors import error_text, user_error_types
-    from viewer.model.library import kind_mismatch
+    from equiview.viewer.model.errors import error_text, user_error_types
+    from equiview.viewer.model.library import kind_mismatch
 
     try:
         source, _ = library.load_file(path)
@@ -295,17 +295,17 @@ def _validate_common(args: argparse.Namespace) -> None:
 def _load(args: argparse.Namespace, background: bool = False):
     """Molecules, model library and snapshot; with ``background`` the window loads the models later.
 
-    The bundled set is read with numpy alone (:class:`~viewer.model.molecules.MoleculeTable`): neither
+    The bundled set is read with numpy alone (:class:`~equiview.viewer.model.molecules.MoleculeTable`): neither
     the window nor ``equiview render`` imports PyG for it. The other sources go through core's loaders.
     """
-    from viewer.model.library import ModelLibrary
+    from equiview.viewer.model.library import ModelLibrary
 
     if args.source == "bundled" and args.root is None:
-        from viewer.model.molecules import MoleculeTable
+        from equiview.viewer.model.molecules import MoleculeTable
 
         molecules = MoleculeTable.from_bundle()
     else:
-        from core.data import load_dataset
+        from equiview.core.data import load_dataset
 
         molecules = load_dataset(args.source, root=args.root)
     library = ModelLibrary(ready=not background)
@@ -344,10 +344,10 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         raise CommandError(problem)
     background = loads_models_in_background(args)
     dataset, library, snapshot = _load(args, background)
-    from viewer.pyvista_import import import_pyvista
+    from equiview.viewer.pyvista_import import import_pyvista
 
     import_pyvista()  # before Qt, for a faster first frame
-    from viewer.app import run_gui
+    from equiview.viewer.app import run_gui
 
     return run_gui(
         dataset,
@@ -374,14 +374,14 @@ def _cmd_render(args: argparse.Namespace) -> int:
     prefer_offscreen_gl()
     import threading
 
-    from viewer.model.torch_preload import preload_torch_libraries
+    from equiview.viewer.model.torch_preload import preload_torch_libraries
 
     # map libtorch (off the GIL) while this thread imports VTK and PyVista: two cores, less waiting
     preload = threading.Thread(target=preload_torch_libraries, daemon=True)
     preload.start()
-    from viewer.model.pipeline import Pipeline
-    from viewer.model.png import write_png
-    from viewer.offscreen import render_frame
+    from equiview.viewer.model.pipeline import Pipeline
+    from equiview.viewer.model.png import write_png
+    from equiview.viewer.offscreen import render_frame
 
     preload.join()
     dataset, library, snapshot = _load(args)
@@ -496,7 +496,7 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
     render.add_argument("--json", action="store_true", help="print one JSON object")
     render.set_defaults(handler=_cmd_render)
 
-    from viewer.sweep_commands import add_sweep_commands
+    from equiview.viewer.sweep_commands import add_sweep_commands
 
     add_sweep_commands(subparsers, _add_state_arguments)
 

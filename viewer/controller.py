@@ -2,7 +2,7 @@
 
 The controller is the only object that calls the scene (the window asks the controller for camera
 fits, picks and images). Its slots never let an exception escape into Qt: a failure is reported
-through :mod:`viewer.guard` and the state is put back to the last snapshot that rendered, so the
+through :mod:`equiview.viewer.guard` and the state is put back to the last snapshot that rendered, so the
 window keeps showing a consistent picture.
 """
 
@@ -13,12 +13,12 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from viewer.guard import Failure, guarded, report
-from viewer.model.pipeline import Frame, Pipeline
-from viewer.model.snapshot import DISPLAY_FIELDS, Snapshot
-from viewer.offscreen import camera_state, render_frame
-from viewer.scene import DARK_BACKGROUND_STYLE, DEFAULT_STYLE, GridScene, Pick
-from viewer.state import ViewState
+from equiview.viewer.guard import Failure, guarded, report
+from equiview.viewer.model.pipeline import Frame, Pipeline
+from equiview.viewer.model.snapshot import DISPLAY_FIELDS, Snapshot
+from equiview.viewer.offscreen import camera_state, render_frame
+from equiview.viewer.scene import DARK_BACKGROUND_STYLE, DEFAULT_STYLE, GridScene, Pick
+from equiview.viewer.state import ViewState
 
 QUALITY_SAMPLES = DEFAULT_STYLE.quality_samples
 """Multisampling of still frames: the render widget is created with it."""

@@ -1,6 +1,6 @@
 """One guard for every Qt slot: an exception never escapes into Qt, and never hides what it is.
 
-A user error (:func:`viewer.model.errors.is_user_error`: a bad file, an unknown molecule, a value
+A user error (:func:`equiview.viewer.model.errors.is_user_error`: a bad file, an unknown molecule, a value
 out of range) becomes a message box and a status line, and the state stays as it was. Anything else
 is a bug: its traceback goes to stderr and into the details of an "internal error" dialog, so it
 never poses as bad input. The nearest object up the Qt parent chain that has a
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from viewer.model.errors import bug_text, error_text, is_user_error
+from equiview.viewer.model.errors import bug_text, error_text, is_user_error
 
 
 @dataclass(frozen=True)

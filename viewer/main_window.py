@@ -27,39 +27,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.controller import QUALITY_SAMPLES, SceneController
-from viewer.guard import Failure, guarded, reporting
-from viewer.model.caption import readout_lines, with_caption
-from viewer.model.errors import user_error_types
-from viewer.model.library import (
+from equiview.viewer.controller import QUALITY_SAMPLES, SceneController
+from equiview.viewer.guard import Failure, guarded, reporting
+from equiview.viewer.model.caption import readout_lines, with_caption
+from equiview.viewer.model.errors import user_error_types
+from equiview.viewer.model.library import (
     ModelLibrary,
     ModelLoadError,
     default_projection,
     kind_mismatch,
     with_loaded_models,
 )
-from viewer.model.molecules import MoleculeTable
-from viewer.model.movie_file import MovieCancelled
-from viewer.model.movie_settings import MovieSettings
-from viewer.model.pipeline import Frame, Pipeline, pose_ranges
-from viewer.model.png import write_png
-from viewer.model.snapshot import GRID_SHAPE, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot
-from viewer.model.structures import StructureLibrary, add_recent
-from viewer.model.trackball import drag_axis_angle, rotated
-from viewer.model_loader import ModelLoader
-from viewer.pyvista_import import import_pyvista
-from viewer.resources import app_icon
-from viewer.state import ViewState
-from viewer.user_model_loader import UserModelLoader
-from viewer.widgets.export_dialog import ExportDialog
-from viewer.widgets.models_panel import ModelsPanel
-from viewer.widgets.molecule_panel import MoleculePanel
-from viewer.widgets.movie_dialog import MovieDialog
-from viewer.widgets.readouts import ReadoutPanel
-from viewer.widgets.transform_panel import TransformPanel
+from equiview.viewer.model.molecules import MoleculeTable
+from equiview.viewer.model.movie_file import MovieCancelled
+from equiview.viewer.model.movie_settings import MovieSettings
+from equiview.viewer.model.pipeline import Frame, Pipeline, pose_ranges
+from equiview.viewer.model.png import write_png
+from equiview.viewer.model.snapshot import GRID_SHAPE, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot
+from equiview.viewer.model.structures import StructureLibrary, add_recent
+from equiview.viewer.model.trackball import drag_axis_angle, rotated
+from equiview.viewer.model_loader import ModelLoader
+from equiview.viewer.pyvista_import import import_pyvista
+from equiview.viewer.resources import app_icon
+from equiview.viewer.state import ViewState
+from equiview.viewer.user_model_loader import UserModelLoader
+from equiview.viewer.widgets.export_dialog import ExportDialog
+from equiview.viewer.widgets.models_panel import ModelsPanel
+from equiview.viewer.widgets.molecule_panel import MoleculePanel
+from equiview.viewer.widgets.movie_dialog import MovieDialog
+from equiview.viewer.widgets.readouts import ReadoutPanel
+from equiview.viewer.widgets.transform_panel import TransformPanel
 
 if TYPE_CHECKING:
-    from viewer.widgets.sweep_panel import SweepPanel
+    from equiview.viewer.widgets.sweep_panel import SweepPanel
 
 ABOUT_LINKS = (
     "Based on TeachOpenCADD talktorial T036, "
@@ -148,12 +148,12 @@ def make_interactor(parent: QWidget):
 class MainWindow(QMainWindow):
     """Owns the view state, the controller (which owns the scene) and the panels.
 
-    Every failure reaches :meth:`show_failure` (see :mod:`viewer.guard`): a user error as a message
+    Every failure reaches :meth:`show_failure` (see :mod:`equiview.viewer.guard`): a user error as a message
     with the state kept, a bug with its traceback.
 
-    ``dataset`` is a ``QM9Molecules`` or a numpy :class:`~viewer.model.molecules.MoleculeTable`.
+    ``dataset`` is a ``QM9Molecules`` or a numpy :class:`~equiview.viewer.model.molecules.MoleculeTable`.
     With ``load_models_in_background`` the window is drawn at once with the input row and PyTorch
-    and the models load on a thread (:mod:`viewer.model_loader`); the model rows say "loading
+    and the models load on a thread (:mod:`equiview.viewer.model_loader`); the model rows say "loading
     models…" until :attr:`modelsReady` and each row then gets its model's default colouring.
     """
 
@@ -317,7 +317,7 @@ class MainWindow(QMainWindow):
         return self._sweep_panel if self._sweep_panel is not None else self._build_sweep_panel()
 
     def _build_sweep_panel(self) -> SweepPanel:
-        from viewer.widgets.sweep_panel import SweepPanel
+        from equiview.viewer.widgets.sweep_panel import SweepPanel
 
         panel = SweepPanel(self.state, self.pipeline, self)
         self.controller.frameRendered.connect(panel.frame_drawn)
@@ -786,7 +786,7 @@ class MainWindow(QMainWindow):
         (:attr:`userModelLoaded` tells which, in both cases)."""
         started = False
         with reporting(self, "Cannot add the model"):
-            from core.user_models import ModelSpec
+            from equiview.core.user_models import ModelSpec
 
             if not self.library.ready:
                 raise ModelLoadError("the built-in models are still loading; add your model once they are shown")
@@ -967,7 +967,7 @@ class MainWindow(QMainWindow):
     @Slot(str, object)
     def export_movie(self, path: str | os.PathLike, settings: MovieSettings) -> bool:
         """Record the spinning grid to ``path`` (GIF or MP4) with a progress dialog; Cancel leaves no file."""
-        from viewer.movie import record_movie
+        from equiview.viewer.movie import record_movie
 
         target = None
         with reporting(self, "Movie export failed"):

@@ -2,7 +2,7 @@
 
 PyTorch's import holds Python's global interpreter lock for long stretches; the longest one is the
 dynamic loading of ``libtorch_cpu.so`` (~0.5 s), during which the interface thread could not run
-at all. :func:`~viewer.model.torch_preload.preload_torch_libraries` maps those libraries first
+at all. :func:`~equiview.viewer.model.torch_preload.preload_torch_libraries` maps those libraries first
 without holding the lock, so the import that follows finds them loaded. The collector is
 paused while the import allocates its hundreds of thousands of objects (a full collection would
 hold the lock for 100 ms and more) and those objects are then moved out of its way (``gc.freeze``),
@@ -16,10 +16,10 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.model.library import ModelLibrary, with_loaded_models
-from viewer.model.pipeline import Pipeline
-from viewer.model.snapshot import Snapshot
-from viewer.model.torch_preload import preload_torch_libraries
+from equiview.viewer.model.library import ModelLibrary, with_loaded_models
+from equiview.viewer.model.pipeline import Pipeline
+from equiview.viewer.model.snapshot import Snapshot
+from equiview.viewer.model.torch_preload import preload_torch_libraries
 
 
 class ModelLoader(QObject):

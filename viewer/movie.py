@@ -1,7 +1,7 @@
 """Spin the molecule about an axis and record the grid as a GIF or MP4, without Qt or a display.
 
-The same path as ``equiview render``: :class:`~viewer.model.pipeline.Pipeline` turns each state into a frame and one
-:class:`~viewer.scene.GridScene` in an off-screen plotter draws it. The scene and its actors are built once;
+The same path as ``equiview render``: :class:`~equiview.viewer.model.pipeline.Pipeline` turns each state into a frame and one
+:class:`~equiview.viewer.scene.GridScene` in an off-screen plotter draws it. The scene and its actors are built once;
 every movie frame only rewrites their arrays and renders once. The camera is fitted on the first frame and
 then stays put (spinning about the centroid keeps the molecule inside the fitted view).
 """
@@ -16,13 +16,13 @@ import numpy as np
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 
-from viewer.model.movie_file import MovieCancelled, MovieFile
-from viewer.model.movie_settings import MovieResult, MovieSettings
-from viewer.model.pipeline import Pipeline
-from viewer.model.snapshot import Snapshot
-from viewer.model.spin import Spin
-from viewer.offscreen import apply_camera_state, make_offscreen_plotter
-from viewer.scene import DEFAULT_STYLE, GridScene
+from equiview.viewer.model.movie_file import MovieCancelled, MovieFile
+from equiview.viewer.model.movie_settings import MovieResult, MovieSettings
+from equiview.viewer.model.pipeline import Pipeline
+from equiview.viewer.model.snapshot import Snapshot
+from equiview.viewer.model.spin import Spin
+from equiview.viewer.offscreen import apply_camera_state, make_offscreen_plotter
+from equiview.viewer.scene import DEFAULT_STYLE, GridScene
 
 
 def read_window(render_window) -> np.ndarray:
@@ -54,8 +54,8 @@ def record_movie(
     """Render ``settings.frames`` spinning poses of ``snapshot`` into the movie ``path``.
 
     ``progress(done, total)`` is called after every frame; when ``cancelled()`` turns true the export
-    stops with :class:`~viewer.model.movie_file.MovieCancelled` and no file is left behind. ``camera``
-    (see :func:`viewer.offscreen.camera_state`) keeps the window's view; without it the camera is fitted.
+    stops with :class:`~equiview.viewer.model.movie_file.MovieCancelled` and no file is left behind. ``camera``
+    (see :func:`equiview.viewer.offscreen.camera_state`) keeps the window's view; without it the camera is fitted.
     """
     started = time.perf_counter()
     target = Path(path)

@@ -1,17 +1,17 @@
 """Render the grid without Qt or a display: ``equiview render`` and high-resolution exports.
 
 Uses VTK's own off-screen rendering through ``pyvista.Plotter(off_screen=True)`` and the same
-:class:`~viewer.scene.GridScene` the window uses, so both produce the same picture.
+:class:`~equiview.viewer.scene.GridScene` the window uses, so both produce the same picture.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from viewer.model.pipeline import Frame
-from viewer.model.snapshot import GRID_SHAPE
-from viewer.pyvista_import import import_pyvista
-from viewer.scene import DEFAULT_STYLE, GridScene, SceneStyle
+from equiview.viewer.model.pipeline import Frame
+from equiview.viewer.model.snapshot import GRID_SHAPE
+from equiview.viewer.pyvista_import import import_pyvista
+from equiview.viewer.scene import DEFAULT_STYLE, GridScene, SceneStyle
 
 DEFAULT_RENDER_SIZE = (1200, 900)
 

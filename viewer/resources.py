@@ -1,8 +1,8 @@
-"""The application icon and the Qt style sheet (``resources/`` in the repository, found through ``core.assets``)."""
+"""The application icon and the Qt style sheet (``resources/`` in the repository, found through ``equiview.core.assets``)."""
 
 from __future__ import annotations
 
-from core.assets import resource_path
+from equiview.core.assets import resource_path
 
 
 def app_icon():

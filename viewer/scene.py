@@ -6,7 +6,7 @@ GNN and the equivariant GNN); columns: original pose, transformed pose. All view
 
 Every view owns one mapper for all atoms (ray-cast sphere imposters sized by element) and one
 mesh for all bonds (two half-tubes per bond, each coloured like its atom); a model view also owns one glyph actor
-for a vector model's arrows (:mod:`viewer.arrows`). These actors are built once, when the
+for a vector model's arrows (:mod:`equiview.viewer.arrows`). These actors are built once, when the
 scene is created; :meth:`GridScene.update` only writes new points, colours and text into the
 existing VTK arrays and marks them modified. A molecule with a different atom count gets fresh
 arrays on the same actors.
@@ -39,11 +39,11 @@ from vtkmodules.vtkRenderingCore import (
 from vtkmodules.vtkRenderingLabel import vtkLabeledDataMapper
 from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper, vtkOpenGLStickMapper
 
-from viewer.arrows import ViewArrows, arrows_for
-from viewer.model.colouring import is_dark
-from viewer.model.home_view import home_view_direction
-from viewer.model.pipeline import Frame
-from viewer.model.snapshot import GRID_SHAPE, MAX_MODEL_ROWS, MODEL_ROWS, TRANSLATION_RANGE
+from equiview.viewer.arrows import ViewArrows, arrows_for
+from equiview.viewer.model.colouring import is_dark
+from equiview.viewer.model.home_view import home_view_direction
+from equiview.viewer.model.pipeline import Frame
+from equiview.viewer.model.snapshot import GRID_SHAPE, MAX_MODEL_ROWS, MODEL_ROWS, TRANSLATION_RANGE
 
 MODEL_SLOTS = tuple(f"model{k}" for k in range(MAX_MODEL_ROWS))
 SLOTS = ("input", *MODEL_SLOTS)

@@ -1,4 +1,4 @@
-"""The view state: a small QObject that holds the current :class:`~viewer.model.snapshot.Snapshot`.
+"""The view state: a small QObject that holds the current :class:`~equiview.viewer.model.snapshot.Snapshot`.
 
 Widgets write to it; the scene controller listens to it. Every setter validates its input, builds
 a new snapshot and, when it differs from the current one, replaces it and emits :attr:`changed`
@@ -11,9 +11,9 @@ import math
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.model.colouring import PROJECTION_KINDS, available_colormaps
-from viewer.model.errors import ViewValueError
-from viewer.model.snapshot import (
+from equiview.viewer.model.colouring import PROJECTION_KINDS, available_colormaps
+from equiview.viewer.model.errors import ViewValueError
+from equiview.viewer.model.snapshot import (
     ARROW_SCALE_RANGE,
     COLOUR_MODES,
     DEFAULT_MOLECULE,

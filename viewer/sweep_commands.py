@@ -12,10 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from core.cli import MODEL_OPTION_HELP, CommandError, add_molecule_arguments
-from viewer.model.cli_values import check_output_path, parse_triple
-from viewer.model.snapshot import MODEL_ROWS, ROTATION_RANGE, TRANSLATION_RANGE
-from viewer.model.sweep_settings import DEFAULT_STEPS, MAX_SPHERE, MAX_STEPS, MIN_SPHERE, MIN_STEPS
+from equiview.core.cli import MODEL_OPTION_HELP, CommandError, add_molecule_arguments
+from equiview.viewer.model.cli_values import check_output_path, parse_triple
+from equiview.viewer.model.snapshot import MODEL_ROWS, ROTATION_RANGE, TRANSLATION_RANGE
+from equiview.viewer.model.sweep_settings import DEFAULT_STEPS, MAX_SPHERE, MAX_STEPS, MIN_SPHERE, MIN_STEPS
 
 SPHERE_DEFAULT_STEPS = 24
 MOVIE_DEFAULTS = {"frames": 72, "fps": 24, "degrees": 360.0, "size": (1280, 800)}
@@ -78,7 +78,7 @@ def add_sweep_parser(subparsers) -> None:
 
 
 def _check_sweep_args(args: argparse.Namespace) -> None:
-    from viewer.model.sweep_settings import check_axis, check_sphere_resolution, check_steps
+    from equiview.viewer.model.sweep_settings import check_axis, check_sphere_resolution, check_steps
 
     try:
         args.axis = check_axis(args.axis)
@@ -107,7 +107,7 @@ def _check_sweep_args(args: argparse.Namespace) -> None:
 
 
 def _check_model_files(args: argparse.Namespace) -> None:
-    from viewer.cli import parse_source
+    from equiview.viewer.cli import parse_source
 
     for kind in MODEL_ROWS:
         source = parse_source(kind, getattr(args, kind))
@@ -117,13 +117,13 @@ def _check_model_files(args: argparse.Namespace) -> None:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     _check_sweep_args(args)
-    from core.data import load_dataset
-    from viewer.cli import snapshot_from_args
-    from viewer.model.library import ModelLibrary
-    from viewer.model.pipeline import Pipeline
-    from viewer.model.spin import Spin, row_titles, state_spheres
-    from viewer.model.structures import StructureLibrary
-    from viewer.model.sweep_plot import save_figure, sphere_figure, sweep_figure
+    from equiview.core.data import load_dataset
+    from equiview.viewer.cli import snapshot_from_args
+    from equiview.viewer.model.library import ModelLibrary
+    from equiview.viewer.model.pipeline import Pipeline
+    from equiview.viewer.model.spin import Spin, row_titles, state_spheres
+    from equiview.viewer.model.structures import StructureLibrary
+    from equiview.viewer.model.sweep_plot import save_figure, sphere_figure, sweep_figure
 
     dataset = load_dataset(args.source, root=args.root)
     library, structures = ModelLibrary(), StructureLibrary()
@@ -197,7 +197,7 @@ def _print_unavailable(unavailable: dict) -> None:
 
 
 def _symbols(z) -> list[str]:
-    from core.elements import SYMBOLS
+    from equiview.core.elements import SYMBOLS
 
     return [SYMBOLS[int(v)] for v in z]
 
@@ -205,11 +205,11 @@ def _symbols(z) -> list[str]:
 def write_sweep_csv(result, symbols: list[str], path: str | Path) -> None:
     """One row per angle and atom: the angle, the atom, and per model its colour value and the angle's max|Δh|.
 
-    Written all at once (:func:`core.atomic.atomic_write`): a failure leaves no half table.
+    Written all at once (:func:`equiview.core.atomic.atomic_write`): a failure leaves no half table.
     """
     import csv
 
-    from core.atomic import atomic_write
+    from equiview.core.atomic import atomic_write
 
     kinds = list(result.models)
     with atomic_write(path, "w", newline="", encoding="utf-8") as handle:
@@ -229,7 +229,7 @@ def write_sweep_csv(result, symbols: list[str], path: str | Path) -> None:
 
 # ---------------------------------------------------------------------------------------------- movie
 def add_movie_parser(subparsers, add_state_arguments) -> None:
-    from viewer.model.movie_file import GIF_MAX_FPS, MAX_FPS, MAX_FRAMES, MIN_FPS, MIN_FRAMES
+    from equiview.viewer.model.movie_file import GIF_MAX_FPS, MAX_FPS, MAX_FRAMES, MIN_FPS, MIN_FRAMES
 
     parser = subparsers.add_parser(
         "movie",
@@ -267,8 +267,8 @@ def add_movie_parser(subparsers, add_state_arguments) -> None:
 
 
 def _cmd_movie(args: argparse.Namespace) -> int:
-    from viewer.cli import _validate_common, prefer_offscreen_gl, snapshot_from_args
-    from viewer.model.movie_settings import MovieSettings
+    from equiview.viewer.cli import _validate_common, prefer_offscreen_gl, snapshot_from_args
+    from equiview.viewer.model.movie_settings import MovieSettings
 
     _validate_common(args)
     if args.transparent:
@@ -290,10 +290,10 @@ def _cmd_movie(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from core.data import load_dataset
-    from viewer.model.library import ModelLibrary
-    from viewer.model.pipeline import Pipeline
-    from viewer.movie import record_movie
+    from equiview.core.data import load_dataset
+    from equiview.viewer.model.library import ModelLibrary
+    from equiview.viewer.model.pipeline import Pipeline
+    from equiview.viewer.movie import record_movie
 
     dataset = load_dataset(args.source, root=args.root)
     library = ModelLibrary()

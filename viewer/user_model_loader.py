@@ -12,7 +12,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.model.snapshot import ModelSource
+from equiview.viewer.model.snapshot import ModelSource
 
 
 class UserModelLoader(QObject):
@@ -35,7 +35,7 @@ class UserModelLoader(QObject):
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        from core.user_models import load_user_model
+        from equiview.core.user_models import load_user_model
 
         try:
             result = load_user_model(self.source.user_spec)

@@ -2,7 +2,7 @@
 
 Typical use::
 
-    from core.data import load_dataset, QM9DataModule
+    from equiview.core.data import load_dataset, QM9DataModule
     ds = load_dataset()              # the bundled 21,800 molecules
     data = ds[ds.find("gdb_814")]    # a torch_geometric Data
     dm = QM9DataModule(ds)           # the tutorial's 80/10/10 split, seed 420
@@ -63,14 +63,14 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
-    from core.data.bonds import BOND_TOLERANCE, infer_bonds, infer_bonds_flat
-    from core.data.bundle import BUNDLE_PATH, build_bundle, load_bundle, save_bundle
-    from core.data.cache import cache_dir
-    from core.data.datamodule import QM9DataModule, split_sha256
-    from core.data.errors import DataSourceError
-    from core.data.graph import batch_complete_edge_index, complete_edge_index
-    from core.data.info import dataset_info
-    from core.data.molecules import QM9Molecules
-    from core.data.search import MoleculeSearch, SearchHit
-    from core.data.sources import MAX_HEAVY_ATOMS, SOURCES, load_dataset
-    from core.data.targets import DEFAULT_TARGET, HARTREE_TO_EV, NUM_TARGETS, TARGETS, Target, target_index
+    from equiview.core.data.bonds import BOND_TOLERANCE, infer_bonds, infer_bonds_flat
+    from equiview.core.data.bundle import BUNDLE_PATH, build_bundle, load_bundle, save_bundle
+    from equiview.core.data.cache import cache_dir
+    from equiview.core.data.datamodule import QM9DataModule, split_sha256
+    from equiview.core.data.errors import DataSourceError
+    from equiview.core.data.graph import batch_complete_edge_index, complete_edge_index
+    from equiview.core.data.info import dataset_info
+    from equiview.core.data.molecules import QM9Molecules
+    from equiview.core.data.search import MoleculeSearch, SearchHit
+    from equiview.core.data.sources import MAX_HEAVY_ATOMS, SOURCES, load_dataset
+    from equiview.core.data.targets import DEFAULT_TARGET, HARTREE_TO_EV, NUM_TARGETS, TARGETS, Target, target_index

@@ -2,7 +2,7 @@
 
 Rule: atoms i and j are bonded when their distance is below
 ``factor · (r_i + r_j)`` with ``factor = 1.15`` and ``r`` the Cordero et al. (2008)
-covalent radius (``core.elements.COVALENT_RADII``). For QM9's equilibrium geometries
+covalent radius (``equiview.core.elements.COVALENT_RADII``). For QM9's equilibrium geometries
 this reproduces every C-H, N-H and O-H bond (each H gets exactly one partner) and the
 heavy-atom skeleton.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.elements import COVALENT_RADII, MAX_Z
+from equiview.core.elements import COVALENT_RADII, MAX_Z
 
 BOND_TOLERANCE = 1.15
 """Multiplier on the sum of covalent radii below which two atoms count as bonded."""

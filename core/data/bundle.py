@@ -40,17 +40,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.assets import bundle_path
-from core.atomic import atomic_write
-from core.data.errors import DataSourceError
-from core.zip_errors import ZIP_READ_ERRORS
+from equiview.core.assets import bundle_path
+from equiview.core.atomic import atomic_write
+from equiview.core.data.errors import DataSourceError
+from equiview.core.zip_errors import ZIP_READ_ERRORS
 
 if TYPE_CHECKING:  # the reader below needs only numpy: the viewer draws its first frame before torch loads
-    from core.data.molecules import QM9Molecules
+    from equiview.core.data.molecules import QM9Molecules
 
 FORMAT_VERSION = 1
 BUNDLE_PATH = bundle_path()
-"""The filtered QM9 (21,800 molecules with at most 8 heavy atoms) shipped with equiview (see ``core.assets``)."""
+"""The filtered QM9 (21,800 molecules with at most 8 heavy atoms) shipped with equiview (see ``equiview.core.assets``)."""
 
 BUNDLE_SHA256 = "f82455956efa8f60a6d3dcb8cfecfa9373fc6d6bf71105d93e306b32828fcdff"
 """SHA-256 of the shipped bundle (assets/README.md); regenerating it from qm9pack 1.0.3 gives the same bytes."""
@@ -182,7 +182,7 @@ def load_bundle(path: str | os.PathLike = BUNDLE_PATH) -> QM9Molecules:
     Raises :class:`DataSourceError` with a one-line message for a missing, truncated or
     foreign file.
     """
-    from core.data.molecules import QM9Molecules
+    from equiview.core.data.molecules import QM9Molecules
 
     path = Path(path)
     arrays, before, source = read_bundle_arrays(path)
@@ -287,7 +287,7 @@ def build_bundle(out_path: str | os.PathLike = BUNDLE_PATH) -> Path:
     with at most 8 heavy atoms (21,800) and writes them with :func:`save_bundle`. The
     output bytes depend only on the qm9pack data, not on when or where this runs.
     """
-    from core.data.qm9pack_source import load_qm9pack  # deferred: needs qm9pack only here
+    from equiview.core.data.qm9pack_source import load_qm9pack  # deferred: needs qm9pack only here
 
     filtered = load_qm9pack(filtered=True)
     filtered.source = "qm9pack"

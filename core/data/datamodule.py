@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch_geometric.data import Batch
 
-from core.data.molecules import QM9Molecules
-from core.data.targets import DEFAULT_TARGET, target_index
+from equiview.core.data.molecules import QM9Molecules
+from equiview.core.data.targets import DEFAULT_TARGET, target_index
 
 SPLIT_NAMES = ("train", "val", "test")
 _SPLIT_ALIASES = {
@@ -98,7 +98,7 @@ class QM9DataModule:
         val_ratio: float = 0.1,
     ) -> None:
         if dataset is None:
-            from core.data.sources import load_dataset
+            from equiview.core.data.sources import load_dataset
 
             dataset = load_dataset("bundled")
         if not 0.0 < train_ratio < 1.0 or not 0.0 <= val_ratio < 1.0 or train_ratio + val_ratio > 1.0 + 1e-12:

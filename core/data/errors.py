@@ -1,6 +1,6 @@
 """The one exception type of the data layer."""
 
-from core.errors import EquiviewError
+from equiview.core.errors import EquiviewError
 
 
 class DataSourceError(EquiviewError, RuntimeError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from core.data.datamodule import QM9DataModule, split_sha256
-from core.data.sources import load_dataset
+from equiview.core.data.datamodule import QM9DataModule, split_sha256
+from equiview.core.data.sources import load_dataset
 
 
 def dataset_info(source: str = "bundled", root: str | os.PathLike | None = None, seed: int = 420) -> dict:

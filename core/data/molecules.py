@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch_geometric.data import Batch, Data
 
-from core.data.targets import NUM_TARGETS
-from core.elements import MAX_Z
+from equiview.core.data.targets import NUM_TARGETS
+from equiview.core.elements import MAX_Z
 
 
 def _as_tensor(array, dtype: torch.dtype) -> torch.Tensor:
@@ -50,7 +50,7 @@ class QM9Molecules:
 
     Fields of ``ds[i]`` (as in ``torch_geometric.datasets.QM9``): ``z`` LongTensor [n],
     ``pos`` float32 [n, 3] in Å, ``edge_index`` LongTensor [2, E] covalent bonds in both
-    directions, ``y`` float32 [1, 19] (see ``core.data.targets``), ``name`` ``"gdb_N"`` and
+    directions, ``y`` float32 [1, 19] (see ``equiview.core.data.targets``), ``name`` ``"gdb_N"`` and
     ``idx`` LongTensor [1] = N - 1, PyG's row in the full 133,885-molecule QM9 file.
 
     ``molecules_before_filter`` records how many molecules the source had before the
@@ -222,10 +222,10 @@ class QM9Molecules:
         or as a position (int, or a string of digits).
 
         Positions count from 0; negative positions are refused (``-1`` is not "the last molecule").
-        Raises :class:`~core.errors.MoleculeNotFoundError` (a ``KeyError``) with a one-line message when
+        Raises :class:`~equiview.core.errors.MoleculeNotFoundError` (a ``KeyError``) with a one-line message when
         there is no such molecule.
         """
-        from core.data.search import find_position
+        from equiview.core.data.search import find_position
 
         return find_position(query, len(self), self._qm9_positions)
 

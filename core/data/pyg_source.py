@@ -4,7 +4,7 @@ PyG's ``QM9(root)`` cannot be pointed at a folder someone else made: it unpickle
 ``processed/pre_transform.pt`` and ``pre_filter.pt`` with ``weights_only=False`` (a crafted folder runs
 code), falls back to unsafe loading when the safe loader refuses a file, and starts a download when
 ``raw/`` is missing. So equiview reads the two files itself, with the weights-only unpickler
-(:func:`core.checkpoints.read_torch_file`), and never downloads anything:
+(:func:`equiview.core.checkpoints.read_torch_file`), and never downloads anything:
 
 ``processed/data_v3.pt``
     what ``QM9(root)`` writes: ``(data.to_dict(), slices, Data)``, one flat store plus slice offsets, the
@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.checkpoints import CheckpointError, read_torch_file
-from core.data.cache import cache_dir
-from core.data.errors import DataSourceError
-from core.data.molecules import QM9Molecules
-from core.data.targets import NUM_TARGETS
+from equiview.core.checkpoints import CheckpointError, read_torch_file
+from equiview.core.data.cache import cache_dir
+from equiview.core.data.errors import DataSourceError
+from equiview.core.data.molecules import QM9Molecules
+from equiview.core.data.targets import NUM_TARGETS
 
 PROCESSED_FILE = Path("processed") / "data_v3.pt"
 PREPROCESSED_RAW_FILE = Path("raw") / "qm9_v3.pt"

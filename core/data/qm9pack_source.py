@@ -2,8 +2,8 @@
 
 qm9pack ships QM9 as three CSV files (``qm9_part{1,2,3}.csv``). The first load parses
 them with the stdlib ``csv`` module, converts units to PyG's, infers covalent bonds from
-geometry (``core.data.bonds``) and caches the result as a bundle-format ``.npz`` in
-``core.data.cache.cache_dir()``; later loads read the cache (about a second).
+geometry (``equiview.core.data.bonds``) and caches the result as a bundle-format ``.npz`` in
+``equiview.core.data.cache.cache_dir()``; later loads read the cache (about a second).
 
 The package is located with ``importlib.util.find_spec`` rather than imported, because
 importing qm9pack pulls in pandas and setuptools.
@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.bonds import infer_bonds_flat
-from core.data.bundle import FORMAT_VERSION, load_bundle, read_bundle_metadata, save_bundle
-from core.data.cache import cache_dir
-from core.data.errors import DataSourceError
-from core.data.molecules import QM9Molecules
-from core.data.targets import ATOM_REFERENCE_HARTREE, HARTREE_TO_EV, NUM_TARGETS
-from core.elements import atomic_number
+from equiview.core.data.bonds import infer_bonds_flat
+from equiview.core.data.bundle import FORMAT_VERSION, load_bundle, read_bundle_metadata, save_bundle
+from equiview.core.data.cache import cache_dir
+from equiview.core.data.errors import DataSourceError
+from equiview.core.data.molecules import QM9Molecules
+from equiview.core.data.targets import ATOM_REFERENCE_HARTREE, HARTREE_TO_EV, NUM_TARGETS
+from equiview.core.elements import atomic_number
 
 QM9PACK_MISSING = "qm9pack is not installed: pip install 'equiview[qm9]'"
 CSV_NAMES = ("qm9_part1.csv", "qm9_part2.csv", "qm9_part3.csv")

@@ -1,8 +1,8 @@
-"""Find a molecule in a :class:`~core.data.molecules.QM9Molecules` by position, QM9 name or formula.
+"""Find a molecule in a :class:`~equiview.core.data.molecules.QM9Molecules` by position, QM9 name or formula.
 
 ``MoleculeSearch(ds).search("C5H7NO", current=800)`` steps through the molecules with that
 (Hill-order, case-insensitive) formula, wrapping around; ``"gdb_814"`` and ``"800"`` go straight
-to that molecule through :meth:`QM9Molecules.find`. Every miss is a :class:`~core.errors.MoleculeNotFoundError` (a ``KeyError``) with a one-line
+to that molecule through :meth:`QM9Molecules.find`. Every miss is a :class:`~equiview.core.errors.MoleculeNotFoundError` (a ``KeyError``) with a one-line
 message, like ``find``.
 """
 
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.elements import formula
-from core.errors import MoleculeNotFoundError
+from equiview.core.elements import formula
+from equiview.core.errors import MoleculeNotFoundError
 
 if TYPE_CHECKING:
-    from core.data.molecules import QM9Molecules
+    from equiview.core.data.molecules import QM9Molecules
 
 
 _NAME_PATTERN = re.compile(r"^\s*(?:gdb_|dsgdb9nsd_)0*(\d+)\s*$", re.IGNORECASE)
@@ -31,7 +31,7 @@ def find_position(query, count: int, position_of_qm9: Callable[[], dict[int, int
 
     Positions count from 0; negative positions are refused (``-1`` is not "the last molecule").
     ``position_of_qm9()`` maps QM9 numbers to positions (called only for names). Raises
-    :class:`~core.errors.MoleculeNotFoundError` (a ``KeyError``) with a one-line message when there
+    :class:`~equiview.core.errors.MoleculeNotFoundError` (a ``KeyError``) with a one-line message when there
     is no such molecule. ``QM9Molecules.find`` and the viewer's ``MoleculeTable.find`` both use it.
     """
     if isinstance(query, str) and query.strip().startswith("-") and query.strip()[1:].isdigit():
@@ -110,7 +110,7 @@ class MoleculeSearch:
     def search(self, text: str, current: int = -1) -> SearchHit:
         """A position, ``gdb_N`` or a formula; for a formula the first match after ``current`` (wrapping).
 
-        Raises :class:`~core.errors.MoleculeNotFoundError` (a ``KeyError``) when nothing matches.
+        Raises :class:`~equiview.core.errors.MoleculeNotFoundError` (a ``KeyError``) when nothing matches.
         """
         query = text.strip()
         if not query:

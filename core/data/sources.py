@@ -15,10 +15,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.data.errors import DataSourceError
+from equiview.core.data.errors import DataSourceError
 
 if TYPE_CHECKING:
-    from core.data.molecules import QM9Molecules
+    from equiview.core.data.molecules import QM9Molecules
 
 # Nothing heavy at module level: the command line reads SOURCES to build its parser, and the
 # bundle/molecule modules import torch_geometric (seconds). load_dataset imports them when called.
@@ -31,7 +31,7 @@ __all__ = ["SOURCES", "MAX_HEAVY_ATOMS", "DataSourceError", "load_dataset"]
 
 
 def _bundle_file(root: str | os.PathLike | None) -> Path:
-    from core.data.bundle import BUNDLE_PATH
+    from equiview.core.data.bundle import BUNDLE_PATH
 
     if root is None:
         return BUNDLE_PATH
@@ -57,7 +57,7 @@ def load_dataset(
     """
     name = str(source).strip().lower()
     if name == "bundled":
-        from core.data.bundle import load_bundle
+        from equiview.core.data.bundle import load_bundle
 
         if not filtered:
             raise DataSourceError(
@@ -67,11 +67,11 @@ def load_dataset(
         molecules.source = "bundled"
         return molecules
     if name == "qm9pack":
-        from core.data.qm9pack_source import load_qm9pack
+        from equiview.core.data.qm9pack_source import load_qm9pack
 
         return load_qm9pack(filtered=filtered, root=root, max_heavy_atoms=MAX_HEAVY_ATOMS)
     if name == "pyg":
-        from core.data.pyg_source import load_pyg
+        from equiview.core.data.pyg_source import load_pyg
 
         return load_pyg(root, filtered=filtered, max_heavy_atoms=MAX_HEAVY_ATOMS)
     raise DataSourceError(f"unknown data source {source!r}: choose one of {', '.join(SOURCES)}")

@@ -5,13 +5,13 @@ EGNN of Satorras et al. (2021) without the coordinate update. The dipole kinds p
 ``DipoleEGNN`` (the full EGNN with the coordinate update, equivariant) and ``NaiveDipoleGNN`` (not).
 """
 
-from core.models.aggregation import active_backend, scatter_sum, set_backend
-from core.models.base import GraphModel, SumReadoutModel
-from core.models.dipole import DipoleEGNN
-from core.models.egnn import EquivariantCoordinateLayer, EquivariantGNN, EquivariantMPLayer
-from core.models.naive import NaiveEuclideanGNN
-from core.models.naive_dipole import NaiveDipoleGNN
-from core.models.registry import (
+from equiview.core.models.aggregation import active_backend, scatter_sum, set_backend
+from equiview.core.models.base import GraphModel, SumReadoutModel
+from equiview.core.models.dipole import DipoleEGNN
+from equiview.core.models.egnn import EquivariantCoordinateLayer, EquivariantGNN, EquivariantMPLayer
+from equiview.core.models.naive import NaiveEuclideanGNN
+from equiview.core.models.naive_dipole import NaiveDipoleGNN
+from equiview.core.models.registry import (
     FAMILIES,
     FAMILY,
     MODEL_KINDS,
@@ -22,7 +22,7 @@ from core.models.registry import (
     demo_model,
     model_class,
 )
-from core.models.vectors import DipoleVectors, VectorModel
+from equiview.core.models.vectors import DipoleVectors, VectorModel
 
 __all__ = [
     "FAMILIES",

@@ -23,7 +23,7 @@ DEFAULT_BACKEND = "torch_geometric"
 
 ScatterSum = Callable[[Tensor, Tensor, int], Tensor]
 
-# Resolved lazily on first use, so that a bad environment variable does not break `import core`.
+# Resolved lazily on first use, so that a bad environment variable does not break `import equiview.core`.
 _active_backend: str | None = None
 
 

@@ -2,7 +2,7 @@
 
 Two readouts exist. A *scalar* model (the naive GNN, the EGNN) sums its atom features per molecule and maps the
 sum with a small MLP (:class:`SumReadoutModel`); a *vector* model (the dipole kinds,
-:class:`~core.models.vectors.VectorModel`) builds a vector per molecule and predicts its length.
+:class:`~equiview.core.models.vectors.VectorModel`) builds a vector per molecule and predicts its length.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from torch import Tensor, nn
 
-from core.models.gin import SumPool
-from core.models.readout import PredictionHead
+from equiview.core.models.gin import SumPool
+from equiview.core.models.readout import PredictionHead
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data

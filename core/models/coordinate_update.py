@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from core.models.aggregation import scatter_sum
+from equiview.core.models.aggregation import scatter_sum
 
 
 class CoordinateUpdate(nn.Module):

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 from torch import Tensor, nn
 
-from core.models.aggregation import scatter_sum
-from core.models.edges import complete_edges_for
-from core.models.egnn import EquivariantCoordinateLayer
-from core.models.embedding import AtomTypeEmbedding
-from core.models.inputs import check_positions, require_attributes
-from core.models.readout import PredictionHead, final_embedding_width
-from core.models.vectors import (
+from equiview.core.models.aggregation import scatter_sum
+from equiview.core.models.edges import complete_edges_for
+from equiview.core.models.egnn import EquivariantCoordinateLayer
+from equiview.core.models.embedding import AtomTypeEmbedding
+from equiview.core.models.inputs import check_positions, require_attributes
+from equiview.core.models.readout import PredictionHead, final_embedding_width
+from equiview.core.models.vectors import (
     DEBYE_PER_E_ANGSTROM,
     DipoleVectors,
     VectorModel,
@@ -56,7 +56,7 @@ class DipoleEGNN(VectorModel):
 
     Args:
         hidden_channels: width of the atom-type embedding and of every hidden layer.
-        num_mp_layers: number of :class:`~core.models.egnn.EquivariantCoordinateLayer` layers.
+        num_mp_layers: number of :class:`~equiview.core.models.egnn.EquivariantCoordinateLayer` layers.
         final_embedding_size: width of the last layer's features (default: ``hidden_channels``).
         atomic_dipoles: add each atom's total coordinate update to its vector (False: charges only).
     """

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from torch import Tensor
 
-from core.data.graph import batch_complete_edge_index, complete_edge_index
+from equiview.core.data.graph import batch_complete_edge_index, complete_edge_index
 
 
 @lru_cache(maxsize=64)

@@ -17,12 +17,12 @@ tutorial's invariant model, without eq. (4), and loads the tutorial's state_dict
 
 Each equation is a small module of its own:
 
-* tutorial (1)                ``f_initial_embed``   :class:`~core.models.embedding.AtomTypeEmbedding`
-* tutorial (2), inside (3)    ``distance``          :class:`~core.models.distance.SquaredDistance`
-* paper (3), tutorial (3)     ``message_mlp``       :class:`~core.models.message.MessageMLP`
-* paper (4)                   ``coordinate_update`` :class:`~core.models.coordinate_update.CoordinateUpdate`
+* tutorial (1)                ``f_initial_embed``   :class:`~equiview.core.models.embedding.AtomTypeEmbedding`
+* tutorial (2), inside (3)    ``distance``          :class:`~equiview.core.models.distance.SquaredDistance`
+* paper (3), tutorial (3)     ``message_mlp``       :class:`~equiview.core.models.message.MessageMLP`
+* paper (4)                   ``coordinate_update`` :class:`~equiview.core.models.coordinate_update.CoordinateUpdate`
 * paper (5), (6), tutorial (4) ``residual_proj`` + ``node_update_mlp``
-  :class:`~core.models.update.ResidualProjection`, :class:`~core.models.update.NodeUpdateMLP`
+  :class:`~equiview.core.models.update.ResidualProjection`, :class:`~equiview.core.models.update.NodeUpdateMLP`
 """
 
 from __future__ import annotations
@@ -32,16 +32,16 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
-from core.models.aggregation import scatter_sum
-from core.models.base import SumReadoutModel
-from core.models.coordinate_update import CoordinateUpdate
-from core.models.distance import SquaredDistance
-from core.models.edges import complete_edges_for
-from core.models.embedding import AtomTypeEmbedding
-from core.models.inputs import check_positions, require_attributes
-from core.models.message import MessageMLP
-from core.models.readout import final_embedding_width
-from core.models.update import NodeUpdateMLP, ResidualProjection
+from equiview.core.models.aggregation import scatter_sum
+from equiview.core.models.base import SumReadoutModel
+from equiview.core.models.coordinate_update import CoordinateUpdate
+from equiview.core.models.distance import SquaredDistance
+from equiview.core.models.edges import complete_edges_for
+from equiview.core.models.embedding import AtomTypeEmbedding
+from equiview.core.models.inputs import check_positions, require_attributes
+from equiview.core.models.message import MessageMLP
+from equiview.core.models.readout import final_embedding_width
+from equiview.core.models.update import NodeUpdateMLP, ResidualProjection
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data

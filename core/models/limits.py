@@ -1,7 +1,7 @@
 """Upper bounds on model hyperparameters, checked before any model is built from a file or an option.
 
 A checkpoint is untrusted input: a few kilobytes can claim ``num_mp_layers=10**7`` or ``hidden_channels=10**9``
-and make :func:`~core.models.registry.build_model` allocate gigabytes. :func:`check_hparams` refuses such values
+and make :func:`~equiview.core.models.registry.build_model` allocate gigabytes. :func:`check_hparams` refuses such values
 first. The bounds are generous for QM9-sized models (the tutorial trains hidden 64 with 2 or 4 layers); the
 largest allowed EGNN has about 25 million parameters (100 MB).
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.bounds import MAX_HIDDEN, MAX_LAYERS
+from equiview.core.bounds import MAX_HIDDEN, MAX_LAYERS
 
 MAX_TARGETS = 19
 """Most predicted values per molecule: QM9 has 19 targets."""

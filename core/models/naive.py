@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
-from core.models.base import GraphModel, SumReadoutModel
-from core.models.embedding import AtomTypeEmbedding
-from core.models.gin import GIN
-from core.models.inputs import check_positions, require_attributes
-from core.models.readout import final_embedding_width
+from equiview.core.models.base import GraphModel, SumReadoutModel
+from equiview.core.models.embedding import AtomTypeEmbedding
+from equiview.core.models.gin import GIN
+from equiview.core.models.inputs import check_positions, require_attributes
+from equiview.core.models.readout import final_embedding_width
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class NaiveEncoder(GraphModel):
     r"""Atom-type embedding + linear embedding of raw positions, combined and passed through
     a GIN over the *bond* graph (``data.edge_index``): PyG's ``models.GIN`` rebuilt in plain PyTorch
-    (:mod:`core.models.gin`, same parameters and numbers) so that using the model does not import PyG:
+    (:mod:`equiview.core.models.gin`, same parameters and numbers) so that using the model does not import PyG:
 
     .. math::
 
@@ -101,7 +101,7 @@ class NaiveEncoder(GraphModel):
 
 class NaiveEuclideanGNN(NaiveEncoder, SumReadoutModel):
     """The tutorial's naive GNN: :class:`NaiveEncoder`, summed per molecule, then ``f_predict``
-    (:class:`~core.models.base.SumReadoutModel`).
+    (:class:`~equiview.core.models.base.SumReadoutModel`).
 
     Args: those of :class:`NaiveEncoder`.
     """

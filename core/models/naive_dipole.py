@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from torch import Tensor, nn
 
-from core.models.aggregation import scatter_sum
-from core.models.naive import NaiveEncoder
-from core.models.readout import PredictionHead
-from core.models.vectors import DipoleVectors, VectorModel, graph_index
+from equiview.core.models.aggregation import scatter_sum
+from equiview.core.models.naive import NaiveEncoder
+from equiview.core.models.readout import PredictionHead
+from equiview.core.models.vectors import DipoleVectors, VectorModel, graph_index
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data
@@ -26,7 +26,7 @@ class NaiveDipoleGNN(NaiveEncoder, VectorModel):
     the molecule's axes: turning the molecule changes :math:`h_i` instead of turning :math:`v_i`, so
     :math:`\mu(g\cdot x) \neq R\,\mu(x)` in general. Trained, like the dipole model, on :math:`|\mu|`.
 
-    Args: those of :class:`~core.models.naive.NaiveEuclideanGNN`.
+    Args: those of :class:`~equiview.core.models.naive.NaiveEuclideanGNN`.
     """
 
     def _add_head(self) -> None:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor
 
-from core.models.aggregation import scatter_sum
-from core.models.base import GraphModel
+from equiview.core.models.aggregation import scatter_sum
+from equiview.core.models.base import GraphModel
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data

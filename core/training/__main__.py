@@ -1,18 +1,18 @@
-"""``python -m core.training train ...``: the same command as ``equiview train``.
+"""``python -m equiview.core.training train ...``: the same command as ``equiview train``.
 
-This entry point imports no GUI code, so ``torchrun --nproc-per-node 2 -m core.training train ...`` starts light
+This entry point imports no GUI code, so ``torchrun --nproc-per-node 2 -m equiview.core.training train ...`` starts light
 worker processes.
 """
 
 import argparse
 import sys
 
-from core.cli import run
-from core.training.cli import add_train_arguments, run_train
+from equiview.core.cli import run
+from equiview.core.training.cli import add_train_arguments, run_train
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m core.training", description="Train an equiview model.")
+    parser = argparse.ArgumentParser(prog="python -m equiview.core.training", description="Train an equiview model.")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     train = subcommands.add_parser("train", help="train a model and write a checkpoint")
     add_train_arguments(train)

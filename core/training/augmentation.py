@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 from torch_geometric.utils import scatter
 
-from core.transforms import random_orthogonal_matrices
+from equiview.core.transforms import random_orthogonal_matrices
 
 
 def random_rotations(count: int, generator: torch.Generator) -> Tensor:

@@ -2,7 +2,7 @@
 
 No PyG ``DataLoader`` and no per-molecule ``Data`` objects: :meth:`QM9Molecules.collate` slices the flat arrays
 for a list of molecule indices, and the complete graph the EGNN needs is computed for the whole batch at once by
-:func:`core.data.graph.batch_complete_edge_index`. Evaluation batches never change, so they are built once and
+:func:`equiview.core.data.graph.batch_complete_edge_index`. Evaluation batches never change, so they are built once and
 kept (on the training device) for the whole run.
 """
 
@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
-from core.data.graph import batch_complete_edge_index
-from core.training.augmentation import rotate_each_molecule
-from core.training.normalisation import TargetScaling, target_column
+from equiview.core.data.graph import batch_complete_edge_index
+from equiview.core.training.augmentation import rotate_each_molecule
+from equiview.core.training.normalisation import TargetScaling, target_column
 
 # Only the EGNNs read the complete graph; the naive GNNs pass messages along bonds (``edge_index``).
 MODELS_ON_COMPLETE_GRAPH = frozenset({"egnn", "dipole"})

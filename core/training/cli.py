@@ -1,11 +1,11 @@
-"""``equiview train``: the command-line face of :mod:`core.training`.
+"""``equiview train``: the command-line face of :mod:`equiview.core.training`.
 
-``core.cli`` mounts :func:`add_train_arguments` / :func:`run_train` as its ``train`` subcommand, and
-``python -m core.training train ...`` runs the same thing (which is what ``torchrun -m core.training`` needs).
+``equiview.core.cli`` mounts :func:`add_train_arguments` / :func:`run_train` as its ``train`` subcommand, and
+``python -m equiview.core.training train ...`` runs the same thing (which is what ``torchrun -m equiview.core.training`` needs).
 
 Exit codes: 0 when training finished, 130 when it was interrupted (Ctrl+C / SIGINT or SIGTERM) after saving the
-resumable state and the best checkpoint so far, 2 for bad input (raised as :class:`~core.errors.EquiviewError`/``OSError`` and
-printed as one line by ``core.cli``).
+resumable state and the best checkpoint so far, 2 for bad input (raised as :class:`~equiview.core.errors.EquiviewError`/``OSError`` and
+printed as one line by ``equiview.core.cli``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import os
 import sys
 from pathlib import Path
 
-from core.bounds import BOUNDS, RATES, bounded_float, bounded_int
-from core.errors import CommandError
-from core.training.config import LOSSES, SCHEDULES, TUTORIAL_DEFAULTS, TrainConfig
-from core.training.paths import RunPaths
+from equiview.core.bounds import BOUNDS, RATES, bounded_float, bounded_int
+from equiview.core.errors import CommandError
+from equiview.core.training.config import LOSSES, SCHEDULES, TUTORIAL_DEFAULTS, TrainConfig
+from equiview.core.training.paths import RunPaths
 
 EXIT_INTERRUPTED = 130  # the shell's code for "ended by SIGINT"
 
@@ -65,7 +65,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     run.add_argument("--json", action="store_true", help="print one JSON object with the results")
 
-    from core.data.sources import SOURCES
+    from equiview.core.data.sources import SOURCES
 
     data = parser.add_argument_group("data")
     data.add_argument("--source", choices=SOURCES, help="where the molecules come from (default: bundled)")
@@ -243,8 +243,8 @@ def _summary(result) -> dict:
 def run_train(args: argparse.Namespace) -> int:
     """Run ``equiview train`` for parsed ``args``; returns the exit code (see the module docstring)."""
     # imported here so `equiview --help` and the other subcommands do not pay for the training stack
-    from core.training.state import load_training_state
-    from core.training.trainer import train
+    from equiview.core.training.state import load_training_state
+    from equiview.core.training.trainer import train
 
     resume = None
     if args.resume:

@@ -10,8 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from core.bounds import check_count, check_rate
-from core.errors import CommandError
+from equiview.core.bounds import check_count, check_rate
+from equiview.core.errors import CommandError
 
 LOSSES = ("mse", "l1", "huber")
 SCHEDULES = ("none", "cosine", "plateau")
@@ -92,9 +92,9 @@ class TrainConfig:
         return cls(model=model, out=str(out), **values).validate()
 
     def validate(self) -> TrainConfig:
-        """Check every field against :mod:`core.bounds`; returns ``self`` so it can be chained.
+        """Check every field against :mod:`equiview.core.bounds`; returns ``self`` so it can be chained.
 
-        Raises :class:`~core.errors.CommandError` (a ``ValueError``) with one line naming the option.
+        Raises :class:`~equiview.core.errors.CommandError` (a ``ValueError``) with one line naming the option.
         """
         if self.model not in TUTORIAL_DEFAULTS:
             raise CommandError(f"unknown model kind {self.model!r}; choose one of {', '.join(TUTORIAL_DEFAULTS)}")

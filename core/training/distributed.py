@@ -16,7 +16,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from core.errors import CommandError
+from equiview.core.errors import CommandError
 
 
 @dataclass

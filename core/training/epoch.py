@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.data import Data
 
-from core.training.normalisation import TargetScaling, target_column
+from equiview.core.training.normalisation import TargetScaling, target_column
 
 
 @dataclass

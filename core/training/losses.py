@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from torch import nn
 
-from core.training.config import LOSSES
+from equiview.core.training.config import LOSSES
 
 
 def make_loss(name: str, huber_delta: float = 1.0) -> nn.Module:
-    """A mean-reduced loss module for ``name`` in :data:`~core.training.config.LOSSES`."""
+    """A mean-reduced loss module for ``name`` in :data:`~equiview.core.training.config.LOSSES`."""
     if name == "mse":
         return nn.MSELoss()
     if name == "l1":

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from core.atomic import write_text_atomically
+from equiview.core.atomic import write_text_atomically
 
 
 @dataclass
@@ -39,6 +39,6 @@ def peak_rss_mib() -> float:
 
 
 def write_json_atomically(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` so a reader never sees a half-written file, even after Ctrl+C (:mod:`core.atomic`)."""
+    """Write ``payload`` so a reader never sees a half-written file, even after Ctrl+C (:mod:`equiview.core.atomic`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(path, json.dumps(payload, indent=2) + "\n")

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from core.errors import CommandError
+from equiview.core.errors import CommandError
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class TargetScaling:
         return y if self.is_identity else y * self.std + self.mean
 
     def as_checkpoint_field(self) -> tuple[float, float] | None:
-        """The ``normalisation`` argument of :func:`core.checkpoints.save_checkpoint` (``None`` = raw target)."""
+        """The ``normalisation`` argument of :func:`equiview.core.checkpoints.save_checkpoint` (``None`` = raw target)."""
         return None if self.is_identity else (self.mean, self.std)
 
 

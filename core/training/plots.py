@@ -13,8 +13,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from core.atomic import write_with
-from core.training.metrics import EpochRecord
+from equiview.core.atomic import write_with
+from equiview.core.training.metrics import EpochRecord
 
 
 def _save(figure: Figure, path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from core.training.metrics import EpochRecord
+from equiview.core.training.metrics import EpochRecord
 
 
 class TrainingProgress:

@@ -8,7 +8,7 @@ neither model reads; leaving them out here only makes the reference faster.
 
 Compute: :class:`TutorialEGNN` evaluates the tutorial's EGNN forward pass (concatenate ``[h_i, h_j, d_ij]`` for
 every edge, one linear layer, scatter-sum at the receiving atom) on the *parameters of an equiview*
-:class:`~core.models.egnn.EquivariantGNN`, addressed by the tutorial's state_dict names. So both paths train the
+:class:`~equiview.core.models.egnn.EquivariantGNN`, addressed by the tutorial's state_dict names. So both paths train the
 very same tensors, and the benchmark and the tests can check that one state_dict gives the same predictions on
 both, while the project's model is free to compute the same function faster.
 """

@@ -12,7 +12,7 @@ from typing import Any
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR, ReduceLROnPlateau
 
-from core.training.config import SCHEDULES
+from equiview.core.training.config import SCHEDULES
 
 PLATEAU_FACTOR = 0.5
 PLATEAU_PATIENCE = 3

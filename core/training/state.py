@@ -14,11 +14,16 @@ from typing import Any
 
 import torch
 
-from core.atomic import write_with
-from core.checkpoints import CheckpointNotFoundError, CorruptCheckpointError, NotACheckpointError, read_torch_file
-from core.errors import CommandError
-from core.training.config import TrainConfig
-from core.training.metrics import EpochRecord
+from equiview.core.atomic import write_with
+from equiview.core.checkpoints import (
+    CheckpointNotFoundError,
+    CorruptCheckpointError,
+    NotACheckpointError,
+    read_torch_file,
+)
+from equiview.core.errors import CommandError
+from equiview.core.training.config import TrainConfig
+from equiview.core.training.metrics import EpochRecord
 
 STATE_FORMAT = "equiview-train-state"
 STATE_VERSION = 1
@@ -131,7 +136,7 @@ def _to_cpu(value: Any) -> Any:
 
 
 def save_training_state(state: TrainingState, path: str | Path) -> None:
-    """Write ``state`` atomically (:func:`core.atomic.atomic_write`: a temporary file renamed into place)."""
+    """Write ``state`` atomically (:func:`equiview.core.atomic.atomic_write`: a temporary file renamed into place)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = state.to_payload()
@@ -142,7 +147,7 @@ def load_training_state(path: str | Path) -> TrainingState:
     """Read a state file written by :func:`save_training_state`; one-line errors naming the file otherwise.
 
     Read like a checkpoint (weights-only unpickler, archive checks); the tensors' shapes are checked against
-    the model when the trainer restores it (:meth:`core.training.trainer.Trainer`).
+    the model when the trainer restores it (:meth:`equiview.core.training.trainer.Trainer`).
     """
     path = Path(path)
     if not path.is_file():

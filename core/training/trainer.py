@@ -1,7 +1,7 @@
 """The training run: data, model, optimiser, the epoch loop, checkpoints, metrics, plots, resume and Ctrl+C.
 
 The tutorial's recipe (Adam, MSE, keep the checkpoint with the best validation MAE, report the test MAE of that
-checkpoint) with options on top (see :class:`~core.training.config.TrainConfig`). Deterministic on the CPU for a
+checkpoint) with options on top (see :class:`~equiview.core.training.config.TrainConfig`). Deterministic on the CPU for a
 given seed: the model is initialised under ``torch.manual_seed(seed)`` and epoch ``e`` is shuffled by a generator
 seeded with ``(seed, e)``.
 """
@@ -19,27 +19,27 @@ from typing import Any, TextIO
 import numpy as np
 import torch
 
-from core.bounds import check_count
-from core.checkpoints import CorruptCheckpointError, load_checkpoint, save_checkpoint, state_dict_mismatch
-from core.data import QM9DataModule, load_dataset
-from core.data.targets import TARGETS
-from core.errors import CommandError, EquiviewError
-from core.evaluation import predict_split
-from core.models import build_model, default_hparams
-from core.models.registry import LAYERS_HPARAM
-from core.training.augmentation import epoch_generator
-from core.training.batches import BatchMaker, epoch_permutation
-from core.training.config import TrainConfig
-from core.training.distributed import DistributedContext
-from core.training.epoch import PassTotals, evaluate, train_epoch
-from core.training.losses import make_loss
-from core.training.metrics import EpochRecord, peak_rss_mib, write_json_atomically
-from core.training.normalisation import TargetScaling
-from core.training.paths import RunPaths
-from core.training.plots import plot_learning_curves, plot_parity
-from core.training.progress import TrainingProgress
-from core.training.schedules import LearningRateSchedule
-from core.training.state import TrainingState, save_training_state
+from equiview.core.bounds import check_count
+from equiview.core.checkpoints import CorruptCheckpointError, load_checkpoint, save_checkpoint, state_dict_mismatch
+from equiview.core.data import QM9DataModule, load_dataset
+from equiview.core.data.targets import TARGETS
+from equiview.core.errors import CommandError, EquiviewError
+from equiview.core.evaluation import predict_split
+from equiview.core.models import build_model, default_hparams
+from equiview.core.models.registry import LAYERS_HPARAM
+from equiview.core.training.augmentation import epoch_generator
+from equiview.core.training.batches import BatchMaker, epoch_permutation
+from equiview.core.training.config import TrainConfig
+from equiview.core.training.distributed import DistributedContext
+from equiview.core.training.epoch import PassTotals, evaluate, train_epoch
+from equiview.core.training.losses import make_loss
+from equiview.core.training.metrics import EpochRecord, peak_rss_mib, write_json_atomically
+from equiview.core.training.normalisation import TargetScaling
+from equiview.core.training.paths import RunPaths
+from equiview.core.training.plots import plot_learning_curves, plot_parity
+from equiview.core.training.progress import TrainingProgress
+from equiview.core.training.schedules import LearningRateSchedule
+from equiview.core.training.state import TrainingState, save_training_state
 
 
 class TrainingDivergedError(EquiviewError):

@@ -10,9 +10,9 @@ import os
 
 import numpy as np
 
-from core.data.targets import TARGETS
-from viewer.model.pipeline import Frame
-from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES
+from equiview.core.data.targets import TARGETS
+from equiview.viewer.model.pipeline import Frame
+from equiview.viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES
 
 LIGHT_TEXT = (238, 240, 244)
 DARK_TEXT = (33, 38, 48)

@@ -1,6 +1,6 @@
 """Command-line values that argparse cannot check on its own: ``30,0,45`` triples, ``1200x900`` sizes, output files.
 
-Each parser raises :class:`core.cli.CommandError` with a one-line message naming the option, so a
+Each parser raises :class:`equiview.core.cli.CommandError` with a one-line message naming the option, so a
 bad value ends the command with exit code 2 before anything heavy is imported or any data is read.
 """
 
@@ -10,7 +10,7 @@ import math
 import os
 from pathlib import Path
 
-from core.errors import CommandError
+from equiview.core.errors import CommandError
 
 MIN_IMAGE_SIDE = 64
 MAX_IMAGE_SIDE = 8192

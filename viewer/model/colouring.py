@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import matplotlib
 import numpy as np
 
-from core.elements import CPK_COLORS
+from equiview.core.elements import CPK_COLORS
 
 if TYPE_CHECKING:
     from torch import Tensor

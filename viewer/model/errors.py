@@ -2,15 +2,15 @@
 
 A user error (a bad file, an unknown molecule, a value out of range) is shown as one line and the
 viewer keeps its state; anything else is a bug and shows its traceback. The types are
-``core.cli.user_errors``, the command line's exit-2 errors: :class:`core.errors.EquiviewError` (whose
-subclasses include the viewer's :class:`~viewer.model.library.ModelLoadError`) and ``OSError``.
+``equiview.core.cli.user_errors``, the command line's exit-2 errors: :class:`equiview.core.errors.EquiviewError` (whose
+subclasses include the viewer's :class:`~equiview.viewer.model.library.ModelLoadError`) and ``OSError``.
 """
 
 from __future__ import annotations
 
 import traceback
 
-from core.errors import EquiviewError
+from equiview.core.errors import EquiviewError
 
 
 class ViewValueError(EquiviewError, ValueError):
@@ -19,7 +19,7 @@ class ViewValueError(EquiviewError, ValueError):
 
 def user_error_types() -> tuple[type[BaseException], ...]:
     """Exception types whose message is meant for the user."""
-    from core.cli import user_errors
+    from equiview.core.cli import user_errors
 
     return user_errors()
 
@@ -30,7 +30,7 @@ def is_user_error(error: BaseException) -> bool:
 
 def error_text(error: BaseException) -> str:
     """One line for a message box, the status bar or stderr: the error's message, cut to its first line."""
-    from core.cli import error_message
+    from equiview.core.cli import error_message
 
     text = error_message(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

@@ -1,7 +1,7 @@
-"""Resolve a :class:`~viewer.model.snapshot.ModelSource` to a ready-to-run model, with a small cache.
+"""Resolve a :class:`~equiview.viewer.model.snapshot.ModelSource` to a ready-to-run model, with a small cache.
 
 Qt-free: the GUI and ``equiview render`` both use it. A source resolves to core's one model
-wrapper, :class:`core.checkpoints.Checkpoint` (an untrained demo is a checkpoint without a file
+wrapper, :class:`equiview.core.checkpoints.Checkpoint` (an untrained demo is a checkpoint without a file
 and without normalisation). Loading failures raise :class:`ModelLoadError` (or core's
 ``CheckpointError``) with a one-line message.
 """
@@ -12,15 +12,15 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.assets import checkpoint_dir
-from core.errors import EquiviewError
-from core.known_elements import builtin_known_elements
-from viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ROW_OF_KIND, USER_KIND, ModelSource, ProjectionSpec
+from equiview.core.assets import checkpoint_dir
+from equiview.core.errors import EquiviewError
+from equiview.core.known_elements import builtin_known_elements
+from equiview.viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES, ROW_OF_KIND, USER_KIND, ModelSource, ProjectionSpec
 
 if TYPE_CHECKING:  # torch is imported when the first model loads, not when the viewer starts
     import torch
 
-    from core.checkpoints import Checkpoint
+    from equiview.core.checkpoints import Checkpoint
 
 MODEL_KINDS = tuple(ROW_OF_KIND)
 
@@ -58,7 +58,7 @@ class UserRowModel:
     """A user's model (``--model NAME=FILE.py:FACTORY``) behind the interface the pipeline uses for checkpoints.
 
     It has no prediction head: the row shows colours, the invariance error and the verdict, not a property.
-    ``run`` may raise :class:`core.user_input_errors.UserModelError`; the pipeline shows that in the row.
+    ``run`` may raise :class:`equiview.core.user_input_errors.UserModelError`; the pipeline shows that in the row.
     """
 
     trained = True
@@ -71,7 +71,7 @@ class UserRowModel:
         self.embedding_dim: int | None = None  # known after the first forward pass
 
     def run(self, data):
-        """Features [n, d] and vectors [n, 3] or None (:class:`core.user_models.ModelOutput`) for ``data``."""
+        """Features [n, d] and vectors [n, 3] or None (:class:`equiview.core.user_models.ModelOutput`) for ``data``."""
         output = self.user_model.run(data.z, data.pos)
         self.embedding_dim = int(output.features.shape[1])
         return output
@@ -103,7 +103,7 @@ def describe(model) -> str:
 
 
 class ModelLibrary:
-    """Loads model sources once and hands out the cached :class:`~core.checkpoints.Checkpoint`.
+    """Loads model sources once and hands out the cached :class:`~equiview.core.checkpoints.Checkpoint`.
 
     ``ready`` is False while the window's background loader is still importing PyTorch: then the
     pipeline draws no model rows and nobody on the interface thread calls :meth:`load`.
@@ -129,7 +129,7 @@ class ModelLibrary:
             return None
         if source.checkpoint is not None and not source.checkpoint.is_file():
             del self._cache[source]  # deleted or moved since it was loaded: do not pretend it is still there
-            from core.checkpoints import CheckpointNotFoundError
+            from equiview.core.checkpoints import CheckpointNotFoundError
 
             raise CheckpointNotFoundError(f"{source.checkpoint}: no such checkpoint file (it was removed)")
         self._cache.move_to_end(source)
@@ -143,7 +143,7 @@ class ModelLibrary:
         cached = self._cached(source)
         if cached is not None:
             return cached
-        from core.checkpoints import Checkpoint, load_checkpoint
+        from equiview.core.checkpoints import Checkpoint, load_checkpoint
 
         if source.checkpoint is None:
             if source.seed < 0:
@@ -159,8 +159,8 @@ class ModelLibrary:
 
     def _load_user(self, source: ModelSource) -> UserRowModel:
         """Import the user's file or module and call its factory (THIS RUNS THEIR CODE), once per source."""
-        from core.user_input_errors import UserModelError
-        from core.user_models import load_user_model
+        from equiview.core.user_input_errors import UserModelError
+        from equiview.core.user_models import load_user_model
 
         cached = self._cache.get(source)
         if cached is None:
@@ -187,7 +187,7 @@ class ModelLibrary:
 
     def load_file(self, path: str | Path) -> tuple[ModelSource, Checkpoint]:
         """Load a checkpoint of any kind; the file says which row it belongs to (``source.row``)."""
-        from core.checkpoints import load_checkpoint
+        from equiview.core.checkpoints import load_checkpoint
 
         model = load_checkpoint(path)
         source = ModelSource.from_checkpoint(model.kind, path)

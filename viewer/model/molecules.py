@@ -30,7 +30,7 @@ class MoleculeTable:
     @classmethod
     def from_bundle(cls, path: str | Path | None = None) -> MoleculeTable:
         """The bundled filtered QM9 (or another bundle file), read with numpy only."""
-        from core.data.bundle import BUNDLE_PATH, read_bundle_arrays
+        from equiview.core.data.bundle import BUNDLE_PATH, read_bundle_arrays
 
         arrays, _, _ = read_bundle_arrays(BUNDLE_PATH if path is None else path)
         return cls(**arrays)
@@ -75,7 +75,7 @@ class MoleculeTable:
 
     def find(self, query) -> int:
         """Position of ``"gdb_814"`` or ``800``; ``KeyError`` with a one-line message when there is none."""
-        from core.data.search import find_position
+        from equiview.core.data.search import find_position
 
         return find_position(query, len(self), self._qm9_positions)
 

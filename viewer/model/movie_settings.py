@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from viewer.model.movie_file import check_movie_settings
-from viewer.model.sweep_settings import check_axis
+from equiview.viewer.model.movie_file import check_movie_settings
+from equiview.viewer.model.sweep_settings import check_axis
 
 DEFAULT_MOVIE_SIZE = (1280, 800)
 MIN_DEGREES, MAX_DEGREES = 1.0, 3600.0

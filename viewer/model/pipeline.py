@@ -1,12 +1,12 @@
-"""From a :class:`~viewer.model.snapshot.Snapshot` to a :class:`Frame`: positions, colours and numbers.
+"""From a :class:`~equiview.viewer.model.snapshot.Snapshot` to a :class:`Frame`: positions, colours and numbers.
 
 Qt-free and VTK-free, so the GUI, ``equiview render`` and the tests share it. Molecules come from a
-numpy :class:`~viewer.model.molecules.MoleculeTable` and are moved in float64 numpy, so the input
+numpy :class:`~equiview.viewer.model.molecules.MoleculeTable` and are moved in float64 numpy, so the input
 row needs no torch: until the model library is ready (PyTorch loads in the background at start-up)
 a frame has no model rows and their views say "loading models…". What depends only on the original
 pose (its embeddings, the fitted projection, the frozen colour scale) is cached per molecule and
 model; a slider step moves the positions and encodes the transformed pose through the model wrapper
-(:class:`core.checkpoints.Checkpoint`): one call down into core per model and pose.
+(:class:`equiview.core.checkpoints.Checkpoint`): one call down into core per model and pose.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.elements import DISPLAY_RADII, formula
-from viewer.model.colouring import ColourScale, Projection, element_rgba
-from viewer.model.library import ModelLibrary, UserRowModel, known_elements
-from viewer.model.molecules import MoleculeTable
-from viewer.model.snapshot import (
+from equiview.core.elements import DISPLAY_RADII, formula
+from equiview.viewer.model.colouring import ColourScale, Projection, element_rgba
+from equiview.viewer.model.library import ModelLibrary, UserRowModel, known_elements
+from equiview.viewer.model.molecules import MoleculeTable
+from equiview.viewer.model.snapshot import (
     ANGSTROM_PER_DEBYE,
     MODEL_TITLES,
     ModelSource,
@@ -30,11 +30,11 @@ from viewer.model.snapshot import (
     StructureRef,
     TransformParams,
 )
-from viewer.model.structures import StructureLibrary
-from viewer.model.verdict import Verdict, format_change, invariance_tolerance, verdict
+from equiview.viewer.model.structures import StructureLibrary
+from equiview.viewer.model.verdict import Verdict, format_change, invariance_tolerance, verdict
 
 if TYPE_CHECKING:
-    from core.checkpoints import Checkpoint
+    from equiview.core.checkpoints import Checkpoint
 
 LOADING_MODELS = "loading models…"
 LUT_SIZE = 256
@@ -109,7 +109,7 @@ class Molecule:
 
         The same numbers as ``E3Transform.from_view(...).apply(data.pos)``, which it calls.
         """
-        from core.transforms import E3Transform
+        from equiview.core.transforms import E3Transform
 
         original = self.graph()
         g = E3Transform.from_view(
@@ -321,7 +321,7 @@ def prepare_molecule(table: MoleculeTable, index: int) -> Molecule:
 
 
 def prepare_structure(structure, ref: StructureRef) -> Molecule:
-    """A user's molecule (:class:`core.molecule.Molecule`) prepared like a QM9 one, without targets."""
+    """A user's molecule (:class:`equiview.core.molecule.Molecule`) prepared like a QM9 one, without targets."""
     bonds = structure.bonds.astype(np.int64).reshape(-1, 2)
     edge_index = np.ascontiguousarray(np.concatenate([bonds, bonds[:, ::-1]]).T, dtype=np.int64)
     return _prepared(
@@ -337,7 +337,7 @@ def prepare_structure(structure, ref: StructureRef) -> Molecule:
 
 
 def unique_bonds(edge_index: np.ndarray) -> np.ndarray:
-    """Every bond once, ``int64 [m, 2]`` rows (i, j) with i < j in ascending order (as ``core.data.bonds``)."""
+    """Every bond once, ``int64 [m, 2]`` rows (i, j) with i < j in ascending order (as ``equiview.core.data.bonds``)."""
     pairs = np.sort(edge_index.reshape(2, -1).T.astype(np.int64), axis=1)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     return np.unique(pairs, axis=0) if len(pairs) else np.zeros((0, 2), dtype=np.int64)
@@ -389,7 +389,7 @@ def _prediction(model: Checkpoint, h, vectors) -> float | None:
 def model_outputs(model: Checkpoint | UserRowModel, graph) -> tuple[Any, Any]:
     """Features ``[n, d]`` and vectors for ``graph``: a dipole model's ``DipoleVectors``, a user's model's
     :class:`AtomVectors` when it returns vectors, else None; one forward pass gives both."""
-    from core.vector_equivariance import is_vector_model, model_features_and_vectors
+    from equiview.core.vector_equivariance import is_vector_model, model_features_and_vectors
 
     if isinstance(model, UserRowModel):
         output = model.run(graph)
@@ -405,7 +405,7 @@ def _numpy(tensor) -> np.ndarray:
 
 def view_transform(params: TransformParams, centre: np.ndarray):
     """The E(3) element of the sliders (about the molecule's centroid), as :meth:`Molecule.moved_graph` uses."""
-    from core.transforms import E3Transform
+    from equiview.core.transforms import E3Transform
 
     return E3Transform.from_view(params.rx, params.ry, params.rz, params.translation, params.reflect, center=centre)
 
@@ -417,11 +417,11 @@ def user_arrow_length(atoms_original: np.ndarray) -> float:
 
 
 def vector_frame(original, moved, g, centre: np.ndarray) -> VectorFrame:
-    """Both poses' arrows and the ghost R·v(x); the error as :func:`core.vector_equivariance.compare_vectors`.
+    """Both poses' arrows and the ghost R·v(x); the error as :func:`equiview.core.vector_equivariance.compare_vectors`.
 
     ``original`` and ``moved`` are a dipole model's ``DipoleVectors`` or a user's model's :class:`AtomVectors`.
     """
-    from core.vector_equivariance import largest_deviation, rotate_vectors
+    from equiview.core.vector_equivariance import largest_deviation, rotate_vectors
 
     expected_atoms = rotate_vectors(original.per_atom.double(), g)
     error = largest_deviation(moved.per_atom.double(), expected_atoms)
@@ -528,7 +528,7 @@ class Pipeline:
         cmap: str,
         colour_range: tuple[float, float] | None = None,
     ) -> RowFrame:
-        """One model row; ``g`` is the slider's :class:`~core.transforms.E3Transform` (for a vector model's R·v)."""
+        """One model row; ``g`` is the slider's :class:`~equiview.core.transforms.E3Transform` (for a vector model's R·v)."""
         original = self._original(molecule, source, model, spec, cmap, colour_range)
         h, moved_vectors = model_outputs(model, moved)
         values = original.projection(h)
@@ -608,8 +608,8 @@ class Pipeline:
 
         A built-in model's failure is a bug and propagates; a user's model's failure is theirs and stays in its row.
         """
-        from core.known_elements import unsupported_reason
-        from core.user_input_errors import UserModelError
+        from equiview.core.known_elements import unsupported_reason
+        from equiview.core.user_input_errors import UserModelError
 
         model = self.library.load(source)
         reason = unsupported_reason(known_elements(model), molecule.z)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.atomic import write_bytes_atomically
+from equiview.core.atomic import write_bytes_atomically
 
 
 def encode_png(image: np.ndarray) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.data.targets import Target
+from equiview.core.data.targets import Target
 
 TARGET_SYMBOLS = {
     "mu": "μ",

@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 MODEL_ROWS = ("naive", "egnn")
 """The default model rows of the grid, top to bottom. A built-in row takes any model kind of its family
-(:data:`core.models.registry.FAMILY`): the naive row naive or naive-dipole, the equivariant row egnn or dipole."""
+(:data:`equiview.core.models.registry.FAMILY`): the naive row naive or naive-dipole, the equivariant row egnn or dipole."""
 MAX_MODEL_ROWS = 4
 """The grid has the input row and 1 to 4 model rows (the two built-in ones and the user's)."""
 GRID_SHAPE = (1 + MAX_MODEL_ROWS, 2)
@@ -31,10 +31,10 @@ USER_KIND = "user"
 """``ModelSource.kind`` of a user's model (``--model NAME=FILE.py:FACTORY``)."""
 
 ROW_OF_KIND = {"naive": "naive", "egnn": "egnn", "naive-dipole": "naive", "dipole": "egnn"}
-"""Every built-in model kind and its row: ``core.models.registry.FAMILY``, repeated here so the viewer starts
+"""Every built-in model kind and its row: ``equiview.core.models.registry.FAMILY``, repeated here so the viewer starts
 without torch (tests/test_viewer_vectors.py checks the two agree)."""
 VECTOR_KINDS = frozenset({"naive-dipole", "dipole"})
-"""The kinds whose views draw arrows (``core.models.registry.VECTOR_KINDS``)."""
+"""The kinds whose views draw arrows (``equiview.core.models.registry.VECTOR_KINDS``)."""
 
 ARROW_SCALE_RANGE = (0.1, 10.0)
 """The arrow-scale control: multiplies :data:`ANGSTROM_PER_DEBYE`."""
@@ -88,11 +88,11 @@ class TransformParams:
     def random(cls, generator=None, translation_scale: float = 1.5) -> TransformParams:
         """Slider values of a random element of E(3): Haar-uniform rotation, mirrored half the time.
 
-        ``core.transforms.E3Transform.random`` draws the element and ``E3Transform.to_view`` reads
+        ``equiview.core.transforms.E3Transform.random`` draws the element and ``E3Transform.to_view`` reads
         the slider values off it; they are rounded to the spin boxes' precision and the shift is
         clipped to the slider range.
         """
-        from core.transforms import E3Transform
+        from equiview.core.transforms import E3Transform
 
         g = E3Transform.random(generator, reflect=None, translation_scale=translation_scale)
         view = g.to_view()
@@ -132,7 +132,7 @@ class ModelSource:
 
     @classmethod
     def user(cls, spec) -> ModelSource:
-        """A user's model from a :class:`core.user_models.ModelSpec` (a file path is made absolute)."""
+        """A user's model from a :class:`equiview.core.user_models.ModelSpec` (a file path is made absolute)."""
         target = str(Path(spec.target).expanduser().resolve()) if spec.is_file else spec.target
         return cls(kind=USER_KIND, user_spec=f"{spec.name}={target}:{spec.factory}")
 

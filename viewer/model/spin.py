@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.transforms import E3Transform
-from viewer.model.pipeline import Molecule, Pipeline
-from viewer.model.snapshot import Snapshot, TransformParams
-from viewer.model.sweep import InvarianceSphere, Sweep, Unavailable, invariance_sphere, spun_transform, sweep
-from viewer.model.sweep_settings import DEFAULT_STEPS, check_axis, same_sweep_inputs
+from equiview.core.transforms import E3Transform
+from equiview.viewer.model.pipeline import Molecule, Pipeline
+from equiview.viewer.model.snapshot import Snapshot, TransformParams
+from equiview.viewer.model.sweep import InvarianceSphere, Sweep, Unavailable, invariance_sphere, spun_transform, sweep
+from equiview.viewer.model.sweep_settings import DEFAULT_STEPS, check_axis, same_sweep_inputs
 
 
 def pose_transform(molecule: Molecule, params: TransformParams) -> E3Transform:
@@ -36,8 +36,8 @@ def row_models(pipeline: Pipeline, snapshot: Snapshot) -> tuple[dict, dict[str, 
     """The networks of the state's model rows, in the grid's order, for a sweep: a built-in row's
     ``torch.nn.Module`` (batched), a user's row model (one pose per call). A row whose model does not know an
     element of the molecule is ``unavailable`` with the grid's reason instead."""
-    from core.known_elements import unsupported_reason
-    from viewer.model.library import UserRowModel, known_elements
+    from equiview.core.known_elements import unsupported_reason
+    from equiview.viewer.model.library import UserRowModel, known_elements
 
     z = pipeline.molecule_for(snapshot).z
     models, unavailable = {}, {}
@@ -56,7 +56,7 @@ def state_spheres(
 ) -> tuple[dict[str, InvarianceSphere], dict[str, Unavailable]]:
     """The invariance sphere of every model row of the state that knows the molecule's elements (see
     :func:`row_models`), about the state's pose; a user's model that fails is ``unavailable`` ("failed")."""
-    from core.user_input_errors import UserModelError
+    from equiview.core.user_input_errors import UserModelError
 
     molecule = pipeline.molecule_for(snapshot)
     base = pose_transform(molecule, snapshot.transform)

@@ -1,7 +1,7 @@
 """The user's molecules: files and SMILES read once, and the Open Recent list.
 
-Qt-free. A :class:`~viewer.model.snapshot.StructureRef` names a molecule (a file and the molecule's index in
-it, or a SMILES); :class:`StructureLibrary` reads it through core (``core.molecule_files``, ``core.smiles``) and
+Qt-free. A :class:`~equiview.viewer.model.snapshot.StructureRef` names a molecule (a file and the molecule's index in
+it, or a SMILES); :class:`StructureLibrary` reads it through core (``equiview.core.molecule_files``, ``equiview.core.smiles``) and
 keeps the result, so browsing a multi-molecule file or going back to a SMILES does not parse again. Bad input
 raises core's one-line ``MoleculeInputError``.
 """
@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.molecule import Molecule
-from core.user_input_errors import MoleculeInputError
-from viewer.model.snapshot import StructureRef
+from equiview.core.molecule import Molecule
+from equiview.core.user_input_errors import MoleculeInputError
+from equiview.viewer.model.snapshot import StructureRef
 
 MAX_RECENT = 8
 """How many molecule files File ▸ Open Recent remembers."""
 
 
 class StructureLibrary:
-    """Reads molecule files and SMILES once; hands out :class:`core.molecule.Molecule` objects."""
+    """Reads molecule files and SMILES once; hands out :class:`equiview.core.molecule.Molecule` objects."""
 
     def __init__(self) -> None:
         self._files: dict[str, list[Molecule]] = {}
@@ -27,7 +27,7 @@ class StructureLibrary:
 
     def file(self, path: str | Path) -> list[Molecule]:
         """Every molecule of the file (read on first use)."""
-        from core.molecule_files import read_molecule_file
+        from equiview.core.molecule_files import read_molecule_file
 
         key = str(Path(path).expanduser().resolve())
         molecules = self._files.get(key)
@@ -42,7 +42,7 @@ class StructureLibrary:
         return molecules
 
     def smiles(self, smiles: str) -> Molecule:
-        from core.smiles import molecule_from_smiles
+        from equiview.core.smiles import molecule_from_smiles
 
         key = str(smiles).strip()
         molecule = self._smiles.get(key)

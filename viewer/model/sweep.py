@@ -10,9 +10,9 @@ so a 72-angle sweep costs one forward pass instead of 72. A user's model (``--mo
 and a model that ignores ``batch`` would otherwise mix the copies. The per-atom colour values use the same
 projection and the same frozen limits as the viewer's colour bar, both fitted on the *original* pose ``x``;
 ``max_error[θ]`` is ``max |h(g_θ·x) − h(x)|`` over atoms and channels, exactly what
-:func:`core.embeddings.compare_poses` reports for the element ``g_θ``. A model with vectors (the dipole kinds, a
+:func:`equiview.core.embeddings.compare_poses` reports for the element ``g_θ``. A model with vectors (the dipole kinds, a
 user's model that returns them) also gets ``vector_error[θ] = max |v(g_θ·x) − R_θ v(x)|`` over its per-atom vectors
-and the molecule's vector, what :func:`core.vector_equivariance.compare_vectors` reports (R_θ: g_θ's rotation).
+and the molecule's vector, what :func:`equiview.core.vector_equivariance.compare_vectors` reports (R_θ: g_θ's rotation).
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from core.embeddings import encode
-from core.transforms import E3Transform
-from core.user_input_errors import UserModelError
-from core.vector_equivariance import is_vector_model, model_features_and_vectors
-from viewer.model.colouring import ColourScale, Projection
-from viewer.model.sweep_settings import AXES, DEFAULT_STEPS, check_axis, check_sphere_resolution, check_steps
+from equiview.core.embeddings import encode
+from equiview.core.transforms import E3Transform
+from equiview.core.user_input_errors import UserModelError
+from equiview.core.vector_equivariance import is_vector_model, model_features_and_vectors
+from equiview.viewer.model.colouring import ColourScale, Projection
+from equiview.viewer.model.sweep_settings import AXES, DEFAULT_STEPS, check_axis, check_sphere_resolution, check_steps
 
 MAX_ATOMS_PER_PASS = 20_000
 """Poses are encoded in chunks of at most this many atoms, so a large sweep (the sphere) stays in memory:
@@ -151,7 +151,7 @@ class PoseVectors:
 
 def encode_one(model, data) -> Tensor:
     """Embeddings ``[n, d]`` of one molecule: a built-in network (``torch.nn.Module``), or a row model that takes
-    one molecule per call (a user's model: :class:`viewer.model.library.UserRowModel`)."""
+    one molecule per call (a user's model: :class:`equiview.viewer.model.library.UserRowModel`)."""
     return _per_atom_rows(encode(model, data) if isinstance(model, nn.Module) else model.encode(data))
 
 

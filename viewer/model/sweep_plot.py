@@ -17,7 +17,7 @@ from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:  # the figures only read the results: importing the sweep (and torch) is not needed
-    from viewer.model.sweep import InvarianceSphere, Sweep, Unavailable
+    from equiview.viewer.model.sweep import InvarianceSphere, Sweep, Unavailable
 
 
 ERROR_FLOOR = 1e-9
@@ -29,8 +29,8 @@ directions show, and an invariant model's rounding noise (a factor 2 around 1e-6
 
 
 def save_figure(figure: Figure, path: str | Path) -> None:
-    """Write ``figure`` to ``path`` all at once (:func:`core.atomic.write_with`); the format follows the file name."""
-    from core.atomic import write_with
+    """Write ``figure`` to ``path`` all at once (:func:`equiview.core.atomic.write_with`); the format follows the file name."""
+    from equiview.core.atomic import write_with
 
     FigureCanvasAgg(figure)
     image_format = Path(path).suffix.lstrip(".").lower() or "png"

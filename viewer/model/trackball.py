@@ -3,7 +3,7 @@
 The drag is read in the camera's frame (right, up, toward the viewer): the atom nearest the viewer
 follows the mouse, as on a trackball. The new rotation is applied after the current one, so the
 translation and the mirror stay as they are; the slider values are read back with
-:meth:`core.transforms.E3Transform.to_view`.
+:meth:`equiview.core.transforms.E3Transform.to_view`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from viewer.model.snapshot import TransformParams
+from equiview.viewer.model.snapshot import TransformParams
 
 DEGREES_PER_PIXEL = 0.5
 """A drag across a 360-pixel view turns the molecule by half a turn."""
@@ -49,7 +49,7 @@ def rotated(params: TransformParams, axis, degrees: float) -> TransformParams:
         return params
     import torch  # on the first drag: the window starts without torch on its main thread
 
-    from core.transforms import E3Transform
+    from equiview.core.transforms import E3Transform
 
     current = E3Transform.from_view(params.rx, params.ry, params.rz, reflect=params.reflect)
     turn = torch.as_tensor(rotation_matrix(axis, degrees))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from viewer.model.snapshot import TransformParams
+from equiview.viewer.model.snapshot import TransformParams
 
 INVARIANT_TOLERANCE = 1e-4
 """Below this max |Δh| (or max |v(g·x) − R·v(x)|, Debye) a row is reported as invariant (equivariant)."""

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.model.caption import caption_height
-from viewer.widgets.save_dialog_parts import file_row, save_cancel_buttons, scale_spin
+from equiview.viewer.model.caption import caption_height
+from equiview.viewer.widgets.save_dialog_parts import file_row, save_cancel_buttons, scale_spin
 
 
 class ExportDialog(QDialog):

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.guard import guarded
-from viewer.model.colouring import available_colormaps
-from viewer.model.errors import error_text
-from viewer.model.library import (
+from equiview.viewer.guard import guarded
+from equiview.viewer.model.colouring import available_colormaps
+from equiview.viewer.model.errors import error_text
+from equiview.viewer.model.library import (
     VECTOR_KIND_OF_ROW,
     ModelLibrary,
     ModelLoadError,
@@ -33,8 +33,8 @@ from viewer.model.library import (
     kind_mismatch,
     shipped_checkpoint,
 )
-from viewer.model.pipeline import LOADING_MODELS, USER_ARROW_LENGTH, loading_text
-from viewer.model.snapshot import (
+from equiview.viewer.model.pipeline import LOADING_MODELS, USER_ARROW_LENGTH, loading_text
+from equiview.viewer.model.snapshot import (
     ANGSTROM_PER_DEBYE,
     ARROW_SCALE_RANGE,
     MAX_MODEL_ROWS,
@@ -48,8 +48,8 @@ from viewer.model.snapshot import (
 )
 
 if TYPE_CHECKING:
-    from core.checkpoints import Checkpoint
-from viewer.state import ViewState
+    from equiview.core.checkpoints import Checkpoint
+from equiview.viewer.state import ViewState
 
 PROJECTIONS = (
     ("channel", "Channel k"),

@@ -22,15 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.data.search import MoleculeSearch
-from core.data.targets import TARGETS
-from viewer.guard import guarded, reporting
-from viewer.model.errors import error_text
-from viewer.model.molecules import MoleculeTable
-from viewer.model.properties import property_name
-from viewer.model.snapshot import Snapshot, StructureRef
-from viewer.model.structures import StructureLibrary
-from viewer.state import ViewState
+from equiview.core.data.search import MoleculeSearch
+from equiview.core.data.targets import TARGETS
+from equiview.viewer.guard import guarded, reporting
+from equiview.viewer.model.errors import error_text
+from equiview.viewer.model.molecules import MoleculeTable
+from equiview.viewer.model.properties import property_name
+from equiview.viewer.model.snapshot import Snapshot, StructureRef
+from equiview.viewer.model.structures import StructureLibrary
+from equiview.viewer.state import ViewState
 
 
 def format_value(value: float) -> str:
@@ -43,7 +43,7 @@ def format_value(value: float) -> str:
 
 
 class MoleculePanel(QWidget):
-    """Browse and search the molecules; failures go to the window through :mod:`viewer.guard`."""
+    """Browse and search the molecules; failures go to the window through :mod:`equiview.viewer.guard`."""
 
     openFileRequested = Signal()  # the window shows its File ▸ Open molecule… dialog
     structureOpened = Signal(str)  # a molecule file was opened (for Open Recent)

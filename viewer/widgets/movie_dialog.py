@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.model.movie_file import MAX_FPS, MAX_FRAMES, MIN_FPS, MIN_FRAMES
-from viewer.model.movie_settings import MAX_DEGREES, MIN_DEGREES, MovieSettings
-from viewer.widgets.save_dialog_parts import file_row, save_cancel_buttons, scale_spin
+from equiview.viewer.model.movie_file import MAX_FPS, MAX_FRAMES, MIN_FPS, MIN_FRAMES
+from equiview.viewer.model.movie_settings import MAX_DEGREES, MIN_DEGREES, MovieSettings
+from equiview.viewer.widgets.save_dialog_parts import file_row, save_cancel_buttons, scale_spin
 
 AXIS_NAMES = ("x", "y", "z")
 

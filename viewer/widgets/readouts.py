@@ -6,12 +6,12 @@ import numpy as np
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from core.data.targets import TARGETS
-from core.elements import SYMBOLS
-from viewer.model.pipeline import Frame, loading_text
-from viewer.model.properties import property_label, symbol
-from viewer.model.snapshot import MAX_MODEL_ROWS, MODEL_TITLES
-from viewer.model.verdict import format_change
+from equiview.core.data.targets import TARGETS
+from equiview.core.elements import SYMBOLS
+from equiview.viewer.model.pipeline import Frame, loading_text
+from equiview.viewer.model.properties import property_label, symbol
+from equiview.viewer.model.snapshot import MAX_MODEL_ROWS, MODEL_TITLES
+from equiview.viewer.model.verdict import format_change
 
 
 def _number(value: float) -> str:

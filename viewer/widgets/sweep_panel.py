@@ -3,7 +3,7 @@
 The panel is a widget like the others: it writes slider values into the view state (a click or drag in a plot
 sets the angle; Play advances it; hovering a curve sets the state's ``highlight``, which the controller draws as
 the marker around that atom in every 3D view) and never touches the scene. The curves come from one sweep per
-model row (:class:`viewer.model.spin.Spin`): the built-in rows and the user's, up to ``MAX_MODEL_ROWS``, each
+model row (:class:`equiview.viewer.model.spin.Spin`): the built-in rows and the user's, up to ``MAX_MODEL_ROWS``, each
 in a row of plots built once and reused (a row whose model does not know an element says so in its title).
 
 The panel costs nothing unless the user opens it: while hidden it neither sweeps nor redraws, it only notes that
@@ -34,17 +34,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.errors import EquiviewError
-from viewer.guard import guarded
-from viewer.model.pipeline import Pipeline
-from viewer.model.snapshot import DISPLAY_FIELDS, MAX_MODEL_ROWS, Snapshot, TransformParams
-from viewer.model.sweep_plot import ERROR_FLOOR
-from viewer.model.sweep_settings import same_sweep_inputs
-from viewer.state import ViewState
+from equiview.core.errors import EquiviewError
+from equiview.viewer.guard import guarded
+from equiview.viewer.model.pipeline import Pipeline
+from equiview.viewer.model.snapshot import DISPLAY_FIELDS, MAX_MODEL_ROWS, Snapshot, TransformParams
+from equiview.viewer.model.sweep_plot import ERROR_FLOOR
+from equiview.viewer.model.sweep_settings import same_sweep_inputs
+from equiview.viewer.state import ViewState
 
 if TYPE_CHECKING:  # the sweep imports torch: the window's interface thread must not at start-up
-    from viewer.model.spin import Spin
-    from viewer.model.sweep import Sweep
+    from equiview.viewer.model.spin import Spin
+    from equiview.viewer.model.sweep import Sweep
 
 DEFAULT_SPEED = 30.0  # degrees per second
 SPEED_RANGE = (1.0, 360.0)
@@ -249,7 +249,7 @@ class SweepPanel(QWidget):
         if not self.pipeline.library.ready:  # PyTorch still loading in the background: models_ready() comes
             self.angle_label.setText("the sweep follows once the models are loaded…")
             return
-        from viewer.model.spin import Spin
+        from equiview.viewer.model.spin import Spin
 
         self._resting_highlight = self.state.snapshot.highlight  # the curves change: a hover ends, the state's
         self.highlight(None)  # highlight stays (a new molecule has already cleared it)
@@ -303,7 +303,7 @@ class SweepPanel(QWidget):
         self.plots.setMinimumHeight(ROW_MIN_HEIGHT * max(1, len(rows)))
 
     def _draw(self) -> None:
-        from viewer.model.spin import row_titles
+        from equiview.viewer.model.spin import row_titles
 
         result, snapshot = self.result, self.spin.snapshot
         titles = row_titles(snapshot)
@@ -522,8 +522,8 @@ class SweepPanel(QWidget):
     def compute_sphere(self) -> None:
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 
-        from viewer.model.spin import row_titles, state_spheres
-        from viewer.model.sweep_plot import sphere_figure
+        from equiview.viewer.model.spin import row_titles, state_spheres
+        from equiview.viewer.model.sweep_plot import sphere_figure
 
         if not self.pipeline.library.ready:
             raise EquiviewError("the models are still loading; compute the sphere once they are shown")

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.guard import guarded
-from viewer.model.snapshot import ROTATION_RANGE, TRANSLATION_RANGE, Snapshot, TransformParams
-from viewer.state import ViewState
+from equiview.viewer.guard import guarded
+from equiview.viewer.model.snapshot import ROTATION_RANGE, TRANSLATION_RANGE, Snapshot, TransformParams
+from equiview.viewer.state import ViewState
 
 AXES = ("X", "Y", "Z")
 TRANSLATION_STEPS_PER_ANGSTROM = 10  # slider resolution: 0.1 Å
