@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from equiview.core.atomic_output import atomic_output
 from equiview.viewer.model.movie_file import MovieCancelled, MovieFile, check_movie_settings, read_frames
 
 
@@ -169,26 +168,3 @@ def test_bad_settings_raise_one_line(tmp_path, name, frames, fps, size, fragment
     with pytest.raises(ValueError):
         MovieFile(tmp_path / name, frames, fps, *size)
     assert list(tmp_path.iterdir()) == []
-
-
-def test_atomic_output_names_an_unwritable_folder(tmp_path):
-    with pytest.raises(OSError, match="cannot write"):
-        with atomic_output(tmp_path / "missing" / "x.png"):
-            pass
-
-
-def test_atomic_output_writes_elsewhere_until_the_block_ends(tmp_path):
-    target = tmp_path / "table.csv"
-    target.write_text("old\n")
-    with pytest.raises(RuntimeError):
-        with atomic_output(target) as temporary:
-            assert temporary != target and temporary.parent == tmp_path and temporary.suffix == ".csv"
-            temporary.write_text("half of the new tab")
-            raise RuntimeError("writer failed")
-    assert target.read_text() == "old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
-    with atomic_output(target) as temporary:
-        temporary.write_text("new\n")
-        assert target.read_text() == "old\n"
-    assert target.read_text() == "new\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from equiview.core.atomic_output import atomic_output
+from equiview.core.atomic import atomic_output
 
 MOVIE_FORMATS = (".gif", ".mp4")
 MIN_FRAMES, MAX_FRAMES = 2, 720
