@@ -184,6 +184,8 @@ def _read_with_ase(path: Path) -> list[Molecule]:
         raise MoleculeInputError(f"{path}: unknown element symbol {symbol!r}") from None
     except OSError as error:
         raise MoleculeInputError(f"{path}: not a valid {fmt} file ({error})") from None
+    except MemoryError:  # the pre-scan bounds what ASE builds: running out of memory is our bug, not the file's
+        raise
     except Exception as error:  # noqa: BLE001 - ASE's parsers fail on malformed text with any exception type
         # (ValueError, IndexError, StopIteration, ...); each means the same for the user: not valid in its format.
         raise MoleculeInputError(f"{path}: not a valid {fmt} file ({type(error).__name__}: {error})") from None
