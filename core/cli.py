@@ -12,6 +12,7 @@ shows the traceback behind a one-line error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -357,16 +358,27 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     from equiview.core.interrupt_safe_import import hold_interrupts_while_importing
 
     hold_interrupts_while_importing()  # Ctrl+C during PyTorch's import: "interrupted", not an abort
+    from equiview.core.output_path import outputs_released
+    from equiview.core.termination import termination_as_interrupt
+
+    # SIGTERM/SIGHUP unwind like Ctrl+C (temporary files removed); the window handles its own signals
+    signals = contextlib.nullcontext() if getattr(args, "own_signals", False) else termination_as_interrupt()
     try:
-        return int(handler(args) or 0)
+        with signals, outputs_released():  # output locks (core.output_path) last as long as the command
+            return int(handler(args) or 0)
     except user_errors() as exc:
         if os.environ.get("EQUIVIEW_DEBUG"):
             raise  # the full traceback, for bug reports
         print(f"equiview: error: {error_message(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         if os.environ.get("EQUIVIEW_DEBUG"):
             raise
+        from equiview.core.termination import Terminated
+
+        if isinstance(interrupt, Terminated):  # SIGTERM/SIGHUP: 143/129, like a shell reports them
+            print(f"equiview: {interrupt}", file=sys.stderr)
+            return interrupt.exit_code
         print("equiview: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 

@@ -9,14 +9,16 @@ XYZ, extended XYZ      ASE (one molecule per frame; the comment line is the titl
 CIF, POSCAR, XSF, …    ASE (see ``ASE_FORMATS``)
 =====================  ============================================================================
 
-Files are untrusted: the size is checked before anything is parsed, only plain-text formats whose readers run
-no code are accepted, a file holds at most ``MAX_MOLECULES`` molecules of at most ``MAX_ATOMS`` atoms each, and
+Files are untrusted: the size is checked before anything is parsed, the counts a file states about itself (atoms,
+frames, grid sizes) are checked before ASE believes them (:mod:`equiview.core.molecule_prescan`), only plain-text
+formats whose readers run no code are accepted, a file holds at most ``MAX_MOLECULES`` molecules of at most ``MAX_ATOMS`` atoms each, and
 every failure is one :class:`MoleculeInputError` line naming the file. Bonds missing from the file are inferred
 from distances as for QM9 (``equiview.core.data.bonds``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -25,13 +27,12 @@ import numpy as np
 from equiview.core.data.bonds import infer_bonds_flat, unique_bonds
 from equiview.core.elements import MAX_Z, SYMBOLS
 from equiview.core.molecule import MAX_ATOMS, Molecule, coordinate_problem
+from equiview.core.molecule_prescan import MAX_MOLECULES, prescan
 from equiview.core.user_files import checked_size
 from equiview.core.user_input_errors import MoleculeInputError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Molecule files above 10 MB are refused before they are read."""
-MAX_MOLECULES = 10_000
-"""At most this many molecules (frames, models, records) are read from one file."""
 
 RDKIT_SUFFIXES = (".sdf", ".sd", ".mol")
 ASE_FORMATS = ("xyz", "extxyz", "proteindatabank", "cif", "vasp", "xsf", "gen", "turbomole", "cube")
@@ -167,16 +168,25 @@ def _ase_format(path: Path) -> str:
 
 
 def _read_with_ase(path: Path) -> list[Molecule]:
+    import io
+
     import ase.io
 
     fmt = _ase_format(path)
     try:
-        images = ase.io.read(str(path), index=f":{MAX_MOLECULES + 1}", format=fmt)
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise MoleculeInputError(f"{path}: cannot read it ({error.strerror or error})") from None
+    scanned = prescan(path, fmt, text)  # the file's own counts, checked before ASE allocates by them
+    try:
+        images = ase.io.read(io.StringIO(scanned.text), index=f":{MAX_MOLECULES + 1}", format=fmt)
     except KeyError as error:  # ase.Atoms rejects a symbol it does not know with KeyError(symbol)
         symbol = error.args[0] if error.args else "?"
         raise MoleculeInputError(f"{path}: unknown element symbol {symbol!r}") from None
     except OSError as error:
         raise MoleculeInputError(f"{path}: not a valid {fmt} file ({error})") from None
+    except MemoryError:  # the pre-scan bounds what ASE builds: running out of memory is our bug, not the file's
+        raise
     except Exception as error:  # noqa: BLE001 - ASE's parsers fail on malformed text with any exception type
         # (ValueError, IndexError, StopIteration, ...); each means the same for the user: not valid in its format.
         raise MoleculeInputError(f"{path}: not a valid {fmt} file ({type(error).__name__}: {error})") from None
@@ -184,8 +194,9 @@ def _read_with_ase(path: Path) -> list[Molecule]:
         raise MoleculeInputError(f"{path}: no molecule in the file")
     if len(images) > MAX_MOLECULES:
         raise MoleculeInputError(f"{path}: more than {MAX_MOLECULES} molecules in one file")
-    titles = _xyz_titles(path, len(images)) if fmt in ("xyz", "extxyz") else [""] * len(images)
-    connections = _pdb_conect(path) if fmt == "proteindatabank" else None
+    titles = _xyz_titles(scanned.text, len(images)) if fmt in ("xyz", "extxyz") else [""] * len(images)
+    connections = _pdb_conect(path, scanned.text) if fmt == "proteindatabank" else None
+    notes = f" ({'; '.join(scanned.notes)})" if scanned.notes else ""
     molecules = []
     for index, atoms in enumerate(images):
         z = np.asarray(atoms.numbers, dtype=np.int64)
@@ -195,15 +206,21 @@ def _read_with_ase(path: Path) -> list[Molecule]:
         bonds = None
         if connections is not None:
             bonds = _bonds_from_conect(path, connections, z, pos)
-        molecules.append(_molecule(path, index, z, pos, bonds, title))
+        molecule = _molecule(path, index, z, pos, bonds, title)
+        if notes:  # what the pre-scan changed (isotopes, alternate locations) is part of the molecule's name
+            molecule = dataclasses.replace(molecule, title=molecule.title + notes)
+        molecules.append(molecule)
     return molecules
 
 
-def _xyz_titles(path: Path, count: int) -> list[str]:
+def _xyz_titles(text: str, count: int) -> list[str]:
     """The comment line of each frame, unless it is extended XYZ's key=value list."""
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = text.splitlines()
     titles, row = [], 0
     while len(titles) < count and row + 1 < len(lines):
+        if not lines[row].strip():
+            row += 1
+            continue
         try:
             atoms = int(lines[row].split()[0])
         except (ValueError, IndexError):
@@ -215,24 +232,24 @@ def _xyz_titles(path: Path, count: int) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------- PDB
-def _pdb_conect(path: Path) -> tuple[list[int], list[tuple[int, int]]] | None:
+def _pdb_conect(path: Path, text: str) -> tuple[list[int], list[tuple[int, int]]] | None:
     """Atom serial numbers of the first model and the CONECT pairs (serials), or None without CONECT records."""
     serials: list[int] = []
     pairs: list[tuple[int, int]] = []
     in_first_model = True
-    with open(path, encoding="utf-8", errors="replace") as stream:
-        for number, line in enumerate(stream, start=1):
-            record = line[:6].strip().upper()
-            if record == "ENDMDL":
-                in_first_model = False
-            elif record in ("ATOM", "HETATM") and in_first_model:
-                serials.append(_pdb_int(path, number, line[6:11]))
-            elif record == "CONECT":
-                fields = [line[i : i + 5] for i in range(6, 31, 5)]
-                numbers = [_pdb_int(path, number, field) for field in fields if field.strip()]
-                if not numbers:
-                    raise MoleculeInputError(f"{path}: line {number}: CONECT record without atom numbers")
-                pairs.extend((numbers[0], other) for other in numbers[1:])
+    # the pre-scanned text: one location per atom, as ASE read it
+    for number, line in enumerate(text.splitlines(), start=1):
+        record = line[:6].strip().upper()
+        if record == "ENDMDL":
+            in_first_model = False
+        elif record in ("ATOM", "HETATM") and in_first_model:
+            serials.append(_pdb_int(path, number, line[6:11]))
+        elif record == "CONECT":
+            fields = [line[i : i + 5] for i in range(6, 31, 5)]
+            numbers = [_pdb_int(path, number, field) for field in fields if field.strip()]
+            if not numbers:
+                raise MoleculeInputError(f"{path}: line {number}: CONECT record without atom numbers")
+            pairs.extend((numbers[0], other) for other in numbers[1:])
     return (serials, pairs) if pairs else None
 
 

@@ -3,6 +3,12 @@
 The embedding's random seed is fixed (``SMILES_SEED``), so the same SMILES gives the same geometry every time and
 on every machine with the same RDKit. Hydrogens are added first: the models were trained on molecules with all
 their hydrogens.
+
+A SMILES of several fragments (``C.C``, ``[Na+].[Cl-]``, ``CCO.O``) is embedded whole, then each fragment after the
+first is moved along x until it is at least ``MIN_FRAGMENT_DISTANCE`` from all others: RDKit's embedding places
+disconnected fragments without regard to each other (two methanes came out 0.000 Å apart, so ``C.C`` gave the
+numbers of ``C``). The title says how many fragments there are. Whitespace inside a SMILES is an error: RDKit
+reads everything after a space as the molecule's name, so ``CC\nO`` was silently ``CC``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from equiview.core.molecule import MAX_ATOMS, Molecule
 from equiview.core.user_input_errors import MoleculeInputError
 
 SMILES_SEED = 0xC0FFEE
+MIN_FRAGMENT_DISTANCE = 3.0
+"""Å between the closest atoms of two fragments of one SMILES (no bond is that long; issue 19 asks for >= 1.5)."""
 MAX_SMILES_CHARS = 1000
 MMFF_ITERATIONS = 2000
 
@@ -28,6 +36,8 @@ def molecule_from_smiles(smiles: str, seed: int = SMILES_SEED) -> Molecule:
     if not text:
         raise MoleculeInputError("empty SMILES")
     shown = repr(text) if len(text) <= 60 else repr(text[:57] + "...")
+    if any(character.isspace() for character in text):
+        raise MoleculeInputError(f"SMILES {shown} contains whitespace; a SMILES is one word (write fragments as A.B)")
     if len(text) > MAX_SMILES_CHARS:
         raise MoleculeInputError(f"SMILES of {len(text)} characters; equiview reads at most {MAX_SMILES_CHARS}")
     with rdBase.BlockLogs():
@@ -55,13 +65,30 @@ def molecule_from_smiles(smiles: str, seed: int = SMILES_SEED) -> Molecule:
         if AllChem.MMFFHasAllMoleculeParams(mol):
             AllChem.MMFFOptimizeMolecule(mol, maxIters=MMFF_ITERATIONS)
     z = np.array([atom.GetAtomicNum() for atom in mol.GetAtoms()], dtype=np.int64)
-    pos = np.asarray(mol.GetConformer().GetPositions(), dtype=np.float32).reshape(-1, 3)
+    fragments = [np.array(atoms, dtype=np.int64) for atoms in Chem.GetMolFrags(mol)]
+    pos = separated(np.asarray(mol.GetConformer().GetPositions(), dtype=np.float64).reshape(-1, 3), fragments)
     bonds = np.array([(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in mol.GetBonds()], dtype=np.int64)
     return Molecule(
         z=z,
-        pos=pos,
+        pos=pos.astype(np.float32),
         bonds=unique_bonds(bonds.reshape(-1, 2).T),
-        title=text,
+        title=text if len(fragments) == 1 else f"{text} ({len(fragments)} fragments, placed apart)",
         origin=f"SMILES {text}",
         bonds_from_file=True,
     )
+
+
+def separated(pos: np.ndarray, fragments: list[np.ndarray]) -> np.ndarray:
+    """``pos`` with every fragment after the first moved along +x, each clear of those before it by at least
+    ``MIN_FRAGMENT_DISTANCE`` (fragments keep their own shape; the result is checked, not assumed)."""
+    pos = pos.copy()
+    placed = fragments[0] if fragments else np.zeros(0, dtype=np.int64)
+    for fragment in fragments[1:]:
+        shift = pos[placed, 0].max() - pos[fragment, 0].min() + MIN_FRAGMENT_DISTANCE
+        pos[fragment, 0] += shift
+        placed = np.concatenate([placed, fragment])
+    for k, fragment in enumerate(fragments[1:], start=1):
+        others = np.concatenate([f for j, f in enumerate(fragments) if j != k])
+        gap = np.linalg.norm(pos[fragment][:, None] - pos[others][None], axis=-1).min()
+        assert gap >= MIN_FRAGMENT_DISTANCE - 1e-6, gap  # an internal bug, not the user's input
+    return pos

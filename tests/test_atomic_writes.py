@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from equiview.core.atomic import atomic_write, write_bytes_atomically, write_text_atomically
+from equiview.core.atomic import atomic_output, atomic_write, write_bytes_atomically, write_text_atomically
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,7 +68,9 @@ def test_a_killed_writer_never_leaves_a_truncated_file(tmp_path):
     process.stdout.close()
     assert target.read_bytes() == b"old"
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "big.bin"]
-    assert all(re.fullmatch(r"\.big\.bin\..*\.tmp", name) for name in leftovers)  # never under the final name
+    assert all(
+        re.fullmatch(r"\.big\.[0-9a-f]+\.partial\.bin", name) for name in leftovers
+    )  # never under the final name
 
 
 def test_checkpoint_state_metrics_plots_and_bundles_are_written_atomically(tmp_path, monkeypatch):
@@ -132,3 +134,28 @@ def test_atomic_write_refuses_append_mode(tmp_path):
     with pytest.raises(ValueError, match="whole files"):
         with atomic_write(tmp_path / "x", "ab"):
             pass
+
+
+def test_atomic_output_names_an_unwritable_folder(tmp_path):
+    target = tmp_path / "missing" / "x.png"
+    with pytest.raises(FileNotFoundError) as failure:
+        with atomic_output(target):
+            pass
+    assert failure.value.filename == str(target)  # the user's one line names their file, not a temporary one
+
+
+def test_atomic_output_writes_elsewhere_until_the_block_ends(tmp_path):
+    target = tmp_path / "table.csv"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError):
+        with atomic_output(target) as temporary:
+            assert temporary != target and temporary.parent == tmp_path and temporary.suffix == ".csv"
+            temporary.write_text("half of the new tab")
+            raise RuntimeError("writer failed")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+    with atomic_output(target) as temporary:
+        temporary.write_text("new\n")
+        assert target.read_text() == "old\n"
+    assert target.read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]

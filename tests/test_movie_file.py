@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from equiview.core.atomic_output import atomic_output
 from equiview.viewer.model.movie_file import MovieCancelled, MovieFile, check_movie_settings, read_frames
 
 
@@ -60,6 +59,7 @@ def gif_colour_tables(path: Path) -> tuple[bool, int]:
 def write(path: Path, frames: list[np.ndarray], fps: int = 10) -> None:
     height, width = frames[0].shape[:2]
     with MovieFile(path, len(frames), fps, width, height) as movie:
+        movie.set_palette(frames)
         for frame in frames:
             movie.append(frame)
         movie.finish()
@@ -113,6 +113,7 @@ def test_a_cancelled_export_leaves_no_file_and_keeps_the_old_one(tmp_path, suffi
     fresh = tmp_path / f"new{suffix}"
     with pytest.raises(MovieCancelled):
         with MovieFile(fresh, 6, 10, 64, 64) as movie:
+            movie.set_palette(frames)
             for k, frame in enumerate(frames):
                 if k == 3:
                     raise MovieCancelled("stop")
@@ -122,6 +123,7 @@ def test_a_cancelled_export_leaves_no_file_and_keeps_the_old_one(tmp_path, suffi
     old.write_bytes(b"previous movie")
     with pytest.raises(KeyboardInterrupt):
         with MovieFile(old, 6, 10, 64, 64) as movie:
+            movie.set_palette(frames)
             movie.append(frames[0])
             raise KeyboardInterrupt
     assert old.read_bytes() == b"previous movie"
@@ -132,10 +134,12 @@ def test_leaving_the_block_before_finish_writes_nothing(tmp_path):
     path = tmp_path / "short.gif"
     with pytest.raises(RuntimeError, match="before finish"):
         with MovieFile(path, 4, 10, 64, 64) as movie:
+            movie.set_palette(synthetic_frames(1, 64, 64))
             movie.append(synthetic_frames(1, 64, 64)[0])
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError, match="got 1 of its 4 frames"):
         with MovieFile(path, 4, 10, 64, 64) as movie:
+            movie.set_palette(synthetic_frames(1, 64, 64))
             movie.append(synthetic_frames(1, 64, 64)[0])
             movie.finish()
     assert list(tmp_path.iterdir()) == []
@@ -171,24 +175,59 @@ def test_bad_settings_raise_one_line(tmp_path, name, frames, fps, size, fragment
     assert list(tmp_path.iterdir()) == []
 
 
-def test_atomic_output_names_an_unwritable_folder(tmp_path):
-    with pytest.raises(OSError, match="cannot write"):
-        with atomic_output(tmp_path / "missing" / "x.png"):
-            pass
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KB tmpfs: a real full disk (ENOSPC from the kernel), not a simulated one."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
 
 
-def test_atomic_output_writes_elsewhere_until_the_block_ends(tmp_path):
-    target = tmp_path / "table.csv"
-    target.write_text("old\n")
-    with pytest.raises(RuntimeError):
-        with atomic_output(target) as temporary:
-            assert temporary != target and temporary.parent == tmp_path and temporary.suffix == ".csv"
-            temporary.write_text("half of the new tab")
-            raise RuntimeError("writer failed")
-    assert target.read_text() == "old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
-    with atomic_output(target) as temporary:
-        temporary.write_text("new\n")
-        assert target.read_text() == "old\n"
-    assert target.read_text() == "new\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+def test_a_full_disk_during_a_gif_is_one_error_naming_the_file_and_leaves_nothing(small_disk):
+    """Noise does not compress: 40 frames of 256x256 need ~2.6 MB, the disk has 256 KB. Before, the frames waited
+    in a memory map on that disk and the export died of SIGBUS."""
+    rng = np.random.default_rng(0)
+    frame_count = 40
+    path = small_disk / "m.gif"
+    with pytest.raises(OSError) as failure:
+        with MovieFile(path, frame_count, 10, 256, 256) as movie:
+            movie.set_palette([rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)])
+            for _ in range(frame_count):
+                movie.append(rng.integers(0, 256, (256, 256, 3), dtype=np.uint8))
+            movie.finish()
+    assert failure.value.errno == 28 and failure.value.filename == str(path)
+    assert list(small_disk.iterdir()) == []
+
+
+def test_the_movie_command_on_a_full_disk_is_one_line_exit_2(small_disk):
+    from molecule_files_fixtures import ETHANOL, write_xyz
+    from viewer_fixtures import run_equiview
+
+    molecule = write_xyz(small_disk.parent / "ethanol.xyz", ETHANOL)
+    out = small_disk / "m.gif"
+    done = run_equiview(
+        "movie",
+        "--molecule-file",
+        str(molecule),
+        "--out",
+        str(out),
+        "--frames",
+        "60",
+        "--size",
+        "800x600",
+        env={"DISPLAY": None, "WAYLAND_DISPLAY": None},
+    )
+    lines = [
+        line for line in done.stderr.replace("\r", "\n").splitlines() if line.strip() and not line.startswith("m.gif:")
+    ]
+    assert done.returncode == 2 and len(lines) == 1, (done.returncode, done.stderr[-2000:])
+    assert lines[0] == f"equiview: error: {out}: No space left on device"
+    assert list(small_disk.iterdir()) == []

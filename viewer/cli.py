@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from equiview.core.bounds import MAX_SEED, check_count
 from equiview.core.cli import MODEL_OPTION_HELP, CommandError, add_molecule_arguments, build_parser, run
-from equiview.viewer.model.cli_values import check_image_size, check_output_path, parse_size, parse_triple
+from equiview.core.output_path import check_output_path
+from equiview.viewer.model.cli_values import check_image_size, parse_size, parse_triple
 from equiview.viewer.model.snapshot import (
     ANGSTROM_PER_DEBYE,
     ARROW_SCALE_RANGE,
@@ -334,7 +335,7 @@ def _display_problem() -> str | None:
 def _cmd_gui(args: argparse.Namespace) -> int:
     _validate_common(args)
     if args.screenshot is not None:
-        check_output_path(args.screenshot, "--screenshot")
+        check_output_path(args.screenshot, "--screenshot", args)
     elif args.scale != 1 or args.transparent or args.full_window:
         raise CommandError("--scale, --transparent and --full-window only apply together with --screenshot")
     if args.full_window and (args.scale != 1 or args.transparent):
@@ -370,7 +371,7 @@ def prefer_offscreen_gl() -> None:
 
 def _cmd_render(args: argparse.Namespace) -> int:
     _validate_common(args)
-    out = check_output_path(args.out, "--out")
+    out = check_output_path(args.out, "--out", args)
     prefer_offscreen_gl()
     import threading
 
@@ -485,7 +486,7 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --screenshot: capture the whole window (panels included) instead of the grid",
     )
-    gui.set_defaults(handler=_cmd_gui)
+    gui.set_defaults(handler=_cmd_gui, own_signals=True)  # Qt's event loop: signals are not exceptions there
 
     render = subparsers.add_parser(
         "render",

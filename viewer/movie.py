@@ -3,7 +3,9 @@
 The same path as ``equiview render``: :class:`~equiview.viewer.model.pipeline.Pipeline` turns each state into a frame and one
 :class:`~equiview.viewer.scene.GridScene` in an off-screen plotter draws it. The scene and its actors are built once;
 every movie frame only rewrites their arrays and renders once. The camera is fitted on the first frame and
-then stays put (spinning about the centroid keeps the molecule inside the fitted view).
+then stays put (spinning about the centroid keeps the molecule inside the fitted view). A GIF first renders
+``PALETTE_SAMPLE_FRAMES`` evenly spaced poses for its one palette, then streams every frame to the file: memory
+holds one frame, whatever the frame count.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 
-from equiview.viewer.model.movie_file import MovieCancelled, MovieFile
+from equiview.viewer.model.movie_file import PALETTE_SAMPLE_FRAMES, MovieCancelled, MovieFile
 from equiview.viewer.model.movie_settings import MovieResult, MovieSettings
 from equiview.viewer.model.pipeline import Pipeline
 from equiview.viewer.model.snapshot import Snapshot
@@ -66,19 +68,28 @@ def record_movie(
         plotter = make_offscreen_plotter((width, height), DEFAULT_STYLE)
         try:
             scene = GridScene(plotter, style=DEFAULT_STYLE, font_scale=settings.scale)
-            for done, state in enumerate(snapshots, start=1):
-                if cancelled is not None and cancelled():
-                    raise MovieCancelled(f"movie export cancelled after {done - 1} of {settings.frames} frames")
+            rendered = 0
+
+            def render(state: Snapshot) -> np.ndarray:
+                nonlocal rendered
                 scene.update(pipeline.frame(state))  # arrays only; the camera is fitted on the first frame
-                if done == 1 and camera is not None:
+                if rendered == 0 and camera is not None:
                     apply_camera_state(scene.camera, camera)
                 for view in scene.views.values():
                     view.renderer.ResetCameraClippingRange()
-                if done == 1:
-                    movie.append(scene.image())  # pyvista renders an off-screen plotter only once it has been shown
-                else:
-                    scene.render()  # the frame's one render
-                    movie.append(read_window(scene.render_window))
+                rendered += 1
+                if rendered == 1:
+                    return scene.image()  # pyvista renders an off-screen plotter only once it has been shown
+                scene.render()  # the frame's one render
+                return read_window(scene.render_window)
+
+            if movie.format == ".gif":  # the palette from a few evenly spaced poses, so frames stream one by one
+                picks = np.unique(np.linspace(0, len(snapshots) - 1, PALETTE_SAMPLE_FRAMES).round().astype(int))
+                movie.set_palette(render(snapshots[k]) for k in picks)
+            for done, state in enumerate(snapshots, start=1):
+                if cancelled is not None and cancelled():
+                    raise MovieCancelled(f"movie export cancelled after {done - 1} of {settings.frames} frames")
+                movie.append(render(state))
                 if progress is not None:
                     progress(done, settings.frames)
             movie.finish()

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from equiview.core.cli import MODEL_OPTION_HELP, CommandError, add_molecule_arguments
-from equiview.viewer.model.cli_values import check_output_path, parse_triple
+from equiview.core.output_path import check_output_path
+from equiview.viewer.model.cli_values import parse_triple
 from equiview.viewer.model.snapshot import MODEL_ROWS, ROTATION_RANGE, TRANSLATION_RANGE
 from equiview.viewer.model.sweep_settings import DEFAULT_STEPS, MAX_SPHERE, MAX_STEPS, MIN_SPHERE, MIN_STEPS
 
@@ -96,13 +97,13 @@ def _check_sweep_args(args: argparse.Namespace) -> None:
     if args.translate:
         parse_triple(args.translate, "--translate", TRANSLATION_RANGE, "Å")
     if args.plot is not None:
-        args.plot = check_output_path(args.plot, "--plot")
+        args.plot = check_output_path(args.plot, "--plot", args)
         if args.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
             raise CommandError(f"--plot {args.plot}: unknown image format; use a .png, .svg or .pdf file name")
     if args.csv is not None:
         if args.sphere is not None:
             raise CommandError("--csv writes the angle sweep; it does not apply together with --sphere")
-        args.csv = check_output_path(args.csv, "--csv")
+        args.csv = check_output_path(args.csv, "--csv", args)
     _check_model_files(args)
 
 
@@ -273,7 +274,7 @@ def _cmd_movie(args: argparse.Namespace) -> int:
     _validate_common(args)
     if args.transparent:
         raise CommandError("--transparent does not apply to movies (GIF and MP4 frames are opaque)")
-    out = check_output_path(args.out, "--out")
+    out = check_output_path(args.out, "--out", args)
     settings = MovieSettings(
         axis=args.axis,
         frames=args.frames,

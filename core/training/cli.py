@@ -252,6 +252,11 @@ def run_train(args: argparse.Namespace) -> int:
         config = _resumed_config(args, resume.config)
     else:
         config = config_from_args(args)
+    from equiview.core.output_path import check_output_path
+
+    # a regular file, not the state it resumes, one writer at a time (the lock on rank 0 only: torchrun's ranks share it)
+    state_file = resolve_state_path(args.resume) if args.resume else None
+    check_output_path(config.out, "--out", inputs=[state_file], lock=int(os.environ.get("RANK", "0")) == 0)
 
     result = train(config, device=args.device, threads=args.threads, quiet=args.quiet, resume=resume)
     if int(os.environ.get("RANK", "0")) != 0:

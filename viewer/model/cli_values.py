@@ -7,8 +7,6 @@ bad value ends the command with exit code 2 before anything heavy is imported or
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 from equiview.core.errors import CommandError
 
@@ -57,17 +55,3 @@ def check_image_size(size: tuple[int, int], scale: int) -> None:
             f"--size {size[0]}x{size[1]} at --scale {scale} gives a {width}x{height} image; the largest is "
             f"{MAX_OUTPUT_SIDE} pixels per side and {MAX_OUTPUT_PIXELS // 1_000_000} megapixels"
         )
-
-
-def check_output_path(path: str, option: str) -> Path:
-    """The file ``option`` should write: a name in an existing, writable folder (not a folder itself)."""
-    target = Path(path).expanduser()
-    if not str(path).strip():
-        raise CommandError(f"{option} needs a file name")
-    if target.is_dir():
-        raise CommandError(f"{option} {path} is a folder, not a file name")
-    if not target.parent.is_dir():
-        raise CommandError(f"{option}: folder {target.parent} does not exist")
-    if not os.access(target.parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise CommandError(f"{option}: {target} is not writable")
-    return target

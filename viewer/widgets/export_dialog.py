@@ -12,9 +12,12 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QLabel,
+    QMessageBox,
     QWidget,
 )
 
+from equiview.core.errors import CommandError
+from equiview.core.output_path import check_output_path
 from equiview.viewer.model.caption import caption_height
 from equiview.viewer.widgets.save_dialog_parts import file_row, save_cancel_buttons, scale_spin
 
@@ -92,6 +95,11 @@ class ExportDialog(QDialog):
         path = self.path_edit.text().strip()
         if path and not Path(path).suffix:
             path += ".png"
+        try:  # the command line's output policy (docs/files.md): no device, FIFO, link or folder is written over
+            check_output_path(path, "Export", lock=False)
+        except CommandError as error:
+            QMessageBox.warning(self, "Export screenshot", str(error))
+            return  # the dialog stays open with the path to correct
         self.accept()
         self.exportRequested.emit(
             path,
