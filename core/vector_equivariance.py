@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from equiview.core.embeddings import transformed
-from equiview.core.models.vectors import DipoleVectors, VectorModel
+from equiview.core.models.dipole import DipoleVectors, VectorModel
 from equiview.core.transforms import E3Transform
 
 if TYPE_CHECKING:

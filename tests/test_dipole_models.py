@@ -12,8 +12,8 @@ import torch
 from equiview.core.embeddings import compare_poses, transformed
 from equiview.core.models import build_model, demo_model
 from equiview.core.models.aggregation import scatter_sum
-from equiview.core.models.coordinate_update import CoordinateUpdate
-from equiview.core.models.vectors import DEBYE_PER_E_ANGSTROM
+from equiview.core.models.dipole import DEBYE_PER_E_ANGSTROM
+from equiview.core.models.egnn import CoordinateUpdate
 from equiview.core.transforms import E3Transform
 from equiview.core.vector_equivariance import compare_vectors, model_vectors, rotate_vectors
 
