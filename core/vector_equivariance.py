@@ -16,7 +16,7 @@ from torch import Tensor, nn
 
 from equiview.core.embeddings import transformed
 from equiview.core.equivariance import Poses, expected_vectors, vector_errors
-from equiview.core.models.vectors import DipoleVectors, VectorModel
+from equiview.core.models.dipole import DipoleVectors, VectorModel
 from equiview.core.transforms import E3Transform
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from equiview.core.embeddings import compare_poses, transformed
 from equiview.core.equivariance import Poses, expected_vectors
 from equiview.core.models import build_model, demo_model
 from equiview.core.models.aggregation import scatter_sum
-from equiview.core.models.coordinate_update import CoordinateUpdate
-from equiview.core.models.vectors import DEBYE_PER_E_ANGSTROM
+from equiview.core.models.dipole import DEBYE_PER_E_ANGSTROM
+from equiview.core.models.egnn import CoordinateUpdate
 from equiview.core.transforms import E3Transform
 from equiview.core.vector_equivariance import compare_vectors, model_vectors
 

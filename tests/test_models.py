@@ -295,7 +295,7 @@ def test_single_atom_gets_no_messages():
 def test_per_atom_message_equals_concatenated_message():
     """MessageMLP.forward_per_atom is eq. (3) with the linear layer split; it must equal the edge-wise form."""
     from equiview.core.data.graph import complete_edge_index
-    from equiview.core.models.message import MessageMLP
+    from equiview.core.models.egnn import MessageMLP
 
     torch.manual_seed(3)
     mlp = MessageMLP(16, 8, torch.nn.ReLU())

@@ -15,7 +15,7 @@ import torch
 def test_gin_is_pyg_gin_bit_for_bit(dataset, seed, hidden, layers, out):
     import torch_geometric.nn as geom_nn
 
-    from equiview.core.models.gin import GIN
+    from equiview.core.models.naive import GIN
 
     act = torch.nn.ReLU()
     torch.manual_seed(seed)
@@ -40,7 +40,7 @@ def test_sum_pool_and_scatter_are_pygs():
     from torch_geometric.utils import scatter
 
     from equiview.core.models.aggregation import _scatter_sum_pyg
-    from equiview.core.models.gin import sum_pool
+    from equiview.core.models.blocks import sum_pool
 
     x = torch.randn(11, 6, generator=torch.Generator().manual_seed(1))
     batch = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3])

@@ -257,9 +257,9 @@ def test_the_model_cache_is_bounded_and_forgets_deleted_files(tmp_path):
 # ---------------------------------------------------------------------------------- issue 8 items 6 and 7
 @pytest.mark.parametrize("option", sorted(BOUNDS))
 def test_every_count_option_has_a_documented_bound(option):
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "command-line.md").read_text()
     bound = BOUNDS[option]
-    assert f"`{option}` | {bound.low:,}..{bound.high:,}" in readme, f"document {option} in README.md"
+    assert f"`{option}` | {bound.low:,}..{bound.high:,}" in readme, f"document {option} in docs/command-line.md"
     with pytest.raises(CommandError, match=f"{option} must be an integer in"):
         BOUNDS[option].check(option, bound.high + 1)
 
@@ -269,7 +269,7 @@ def test_every_rate_option_refuses_nan_and_infinity(option):
     for value in (float("nan"), float("inf"), RATES[option].high * 2 + 1):
         with pytest.raises(CommandError, match=option):
             RATES[option].check(option, value)
-    assert f"`{option}` |" in (ROOT / "README.md").read_text()
+    assert f"`{option}` |" in (ROOT / "docs" / "command-line.md").read_text()
 
 
 def test_check_invariance_trials_beyond_the_bound_stop_at_once(capsys):

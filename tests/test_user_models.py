@@ -237,5 +237,5 @@ def test_bad_molecule_inputs_are_one_line_errors(tmp_path, capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
-def test_the_readme_shows_the_shipped_example_verbatim():
-    assert EXAMPLE.read_text() in (REPO / "README.md").read_text()
+def test_the_user_guide_shows_the_shipped_example_verbatim():
+    assert EXAMPLE.read_text() in (REPO / "docs" / "own-models.md").read_text()

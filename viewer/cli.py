@@ -369,10 +369,21 @@ def prefer_offscreen_gl() -> None:
         os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkOSOpenGLRenderWindow")
 
 
+def start_offscreen_gl_check():
+    """Pick the off-screen path and start checking it in a child process (VTK segfaults where it is missing).
+
+    Call ``.result()`` on what this returns before the first plotter: exit 2 with one line instead of a signal.
+    """
+    prefer_offscreen_gl()
+    from equiview.viewer.gl_check import OffscreenGLCheck
+
+    return OffscreenGLCheck()
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
     _validate_common(args)
     out = check_output_path(args.out, "--out", args)
-    prefer_offscreen_gl()
+    gl_check = start_offscreen_gl_check()
     import threading
 
     from equiview.viewer.model.torch_preload import preload_torch_libraries
@@ -389,6 +400,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     frame = Pipeline(dataset, library).frame(snapshot)
     size = args.size or RENDER_DEFAULT_SIZE
+    gl_check.result()
     image = render_frame(frame, size=size, scale=args.scale, transparent=args.transparent)
     write_png(image, out)
     result = describe_render(frame, out, image.shape)

@@ -268,7 +268,7 @@ def add_movie_parser(subparsers, add_state_arguments) -> None:
 
 
 def _cmd_movie(args: argparse.Namespace) -> int:
-    from equiview.viewer.cli import _validate_common, prefer_offscreen_gl, snapshot_from_args
+    from equiview.viewer.cli import _validate_common, snapshot_from_args, start_offscreen_gl_check
     from equiview.viewer.model.movie_settings import MovieSettings
 
     _validate_common(args)
@@ -287,7 +287,7 @@ def _cmd_movie(args: argparse.Namespace) -> int:
         settings.check(out)
     except ValueError as error:
         raise CommandError(_movie_option_error(str(error))) from None
-    prefer_offscreen_gl()
+    gl_check = start_offscreen_gl_check()
 
     from tqdm import tqdm
 
@@ -299,6 +299,7 @@ def _cmd_movie(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.source, root=args.root)
     library = ModelLibrary()
     snapshot = snapshot_from_args(args, dataset, library)
+    gl_check.result()
     with tqdm(total=settings.frames, desc=out.name, unit="frame", file=sys.stderr, dynamic_ncols=True) as bar:
         result = record_movie(
             Pipeline(dataset, library), snapshot, out, settings, progress=lambda done, total: bar.update(1)

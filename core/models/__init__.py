@@ -6,11 +6,10 @@ EGNN of Satorras et al. (2021) without the coordinate update. The dipole kinds p
 """
 
 from equiview.core.models.aggregation import active_backend, scatter_sum, set_backend
-from equiview.core.models.base import GraphModel, SumReadoutModel
-from equiview.core.models.dipole import DipoleEGNN
+from equiview.core.models.blocks import GraphModel, SumReadoutModel
+from equiview.core.models.dipole import DipoleEGNN, DipoleVectors, NaiveDipoleGNN, VectorModel
 from equiview.core.models.egnn import EquivariantCoordinateLayer, EquivariantGNN, EquivariantMPLayer
 from equiview.core.models.naive import NaiveEuclideanGNN
-from equiview.core.models.naive_dipole import NaiveDipoleGNN
 from equiview.core.models.registry import (
     FAMILIES,
     FAMILY,
@@ -22,7 +21,6 @@ from equiview.core.models.registry import (
     demo_model,
     model_class,
 )
-from equiview.core.models.vectors import DipoleVectors, VectorModel
 
 __all__ = [
     "FAMILIES",

@@ -1,29 +1,96 @@
-"""The equivariant dipole model: EGNN features -> neutral per-atom charges -> the molecule's dipole vector."""
+r"""The two dipole models: the equivariant :class:`DipoleEGNN` and its naive counterpart :class:`NaiveDipoleGNN`.
+
+Both predict QM9's dipole moment as the length of a vector per molecule, :math:`\hat y = |\mu|`, and share
+:class:`VectorModel` and :class:`DipoleVectors`. :class:`DipoleEGNN` is the full EGNN of Satorras et al. (2021)
+with the coordinate update (its eqs. (3)-(6), layers in :mod:`equiview.core.models.egnn`) and a charge head; its
+dipole turns with the molecule. :class:`NaiveDipoleGNN` reads a 3-vector per atom straight off the naive GNN's
+features (:mod:`equiview.core.models.naive`); its does not.
+"""
 
 from __future__ import annotations
 
+from abc import abstractmethod
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import torch
 from torch import Tensor, nn
 
 from equiview.core.models.aggregation import scatter_sum
-from equiview.core.models.edges import complete_edges_for
-from equiview.core.models.egnn import EquivariantCoordinateLayer
-from equiview.core.models.embedding import AtomTypeEmbedding
-from equiview.core.models.inputs import check_positions, require_attributes
-from equiview.core.models.readout import PredictionHead, final_embedding_width
-from equiview.core.models.vectors import (
-    DEBYE_PER_E_ANGSTROM,
-    DipoleVectors,
-    VectorModel,
-    graph_index,
-    per_graph_mean,
+from equiview.core.models.blocks import (
+    AtomTypeEmbedding,
+    GraphModel,
+    PredictionHead,
+    check_positions,
+    final_embedding_width,
+    require_attributes,
 )
+from equiview.core.models.egnn import EquivariantCoordinateLayer, complete_edges_for
+from equiview.core.models.naive import NaiveEncoder
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data
 
 
+# ------------------------------------------------------------------------- what both dipole models share
+# 1 e·Å in Debye (e = 1.602176634e-19 C, 1 D = 3.33564e-30 C·m): QM9 lists dipole moments in Debye.
+DEBYE_PER_E_ANGSTROM = 4.80320
+# keeps the gradient of |mu| finite for a molecule whose predicted dipole is exactly zero
+_NORM_EPSILON = 1e-12
+
+
+@dataclass(frozen=True)
+class DipoleVectors:
+    """A vector model's output: per-atom vectors ``[n, 3]``, their sum per molecule ``[B, 3]`` (Debye)
+    and, for a charge model, the per-atom charges ``[n]`` in e (None otherwise)."""
+
+    per_atom: Tensor
+    molecule: Tensor
+    charges: Tensor | None = None
+
+
+def graph_index(data: Data, num_atoms: int) -> tuple[Tensor, int]:
+    """The atom-to-molecule vector of ``data`` and the molecule count (one molecule without ``batch``)."""
+    batch = getattr(data, "batch", None)
+    if batch is None:
+        return torch.zeros(num_atoms, dtype=torch.long, device=data.z.device), 1
+    num_graphs = getattr(data, "num_graphs", None)
+    return batch, int(num_graphs) if num_graphs is not None else int(batch.max()) + 1 if num_atoms else 0
+
+
+def per_graph_mean(values: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
+    """The mean of ``values`` over each molecule's atoms, broadcast back to the atoms (``[n, c]``)."""
+    sums = scatter_sum(values, batch, num_graphs)
+    counts = scatter_sum(values.new_ones(values.size(0), 1), batch, num_graphs).clamp(min=1)
+    return (sums / counts).index_select(0, batch)
+
+
+class VectorModel(GraphModel):
+    r"""A model whose output is a vector per molecule (a dipole, in Debye), trained on its length:
+
+    .. math::
+
+        \hat y = |\mu| = \Big|\sum_i v_i\Big|
+
+    Subclasses implement ``encode(data)`` (per-atom features) and ``encode_with_vectors(data)`` (the features and
+    the :class:`DipoleVectors` from one forward pass); ``forward`` is the length, ``[num_graphs, 1]``.
+    """
+
+    @abstractmethod
+    def encode_with_vectors(self, data: Data) -> tuple[Tensor, DipoleVectors]:
+        """Per-atom features and the per-atom and per-molecule vectors (Debye), from one forward pass."""
+
+    def vectors(self, data: Data) -> DipoleVectors:
+        """Per-atom and per-molecule vectors (Debye)."""
+        return self.encode_with_vectors(data)[1]
+
+    def forward(self, data: Data) -> Tensor:
+        """:math:`|\\mu|` per molecule, ``[num_graphs, 1]`` (Debye)."""
+        molecule = self.vectors(data).molecule
+        return (molecule.pow(2).sum(dim=1, keepdim=True) + _NORM_EPSILON).sqrt()
+
+
+# ------------------------------------------------------------------------------------ the equivariant model
 class DipoleEGNN(VectorModel):
     r"""EGNN of Satorras et al. (2021) with the coordinate update, and a charge head for the dipole moment.
 
@@ -129,3 +196,29 @@ class DipoleEGNN(VectorModel):
             f"hidden_channels={self.hidden_channels}, num_mp_layers={self.num_mp_layers}, "
             f"final_embedding_size={self.final_embedding_size}, atomic_dipoles={self.atomic_dipoles}"
         )
+
+
+# ----------------------------------------------------------------------------------- the naive counterpart
+class NaiveDipoleGNN(NaiveEncoder, VectorModel):
+    r"""The naive GNN's per-atom features (raw coordinates in) mapped to a vector per atom, summed per molecule:
+
+    .. math::
+
+        v_i = f_{\mathrm{vec}}(h_i), \qquad \mu = \sum_i v_i
+
+    :math:`f_{\mathrm{vec}}` is an MLP to three numbers taken as x, y, z (Debye). Nothing ties those numbers to
+    the molecule's axes: turning the molecule changes :math:`h_i` instead of turning :math:`v_i`, so
+    :math:`\mu(g\cdot x) \neq R\,\mu(x)` in general. Trained, like the dipole model, on :math:`|\mu|`.
+
+    Args: those of :class:`~equiview.core.models.naive.NaiveEuclideanGNN`.
+    """
+
+    def _add_head(self) -> None:
+        self.f_vector = PredictionHead(self.final_embedding_size, 3, nn.ReLU())
+
+    def encode_with_vectors(self, data: Data) -> tuple[Tensor, DipoleVectors]:
+        """Per-atom features, vectors ``[num_atoms, 3]`` and their sum per molecule ``[num_graphs, 3]`` (Debye)."""
+        node_embed = self.encode(data)
+        per_atom = self.f_vector(node_embed)
+        batch, num_graphs = graph_index(data, node_embed.size(0))
+        return node_embed, DipoleVectors(per_atom, scatter_sum(per_atom, batch, num_graphs))

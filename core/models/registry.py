@@ -7,10 +7,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from equiview.core.models.dipole import DipoleEGNN
+from equiview.core.models.dipole import DipoleEGNN, NaiveDipoleGNN
 from equiview.core.models.egnn import EquivariantGNN
 from equiview.core.models.naive import NaiveEuclideanGNN
-from equiview.core.models.naive_dipole import NaiveDipoleGNN
 
 MODEL_KINDS = ("naive", "egnn", "naive-dipole", "dipole")
 

@@ -370,7 +370,7 @@ def move(positions: np.ndarray, params: TransformParams, centre: np.ndarray) -> 
 class _OriginalPose:
     h: Any  # Tensor [n, d]
     prediction: float
-    vectors: Any  # core.models.vectors.DipoleVectors or None
+    vectors: Any  # core.models.dipole.DipoleVectors or None
     projection: Projection
     scale: ColourScale
     values: np.ndarray
