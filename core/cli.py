@@ -136,7 +136,7 @@ def _add_eval_parser(subparsers) -> None:
         help=f"molecules per batch, 1..{BOUNDS['--batch-size'].high} (default: 256)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(handler=_cmd_eval)
+    parser.set_defaults(handler=_cmd_eval, thread_role="batch")
 
 
 # ----------------------------------------------------------------------------------- check-invariance
@@ -253,7 +253,7 @@ def _add_check_invariance_parser(subparsers) -> None:
     add_molecule_arguments(parser)
     _add_source_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(handler=_cmd_check_invariance)
+    parser.set_defaults(handler=_cmd_check_invariance, thread_role="batch")
 
 
 # --------------------------------------------------------------------------------------------- train
@@ -308,6 +308,11 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     from equiview.core.interrupt_safe_import import hold_interrupts_while_importing
 
     hold_interrupts_while_importing()  # Ctrl+C during PyTorch's import: "interrupted", not an abort
+    role = getattr(args, "thread_role", None)
+    if role is not None:
+        from equiview.core.threads import apply_thread_policy
+
+        apply_thread_policy(role)  # the one thread policy, before the command imports torch
     try:
         return int(handler(args) or 0)
     except user_errors() as exc:
