@@ -83,6 +83,25 @@ def _euler_matrix(rx: float, ry: float, rz: float) -> Tensor:
     return _rotation_z(rz) @ _rotation_y(ry) @ _rotation_x(rx)
 
 
+def axis_angle_matrices(axis: ArrayLike, angles_deg: ArrayLike) -> Tensor:
+    """Rotations ``[N, 3, 3]`` (float64) by each angle (degrees) about ``axis``: Rodrigues' formula, the only one.
+
+    ``R = I + sin θ K + (1 − cos θ) K²`` with K the cross-product matrix of the unit axis; counter-clockwise seen
+    from the tip of the axis (right-hand rule).
+    """
+    k = _unit_vector(axis, "rotation axis")
+    theta = torch.as_tensor(np.radians(np.asarray(angles_deg, dtype=np.float64)).reshape(-1))
+    if not bool(torch.isfinite(theta).all()):
+        raise ValueError("rotation angles must be finite")
+    zero = torch.zeros((), dtype=torch.float64)
+    cross = torch.stack(
+        [torch.stack([zero, -k[2], k[1]]), torch.stack([k[2], zero, -k[0]]), torch.stack([-k[1], k[0], zero])]
+    )
+    eye = torch.eye(3, dtype=torch.float64)
+    sin, one_minus_cos = torch.sin(theta)[:, None, None], (1.0 - torch.cos(theta))[:, None, None]
+    return eye + sin * cross + one_minus_cos * (cross @ cross)
+
+
 # Below this |cos(ry)| the x and z rotations turn about the same axis (gimbal lock): rx is set to 0.
 _GIMBAL_LOCK_TOL = 1e-9
 
@@ -160,12 +179,8 @@ class E3Transform:
 
     @classmethod
     def from_axis_angle(cls, axis: ArrayLike, angle_deg: float) -> E3Transform:
-        """Counter-clockwise rotation by ``angle_deg`` degrees about ``axis`` (Rodrigues' formula)."""
-        k = _unit_vector(axis, "rotation axis")
-        theta = math.radians(angle_deg)
-        cross = torch.tensor([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]], dtype=torch.float64)
-        r = torch.eye(3, dtype=torch.float64) + math.sin(theta) * cross + (1.0 - math.cos(theta)) * (cross @ cross)
-        return cls(r)
+        """Counter-clockwise rotation by ``angle_deg`` degrees about ``axis`` (:func:`axis_angle_matrices`)."""
+        return cls(axis_angle_matrices(axis, [angle_deg])[0])
 
     @classmethod
     def reflection(cls, normal: ArrayLike = (1.0, 0.0, 0.0)) -> E3Transform:
