@@ -143,6 +143,8 @@ def _add_eval_parser(subparsers) -> None:
 def _cmd_check_invariance(args: argparse.Namespace) -> int:
     from equiview.core.invariance_check import check_invariance
 
+    if args.split is not None or args.jsonl is not None or args.device is not None:
+        return _cmd_audit(args)
     structures = read_structures(args)
     user_models = load_user_models(args.model or [])
     result = check_invariance(
@@ -159,6 +161,80 @@ def _cmd_check_invariance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_file(path: str, option: str) -> Path:
+    """A regular file (new or existing) in an existing folder: never a folder, a device or a link target."""
+    target = Path(path).expanduser()
+    if not str(path).strip():
+        raise CommandError(f"{option} needs a file name")
+    if target.exists() and not target.is_file():
+        raise CommandError(f"{option} {path} exists and is not a regular file")
+    if target.is_symlink():
+        raise CommandError(f"{option} {path} is a symbolic link; name the file itself")
+    if not target.parent.is_dir():
+        raise CommandError(f"{option}: folder {target.parent} does not exist")
+    return target
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    """check-invariance at dataset scale: batched forwards over a split or a molecule file (core/audit.py)."""
+    import torch
+
+    from equiview.core import audit
+    from equiview.core.atomic import atomic_write
+    from equiview.core.threads import current_policy
+
+    if args.split is not None and (args.molecule_file or args.smiles):
+        raise CommandError("--split audits QM9; leave out --molecule-file and --smiles, or --split")
+    jsonl = _output_file(args.jsonl, "--jsonl") if args.jsonl is not None else None
+    device = torch.device(args.device or "cpu")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise CommandError("--device cuda: no CUDA device is available here; use --device cpu")
+    structures = read_structures(args)
+    if structures is not None:
+        molecules = audit.structure_molecules(list(structures), args.molecule_file)
+    else:
+        indices = audit.split_indices(args.split or "test", source=args.source, root=args.root)
+        molecules = audit.qm9_molecules(indices, args.source, args.root)
+    subjects = audit.builtin_subjects(args.checkpoint or [], args.seed, device, torch.float32)
+    subjects += [audit.user_subject(model, device, torch.float32) for model in load_user_models(args.model or [])]
+    run = audit.Audit(subjects, molecules, audit.audit_poses(args.trials, args.seed), device)
+    progress = audit.Progress(len(molecules), enabled=args.progress)
+    by_model: dict[str, list] = {}
+    lines = []
+    for k, subject, result in run.run(progress=progress):
+        by_model.setdefault(subject.name, []).append((k, result))
+        if jsonl is not None:
+            lines.append(json.dumps(audit.molecule_row(run, k, subject, result)))
+    if jsonl is not None:
+        with atomic_write(jsonl, "w", encoding="utf-8") as handle:
+            handle.write("".join(line + "\n" for line in lines))
+    result = {
+        "molecules": len(molecules),
+        "trials": args.trials,
+        "poses": len(run.poses) - 1,
+        "split": args.split if structures is None else None,
+        "device": str(device),
+        "threads": current_policy("batch"),
+        **audit.summarize(run, by_model, args.worst),
+    }
+    _print_result(result, args.json, _audit_table)
+    return 0
+
+
+def _audit_table(result: dict) -> str:
+    rows = {name: report for name, report in result.items() if isinstance(report, dict) and "verdict" in report}
+    lines = [_invariance_table(rows)]
+    for name, report in rows.items():
+        if isinstance(report, dict) and report.get("worst"):
+            changed = report.get("changed_molecules", 0)
+            lines.append(f"{name}: {report['verdict']} ({changed} of {report['molecules']} molecules changed); worst:")
+            lines += [
+                f"  {item['molecule']}  {item.get('max_error', 0):.2e}  {item.get('gui', '')}"
+                for item in report["worst"]
+            ]
+    return "\n".join(lines)
+
+
 def _invariance_table(result: dict) -> str:
     lines = []
     for name, report in result.items():
@@ -167,7 +243,7 @@ def _invariance_table(result: dict) -> str:
         if report.get("verdict") == "unsupported":
             lines.append(f"{name:<8} unsupported: {report['reason']}  ({report['model']})")
             continue
-        cases = "  ".join(f"{case} {report[case]:.1e}" for case in ("rotation", "reflection", "translation"))
+        cases = "  ".join(f"{case} {report.get(case, 0.0):.1e}" for case in ("rotation", "reflection", "translation"))
         vectors = f"  vectors {report['vector_max_error']:.1e}" if "vector_max_error" in report else ""
         lines.append(
             f"{name:<8} max|h(g·x) − h(x)| = {report['max_error']:.3e}  ({cases}{vectors})  ({report['model']})"
@@ -253,6 +329,26 @@ def _add_check_invariance_parser(subparsers) -> None:
     add_molecule_arguments(parser)
     _add_source_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    audit = parser.add_argument_group(
+        "dataset scale (batched forwards: many molecules and poses per pass; any of these options selects it)"
+    )
+    audit.add_argument(
+        "--split",
+        choices=("test", "val", "train", "all"),
+        default=None,
+        help="audit a whole QM9 split (the training split seed 420) or all of the set",
+    )
+    audit.add_argument("--jsonl", metavar="PATH", default=None, help="write one JSON line per molecule and model")
+    audit.add_argument("--device", choices=("cpu", "cuda"), default=None, help="where the models run (default cpu)")
+    audit.add_argument(
+        "--worst", type=bounded_int("--worst"), default=5, help="worst molecules listed per model (default 5)"
+    )
+    audit.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on stderr (default: when stderr is a terminal)",
+    )
     parser.set_defaults(handler=_cmd_check_invariance, thread_role="batch")
 
 
