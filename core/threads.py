@@ -1,10 +1,10 @@
 """The one thread policy: how many intra-op threads torch uses, by the kind of work a command does.
 
 - ``"interactive"`` (the window, ``render``, ``movie``, ``sweep``: one small molecule per forward pass, a frame
-  rendering beside it) uses ONE thread. Measured with ``bench/interaction.py`` (slider step p95, QM9's largest
-  molecule): 52 ms with one thread against 56 ms with two on a quiet 2-core machine, 68 ms against 616 ms on a
-  busy one; for 300 atoms see ``docs/threads.md``. A second thread saves nothing on molecules this small and
-  fights the renderer and the other processes for the cores.
+  rendering beside it) uses ONE thread. Measured with ``bench/interaction.py`` on 2 cores (slider step p95):
+  26 atoms (QM9's largest): 52 ms with one thread against 56 ms with two when quiet, 68 vs 616 ms and
+  92 vs 878 ms when busy (load 4-5); 300 atoms (``--large``): 428 vs 4,271 ms when busy (load 8). A second
+  thread saves nothing on molecules this small and fights the renderer and other processes for the cores.
 - ``"batch"`` (``check-invariance``, ``eval``: many molecules per forward pass) uses every core this process may
   run on, shared evenly between the processes of a ``torchrun`` launch.
 
