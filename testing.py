@@ -122,6 +122,8 @@ def _check(model, molecules, trials, rtol, atol, dtype, seed, vectors: bool, par
     worst: dict[str, float] = {}
     measured = 0
     for k, _, result in run.run():
+        if result.failed:
+            raise AssertionError(f"{subject.name} failed on molecule {molecule_set.names[k]!r}: {result.reason}")
         if result.reason is not None:
             continue
         measured += 1

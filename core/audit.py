@@ -91,19 +91,17 @@ def builtin_subjects(
 
 def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditSubject:
     """A loaded user model: one batched call if it declares ``batched = True``, else one call per graph."""
-    from equiview.core.user_input_errors import UserModelError
+    from equiview.core.user_models import _running_user_code
 
     module = user_model.module.to(device=device, dtype=dtype)
     batched = getattr(module, "batched", False) is True
 
     def call(z: Tensor, pos: Tensor, batch: Tensor) -> Outputs:
-        try:
+        # the protocol's one guard: the user's prints go to stderr, anything raised is one UserModelError line
+        with _running_user_code(f"model {user_model.name!r}: forward"):
             with torch.no_grad():
                 output = module(z, pos, batch)
-        except Exception as error:  # noqa: BLE001 - the user's forward pass may raise anything
-            first = (str(error).strip().splitlines() or ["(no message)"])[0]
-            raise UserModelError(f"model {user_model.name!r}: forward raised {type(error).__name__}: {first}") from None
-        checked = user_model._checked(output, int(z.shape[0]))  # the protocol's one shape and value check
+            checked = user_model._checked(output, int(z.shape[0]))  # the protocol's shape and value checks
         return Outputs(checked.features, checked.vectors)
 
     def run(graph) -> Outputs:
@@ -121,7 +119,10 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
         )
 
     options = ("--model", str(user_model.spec))
-    return AuditSubject(user_model.name, user_model.describe(), user_model.known_elements, run, gui_options=options)
+    parity = getattr(user_model, "vector_parity", "polar")
+    return AuditSubject(
+        user_model.name, user_model.describe(), user_model.known_elements, run, parity, gui_options=options
+    )
 
 
 # ---------------------------------------------------------------------------------------------- poses
@@ -244,11 +245,12 @@ class MoleculeResult:
     features: engine.Measurement | None
     vectors: engine.Measurement | None
     reason: str | None = None
+    failed: bool = False
 
     @property
     def verdict(self) -> str:
         if self.reason is not None:
-            return engine.UNSUPPORTED
+            return engine.FAILED if self.failed else engine.UNSUPPORTED
         return engine.verdict_kind(self.features, self.vectors)
 
 
@@ -304,6 +306,7 @@ class Audit:
 
     def run(self, positions: Sequence[int] | None = None, progress: Callable[[int], None] | None = None):
         from equiview.core.known_elements import unsupported_reason
+        from equiview.core.user_input_errors import UserModelError
 
         positions = list(range(len(self.molecules))) if positions is None else list(positions)
         torch_dtype = engine.DTYPES[self.dtype]
@@ -320,7 +323,11 @@ class Audit:
                     if key not in graphs:
                         graphs[key] = posed_batch(self.molecules.collate(usable), self.poses, self.device, torch_dtype)
                     graph = graphs[key]
-                    for k, result in zip(usable, measure_chunk(subject, graph, self.poses, moved_cases, self.dtype)):
+                    try:
+                        measured = measure_chunk(subject, graph, self.poses, moved_cases, self.dtype)
+                    except UserModelError as error:  # the user's code failed: that row's verdict, not a crash
+                        measured = [MoleculeResult(None, None, str(error), failed=True)] * len(usable)
+                    for k, result in zip(usable, measured):
                         results[k] = result
                 per_subject[subject.name] = results
             for k in chunk:
@@ -423,6 +430,13 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
         results = rows.get(subject.name, [])
         measured = [(k, r) for k, r in results if r.reason is None]
         entry: dict = {"model": subject.description, "molecules": len(results)}
+        failed = [r for _, r in results if r.failed]
+        if failed:  # any molecule on which the user's code failed fails the row
+            entry["verdict"] = engine.FAILED
+            entry["reason"] = failed[0].reason
+            entry["failed_molecules"] = len(failed)
+            report[subject.name] = entry
+            continue
         if not measured:
             entry["verdict"] = engine.UNSUPPORTED
             entry["reason"] = next((r.reason for _, r in results if r.reason), "no molecules")

@@ -142,9 +142,17 @@ def _add_eval_parser(subparsers) -> None:
 # ----------------------------------------------------------------------------------- check-invariance
 def _cmd_check_invariance(args: argparse.Namespace) -> int:
     from equiview.core.invariance_check import check_invariance
+    from equiview.core.models.registry import MODEL_KINDS
 
+    required = args.require_invariant or []
+    user_names = [text.partition("=")[0].strip() for text in args.model or []]
+    unknown = [name for name in required if name != "all" and name not in (*MODEL_KINDS, *user_names)]
+    if unknown:
+        raise CommandError(
+            f"--require-invariant {unknown[0]!r}: no such row (rows: {', '.join((*MODEL_KINDS, *user_names))}, or all)"
+        )
     if args.split is not None or args.jsonl is not None or args.device is not None:
-        return _cmd_audit(args)
+        return _cmd_audit(args, required)
     structures = read_structures(args)
     user_models = load_user_models(args.model or [])
     result = check_invariance(
@@ -156,9 +164,32 @@ def _cmd_check_invariance(args: argparse.Namespace) -> int:
         root=args.root,
         user_models=user_models,
         structures=structures,
+        dtype=args.dtype,
     )
     _print_result(result, args.json, _invariance_table)
-    return 0
+    return _required_rows_hold(result, required)
+
+
+PASSING_VERDICTS = ("invariant", "equivariant")
+
+
+def _rows(result: dict) -> dict[str, dict]:
+    return {name: report for name, report in result.items() if isinstance(report, dict) and "verdict" in report}
+
+
+def _required_rows_hold(result: dict, required: Sequence[str]) -> int:
+    """0 when every row named by ``--require-invariant`` (``all``: every row) is invariant or equivariant; else one
+    line per failing row on stderr (``naive: too large for: rotation, reflection``) and 1."""
+    rows = _rows(result)
+    names = list(rows) if "all" in required else list(dict.fromkeys(required))
+    failing = [name for name in names if rows[name]["verdict"] not in PASSING_VERDICTS]
+    for name in failing:
+        report = rows[name]
+        if report["verdict"] == "changed":
+            print(f"{name}: too large for: {', '.join(report.get('too_large_for', []))}", file=sys.stderr)
+        else:
+            print(f"{name}: {report['verdict']}: {report['reason']}", file=sys.stderr)
+    return 1 if failing else 0
 
 
 def _output_file(path: str, option: str) -> Path:
@@ -175,7 +206,7 @@ def _output_file(path: str, option: str) -> Path:
     return target
 
 
-def _cmd_audit(args: argparse.Namespace) -> int:
+def _cmd_audit(args: argparse.Namespace, required: Sequence[str]) -> int:
     """check-invariance at dataset scale: batched forwards over a split or a molecule file (core/audit.py)."""
     import torch
 
@@ -195,9 +226,12 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     else:
         indices = audit.split_indices(args.split or "test", source=args.source, root=args.root)
         molecules = audit.qm9_molecules(indices, args.source, args.root)
-    subjects = audit.builtin_subjects(args.checkpoint or [], args.seed, device, torch.float32)
-    subjects += [audit.user_subject(model, device, torch.float32) for model in load_user_models(args.model or [])]
-    run = audit.Audit(subjects, molecules, audit.audit_poses(args.trials, args.seed), device)
+    from equiview.core.equivariance import DTYPES
+
+    dtype = DTYPES[args.dtype]
+    subjects = audit.builtin_subjects(args.checkpoint or [], args.seed, device, dtype)
+    subjects += [audit.user_subject(model, device, dtype) for model in load_user_models(args.model or [])]
+    run = audit.Audit(subjects, molecules, audit.audit_poses(args.trials, args.seed), device, args.dtype)
     progress = audit.Progress(len(molecules), enabled=args.progress)
     by_model: dict[str, list] = {}
     lines = []
@@ -218,7 +252,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         **audit.summarize(run, by_model, args.worst),
     }
     _print_result(result, args.json, _audit_table)
-    return 0
+    return _required_rows_hold(result, required)
 
 
 def _audit_table(result: dict) -> str:
@@ -240,13 +274,14 @@ def _invariance_table(result: dict) -> str:
     for name, report in result.items():
         if not isinstance(report, dict):
             continue
-        if report.get("verdict") == "unsupported":
-            lines.append(f"{name:<8} unsupported: {report['reason']}  ({report['model']})")
+        if report.get("verdict") in ("unsupported", "failed"):
+            lines.append(f"{name:<12} {report['verdict']}: {report['reason']}  ({report['model']})")
             continue
         cases = "  ".join(f"{case} {report.get(case, 0.0):.1e}" for case in ("rotation", "reflection", "translation"))
         vectors = f"  vectors {report['vector_max_error']:.1e}" if "vector_max_error" in report else ""
         lines.append(
-            f"{name:<8} max|h(g·x) − h(x)| = {report['max_error']:.3e}  ({cases}{vectors})  ({report['model']})"
+            f"{name:<12} {report['verdict']:<11} max|h(g·x) − h(x)| = {report['max_error']:.3e}  "
+            f"({cases}{vectors})  ({report['model']})"
         )
     return "\n".join(lines)
 
@@ -299,9 +334,14 @@ def add_molecule_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_check_invariance_parser(subparsers) -> None:
+    from equiview.core.equivariance import DEFAULT_DTYPE, DTYPES, TOLERANCE_TEXT
+
     parser = subparsers.add_parser(
         "check-invariance",
-        help="largest per-atom embedding change under random rotations, reflections and translations",
+        help="largest per-atom embedding change under random rotations, reflections and translations, and a verdict",
+        description="Largest change of every model's outputs under random rotations, reflections and translations, "
+        f"per case, with a verdict per row (invariant, equivariant, changed, unsupported, failed): {TOLERANCE_TEXT}. "
+        "See docs/verdicts.md.",
     )
     parser.add_argument(
         "--checkpoint",
@@ -325,6 +365,18 @@ def _add_check_invariance_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--seed", type=bounded_int("--seed"), default=0, help="seed for molecules, transforms and demo models"
+    )
+    parser.add_argument(
+        "--dtype",
+        choices=tuple(DTYPES),
+        default=DEFAULT_DTYPE,
+        help="precision the models run in; float64 tightens the tolerance (default: float32)",
+    )
+    parser.add_argument(
+        "--require-invariant",
+        action="append",
+        metavar="NAME",
+        help="exit 1, with one line per row, unless row NAME is invariant or equivariant (repeatable; all: every row)",
     )
     add_molecule_arguments(parser)
     _add_source_arguments(parser)

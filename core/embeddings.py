@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
+from equiview.core.equivariance import feature_errors
 from equiview.core.transforms import E3Transform
 
 if TYPE_CHECKING:  # only for annotations: using a model must not import PyG (seconds)
@@ -20,7 +21,8 @@ class PoseComparison:
     """A model's outputs for a molecule before and after an E(3) transform.
 
     ``max_error`` is max |h(g·x) - h(x)| over all atoms and channels; ``prediction_error`` the
-    same for the graph-level prediction. Both are 0 (up to rounding) for an invariant model.
+    same for the graph-level prediction (both by the engine, :func:`equiview.core.equivariance.feature_errors`).
+    Both are 0 (up to rounding) for an invariant model.
     """
 
     h_original: Tensor
@@ -98,6 +100,6 @@ def compare_poses(model: nn.Module, data: Data, transform: E3Transform) -> PoseC
         h_transformed=h1,
         prediction_original=p0,
         prediction_transformed=p1,
-        max_error=float((h1 - h0).abs().max()) if h0.numel() else 0.0,
-        prediction_error=float((p1 - p0).abs().max()) if p0.numel() else 0.0,
+        max_error=float(feature_errors(h0, h1[None])[0]),
+        prediction_error=float(feature_errors(p0, p1[None])[0]),
     )

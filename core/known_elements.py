@@ -25,11 +25,17 @@ def element_names(numbers: Iterable[int]) -> str:
 
 def as_atomic_numbers(elements: Iterable[int | str], owner: str) -> tuple[int, ...]:
     """Atomic numbers of ``elements`` (symbols or numbers); ``ValueError`` naming ``owner`` otherwise."""
+    if isinstance(elements, (str, bytes)) or not isinstance(elements, Iterable):
+        raise ValueError(
+            f"{owner}: known_elements is a {type(elements).__name__}; expected a list of symbols or atomic numbers"
+        )
     numbers = []
     for element in elements:
         try:
+            if isinstance(element, bool) or not isinstance(element, (str, int, np.integer)):
+                raise TypeError(element)
             z = atomic_number(element) if isinstance(element, str) else int(element)
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise ValueError(f"{owner}: known_elements lists {element!r}, which is not an element") from None
         if not 1 <= z <= MAX_Z:
             raise ValueError(f"{owner}: known_elements lists atomic number {z}, outside H..Rn")

@@ -15,6 +15,20 @@ from equiview.core.elements import MAX_Z, formula
 
 MAX_ATOMS = 300
 """The largest molecule equiview accepts (its complete graph has 300 · 299 = 89,700 edges)."""
+MAX_COORDINATE_ANGSTROM = 1e4
+"""Every coordinate of a molecule from outside QM9 lies within this many Å of the origin: float32 (what the models
+read) still resolves 1e-3 Å there, while 1e308 (finite in float64) is inf in float32 and 3e38 overflows on the
+first rotation."""
+
+
+def coordinate_problem(pos) -> str | None:
+    """None when every coordinate is finite and within :data:`MAX_COORDINATE_ANGSTROM`, else what is wrong."""
+    values = np.asarray(pos, dtype=np.float64)
+    if not np.isfinite(values).all():
+        return "coordinates are not finite numbers"
+    if values.size and float(np.abs(values).max()) > MAX_COORDINATE_ANGSTROM:
+        return f"a coordinate lies {float(np.abs(values).max()):.3g} Å from the origin; equiview accepts at most {MAX_COORDINATE_ANGSTROM:g} Å"
+    return None
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,7 +24,7 @@ import numpy as np
 
 from equiview.core.data.bonds import infer_bonds_flat, unique_bonds
 from equiview.core.elements import MAX_Z, SYMBOLS
-from equiview.core.molecule import MAX_ATOMS, Molecule
+from equiview.core.molecule import MAX_ATOMS, Molecule, coordinate_problem
 from equiview.core.user_files import checked_size
 from equiview.core.user_input_errors import MoleculeInputError
 
@@ -66,8 +66,9 @@ def _checked_atoms(path: Path, index: int, z: np.ndarray, pos: np.ndarray, symbo
         atom = int(bad[0])
         name = symbols[atom] if symbols else f"atomic number {int(z[atom])}"
         raise MoleculeInputError(f"{where}: atom {atom + 1} is {name!r}, not an element from H to Rn")
-    if not np.isfinite(pos).all():
-        raise MoleculeInputError(f"{where}: coordinates are not finite numbers")
+    problem = coordinate_problem(pos)
+    if problem is not None:
+        raise MoleculeInputError(f"{where}: {problem}")
 
 
 def _molecule(path: Path, index: int, z, pos, bonds: np.ndarray | None, title: str) -> Molecule:

@@ -25,6 +25,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from equiview.core import rotations
+
 ArrayLike = Tensor | np.ndarray | Sequence[float] | Sequence[Sequence[float]]
 
 # Tolerance for accepting a matrix as orthogonal (float32 input rounded to float64 is ~1e-7 off).
@@ -63,50 +65,23 @@ def _unit_vector(vector: ArrayLike, what: str) -> Tensor:
     return v / norm
 
 
-def _rotation_x(angle: float) -> Tensor:
-    c, s = math.cos(angle), math.sin(angle)
-    return torch.tensor([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]], dtype=torch.float64)
-
-
-def _rotation_y(angle: float) -> Tensor:
-    c, s = math.cos(angle), math.sin(angle)
-    return torch.tensor([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]], dtype=torch.float64)
-
-
-def _rotation_z(angle: float) -> Tensor:
-    c, s = math.cos(angle), math.sin(angle)
-    return torch.tensor([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]], dtype=torch.float64)
-
-
 def _euler_matrix(rx: float, ry: float, rz: float) -> Tensor:
-    """``Rz(rz) @ Ry(ry) @ Rx(rx)``, angles in radians."""
-    return _rotation_z(rz) @ _rotation_y(ry) @ _rotation_x(rx)
+    """``Rz(rz) @ Ry(ry) @ Rx(rx)``, angles in radians (:func:`equiview.core.rotations.euler_matrix`)."""
+    return torch.from_numpy(rotations.euler_matrix(rx, ry, rz))
 
 
 def axis_angle_matrices(axis: ArrayLike, angles_deg: ArrayLike) -> Tensor:
-    """Rotations ``[N, 3, 3]`` (float64) by each angle (degrees) about ``axis``: Rodrigues' formula, the only one.
-
-    ``R = I + sin θ K + (1 − cos θ) K²`` with K the cross-product matrix of the unit axis; counter-clockwise seen
-    from the tip of the axis (right-hand rule).
-    """
+    """Rotations ``[N, 3, 3]`` (float64 torch) by each angle (degrees) about ``axis``: Rodrigues' formula of
+    :func:`equiview.core.rotations.axis_angle_matrices`, the only one."""
     k = _unit_vector(axis, "rotation axis")
-    theta = torch.as_tensor(np.radians(np.asarray(angles_deg, dtype=np.float64)).reshape(-1))
-    if not bool(torch.isfinite(theta).all()):
-        raise ValueError("rotation angles must be finite")
-    zero = torch.zeros((), dtype=torch.float64)
-    cross = torch.stack(
-        [torch.stack([zero, -k[2], k[1]]), torch.stack([k[2], zero, -k[0]]), torch.stack([-k[1], k[0], zero])]
-    )
-    eye = torch.eye(3, dtype=torch.float64)
-    sin, one_minus_cos = torch.sin(theta)[:, None, None], (1.0 - torch.cos(theta))[:, None, None]
-    return eye + sin * cross + one_minus_cos * (cross @ cross)
+    return torch.from_numpy(rotations.axis_angle_matrices(k.numpy(), np.asarray(angles_deg, dtype=np.float64)))
 
 
 # Below this |cos(ry)| the x and z rotations turn about the same axis (gimbal lock): rx is set to 0.
 _GIMBAL_LOCK_TOL = 1e-9
 
 # Mirror through the plane x = 0 as a column scaling: R * _MIRROR_X == R @ diag(-1, 1, 1).
-_MIRROR_X = torch.tensor([-1.0, 1.0, 1.0], dtype=torch.float64)
+_MIRROR_X = torch.from_numpy(rotations.MIRROR_X)
 
 
 def _euler_angles(r: Tensor) -> tuple[float, float, float]:
@@ -228,10 +203,8 @@ class E3Transform:
             raise ValueError(f"view angles must be finite, got ({rx}, {ry}, {rz})")
         c = _as_float64(center, (3,), "center")
         shift = _as_float64(translation, (3,), "translation")
-        r = _euler_matrix(math.radians(rx), math.radians(ry), math.radians(rz))
-        if reflect:
-            r = r * _MIRROR_X  # R @ diag(-1, 1, 1)
-        return cls._trusted(r, c + shift - r @ c)
+        r, t = rotations.view_matrix(rx, ry, rz, shift.numpy(), reflect, c.numpy())
+        return cls._trusted(torch.from_numpy(r), torch.from_numpy(t))
 
     def to_view(self, center: ArrayLike = (0.0, 0.0, 0.0)) -> ViewParams:
         """The slider values that rebuild this element: ``from_view(*g.to_view(c), center=c) ≈ g``.

@@ -4,11 +4,15 @@ The protocol (README, "Your own model"): ``FACTORY()`` returns a ``torch.nn.Modu
 ``forward(z, pos, batch)`` takes ``z`` LongTensor [n] (atomic numbers), ``pos`` FloatTensor [n, 3] (Å) and
 ``batch`` LongTensor [n] (all zeros: one molecule) and returns per-atom features [n, d], or a tuple
 ``(features [n, d], vectors [n, 3])`` for an equivariant vector output. An optional ``known_elements`` attribute
-(symbols or atomic numbers) marks molecules with other elements as unsupported.
+(symbols or atomic numbers) marks molecules with other elements as unsupported; an optional ``vector_parity``
+attribute (``"polar"``, the default, or ``"pseudo"``) says how the vectors turn under a reflection (a cross product
+is pseudo: v(g·x) = det(R) R v(x)).
 
 Loading a model RUNS THE USER'S PYTHON CODE (the file, the module and the factory), unlike checkpoints, which
-never run code. Every failure, on loading or on a forward pass (an exception, a wrong shape, NaN), is one
-:class:`UserModelError` line naming the model.
+never run code. Every failure, on loading or on a forward pass (any exception but KeyboardInterrupt, SystemExit
+included; a wrong shape; NaN), is one :class:`UserModelError` line naming the model. What the user's code prints
+goes to stderr, so equiview's JSON on stdout stays whole. Outputs are copied at once: a model that returns the same
+buffer on every call cannot overwrite h(x) with h(g·x).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import importlib.util
 import re
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +38,21 @@ MAX_SOURCE_BYTES = 1024 * 1024
 """A model file above 1 MB is refused before it is read (model code is small; weights live elsewhere)."""
 MAX_FEATURES = 4096
 """Per-atom feature width accepted from a user's model."""
-RESERVED_NAMES = ("naive", "egnn", "molecules", "trials", "molecule", "input")
-"""Names the built-in rows and the JSON reports already use."""
+RESERVED_NAMES = (
+    "naive",
+    "egnn",
+    "naive-dipole",
+    "dipole",
+    "molecules",
+    "trials",
+    "molecule",
+    "input",
+    "dtype",
+    "all",
+)
+"""Names the built-in rows (every kind of ``equiview.core.models.registry.MODEL_KINDS``), the JSON reports and
+``--require-invariant all`` already use."""
+VECTOR_PARITIES = ("polar", "pseudo")
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -87,10 +104,17 @@ class ModelOutput:
 class UserModel:
     """A loaded user model: its spec, the module in eval mode and the elements it knows (None: all)."""
 
-    def __init__(self, spec: ModelSpec, module: nn.Module, known_elements: tuple[int, ...] | None) -> None:
+    def __init__(
+        self,
+        spec: ModelSpec,
+        module: nn.Module,
+        known_elements: tuple[int, ...] | None,
+        vector_parity: str = "polar",
+    ) -> None:
         self.spec = spec
         self.module = module
         self.known_elements = known_elements
+        self.vector_parity = vector_parity
 
     @property
     def name(self) -> str:
@@ -99,18 +123,18 @@ class UserModel:
     def describe(self) -> str:
         return f"user model {self.spec.target}:{self.spec.factory}"
 
-    def run(self, z: Tensor, pos: Tensor) -> ModelOutput:
-        """Features (and vectors) for one molecule; any failure is a :class:`UserModelError` naming the model."""
+    def run(self, z: Tensor, pos: Tensor, dtype: torch.dtype = torch.float32) -> ModelOutput:
+        """Features (and vectors) for one molecule, as float64 copies; positions are passed in ``dtype`` (float32
+        unless ``--dtype float64``, which also turns the module's parameters to float64). Any failure is a
+        :class:`UserModelError` naming the model."""
         n = int(z.shape[0])
         batch = torch.zeros(n, dtype=torch.long)
-        try:
+        with _running_user_code(f"model {self.name!r}: forward"):
+            if dtype == torch.float64:
+                self.module.to(torch.float64)
             with torch.no_grad():
-                output = self.module(z.long(), pos.float(), batch)
-        except Exception as error:  # noqa: BLE001 - the user's forward pass may raise anything; their code failed
-            raise UserModelError(
-                f"model {self.name!r}: forward raised {type(error).__name__}: {_first_line(error)}"
-            ) from None
-        return self._checked(output, n)
+                output = self.module(z.long(), pos.to(dtype), batch)
+            return self._checked(output, n)  # copied inside: a later call may overwrite the model's buffers
 
     def _checked(self, output, n: int) -> ModelOutput:
         vectors = None
@@ -142,7 +166,8 @@ class UserModel:
             raise UserModelError(
                 f"model {self.name!r}: {what} have shape {list(value.shape)}; expected one row per atom ({n})"
             )
-        value = value.detach().to("cpu", torch.float64)
+        # copy=True: ``.to`` returns the very same tensor when it already is float64 on the CPU
+        value = value.detach().to("cpu", torch.float64, copy=True)
         if not torch.isfinite(value).all():
             raise UserModelError(f"model {self.name!r}: {what} contain NaN or infinite values")
         return value
@@ -155,15 +180,17 @@ def _first_line(error: BaseException) -> str:
 
 @contextmanager
 def _running_user_code(what: str) -> Iterator[None]:
-    """Whatever the user's code raises in this block (even SystemExit) becomes ``UserModelError("<what> raised ...")``.
+    """Whatever the user's code raises in this block (any BaseException: SystemExit, GeneratorExit...) becomes
+    ``UserModelError("<what> raised ...")``, and what it prints goes to stderr (stdout carries equiview's JSON).
 
     KeyboardInterrupt still stops equiview; a UserModelError raised inside passes unchanged.
     """
     try:
-        yield
-    except UserModelError:
+        with redirect_stdout(sys.stderr):
+            yield
+    except (UserModelError, KeyboardInterrupt):
         raise
-    except (Exception, SystemExit) as error:  # noqa: BLE001 - the user's code may raise anything, even exit
+    except BaseException as error:  # noqa: BLE001 - the user's code may raise anything, even exit
         raise UserModelError(f"{what} raised {type(error).__name__}: {_first_line(error)}") from None
 
 
@@ -216,11 +243,15 @@ def load_user_model(spec: ModelSpec | str, base: str | Path | None = None) -> Us
         raise UserModelError(
             f"model {spec.name!r}: {spec.factory}() returned a {type(model).__name__}, not a torch.nn.Module"
         )
-    model.eval()
+    with _running_user_code(f"model {spec.name!r}: eval()"):
+        model.eval()
     known = getattr(model, "known_elements", None)
     if known is not None:
         try:
             known = as_atomic_numbers(known, f"model {spec.name!r}")
         except ValueError as error:
             raise UserModelError(str(error)) from None
-    return UserModel(spec, model, known)
+    parity = getattr(model, "vector_parity", "polar")
+    if not isinstance(parity, str) or parity not in VECTOR_PARITIES:
+        raise UserModelError(f"model {spec.name!r}: vector_parity is {parity!r}; expected 'polar' or 'pseudo'")
+    return UserModel(spec, model, known, parity)

@@ -2,7 +2,8 @@
 
 An E(3) element g acts on positions as x -> R x + t. A dipole is a polar vector: an equivariant model must give
 v(g·x) = R v(x) for every rotation and reflection (det R = -1 included) and ignore t. The measured error is the
-largest Euclidean length |v(g·x) - R v(x)| over the per-atom vectors and the molecule's vector.
+largest Euclidean length |v(g·x) - R v(x)| over the per-atom vectors and the molecule's vector, computed by the
+engine (:mod:`equiview.core.equivariance`), which also knows pseudo-vectors.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from equiview.core.embeddings import transformed
+from equiview.core.equivariance import Poses, expected_vectors, vector_errors
 from equiview.core.models.vectors import DipoleVectors, VectorModel
 from equiview.core.transforms import E3Transform
 
@@ -65,27 +67,15 @@ def model_vectors(model: nn.Module, data: Data) -> DipoleVectors:
     return model_features_and_vectors(model, data)[1]
 
 
-def rotate_vectors(vectors: Tensor, transform: E3Transform) -> Tensor:
-    """R·v for row vectors ``[n, 3]`` (the translation does not act on a vector)."""
-    rotation = transform.rotation.to(dtype=vectors.dtype, device=vectors.device)
-    return vectors @ rotation.T
-
-
-def largest_deviation(given: Tensor, expected: Tensor) -> float:
-    """max over rows of |given - expected| (Euclidean), 0 for no rows."""
-    if given.numel() == 0:
-        return 0.0
-    return float(torch.linalg.vector_norm(given - expected, dim=-1).max())
-
-
 def compare_vectors(model: nn.Module, data: Data, transform: E3Transform) -> VectorComparison:
-    """The model's vectors for ``data`` and for ``transform`` applied to it, with R·v(x) and the error."""
+    """The model's vectors for ``data`` and for ``transform`` applied to it, with R·v(x) and the error (the engine's
+    :func:`~equiview.core.equivariance.vector_errors` over the atoms' vectors and the molecule's, one row more)."""
     original = model_vectors(model, data)
     moved = model_vectors(model, transformed(data, transform))
-    expected_per_atom = rotate_vectors(original.per_atom, transform)
-    expected_molecule = rotate_vectors(original.molecule, transform)
-    error = max(
-        largest_deviation(moved.per_atom, expected_per_atom),
-        largest_deviation(moved.molecule, expected_molecule),
-    )
-    return VectorComparison(original, moved, expected_per_atom, expected_molecule, error)
+    pose = Poses.of([transform])
+    rows = torch.cat((original.per_atom, original.molecule))
+    moved_rows = torch.cat((moved.per_atom, moved.molecule))
+    expected = expected_vectors(rows, pose)[0]
+    error = float(vector_errors(rows, moved_rows[None], pose)[0])
+    n = original.per_atom.shape[0]
+    return VectorComparison(original, moved, expected[:n], expected[n:], error)

@@ -173,3 +173,27 @@ def test_a_batched_user_model_gets_real_batch_vectors(tmp_path):
     )
     list(run.run())
     assert type(user.module).seen == [4 * 5]  # one forward: 4 molecules × (x and 4 poses)
+
+
+def test_a_user_model_that_raises_is_that_rows_failure(tmp_path, capsys):
+    model = tmp_path / "broken.py"
+    model.write_text(
+        "import torch\n"
+        "class Broken(torch.nn.Module):\n"
+        "    def forward(self, z, pos, batch):\n"
+        "        print('noise on stdout')\n"
+        "        raise RuntimeError('element 0 of tensors does not require grad')\n"
+        "def make():\n"
+        "    return Broken()\n"
+    )
+    out = tmp_path / "audit.jsonl"
+    code = main(
+        ["check-invariance", "--smiles", "CCO", "--trials", "1", "--jsonl", str(out), "--json", "--no-progress"]
+        + ["--model", f"broken={model}:make"]
+    )
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)  # the user's print went to stderr: stdout is equiview's JSON alone
+    assert code == 0
+    assert summary["broken"]["verdict"] == "failed" and "does not require grad" in summary["broken"]["reason"]
+    broken = [json.loads(line) for line in out.read_text().splitlines() if '"broken"' in line]
+    assert [line["verdict"] for line in broken] == ["failed"]

@@ -37,17 +37,19 @@ def _centre(data):
 @pytest.mark.parametrize("axis", ["x", "y", "z"])
 def test_sweep_equals_compare_poses_at_every_angle(shipped_models, gdb_5806, axis):
     """Colour values (PCA fitted on the original pose), colour limits and max|Δh| of the batched sweep are
-    those of compare_poses run on each angle's element separately, after a non-trivial current g."""
+    those of compare_poses run on each angle's element separately; a current g that is no turn about the axis (a
+    mirror and a shift) changes nothing and is not marked."""
     data = gdb_5806
     base = E3Transform.from_view(30.0, -20.0, 75.0, (1.0, -2.0, 0.5), True, center=_centre(data))
     result = sweep(shipped_models, data, axis, 12, base=base, projections={"naive": ("pca", 0), "egnn": ("norm", 0)})
     assert np.allclose(result.angles, np.arange(12) * 30.0)
+    assert result.current_angle is None
     for kind, model in shipped_models.items():
         swept = result.models[kind]
         assert swept.values.shape == (12, data.z.numel())
         projection_kind = "pca" if kind == "naive" else "norm"
         for i, angle in enumerate(result.angles):
-            reference = compare_poses(model, data, spun_transform(axis, angle, base, _centre(data)))
+            reference = compare_poses(model, data, spun_transform(axis, angle, E3Transform.identity(), _centre(data)))
             projection = Projection(projection_kind).fit(reference.h_original)
             np.testing.assert_allclose(swept.values[i], projection(reference.h_transformed), rtol=1e-5, atol=1e-5)
             assert swept.max_error[i] == pytest.approx(
@@ -55,8 +57,9 @@ def test_sweep_equals_compare_poses_at_every_angle(shipped_models, gdb_5806, axi
             )  # an invariant model's error is float noise (~1e-6)
         scale = ColourScale.fit(projection(reference.h_original))
         assert (swept.vmin, swept.vmax) == pytest.approx((scale.vmin, scale.vmax))
-    # a real contrast, so the equality above is not trivially about zeros
-    assert result.models["naive"].max_error.min() > 1e-3
+    # a real contrast, so the equality above is not trivially about zeros (angle 0 is the identity: exactly 0)
+    assert result.models["naive"].max_error[0] == 0.0
+    assert result.models["naive"].max_error[1:].min() > 1e-3
     assert result.models["egnn"].max_error.max() < 1e-4
 
 
@@ -75,6 +78,24 @@ def test_untrained_one_channel_models_and_the_identity_start(dataset):
             assert result.models[kind].max_error[i] == pytest.approx(
                 reference.max_error, rel=1e-4, abs=1e-5
             )  # an invariant model's error is float noise (~1e-6)
+
+
+def test_angle_zero_is_the_identity_and_the_current_g_is_marked_on_its_axis(shipped_models, gdb_5806):
+    """The issue's finding: the sweep started at the current g (45° by default), so 0° showed the naive GNN's
+    change and 315° read 0.0. Now 0° is the identity and g = 45° about z is marked at 45°, with g's own error."""
+    centre = _centre(gdb_5806)
+    g = E3Transform.from_view(0.0, 0.0, 45.0, center=centre)
+    result = sweep(shipped_models, gdb_5806, "z", 8, base=g)
+    assert result.current_angle == pytest.approx(45.0, abs=1e-9)
+    naive = result.models["naive"].max_error
+    assert naive[0] == 0.0 and naive[1] == pytest.approx(
+        compare_poses(shipped_models["naive"], gdb_5806, g).max_error, rel=1e-5
+    )
+    assert naive[7] > 1e-3  # 315° is a real turn
+    assert result.as_json("m")["current_angle"] == pytest.approx(45.0)
+    assert sweep(shipped_models, gdb_5806, "x", 8, base=g).current_angle is None  # g is no turn about x
+    minus = E3Transform.from_view(0.0, 0.0, -90.0, center=centre)
+    assert sweep(shipped_models, gdb_5806, "z", 4, base=minus).current_angle == pytest.approx(270.0)
 
 
 def test_spun_transform_turns_about_the_moved_centroid(sample_molecule):
@@ -164,10 +185,12 @@ def test_vector_error_equals_compare_vectors_at_every_angle(gdb_5806, monkeypatc
         swept = result.models[kind].vector_error
         assert swept.shape == (10,)
         for i, angle in enumerate(result.angles):
-            reference = compare_vectors(models[kind], data, spun_transform("x", angle, base, _centre(data)))
+            turn = spun_transform("x", angle, E3Transform.identity(), _centre(data))
+            reference = compare_vectors(models[kind], data, turn)
             assert swept[i] == pytest.approx(reference.max_error, rel=1e-3, abs=2e-5)
     # a real contrast: the naive model's arrows do not turn with the molecule, the equivariant model's do
-    assert result.models["naive-dipole"].vector_error.min() > 1e-2
+    assert result.models["naive-dipole"].vector_error[0] == 0.0  # angle 0: the identity
+    assert result.models["naive-dipole"].vector_error[1:].min() > 1e-2
     assert result.models["dipole"].vector_error.max() < 1e-4
     as_json = result.as_json("gdb_5806")["models"]
     assert "vector_max_error" in as_json["dipole"] and "vector_max_error" not in as_json["scalar"]

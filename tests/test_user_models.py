@@ -188,7 +188,10 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BROKEN))
+FORWARD_FAILURES = ("exception", "shape", "nan", "vectors")
+
+
+@pytest.mark.parametrize("case", sorted(set(BROKEN) - set(FORWARD_FAILURES)))
 def test_broken_user_models_are_one_line_errors_naming_the_model(tmp_path, capsys, case):
     source, expected = BROKEN[case]
     model = write_model(tmp_path, source, f"{case}.py")
@@ -196,6 +199,18 @@ def test_broken_user_models_are_one_line_errors_naming_the_model(tmp_path, capsy
         capsys, "check-invariance", "--model", f"bad_{case}={model}:make", "--smiles", "C", "--trials", "1"
     )
     assert f"model 'bad_{case}'" in message and expected in message
+
+
+@pytest.mark.parametrize("case", FORWARD_FAILURES)
+def test_a_failing_forward_is_that_rows_failure_with_its_reason(tmp_path, capsys, case):
+    source, expected = BROKEN[case]
+    model = write_model(tmp_path, source, f"{case}.py")
+    result = run_cli_json(
+        capsys, "check-invariance", "--model", f"bad_{case}={model}:make", "--smiles", "C", "--trials", "1"
+    )
+    row = result[f"bad_{case}"]
+    assert row["verdict"] == "failed" and f"model 'bad_{case}'" in row["reason"] and expected in row["reason"]
+    assert result["egnn"]["verdict"] == "invariant"
 
 
 def test_missing_file_and_module_and_duplicate_names(tmp_path, capsys):

@@ -11,7 +11,6 @@ model; a slider step moves the positions and encodes the transformed pose throug
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,7 @@ from equiview.viewer.model.snapshot import (
     TransformParams,
 )
 from equiview.viewer.model.structures import StructureLibrary
-from equiview.viewer.model.verdict import Verdict, format_change, invariance_tolerance, verdict
+from equiview.viewer.model.verdict import Verdict, format_change, verdict, within_tolerance
 
 if TYPE_CHECKING:
     from equiview.core.checkpoints import Checkpoint
@@ -171,8 +170,8 @@ class VectorFrame:
 
     @property
     def equivariant(self) -> bool:
-        """max |v(g·x) - R·v(x)| within float32 rounding (:func:`invariance_tolerance` of :attr:`scale`)."""
-        return self.max_error < invariance_tolerance(self.scale)
+        """max |v(g·x) - s(R) R·v(x)| within the engine's tolerance for vectors of :attr:`scale`."""
+        return within_tolerance(self.max_error, self.scale)
 
     def unit_text(self) -> str:
         """ " D" for a dipole model; a user's vectors have no unit."""
@@ -245,8 +244,8 @@ class RowFrame:
 
     @property
     def invariant(self) -> bool:
-        """max |Δh| within float32 rounding of features of this size (:func:`invariance_tolerance`)."""
-        return self.available and self.max_error < invariance_tolerance(self.embedding_scale)
+        """max |Δh| within the engine's tolerance for features of this size (:func:`within_tolerance`)."""
+        return self.available and within_tolerance(self.max_error, self.embedding_scale)
 
     @property
     def is_vector_model(self) -> bool:
@@ -344,16 +343,12 @@ def unique_bonds(edge_index: np.ndarray) -> np.ndarray:
 
 
 def view_matrix(params: TransformParams, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(R, t) in float64 with x -> R x + t what the sliders mean (``E3Transform.from_view`` in numpy)."""
-    rx, ry, rz = (math.radians(v) for v in params.rotation)
-    cx, sx, cy, sy, cz, sz = math.cos(rx), math.sin(rx), math.cos(ry), math.sin(ry), math.cos(rz), math.sin(rz)
-    rot_x = np.array([[1.0, 0.0, 0.0], [0.0, cx, -sx], [0.0, sx, cx]])
-    rot_y = np.array([[cy, 0.0, sy], [0.0, 1.0, 0.0], [-sy, 0.0, cy]])
-    rot_z = np.array([[cz, -sz, 0.0], [sz, cz, 0.0], [0.0, 0.0, 1.0]])
-    r = rot_z @ rot_y @ rot_x
-    if params.reflect:
-        r = r * np.array([-1.0, 1.0, 1.0])  # R @ diag(-1, 1, 1): mirror x -> -x first
-    return r, centre + np.asarray(params.translation, dtype=np.float64) - r @ centre
+    """(R, t) in float64 with x -> R x + t what the sliders mean: :func:`equiview.core.rotations.view_matrix`, the
+    one builder that :meth:`E3Transform.from_view` (what moves the atoms the models see) calls too; numpy, so the
+    first frame needs no torch."""
+    from equiview.core.rotations import view_matrix as slider_matrix
+
+    return slider_matrix(params.rx, params.ry, params.rz, params.translation, params.reflect, centre)
 
 
 def move(positions: np.ndarray, params: TransformParams, centre: np.ndarray) -> np.ndarray:
@@ -416,20 +411,28 @@ def user_arrow_length(atoms_original: np.ndarray) -> float:
     return USER_ARROW_LENGTH / longest if longest > 1e-12 else 1.0
 
 
-def vector_frame(original, moved, g, centre: np.ndarray) -> VectorFrame:
-    """Both poses' arrows and the ghost R·v(x); the error as :func:`equiview.core.vector_equivariance.compare_vectors`.
+def vector_frame(original, moved, g, centre: np.ndarray, parity: str = "polar") -> VectorFrame:
+    """Both poses' arrows and the ghost s(R) R·v(x); the error by the engine
+    (:func:`equiview.core.equivariance.vector_errors`) over the atoms' vectors and the molecule's dipole.
 
-    ``original`` and ``moved`` are a dipole model's ``DipoleVectors`` or a user's model's :class:`AtomVectors`.
+    ``original`` and ``moved`` are a dipole model's ``DipoleVectors`` or a user's model's :class:`AtomVectors`
+    (``parity``: its declared ``vector_parity``).
     """
-    from equiview.core.vector_equivariance import largest_deviation, rotate_vectors
+    import torch
 
-    expected_atoms = rotate_vectors(original.per_atom.double(), g)
-    error = largest_deviation(moved.per_atom.double(), expected_atoms)
+    from equiview.core.equivariance import Poses, expected_vectors, vector_errors
+
+    pose = Poses.of([g])
+    n = int(original.per_atom.shape[0])
+    rows, moved_rows = original.per_atom, moved.per_atom
+    if original.molecule is not None:
+        rows = torch.cat((rows, original.molecule.reshape(1, 3)))
+        moved_rows = torch.cat((moved_rows, moved.molecule.reshape(1, 3)))
+    expected = expected_vectors(rows, pose, parity)[0]
+    error = float(vector_errors(rows, moved_rows[None], pose, parity)[0])
     dipoles: tuple = (None, None, None)
     if original.molecule is not None:
-        expected_dipole = rotate_vectors(original.molecule.double(), g)
-        error = max(error, largest_deviation(moved.molecule.double(), expected_dipole))
-        dipoles = tuple(_numpy(v).reshape(3) for v in (original.molecule, moved.molecule, expected_dipole))
+        dipoles = tuple(_numpy(v).reshape(3) for v in (original.molecule, moved.molecule, expected[n:]))
     rotation = g.rotation.numpy()
     atoms_original = _numpy(original.per_atom)
     units = ("D", ANGSTROM_PER_DEBYE) if original.molecule is not None else ("", user_arrow_length(atoms_original))
@@ -437,7 +440,7 @@ def vector_frame(original, moved, g, centre: np.ndarray) -> VectorFrame:
         *dipoles,
         atoms_original=atoms_original,
         atoms_transformed=_numpy(moved.per_atom),
-        atoms_expected=_numpy(expected_atoms),
+        atoms_expected=_numpy(expected[:n]),
         centre_original=centre,
         centre_transformed=rotation @ centre + g.translation.numpy(),
         max_error=error,
@@ -530,15 +533,18 @@ class Pipeline:
     ) -> RowFrame:
         """One model row; ``g`` is the slider's :class:`~equiview.core.transforms.E3Transform` (for a vector model's R·v)."""
         original = self._original(molecule, source, model, spec, cmap, colour_range)
+        from equiview.core.equivariance import feature_errors
+
         h, moved_vectors = model_outputs(model, moved)
         values = original.projection(h)
-        difference = (h - original.h).abs()
-        error = float(difference.max()) if h.numel() else 0.0
+        error = float(feature_errors(original.h, h[None])[0])  # the engine's max|Δh|
+        difference = (h - original.h).abs()  # per atom, for the difference colouring only
         delta = difference.reshape(difference.shape[0], -1).max(dim=1).values if h.numel() else difference.sum(dim=-1)
         rgba = original.scale.rgba(values)
         vectors = None
         if original.vectors is not None and moved_vectors is not None:
-            vectors = vector_frame(original.vectors, moved_vectors, g, molecule.centre)
+            parity = model.user_model.vector_parity if isinstance(model, UserRowModel) else "polar"
+            vectors = vector_frame(original.vectors, moved_vectors, g, molecule.centre, parity)
         return RowFrame(
             kind=model.kind,
             source=source,
@@ -639,7 +645,14 @@ class Pipeline:
                 spec, colour_range = snapshot.projections[name], snapshot.colour_ranges.get(name)
                 row = self.model_row(molecule, moved, g, source, spec, snapshot.colormap, colour_range)
                 if row.available:
-                    row.verdict = verdict(row.max_error, snapshot.transform, row.embedding_scale)
+                    v = row.vectors
+                    row.verdict = verdict(
+                        row.max_error,
+                        snapshot.transform,
+                        row.embedding_scale,
+                        None if v is None else v.max_error,
+                        0.0 if v is None else v.scale,
+                    )
                     row.shown_title = row.bar_title
                 rows[name] = row
             if snapshot.colour_mode == "difference":

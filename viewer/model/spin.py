@@ -1,8 +1,9 @@
 """Spinning the current pose about an axis, in the viewer's terms: slider values per angle and the sweep of a state.
 
 A :class:`Spin` is fixed by a snapshot (its molecule, models, projections and transform ``g``) and an axis; angle
-θ maps to the slider values of ``S_θ ∘ g`` (the turn about the moved centroid), which is what the sweep panel's
-cursor, Play and the movie export write into the state. :meth:`Spin.sweep` computes all angles at once.
+θ maps to the slider values of ``S_θ`` (the turn by θ about the centroid; angle 0 is the identity), which is what
+the sweep panel's cursor, Play and the movie export write into the state. The snapshot's own ``g`` is marked at its
+angle when it is such a turn. :meth:`Spin.sweep` computes all angles at once.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def wrap_angle(angle: float) -> float:
 
 @dataclass(frozen=True)
 class Spin:
-    """Turning the pose of ``snapshot`` about ``axis``; angle 0 is the snapshot itself."""
+    """Turning the molecule of ``snapshot`` about ``axis``; angle 0 is the identity, the snapshot's g is marked."""
 
     snapshot: Snapshot
     axis: str = "z"
@@ -98,7 +99,7 @@ class Spin:
 
     def params(self, pipeline: Pipeline, angle: float) -> TransformParams:
         molecule = pipeline.molecule_for(self.snapshot)
-        return spun_params(molecule, self.snapshot.transform, self.axis, wrap_angle(angle))
+        return spun_params(molecule, TransformParams(), self.axis, wrap_angle(angle))
 
     def snapshot_at(self, pipeline: Pipeline, angle: float) -> Snapshot:
         return self.snapshot.replace(transform=self.params(pipeline, angle))

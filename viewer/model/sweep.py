@@ -1,18 +1,19 @@
 """Spin a molecule about an axis and encode every angle at once: the data behind the sweep plots and movies.
 
-For an axis ``k`` (x, y or z) and angles ``θ_1..θ_N`` the pose at angle θ is ``g_θ = S_θ ∘ g``: the current
-element ``g`` followed by the rotation ``S_θ`` by θ about ``k`` through the centroid of the moved molecule
-``g·c``. At θ = 0 the pose is the current one, and spinning never moves the centroid.
+For an axis ``k`` (x, y or z) and angles ``θ_1..θ_N`` the pose at angle θ is ``g_θ = S_θ``: the rotation by θ
+about ``k`` through the molecule's centroid ``c``. Angle 0 is the identity (nothing moved, error 0), and spinning
+never moves the centroid. The current element ``g`` of the viewer is marked at its angle
+(:func:`angle_on_axis`) when it is such a turn about ``k``.
 
 All N poses go through each built-in model as ONE batch (N copies of the molecule, positions moved per copy),
 so a 72-angle sweep costs one forward pass instead of 72. A user's model (``--model``, a row model that is not a
 ``torch.nn.Module``) is run once per pose: its ``forward`` is promised one molecule per call (``batch`` all zeros),
 and a model that ignores ``batch`` would otherwise mix the copies. The per-atom colour values use the same
 projection and the same frozen limits as the viewer's colour bar, both fitted on the *original* pose ``x``;
-``max_error[θ]`` is ``max |h(g_θ·x) − h(x)|`` over atoms and channels, exactly what
-:func:`equiview.core.embeddings.compare_poses` reports for the element ``g_θ``. A model with vectors (the dipole kinds, a
-user's model that returns them) also gets ``vector_error[θ] = max |v(g_θ·x) − R_θ v(x)|`` over its per-atom vectors
-and the molecule's vector, what :func:`equiview.core.vector_equivariance.compare_vectors` reports (R_θ: g_θ's rotation).
+``max_error[θ]`` is ``max |h(g_θ·x) − h(x)|`` over atoms and channels and, for a model with vectors (the dipole
+kinds, a user's model that returns them), ``vector_error[θ] = max |v(g_θ·x) − s(R_θ) R_θ v(x)|`` over its per-atom
+vectors and the molecule's vector: both computed by the engine (:mod:`equiview.core.equivariance`), the numbers
+``check-invariance`` and the viewer report for the element ``g_θ``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import torch
 from torch import Tensor, nn
 
 from equiview.core.embeddings import encode
-from equiview.core.transforms import E3Transform
+from equiview.core.equivariance import Poses, feature_errors, vector_errors
+from equiview.core.transforms import E3Transform, axis_angle_matrices
 from equiview.core.user_input_errors import UserModelError
 from equiview.core.vector_equivariance import is_vector_model, model_features_and_vectors
 from equiview.viewer.model.colouring import ColourScale, Projection
@@ -42,18 +44,9 @@ def sweep_angles(steps: int) -> np.ndarray:
 
 
 def axis_rotations(axis: Tensor | np.ndarray | tuple, angles_deg: np.ndarray) -> Tensor:
-    """Rotation matrices ``[N, 3, 3]`` (float64) by each angle about the unit vector ``axis`` (Rodrigues).
-
-    Counter-clockwise seen from the tip of the axis, like :meth:`E3Transform.from_axis_angle`.
-    """
-    k = torch.as_tensor(np.asarray(axis, dtype=np.float64))
-    k = k / torch.linalg.vector_norm(k)
-    theta = torch.as_tensor(np.radians(np.asarray(angles_deg, dtype=np.float64)))
-    cross = torch.zeros(3, 3, dtype=torch.float64)
-    cross[0, 1], cross[0, 2], cross[1, 2] = -k[2], k[1], -k[0]
-    cross = cross - cross.T
-    eye = torch.eye(3, dtype=torch.float64)
-    return eye + torch.sin(theta)[:, None, None] * cross + (1.0 - torch.cos(theta))[:, None, None] * (cross @ cross)
+    """Rotation matrices ``[N, 3, 3]`` (float64) by each angle about ``axis``: the one Rodrigues,
+    :func:`equiview.core.transforms.axis_angle_matrices` (counter-clockwise seen from the tip of the axis)."""
+    return axis_angle_matrices(np.asarray(axis, dtype=np.float64), angles_deg)
 
 
 def spun_poses(rotations: Tensor, base: E3Transform, centre: Tensor | np.ndarray | tuple) -> tuple[Tensor, Tensor]:
@@ -70,9 +63,30 @@ def spun_poses(rotations: Tensor, base: E3Transform, centre: Tensor | np.ndarray
 
 
 def spun_transform(axis: str, angle_deg: float, base: E3Transform, centre) -> E3Transform:
-    """The single element ``g_θ = S_θ ∘ base`` (what the viewer's Play sets, and what the tests compare with)."""
+    """The single element ``S_θ ∘ base`` (with ``base`` the identity: the sweep's pose at θ, what the viewer's Play
+    sets)."""
     rotation, translation = spun_poses(axis_rotations(AXES[check_axis(axis)], np.array([angle_deg])), base, centre)
     return E3Transform(rotation[0], translation[0])
+
+
+ON_AXIS_TOL = 1e-6
+"""How far (max entry of R and t, Å) an element may be from a turn about the axis and still be marked on it."""
+
+
+def angle_on_axis(g: E3Transform, axis: str, centre) -> float | None:
+    """The angle θ in [0, 360) with ``g`` = the turn by θ about ``axis`` through ``centre``, or None when ``g`` is no
+    such turn (a mirror, a shift, another axis): where the sweep marks the current element."""
+    if g.is_reflection:
+        return None
+    k = torch.as_tensor(AXES[check_axis(axis)], dtype=torch.float64)
+    r = g.rotation
+    sin = 0.5 * float(torch.stack([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]]) @ k)
+    cos = 0.5 * (float(torch.trace(r)) - 1.0)
+    angle = math.degrees(math.atan2(sin, cos)) % 360.0
+    turn = spun_transform(axis, angle, E3Transform.identity(), centre)
+    if not turn.allclose(g, atol=ON_AXIS_TOL):
+        return None
+    return 0.0 if angle >= 360.0 - 1e-9 else angle
 
 
 class PoseBatch:
@@ -134,19 +148,17 @@ class PoseVectors:
     per_atom: Tensor
     molecule: Tensor | None
 
-    def deviation(self, original: PoseVectors, rotations: Tensor) -> np.ndarray:
-        """max |v(g_θ·x) − R_θ v(x)| per pose ``[N]`` (Euclidean), over the atoms and the molecule's vector, where
-        ``original`` holds v(x) (one pose) and ``rotations`` ``[N, 3, 3]`` the poses' rotations R_θ."""
-        rotations = rotations.to(self.per_atom.dtype)
-        count = int(rotations.shape[0])
-        error = torch.zeros(count, dtype=self.per_atom.dtype)
-        if self.per_atom.shape[1]:
-            expected = torch.einsum("nj,bij->bni", original.per_atom[0], rotations)
-            error = torch.linalg.vector_norm(self.per_atom - expected, dim=-1).amax(dim=1)
-        if self.molecule is not None and original.molecule is not None:
-            expected_molecule = torch.einsum("j,bij->bi", original.molecule[0], rotations)
-            error = torch.maximum(error, torch.linalg.vector_norm(self.molecule - expected_molecule, dim=-1))
-        return error.double().numpy()
+    def rows(self) -> Tensor:
+        """Every vector of each pose as rows ``[N, m, 3]``: the atoms' and, last, the molecule's."""
+        if self.molecule is None:
+            return self.per_atom
+        return torch.cat((self.per_atom, self.molecule.reshape(-1, 1, 3)), dim=1)
+
+    def deviation(self, original: PoseVectors, rotations: Tensor, parity: str = "polar") -> np.ndarray:
+        """max |v(g_θ·x) − s(R_θ) R_θ v(x)| per pose ``[N]`` by the engine (:func:`vector_errors`), over the atoms
+        and the molecule's vector, where ``original`` holds v(x) (one pose) and ``rotations`` the poses' R_θ."""
+        poses = Poses(rotations, torch.zeros(rotations.shape[0], 3, dtype=torch.float64))
+        return vector_errors(original.rows()[0], self.rows(), poses, parity).numpy()
 
 
 def encode_one(model, data) -> Tensor:
@@ -226,9 +238,11 @@ def sweep_model(
     h, vectors = encode_poses(model, data, rotations, translations, with_vectors=vectors0 is not None)
     count, n, d = h.shape
     values = fitted(h.reshape(count * n, d)).reshape(count, n) if n else np.zeros((count, 0))
-    error = (h - h0[None]).abs().reshape(count, -1)
-    max_error = error.max(dim=1).values.double().numpy() if error.shape[1] else np.zeros(count)
-    vector_error = vectors.deviation(vectors0, rotations) if vectors0 is not None and vectors is not None else None
+    max_error = feature_errors(h0, h).numpy()
+    parity = getattr(getattr(model, "user_model", None), "vector_parity", "polar")
+    vector_error = None
+    if vectors0 is not None and vectors is not None:
+        vector_error = vectors.deviation(vectors0, rotations, parity)
     return ModelSweep(values, max_error, values_original, scale.vmin, scale.vmax, vector_error)
 
 
@@ -254,6 +268,7 @@ class Sweep:
     models: dict[str, ModelSweep]
     unavailable: dict[str, Unavailable] = field(default_factory=dict)
     rows: tuple[str, ...] = ()  # every row, swept or not, in the grid's order
+    current_angle: float | None = None  # where the current g lies on the axis (None: g is no turn about it)
 
     def as_json(self, molecule: str) -> dict:
         """``{"molecule", "axis", "angles", "models": {kind: {"max_error": [...]}}}`` (what ``equiview sweep --json``
@@ -268,7 +283,13 @@ class Sweep:
             models[kind] = {"max_error": [float(e) for e in model.max_error]}
             if model.vector_error is not None:
                 models[kind]["vector_max_error"] = [float(e) for e in model.vector_error]
-        return {"molecule": molecule, "axis": self.axis, "angles": [float(a) for a in self.angles], "models": models}
+        return {
+            "molecule": molecule,
+            "axis": self.axis,
+            "angles": [float(a) for a in self.angles],
+            "current_angle": self.current_angle,
+            "models": models,
+        }
 
 
 def sweep(
@@ -281,7 +302,8 @@ def sweep(
     unavailable: dict[str, Unavailable] | None = None,
     rows: tuple[str, ...] | None = None,
 ) -> Sweep:
-    """Spin ``data`` about ``axis`` through its centroid (after ``base``, default: identity) in ``steps`` angles.
+    """Spin ``data`` about ``axis`` through its centroid in ``steps`` angles from the identity; ``base`` (the current
+    element, default: identity) is marked at its angle when it is a turn about ``axis`` (:func:`angle_on_axis`).
 
     ``projections[kind]`` is ``(kind, channel)`` of that row's colour projection (default: channel 0);
     ``unavailable`` lists rows known beforehand to have no sweep. A user's model that fails is added to them.
@@ -291,7 +313,7 @@ def sweep(
     angles = sweep_angles(steps)
     base = base or E3Transform.identity()
     centre = data.pos.to(torch.float64).mean(dim=0)
-    rotations, translations = spun_poses(axis_rotations(AXES[axis], angles), base, centre)
+    rotations, translations = spun_poses(axis_rotations(AXES[axis], angles), E3Transform.identity(), centre)
     projections = projections or {}
     results, missing = {}, dict(unavailable or {})
     for kind, model in models.items():
@@ -299,7 +321,8 @@ def sweep(
             results[kind] = sweep_model(model, data, rotations, translations, *projections.get(kind, ("channel", 0)))
         except UserModelError as error:  # the user's model broke: its row says why, the others are swept
             missing[kind] = Unavailable("failed", str(error))
-    return Sweep(axis, angles, results, missing, tuple(rows or (*models, *(unavailable or {}))))
+    order = tuple(rows or (*models, *(unavailable or {})))
+    return Sweep(axis, angles, results, missing, order, angle_on_axis(base, axis, centre))
 
 
 # ------------------------------------------------------------------------------------------------ the sphere
@@ -348,7 +371,7 @@ def invariance_sphere(
     rotations = torch.cat([axis_rotations(k, angles) for k in upper])
     rotation, translation = spun_poses(rotations, base, centre)
     h, _ = encode_poses(model, data, rotation, translation)
-    per_pose = (h - h0[None]).abs().reshape(h.shape[0], -1).amax(dim=1).double().numpy()
+    per_pose = feature_errors(h0, h).numpy()
     top = per_pose.reshape(bands // 2, 2 * bands, len(angles)).max(axis=2)
     # antipode of cell (i, j) is (bands - 1 - i, j + bands): polar π − θ, azimuth φ + π
     bottom = np.roll(top[::-1], bands, axis=1)

@@ -23,9 +23,9 @@ if TYPE_CHECKING:  # the figures only read the results: importing the sweep (and
 ERROR_FLOOR = 1e-9
 """max|Δh| is drawn on a log axis: exact zeros (float32 rounding can give them) are shown at this floor."""
 
-SPHERE_DECADES = 1.0
-"""Each sphere's colour scale spans this many decades below its largest error: a naive model's hot and cold
-directions show, and an invariant model's rounding noise (a factor 2 around 1e-6) stays near one colour."""
+SPHERE_MIN_DECADES = 1.0
+"""The shared sphere colour scale spans at least this many decades, so rounding noise alone (a factor 2 around
+1e-6) does not fill the whole colour range."""
 
 
 def save_figure(figure: Figure, path: str | Path) -> None:
@@ -79,6 +79,9 @@ def draw_sweep(
             error_axes.set(ylabel="max |Δh|, max |Δv|", title=f"{titles.get(kind, kind)}: max |Δh| and |Δv|")
             error_axes.legend(loc="lower left", fontsize="small")
         error_axes.grid(True, which="both", alpha=0.3)
+        if result.current_angle is not None:  # where the current g lies on the axis
+            for axis in (values_axes, error_axes):
+                axis.axvline(result.current_angle, color="0.3", linestyle=":", linewidth=1.2, label="current g")
     # one range for every max|Δh| axis, so the rows compare at a glance (0.5 against 1e-6)
     errors = np.concatenate(
         [np.maximum(e, ERROR_FLOOR) for m in result.models.values() for e in m.error_curves] or [[1.0]]
@@ -88,7 +91,12 @@ def draw_sweep(
         row[1].set_ylim(low, high)
     for column in axes[-1] if rows else ():
         column.set(xlabel=f"angle about {result.axis} (degrees)", xlim=(0, 360), xticks=np.arange(0, 361, 60))
-    lines = [f"{molecule}: spin about the {result.axis} axis through the centroid"] if molecule else []
+    where = "" if result.current_angle is None else f"; current g at {result.current_angle:.1f}°"
+    lines = (
+        [f"{molecule}: spin about the {result.axis} axis through the centroid from the identity{where}"]
+        if molecule
+        else []
+    )
     lines += [f"{titles.get(kind, kind)}: not available: {row.reason}" for kind, row in result.unavailable.items()]
     if lines:
         figure.suptitle("\n".join(lines))
@@ -101,10 +109,13 @@ def sweep_figure(result: Sweep, titles: Mapping[str, str], **kwargs) -> Figure:
     return figure
 
 
-def sphere_norm(sphere: InvarianceSphere) -> LogNorm:
-    """Log colour scale from :data:`SPHERE_DECADES` below the sphere's largest error up to it."""
-    top = max(float(sphere.max_error.max()), ERROR_FLOOR)
-    return LogNorm(top / 10**SPHERE_DECADES, top, clip=True)
+def sphere_norm(spheres: Mapping[str, InvarianceSphere] | InvarianceSphere) -> LogNorm:
+    """ONE log colour scale for every sphere shown together, from the smallest error of all of them to the largest
+    (at least :data:`SPHERE_MIN_DECADES` wide): the EGNN's 1e-6 stays dark beside the naive GNN's 1."""
+    chosen = spheres.values() if isinstance(spheres, Mapping) else [spheres]
+    errors = [np.maximum(sphere.max_error, ERROR_FLOOR) for sphere in chosen] or [np.ones(1)]
+    low, high = min(float(e.min()) for e in errors), max(float(e.max()) for e in errors)
+    return LogNorm(min(low, high / 10**SPHERE_MIN_DECADES), high, clip=True)
 
 
 def draw_spheres(
@@ -117,6 +128,7 @@ def draw_spheres(
     """One coloured sphere per model: the colour of a direction is max|Δh| over the turns about that axis.
     A model without a sphere (``unavailable``) is a line under the title saying why."""
     cmap = matplotlib.colormaps["inferno"]
+    norm = sphere_norm(spheres)  # shared by every row: colours compare across models
     for column, (kind, sphere) in enumerate(spheres.items()):
         axes = figure.add_subplot(1, len(spheres), column + 1, projection="3d")
         bands = len(sphere.polar)
@@ -124,7 +136,6 @@ def draw_spheres(
         azimuth_edges = np.linspace(0.0, 2.0 * np.pi, 2 * bands + 1)
         p, a = np.meshgrid(polar_edges, azimuth_edges, indexing="ij")
         x, y, z = np.sin(p) * np.cos(a), np.sin(p) * np.sin(a), np.cos(p)
-        norm = sphere_norm(sphere)
         faces = cmap(norm(np.maximum(sphere.max_error, ERROR_FLOOR)))
         axes.plot_surface(x, y, z, facecolors=faces, rstride=1, cstride=1, linewidth=0, antialiased=False, shade=False)
         for vector, name in (((1.3, 0, 0), "x"), ((0, 1.3, 0), "y"), ((0, 0, 1.3), "z")):
@@ -135,7 +146,7 @@ def draw_spheres(
         low, high = float(sphere.max_error.min()), float(sphere.max_error.max())
         axes.set_title(f"{titles.get(kind, kind)}\nmax |Δh| from {low:.1e} to {high:.1e}")
         mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
-        figure.colorbar(mappable, ax=axes, shrink=0.6, label="max |Δh| over the turn (log)")
+        figure.colorbar(mappable, ax=axes, shrink=0.6, label="max |Δh| over the turn (log, one scale for all)")
     lines = (
         [f"{molecule}: invariance sphere (each direction = a rotation axis through the centroid)"] if molecule else []
     )

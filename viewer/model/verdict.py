@@ -2,7 +2,7 @@
 
 Shown in the readouts, in a badge inside each transformed model view (so it is part of every
 screenshot) and in ``equiview render --json``. At the exact identity nothing can change, so the
-verdict says so instead of claiming invariance.
+verdict says so instead of claiming invariance. The threshold is the engine's (:mod:`equiview.core.equivariance`).
 """
 
 from __future__ import annotations
@@ -11,20 +11,19 @@ from dataclasses import dataclass
 
 from equiview.viewer.model.snapshot import TransformParams
 
-INVARIANT_TOLERANCE = 1e-4
-"""Below this max |Δh| (or max |v(g·x) − R·v(x)|, Debye) a row is reported as invariant (equivariant)."""
-RELATIVE_TOLERANCE = 1e-5
-"""...or below this fraction of max |h(x)|: float32 rounding is relative, and the dipole model's features reach
-~10³ (max |Δh| ~4e-4 there, 1e-7 of the features)."""
 
+def within_tolerance(error: float, scale: float) -> bool:
+    """The engine's one tolerance policy (:mod:`equiview.core.equivariance`, float32: the viewer runs the models
+    in float32): ``error <= 1e-4 + 1e-5 * scale``, scale = max |h(x)| or max |v(x)|."""
+    from equiview.core.equivariance import passes
 
-def invariance_tolerance(embedding_scale: float = 1.0) -> float:
-    return max(INVARIANT_TOLERANCE, RELATIVE_TOLERANCE * embedding_scale)
+    return passes(error, scale, "float32")
 
 
 VERDICT_COLOURS = {
     "changed": (0.76, 0.25, 0.05),  # warning orange (#c2410c)
     "invariant": (0.10, 0.50, 0.22),  # green (#1a7f37)
+    "equivariant": (0.10, 0.50, 0.22),
     "identity": (0.42, 0.45, 0.50),  # neutral grey (#6b7280)
 }
 
@@ -39,15 +38,22 @@ def format_change(error: float) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str  # "changed" | "invariant" | "identity"
+    """``kind`` "changed" | "invariant" | "equivariant" (features and vectors pass) | "identity"; ``max_error`` is
+    max|Δh|, ``vector_error`` max|v(g·x) − s(R) R v(x)| for a model with vectors."""
+
+    kind: str
     max_error: float
+    vector_error: float | None = None
+    vectors_failed: bool = False
 
     @property
     def text(self) -> str:
         if self.kind == "identity":
             return "identity: move a slider"
-        if self.kind == "invariant":
-            return f"invariant: {format_change(self.max_error)}"
+        if self.kind in ("invariant", "equivariant"):
+            return f"{self.kind}: {format_change(self.max_error)}"
+        if self.vectors_failed and self.vector_error is not None:
+            return f"changed: max|v(g·x) − R·v(x)| = {format_change(self.vector_error)}"
         return f"changed: max|Δh| = {format_change(self.max_error)}"
 
     @property
@@ -59,9 +65,20 @@ class Verdict:
         return "#" + "".join(f"{round(255 * c):02x}" for c in self.colour)
 
 
-def verdict(max_error: float, transform: TransformParams, embedding_scale: float = 1.0) -> Verdict:
-    """``identity`` at the exact identity, else ``invariant`` below :func:`invariance_tolerance`, else ``changed``."""
+def verdict(
+    max_error: float,
+    transform: TransformParams,
+    embedding_scale: float = 1.0,
+    vector_error: float | None = None,
+    vector_scale: float = 0.0,
+) -> Verdict:
+    """``identity`` at the exact identity; else ``changed`` when max|Δh| (or, for a model with vectors, max|v(g·x) −
+    s(R) R v(x)|) is beyond the engine's tolerance for outputs of that size; else ``equivariant`` (with vectors) or
+    ``invariant``. NaN is ``changed``."""
     if transform.is_identity:
-        return Verdict("identity", float(max_error))
-    invariant = max_error < invariance_tolerance(embedding_scale)
-    return Verdict("invariant" if invariant else "changed", float(max_error))
+        return Verdict("identity", float(max_error), vector_error)
+    features_pass = within_tolerance(max_error, embedding_scale)
+    vectors_pass = vector_error is None or within_tolerance(vector_error, vector_scale)
+    if not features_pass or not vectors_pass:
+        return Verdict("changed", float(max_error), vector_error, vectors_failed=features_pass)
+    return Verdict("equivariant" if vector_error is not None else "invariant", float(max_error), vector_error)

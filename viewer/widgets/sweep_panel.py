@@ -159,7 +159,7 @@ class SweepPanel(QWidget):
         self.axis_box.setObjectName("sweepAxis")
         self.axis_box.addItems([f"about {name.upper()}" for name in AXIS_NAMES])
         self.axis_box.setCurrentIndex(2)
-        self.axis_box.setToolTip("Spin about this axis through the molecule's centroid, after the current g")
+        self.axis_box.setToolTip("Spin about this axis through the molecule's centroid; angle 0 is the identity")
         self.axis_box.currentIndexChanged.connect(self._axis_changed)
         self.play_button = QPushButton("Play")
         self.play_button.setObjectName("sweepPlay")
@@ -174,7 +174,7 @@ class SweepPanel(QWidget):
         self.speed_box.setDecimals(0)
         self.recompute_button = QPushButton("Recompute")
         self.recompute_button.setObjectName("sweepRecompute")
-        self.recompute_button.setToolTip("Sweep again from the current pose (angle 0 = the current g)")
+        self.recompute_button.setToolTip("Sweep again (angle 0 = the identity; the cursor starts at the current g)")
         self.recompute_button.clicked.connect(self.recompute)
         self.angle_label = QLabel()
         self.angle_label.setObjectName("sweepAngle")
@@ -243,7 +243,8 @@ class SweepPanel(QWidget):
     @Slot()
     @guarded
     def recompute(self) -> None:
-        """Sweep the current state about the chosen axis; the current pose becomes angle 0."""
+        """Sweep the current state about the chosen axis from the identity; the cursor starts at the current g when
+        it is a turn about that axis, else at 0."""
         self._recompute.stop()
         self._out_of_date = True
         if not self.pipeline.library.ready:  # PyTorch still loading in the background: models_ready() comes
@@ -254,9 +255,10 @@ class SweepPanel(QWidget):
         self._resting_highlight = self.state.snapshot.highlight  # the curves change: a hover ends, the state's
         self.highlight(None)  # highlight stays (a new molecule has already cleared it)
         self.spin = Spin(self.state.snapshot, self.axis)
-        self.angle = 0.0
         self._expected = self.state.snapshot.transform
         self.result = self.spin.sweep(self.pipeline)
+        current = self.result.current_angle
+        self.angle = 0.0 if current is None else current
         self._out_of_date = self._moved_by_hand = False
         self._draw()
 
@@ -351,6 +353,8 @@ class SweepPanel(QWidget):
             cursor.setValue(self.angle)
             cursor.blockSignals(False)
         note = " (g moved by hand: Recompute sweeps from here)" if self._moved_by_hand else ""
+        if not note and self.result is not None and self.result.current_angle is None:
+            note = f" (the current g is no turn about {self.axis}: the cursor sets one)"
         self.angle_label.setText(f"θ = {self.angle:.1f}° about {self.axis}{note}")
 
     def values_at(self, kind: str, index: int) -> np.ndarray:
