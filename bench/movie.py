@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from equiview.core.data import load_dataset
+    from equiview.core.threads import apply_thread_policy
     from equiview.viewer.model.library import ModelLibrary, default_projection
     from equiview.viewer.model.movie_settings import MovieSettings
     from equiview.viewer.model.pipeline import Pipeline
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     from equiview.viewer.offscreen import make_offscreen_plotter, render_frame
     from equiview.viewer.scene import GridScene
 
-    torch.set_num_threads(1)
+    threads = apply_thread_policy("interactive")  # the app's own policy, as `equiview movie` applies it
     width, height = (int(v) for v in args.size.lower().split("x"))
     dataset = load_dataset("bundled")
     library = ModelLibrary()
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         "movies": results,
         "goals": {"ratio_to_stills": RATIO_GOAL, "frames_per_second": FPS_GOAL},
         "load_average_1min": round(os.getloadavg()[0], 2),
+        "threads": {**threads, "torch_threads": torch.get_num_threads()},
     }
     if args.json:
         print(json.dumps(result))

@@ -138,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("DISPLAY"):
         print(json.dumps({"error": "needs a display: run under xvfb-run"}))
         return 1
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from equiview.core.threads import apply_thread_policy
+
+    threads = apply_thread_policy("interactive")  # the app's own policy, as `equiview gui` applies it
     os.environ["EQUIVIEW_SETTINGS"] = str(Path(tempfile.mkdtemp(prefix="equiview-soak-")) / "settings.ini")
 
     from equiview.core.data import load_dataset
@@ -155,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     import PySide6
 
     result["pyside6"] = PySide6.__version__
+    import torch
+
+    result["threads"] = {**threads, "torch_threads": torch.get_num_threads()}
     window.close()
     drain_events()
     print(json.dumps(result) if args.json else "\n".join(f"{k:>22}  {v}" for k, v in result.items()))

@@ -54,6 +54,9 @@ def rendered(*_args):
         marks["models_shown_s"] = now
         marks["max_stall_ms"] = round(state["stall"] * 1000.0, 1)
         marks["torch_on_first_frame"] = marks.get("torch_on_first_frame", False)
+        import torch
+
+        marks["torch_threads"] = torch.get_num_threads()
         print(json.dumps(marks), flush=True)
         from PySide6.QtCore import QTimer
 
@@ -143,12 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     if code is not None:
         return code
 
+    from equiview.core.threads import current_policy
+
     scratch = Path(tempfile.mkdtemp(prefix="equiview-bench-"))
-    env = dict(
-        os.environ,
-        OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
-        EQUIVIEW_SETTINGS=str(scratch / "settings.ini"),
-    )
+    # no thread pin: the commands apply the app's own thread policy (equiview.core.threads)
+    env = dict(os.environ, EQUIVIEW_SETTINGS=str(scratch / "settings.ini"))
     equiview = [sys.executable, "-c", "import sys; from equiview.viewer.cli import main; sys.exit(main())"]
     script = Path(sys.executable).with_name("equiview")
     help_command = [str(script), "--help"] if script.is_file() else [*equiview, "--help"]
@@ -188,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         "help_s": median(runs["help_s"]),
         "window_s": median([run["window_s"] for run in gui_runs]),
         "runs": args.repeat,
+        "threads": current_policy("interactive"),
+        "torch_threads_in_gui": sorted({run.get("torch_threads") for run in gui_runs}, key=str),
         "all_runs": {"gui": gui_runs, **{key: [round(v, 3) for v in values] for key, values in runs.items()}},
     }
     met = {key: result[key] <= goal for key, goal in GOALS.items()}

@@ -59,6 +59,7 @@ BOUNDS: dict[str, IntRange] = {
     # check-invariance: molecules x trials forward passes, trials E(3) elements held at once
     "--molecules": IntRange(1, 1000),
     "--trials": IntRange(1, 1000),
+    "--worst": IntRange(0, 1000),
     # training and evaluation
     "--epochs": IntRange(1, 10_000),
     "--batch-size": IntRange(1, 4096),

@@ -137,7 +137,7 @@ def _add_eval_parser(subparsers) -> None:
         help=f"molecules per batch, 1..{BOUNDS['--batch-size'].high} (default: 256)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(handler=_cmd_eval)
+    parser.set_defaults(handler=_cmd_eval, thread_role="batch")
 
 
 # ----------------------------------------------------------------------------------- check-invariance
@@ -152,6 +152,8 @@ def _cmd_check_invariance(args: argparse.Namespace) -> int:
         raise CommandError(
             f"--require-invariant {unknown[0]!r}: no such row (rows: {', '.join((*MODEL_KINDS, *user_names))}, or all)"
         )
+    if args.split is not None or args.jsonl is not None or args.device is not None:
+        return _cmd_audit(args, required)
     structures = read_structures(args)
     user_models = load_user_models(args.model or [])
     result = check_invariance(
@@ -191,6 +193,83 @@ def _required_rows_hold(result: dict, required: Sequence[str]) -> int:
     return 1 if failing else 0
 
 
+def _output_file(path: str, option: str) -> Path:
+    """A regular file (new or existing) in an existing folder: never a folder, a device or a link target."""
+    target = Path(path).expanduser()
+    if not str(path).strip():
+        raise CommandError(f"{option} needs a file name")
+    if target.exists() and not target.is_file():
+        raise CommandError(f"{option} {path} exists and is not a regular file")
+    if target.is_symlink():
+        raise CommandError(f"{option} {path} is a symbolic link; name the file itself")
+    if not target.parent.is_dir():
+        raise CommandError(f"{option}: folder {target.parent} does not exist")
+    return target
+
+
+def _cmd_audit(args: argparse.Namespace, required: Sequence[str]) -> int:
+    """check-invariance at dataset scale: batched forwards over a split or a molecule file (core/audit.py)."""
+    import torch
+
+    from equiview.core import audit
+    from equiview.core.atomic import atomic_write
+    from equiview.core.threads import current_policy
+
+    if args.split is not None and (args.molecule_file or args.smiles):
+        raise CommandError("--split audits QM9; leave out --molecule-file and --smiles, or --split")
+    jsonl = _output_file(args.jsonl, "--jsonl") if args.jsonl is not None else None
+    device = torch.device(args.device or "cpu")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise CommandError("--device cuda: no CUDA device is available here; use --device cpu")
+    structures = read_structures(args)
+    if structures is not None:
+        molecules = audit.structure_molecules(list(structures), args.molecule_file)
+    else:
+        indices = audit.split_indices(args.split or "test", source=args.source, root=args.root)
+        molecules = audit.qm9_molecules(indices, args.source, args.root)
+    from equiview.core.equivariance import DTYPES
+
+    dtype = DTYPES[args.dtype]
+    subjects = audit.builtin_subjects(args.checkpoint or [], args.seed, device, dtype)
+    subjects += [audit.user_subject(model, device, dtype) for model in load_user_models(args.model or [])]
+    run = audit.Audit(subjects, molecules, audit.audit_poses(args.trials, args.seed), device, args.dtype)
+    progress = audit.Progress(len(molecules), enabled=args.progress)
+    by_model: dict[str, list] = {}
+    lines = []
+    for k, subject, result in run.run(progress=progress):
+        by_model.setdefault(subject.name, []).append((k, result))
+        if jsonl is not None:
+            lines.append(json.dumps(audit.molecule_row(run, k, subject, result)))
+    if jsonl is not None:
+        with atomic_write(jsonl, "w", encoding="utf-8") as handle:
+            handle.write("".join(line + "\n" for line in lines))
+    result = {
+        "molecules": len(molecules),
+        "trials": args.trials,
+        "poses": len(run.poses) - 1,
+        "split": args.split if structures is None else None,
+        "device": str(device),
+        "threads": current_policy("batch"),
+        **audit.summarize(run, by_model, args.worst),
+    }
+    _print_result(result, args.json, _audit_table)
+    return _required_rows_hold(result, required)
+
+
+def _audit_table(result: dict) -> str:
+    rows = {name: report for name, report in result.items() if isinstance(report, dict) and "verdict" in report}
+    lines = [_invariance_table(rows)]
+    for name, report in rows.items():
+        if isinstance(report, dict) and report.get("worst"):
+            changed = report.get("changed_molecules", 0)
+            lines.append(f"{name}: {report['verdict']} ({changed} of {report['molecules']} molecules changed); worst:")
+            lines += [
+                f"  {item['molecule']}  {item.get('max_error', 0):.2e}  {item.get('gui', '')}"
+                for item in report["worst"]
+            ]
+    return "\n".join(lines)
+
+
 def _invariance_table(result: dict) -> str:
     lines = []
     for name, report in result.items():
@@ -199,7 +278,7 @@ def _invariance_table(result: dict) -> str:
         if report.get("verdict") in ("unsupported", "failed"):
             lines.append(f"{name:<12} {report['verdict']}: {report['reason']}  ({report['model']})")
             continue
-        cases = "  ".join(f"{case} {report[case]:.1e}" for case in ("rotation", "reflection", "translation"))
+        cases = "  ".join(f"{case} {report.get(case, 0.0):.1e}" for case in ("rotation", "reflection", "translation"))
         vectors = f"  vectors {report['vector_max_error']:.1e}" if "vector_max_error" in report else ""
         lines.append(
             f"{name:<12} {report['verdict']:<11} max|h(g·x) − h(x)| = {report['max_error']:.3e}  "
@@ -303,7 +382,27 @@ def _add_check_invariance_parser(subparsers) -> None:
     add_molecule_arguments(parser)
     _add_source_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(handler=_cmd_check_invariance)
+    audit = parser.add_argument_group(
+        "dataset scale (batched forwards: many molecules and poses per pass; any of these options selects it)"
+    )
+    audit.add_argument(
+        "--split",
+        choices=("test", "val", "train", "all"),
+        default=None,
+        help="audit a whole QM9 split (the training split seed 420) or all of the set",
+    )
+    audit.add_argument("--jsonl", metavar="PATH", default=None, help="write one JSON line per molecule and model")
+    audit.add_argument("--device", choices=("cpu", "cuda"), default=None, help="where the models run (default cpu)")
+    audit.add_argument(
+        "--worst", type=bounded_int("--worst"), default=5, help="worst molecules listed per model (default 5)"
+    )
+    audit.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on stderr (default: when stderr is a terminal)",
+    )
+    parser.set_defaults(handler=_cmd_check_invariance, thread_role="batch")
 
 
 # --------------------------------------------------------------------------------------------- train
@@ -358,6 +457,11 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     from equiview.core.interrupt_safe_import import hold_interrupts_while_importing
 
     hold_interrupts_while_importing()  # Ctrl+C during PyTorch's import: "interrupted", not an abort
+    role = getattr(args, "thread_role", None)
+    if role is not None:
+        from equiview.core.threads import apply_thread_policy
+
+        apply_thread_policy(role)  # the one thread policy, before the command imports torch
     from equiview.core.output_path import outputs_released
     from equiview.core.termination import termination_as_interrupt
 

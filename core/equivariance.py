@@ -382,3 +382,52 @@ def summary_verdict(features: Summary | None, vectors: Summary | None = None) ->
     if not all(s.passes for s in measured):
         return CHANGED
     return EQUIVARIANT if vectors is not None else INVARIANT
+
+
+# ------------------------------------------------------------------------------- many molecules at once
+# A batched audit runs one forward pass over many molecules × poses; these give the same numbers as
+# feature_errors / vector_errors / output_scale / vector_scale called once per molecule (a test checks it),
+# without a Python loop over molecules. ``molecule`` [n] numbers each atom's molecule 0..M-1.
+def _segment_max(values: Tensor, molecule: Tensor, molecules: int) -> Tensor:
+    """Largest of ``values`` [..., n] over each molecule's atoms: [..., M] (NaN if any is NaN; 0 for no atoms)."""
+    index = molecule.to(values.device).expand_as(values)
+    shape = (*values.shape[:-1], molecules)
+    largest = torch.zeros(shape, dtype=values.dtype, device=values.device)
+    largest = largest.scatter_reduce(-1, index, values.nan_to_num(nan=0.0), "amax", include_self=False)
+    nan = torch.zeros(shape, dtype=values.dtype, device=values.device)
+    nan = nan.scatter_reduce(-1, index, values.isnan().to(values.dtype), "amax", include_self=False)
+    return torch.where(nan > 0, torch.nan, largest)
+
+
+def molecule_feature_errors(h_x: Tensor, h_gx: Tensor, molecule: Tensor, molecules: int) -> Tensor:
+    """:func:`feature_errors` of every molecule: ``[M, B]`` for ``h_x`` [n, d] and ``h_gx`` [B, n, d]."""
+    h0 = _rows(_float64_copy(h_x), batched=False)
+    h1 = _rows(_float64_copy(h_gx), batched=True)
+    if tuple(h1.shape[1:]) != tuple(h0.shape):
+        raise ValueError(f"h(g·x) has shape {list(h1.shape)}; expected [B, {', '.join(map(str, h0.shape))}]")
+    difference = (h1 - h0[None]).abs()
+    per_atom = torch.where(difference.isnan().any(dim=-1), torch.nan, difference.amax(dim=-1))  # [B, n]
+    return _segment_max(per_atom, molecule.cpu(), molecules).t()
+
+
+def molecule_vector_errors(
+    v_x: Tensor, v_gx: Tensor, poses: Poses, molecule: Tensor, molecules: int, parity: str = "polar"
+) -> Tensor:
+    """:func:`vector_errors` of every molecule: ``[M, B]`` for ``v_x`` [m, 3], ``v_gx`` [B, m, 3] and the
+    molecule of each row ``molecule`` [m]."""
+    v1 = _float64_copy(v_gx)
+    if tuple(v1.shape[1:]) != tuple(v_x.shape) or v_x.dim() != 2 or v_x.shape[-1] != 3:
+        raise ValueError(f"v(g·x) has shape {list(v1.shape)}; expected [B, {', '.join(map(str, v_x.shape))}]")
+    lengths = torch.linalg.vector_norm(v1 - expected_vectors(v_x, poses, parity), dim=-1)  # [B, m]
+    return _segment_max(lengths, molecule.cpu(), molecules).t()
+
+
+def molecule_output_scales(h_x: Tensor, molecule: Tensor, molecules: int) -> Tensor:
+    """:func:`output_scale` of every molecule: ``[M]``."""
+    h0 = _rows(_float64_copy(h_x), batched=False).abs()
+    return _segment_max(h0.amax(dim=-1) if h0.shape[-1] else h0.sum(dim=-1), molecule.cpu(), molecules)
+
+
+def molecule_vector_scales(v_x: Tensor, molecule: Tensor, molecules: int) -> Tensor:
+    """:func:`vector_scale` of every molecule: ``[M]``."""
+    return _segment_max(torch.linalg.vector_norm(_float64_copy(v_x), dim=-1), molecule.cpu(), molecules)

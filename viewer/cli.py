@@ -498,7 +498,8 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --screenshot: capture the whole window (panels included) instead of the grid",
     )
-    gui.set_defaults(handler=_cmd_gui, own_signals=True)  # Qt's event loop: signals are not exceptions there
+    # Qt's event loop handles its own signals (they are not exceptions there)
+    gui.set_defaults(handler=_cmd_gui, own_signals=True, thread_role="interactive")
 
     render = subparsers.add_parser(
         "render",
@@ -510,7 +511,7 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
     )
     render.add_argument("--out", required=True, metavar="PATH", help="PNG file to write")
     render.add_argument("--json", action="store_true", help="print one JSON object")
-    render.set_defaults(handler=_cmd_render)
+    render.set_defaults(handler=_cmd_render, thread_role="interactive")
 
     from equiview.viewer.sweep_commands import add_sweep_commands
 

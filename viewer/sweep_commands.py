@@ -69,6 +69,7 @@ def add_sweep_parser(subparsers) -> None:
     # state fields the sweep does not draw (snapshot_from_args reads them)
     parser.set_defaults(
         handler=_cmd_sweep,
+        thread_role="interactive",
         identity=False,
         hide_input=False,
         labels=False,
@@ -264,7 +265,7 @@ def add_movie_parser(subparsers, add_state_arguments) -> None:
         help="how far the molecule turns over the movie (default 360: a seamless loop)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(handler=_cmd_movie)
+    parser.set_defaults(handler=_cmd_movie, thread_role="interactive")
 
 
 def _cmd_movie(args: argparse.Namespace) -> int:

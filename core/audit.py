@@ -1,0 +1,481 @@
+"""Batched invariance audits: many molecules × many poses per forward pass, judged by the one engine.
+
+A chunk of M molecules is posed P = 1 + 4T times (the molecule itself, then T rotations, T reflections,
+T translations and T general elements, the same elements for every molecule) and the P·M graphs go through
+the model as ONE batched graph, pose-major: graph p·M + m is molecule m in pose p. The outputs are reshaped
+to [P, n, d] and :mod:`equiview.core.equivariance` gives every molecule's errors per pose at once
+(:func:`~equiview.core.equivariance.molecule_feature_errors`); each molecule is then one
+:class:`~equiview.core.equivariance.Measurement`, judged against its own scale by the one tolerance policy.
+
+Built-in models run on batched graphs; a user model that declares ``batched = True`` gets the real ``batch``
+vector (molecule numbers 0..P·M-1); any other user model keeps the one-molecule call, graph by graph.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from equiview.core import equivariance as engine
+from equiview.core.errors import CommandError
+
+GRAPHS_PER_FORWARD = 512
+"""Molecule-poses per forward pass (bench/audit.py measured 256..1024 alike on QM9; memory grows with it)."""
+MAX_TRANSLATION = 9.5
+"""Translations are kept within the GUI's ±10 Å so that every worst pose can be opened with ``equiview gui``."""
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """One forward pass over a batched graph: per-atom features [N, d]; per-atom vectors [N, 3] and one vector
+    per graph [G, 3] where the model has them."""
+
+    features: Tensor
+    vectors: Tensor | None = None
+    graph_vectors: Tensor | None = None
+
+
+@dataclass(frozen=True)
+class AuditSubject:
+    """A model as the audit runs it: ``run(batch) -> Outputs`` on a batched graph (z, pos, batch, ptr,
+    edge_index). ``command`` is what ``equiview gui`` needs to show this model (e.g. ``--model ...``)."""
+
+    name: str
+    description: str
+    known_elements: tuple[int, ...] | None
+    run: Callable[[object], Outputs]
+    parity: str = "polar"
+    gui_options: tuple[str, ...] = ()
+
+
+# ------------------------------------------------------------------------------------------- subjects
+def builtin_subject(kind: str, model, description: str, device: torch.device, dtype: torch.dtype) -> AuditSubject:
+    """A built-in model (naive, egnn, the dipole kinds) on batched graphs."""
+    from equiview.core.known_elements import builtin_known_elements
+    from equiview.core.vector_equivariance import is_vector_model
+
+    model = model.to(device=device, dtype=dtype).eval()
+    vector_model = is_vector_model(model)
+
+    def run(batch) -> Outputs:
+        with torch.no_grad():
+            if vector_model:
+                features, vectors = model.encode_with_vectors(batch)
+                return Outputs(features, vectors.per_atom, vectors.molecule)
+            return Outputs(model.encode(batch))
+
+    return AuditSubject(kind, description, builtin_known_elements(model), run)
+
+
+def builtin_subjects(
+    checkpoints: Sequence[str], seed: int, device: torch.device, dtype: torch.dtype, kinds: Sequence[str] | None = None
+) -> list[AuditSubject]:
+    """Every built-in kind (or ``kinds``): the seed's untrained demo unless a checkpoint of that kind is given."""
+    from equiview.core.checkpoints import load_checkpoint
+    from equiview.core.models.registry import MODEL_KINDS, demo_model
+
+    chosen = tuple(kinds) if kinds is not None else MODEL_KINDS
+    models = {kind: (demo_model(kind, seed=seed), f"untrained demo (seed {seed})") for kind in chosen}
+    for path in checkpoints:
+        checkpoint = load_checkpoint(path)
+        models[checkpoint.kind] = (checkpoint.model, str(path))
+    return [builtin_subject(kind, model, text, device, dtype) for kind, (model, text) in models.items()]
+
+
+def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditSubject:
+    """A loaded user model: one batched call if it declares ``batched = True``, else one call per graph."""
+    from equiview.core.user_models import _running_user_code
+
+    module = user_model.module.to(device=device, dtype=dtype)
+    batched = getattr(module, "batched", False) is True
+
+    def call(z: Tensor, pos: Tensor, batch: Tensor) -> Outputs:
+        # the protocol's one guard: the user's prints go to stderr, anything raised is one UserModelError line
+        with _running_user_code(f"model {user_model.name!r}: forward"):
+            with torch.no_grad():
+                output = module(z, pos, batch)
+            checked = user_model._checked(output, int(z.shape[0]))  # the protocol's shape and value checks
+        return Outputs(checked.features, checked.vectors)
+
+    def run(graph) -> Outputs:
+        if batched:
+            return call(graph.z, graph.pos, graph.batch)
+        pieces = []
+        ptr = graph.ptr.tolist()
+        for start, end in zip(ptr[:-1], ptr[1:]):
+            z = graph.z[start:end]
+            pieces.append(call(z, graph.pos[start:end], torch.zeros_like(z)))
+        vectors = [p.vectors for p in pieces]
+        return Outputs(
+            torch.cat([p.features for p in pieces]),
+            None if any(v is None for v in vectors) else torch.cat(vectors),
+        )
+
+    options = ("--model", str(user_model.spec))
+    parity = getattr(user_model, "vector_parity", "polar")
+    return AuditSubject(
+        user_model.name, user_model.describe(), user_model.known_elements, run, parity, gui_options=options
+    )
+
+
+# ---------------------------------------------------------------------------------------------- poses
+def audit_poses(trials: int, seed: int) -> engine.Poses:
+    """The identity, then ``trials`` rotations, reflections, translations and general elements (seeded)."""
+    from equiview.core.invariance_check import case_elements
+    from equiview.core.transforms import E3Transform
+
+    if trials < 1:
+        raise CommandError("--trials must be at least 1")
+    elements = [E3Transform.identity()]
+    for group in case_elements(trials, torch.Generator().manual_seed(seed)).values():
+        elements += [E3Transform(g.rotation, g.translation.clamp(-MAX_TRANSLATION, MAX_TRANSLATION)) for g in group]
+    return engine.Poses.of(elements)
+
+
+# ------------------------------------------------------------------------------------------ molecules
+@dataclass(frozen=True)
+class MoleculeSet:
+    """What is audited: ``collate(positions) -> Batch`` of molecules, their names, and how ``equiview gui``
+    opens molecule ``k`` (``--molecule gdb_…`` or ``--molecule-file F --molecule k``)."""
+
+    names: list[str]
+    atoms: list[int]
+    collate: Callable[[Sequence[int]], object]
+    gui_molecule: Callable[[int], tuple[str, ...]]
+    z: Callable[[int], Tensor]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def qm9_molecules(indices: Sequence[int], source: str = "bundled", root: str | None = None) -> MoleculeSet:
+    """Molecules ``indices`` of the QM9 set (bundled by default), collated straight from its arrays."""
+    from equiview.core.data import load_dataset
+
+    dataset = load_dataset(source, root=root)
+    chosen = torch.as_tensor(list(indices), dtype=torch.long)
+    counts = dataset.num_atoms[chosen].tolist()
+    qm9 = dataset.qm9_index[chosen].tolist()
+    names = [f"gdb_{q}" for q in qm9]
+    source_options = () if source == "bundled" else ("--source", source, *(("--root", root) if root else ()))
+
+    def z_of(k: int) -> Tensor:
+        start, end = int(dataset.atom_ptr[chosen[k]]), int(dataset.atom_ptr[chosen[k] + 1])
+        return dataset.z[start:end].long()
+
+    return MoleculeSet(
+        names,
+        counts,
+        lambda ks: dataset.collate(chosen[list(ks)]),
+        lambda k: ("--molecule", names[k], *source_options),
+        z_of,
+    )
+
+
+def structure_molecules(structures: Sequence, file: str | None = None) -> MoleculeSet:
+    """Molecules from a file or SMILES (:class:`equiview.core.molecule.Molecule`)."""
+    from torch_geometric.data import Batch
+
+    data = [structure.to_data() for structure in structures]
+    names = [str(getattr(structure, "name", "") or f"molecule {k}") for k, structure in enumerate(structures)]
+
+    def gui(k: int) -> tuple[str, ...]:
+        return ("--molecule-file", file, "--molecule", str(k)) if file else ("--molecule", str(k))
+
+    return MoleculeSet(
+        names,
+        [int(d.z.shape[0]) for d in data],
+        lambda ks: Batch.from_data_list([data[k] for k in ks]),
+        gui,
+        lambda k: data[k].z.long(),
+    )
+
+
+def split_indices(split: str, seed: int = 420, source: str = "bundled", root: str | None = None) -> list[int]:
+    """Dataset positions of QM9's ``test``, ``val`` or ``train`` split (the training split seed), or ``all``."""
+    from equiview.core.data import load_dataset
+    from equiview.core.data.datamodule import QM9DataModule
+
+    dataset = load_dataset(source, root=root)
+    if split == "all":
+        return list(range(len(dataset)))
+    return [int(i) for i in QM9DataModule(dataset, seed=seed).split(split)]
+
+
+# ---------------------------------------------------------------------------------------- the forward
+def posed_batch(batch, poses: engine.Poses, device: torch.device, dtype: torch.dtype):
+    """The P·M graphs of ``batch`` (M molecules) in every pose, pose-major, as one PyG ``Batch``."""
+    from torch_geometric.data import Batch
+
+    n = int(batch.z.shape[0])
+    m = int(batch.ptr.numel() - 1)
+    p = len(poses)
+    pos = poses.apply(batch.pos.to(torch.float64)).to(dtype)  # [P, n, 3]; pose 0 is the identity: exactly x
+    shifts = torch.arange(p, dtype=torch.long)
+    fields = {
+        "z": batch.z.long().repeat(p),
+        "pos": pos.reshape(p * n, 3),
+        "batch": (batch.batch[None, :] + shifts[:, None] * m).reshape(-1),
+        "ptr": torch.cat(((batch.ptr[:-1][None, :] + shifts[:, None] * n).reshape(-1), torch.tensor([p * n]))),
+    }
+    edges = getattr(batch, "edge_index", None)
+    if edges is not None:
+        fields["edge_index"] = (edges[:, None, :] + (shifts * n)[None, :, None]).reshape(2, -1)
+    # the EGNN's complete graph: built once for the M molecules and shifted per pose (not once per P·M graphs)
+    from equiview.core.data.graph import batch_complete_edge_index
+
+    complete = batch_complete_edge_index(batch.batch, ptr=batch.ptr)
+    fields["complete_edge_index"] = (complete[:, None, :] + (shifts * n)[None, :, None]).reshape(2, -1)
+    posed = Batch(**{key: value.to(device) for key, value in fields.items()})
+    posed._num_graphs = p * m
+    return posed
+
+
+@dataclass(frozen=True)
+class MoleculeResult:
+    """One molecule under one model: a Measurement of its features (and of its vectors), or why it was skipped."""
+
+    features: engine.Measurement | None
+    vectors: engine.Measurement | None
+    reason: str | None = None
+    failed: bool = False
+
+    @property
+    def verdict(self) -> str:
+        if self.reason is not None:
+            return engine.FAILED if self.failed else engine.UNSUPPORTED
+        return engine.verdict_kind(self.features, self.vectors)
+
+
+def measure_chunk(subject: AuditSubject, graph, poses: engine.Poses, cases, dtype: str) -> list[MoleculeResult]:
+    """Every molecule of ``graph`` (a ``Batch`` of M molecules already posed P times) under ``subject``."""
+    m = int(graph.num_graphs) // len(poses)
+    outputs = subject.run(graph)
+    p = len(poses)
+    features = outputs.features.reshape(p, -1, *outputs.features.shape[1:])
+    molecule = graph.batch[: features.shape[1]].cpu()
+    moved = engine.Poses(poses.rotations[1:], poses.translations[1:])
+    feature_errors = engine.molecule_feature_errors(features[0], features[1:], molecule, m)
+    feature_scales = engine.molecule_output_scales(features[0], molecule, m)
+    vector_errors = vector_scales = None
+    if outputs.vectors is not None or outputs.graph_vectors is not None:
+        rows, row_molecule = [], []
+        if outputs.vectors is not None:
+            rows.append(outputs.vectors.reshape(p, -1, 3))
+            row_molecule.append(molecule)
+        if outputs.graph_vectors is not None:
+            rows.append(outputs.graph_vectors.reshape(p, m, 3))
+            row_molecule.append(torch.arange(m))
+        v = torch.cat(rows, dim=1)
+        index = torch.cat(row_molecule)
+        vector_errors = engine.molecule_vector_errors(v[0], v[1:], moved, index, m, subject.parity)
+        vector_scales = engine.molecule_vector_scales(v[0], index, m)
+    results = []
+    for k in range(m):
+        f = engine.Measurement(feature_errors[k], cases, float(feature_scales[k]), dtype)
+        vm = None
+        if vector_errors is not None:
+            vm = engine.Measurement(vector_errors[k], cases, float(vector_scales[k]), dtype)
+        results.append(MoleculeResult(f, vm))
+    return results
+
+
+# ------------------------------------------------------------------------------------------ the audit
+@dataclass
+class Audit:
+    """An audit's inputs: subjects, molecules, poses; :meth:`run` yields ``(molecule, subject, result)``."""
+
+    subjects: list[AuditSubject]
+    molecules: MoleculeSet
+    poses: engine.Poses
+    device: torch.device
+    dtype: str = engine.DEFAULT_DTYPE
+    graphs_per_forward: int = GRAPHS_PER_FORWARD
+
+    def chunks(self, positions: Sequence[int]) -> Iterator[list[int]]:
+        size = max(1, self.graphs_per_forward // len(self.poses))
+        for start in range(0, len(positions), size):
+            yield list(positions[start : start + size])
+
+    def run(self, positions: Sequence[int] | None = None, progress: Callable[[int], None] | None = None):
+        from equiview.core.known_elements import unsupported_reason
+        from equiview.core.user_input_errors import UserModelError
+
+        positions = list(range(len(self.molecules))) if positions is None else list(positions)
+        torch_dtype = engine.DTYPES[self.dtype]
+        moved_cases = self.poses.cases[1:]
+        for chunk in self.chunks(positions):
+            per_subject = {}
+            graphs: dict[tuple[int, ...], object] = {}  # one posed graph per set of usable molecules
+            for subject in self.subjects:
+                reasons = {k: unsupported_reason(subject.known_elements, self.molecules.z(k).numpy()) for k in chunk}
+                usable = [k for k in chunk if reasons[k] is None]
+                results = {k: MoleculeResult(None, None, reasons[k]) for k in chunk if reasons[k] is not None}
+                if usable:
+                    key = tuple(usable)
+                    if key not in graphs:
+                        graphs[key] = posed_batch(self.molecules.collate(usable), self.poses, self.device, torch_dtype)
+                    graph = graphs[key]
+                    try:
+                        measured = measure_chunk(subject, graph, self.poses, moved_cases, self.dtype)
+                    except UserModelError as error:  # the user's code failed: that row's verdict, not a crash
+                        measured = [MoleculeResult(None, None, str(error), failed=True)] * len(usable)
+                    for k, result in zip(usable, measured):
+                        results[k] = result
+                per_subject[subject.name] = results
+            for k in chunk:
+                for subject in self.subjects:
+                    yield k, subject, per_subject[subject.name][k]
+            if progress is not None:
+                progress(len(chunk))
+
+
+# ------------------------------------------------------------------------------------------- reporting
+def _number(value: float) -> float | None:
+    return None if value != value else float(value)  # JSON has no NaN: null
+
+
+def gui_command(audit: Audit, k: int, subject: AuditSubject, pose: int) -> str:
+    """``equiview gui …`` that opens molecule ``k`` at pose ``pose`` (about its centroid, as the sliders work)."""
+    g = audit.poses[pose]
+    pos = audit.molecules.collate([k]).pos.to(torch.float64)
+    view = g.to_view(center=pos.mean(dim=0))
+    words = ["equiview", "gui", *audit.molecules.gui_molecule(k), *subject.gui_options]
+    words += ["--rotate", ",".join(f"{a:.3f}" for a in (view.rx, view.ry, view.rz))]
+    if any(abs(t) > 1e-9 for t in view.translation):
+        words += ["--translate", ",".join(f"{t:.3f}" for t in view.translation)]
+    if view.reflect:
+        words.append("--reflect")
+    return shlex.join(words).replace("--rotate -", "--rotate=-").replace("--translate -", "--translate=-")
+
+
+def molecule_row(audit: Audit, k: int, subject: AuditSubject, result: MoleculeResult) -> dict:
+    """One JSONL line: a molecule under a model, its errors per case and its worst g."""
+    row: dict = {
+        "molecule": audit.molecules.names[k],
+        "position": k,
+        "atoms": audit.molecules.atoms[k],
+        "model": subject.name,
+        "verdict": result.verdict,
+    }
+    if result.reason is not None:
+        row["reason"] = result.reason
+        return row
+    f = result.features
+    row["max_error"] = _number(f.max_error)
+    row.update({case: _number(error) for case, error in f.by_case().items()})
+    row["scale"] = f.scale
+    worst, measurement = f.worst_pose, f
+    if result.vectors is not None:
+        v = result.vectors
+        row["vector_max_error"] = _number(v.max_error)
+        row.update({f"vector_{case}": _number(error) for case, error in v.by_case().items()})
+        row["vector_scale"] = v.scale
+        if _ratio(v) > _ratio(f):
+            worst, measurement = v.worst_pose, v
+    if worst is not None:
+        pose = worst + 1  # the audit's pose 0 is x itself
+        g = audit.poses[pose]
+        row["worst_g"] = {
+            "case": measurement.cases[worst],
+            "error": _number(float(measurement.errors[worst])),
+            "rotation": g.rotation.tolist(),
+            "translation": g.translation.tolist(),
+        }
+    return row
+
+
+def _ratio(measurement: engine.Measurement) -> float:
+    error = measurement.max_error
+    return math.inf if error != error else error / measurement.bound
+
+
+class Progress:
+    """``audit  1234/2180 molecules  410/s`` on stderr, redrawn in place (only on a terminal unless forced)."""
+
+    def __init__(self, total: int, enabled: bool | None = None, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.total, self.done, self.started, self.shown = total, 0, time.perf_counter(), 0.0
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        now = time.perf_counter()
+        if not self.enabled or (now - self.shown < 0.2 and self.done < self.total):
+            return
+        self.shown = now
+        width = 30
+        filled = int(width * self.done / max(1, self.total))
+        rate = self.done / max(now - self.started, 1e-9)
+        self.stream.write(
+            f"\raudit [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} molecules {rate:.0f}/s"
+        )
+        if self.done >= self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], worst: int) -> dict:
+    """Per model: the engine's summary verdict and maxima over every molecule, and the ``worst`` molecules
+    (largest error relative to their own bound) with the ``equiview gui`` command that opens each at its worst g."""
+    report: dict = {}
+    for subject in audit.subjects:
+        results = rows.get(subject.name, [])
+        measured = [(k, r) for k, r in results if r.reason is None]
+        entry: dict = {"model": subject.description, "molecules": len(results)}
+        failed = [r for _, r in results if r.failed]
+        if failed:  # any molecule on which the user's code failed fails the row
+            entry["verdict"] = engine.FAILED
+            entry["reason"] = failed[0].reason
+            entry["failed_molecules"] = len(failed)
+            report[subject.name] = entry
+            continue
+        if not measured:
+            entry["verdict"] = engine.UNSUPPORTED
+            entry["reason"] = next((r.reason for _, r in results if r.reason), "no molecules")
+            report[subject.name] = entry
+            continue
+        features = engine.Summary(tuple(r.features for _, r in measured))
+        vectors = None
+        if all(r.vectors is not None for _, r in measured):
+            vectors = engine.Summary(tuple(r.vectors for _, r in measured))
+        entry["verdict"] = engine.summary_verdict(features, vectors)
+        entry["max_error"] = _number(features.max_error)
+        entry.update({case: _number(e) for case, e in features.by_case().items()})
+        if vectors is not None:
+            entry["vector_max_error"] = _number(vectors.max_error)
+            entry.update({f"vector_{case}": _number(e) for case, e in vectors.by_case().items()})
+        entry["changed_molecules"] = sum(r.verdict == engine.CHANGED for _, r in measured)
+        if len(measured) < len(results):
+            entry["skipped"] = len(results) - len(measured)
+        ranked = sorted(
+            measured,
+            key=lambda item: max(_ratio(item[1].features), _ratio(item[1].vectors) if item[1].vectors else 0.0),
+            reverse=True,
+        )
+        entry["worst"] = []
+        for k, result in ranked[:worst]:
+            row = molecule_row(audit, k, subject, result)
+            item = {key: row[key] for key in ("molecule", "position", "verdict", "max_error") if key in row}
+            if "vector_max_error" in row:
+                item["vector_max_error"] = row["vector_max_error"]
+            if "worst_g" in row:
+                item["case"] = row["worst_g"]["case"]
+                pose = _worst_pose(result)
+                item["gui"] = gui_command(audit, k, subject, pose)
+            entry["worst"].append(item)
+        report[subject.name] = entry
+    return report
+
+
+def _worst_pose(result: MoleculeResult) -> int:
+    f, v = result.features, result.vectors
+    chosen = v if v is not None and _ratio(v) > _ratio(f) else f
+    return int(chosen.worst_pose) + 1
