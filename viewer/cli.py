@@ -408,6 +408,26 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_html(args: argparse.Namespace) -> int:
+    """``equiview html --out lesson.html``: the grid as one self-contained HTML page (viewer.model.lesson)."""
+    _validate_common(args)
+    out = check_output_path(args.out, "--out")
+    from equiview.core.atomic import write_text_atomically
+    from equiview.viewer.model.lesson import STEPS, PoseGrid, lesson_data, lesson_html
+    from equiview.viewer.model.pipeline import Pipeline
+
+    if args.step not in STEPS:
+        raise CommandError(f"--step must be one of {', '.join(f'{s:g}' for s in STEPS)} degrees; got {args.step:g}")
+    dataset, library, snapshot = _load(args)
+    data = lesson_data(Pipeline(dataset, library), snapshot, PoseGrid(args.step))
+    write_text_atomically(out, lesson_html(data))
+    poses = 2 * data["grid"]["count"] ** 3
+    print(
+        f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB, {data['molecule']['name']}, {poses} poses every {args.step:g}°)"
+    )
+    return 0
+
+
 def source_text(source: ModelSource) -> str:
     """A model source as the option value that gives it back: a path or ``seed:N`` (--naive/--egnn), or
     ``NAME=FILE.py:FACTORY`` (--model)."""
@@ -495,6 +515,23 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
     render.add_argument("--out", required=True, metavar="PATH", help="PNG file to write")
     render.add_argument("--json", action="store_true", help="print one JSON object")
     render.set_defaults(handler=_cmd_render)
+
+    lesson = subparsers.add_parser(
+        "html",
+        help="write the grid as one self-contained HTML lesson (no network needed to open it)",
+        description="Write an HTML page with the grid's views, badges and colour bars for a grid of precomputed "
+        "poses: sliders turn g about x, y, z and mirror it; every value comes from equiview's pipeline.",
+    )
+    _add_state_arguments(lesson, "ignored (the page fills the browser window)")
+    lesson.add_argument("--out", required=True, metavar="PATH", help="HTML file to write")
+    lesson.add_argument(
+        "--step",
+        type=float,
+        default=30.0,
+        metavar="DEG",
+        help="pose grid step in degrees: 90, 60, 45, 30 (default: 4394 poses), 20 or 15; the file grows as (360/step)³",
+    )
+    lesson.set_defaults(handler=_cmd_html)
 
     from equiview.viewer.sweep_commands import add_sweep_commands
 
