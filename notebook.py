@@ -52,8 +52,8 @@ def show(
     or 15): the page's sliders move in these steps and its size grows as (360/step)³.
     """
     from equiview.viewer.model.colouring import available_colormaps
-    from equiview.viewer.model.library import ModelLibrary, default_projection
     from equiview.viewer.model.lesson import PoseGrid, lesson_data, lesson_html
+    from equiview.viewer.model.library import ModelLibrary, default_projection
     from equiview.viewer.model.molecules import MoleculeTable
     from equiview.viewer.model.pipeline import Pipeline
     from equiview.viewer.model.snapshot import MODEL_ROWS, Snapshot, TransformParams

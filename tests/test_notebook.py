@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from test_lesson_html import load, needs_browser, open_browser, payload
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "T036_live.ipynb"
