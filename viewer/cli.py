@@ -147,6 +147,7 @@ def snapshot_from_args(
         arrow_scale=float(args.arrow_scale),
         rows=tuple(sources),
         structure=structure,
+        aligned=bool(getattr(args, "aligned", False)),
     )
 
 
@@ -257,6 +258,11 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
         "--difference",
         action="store_true",
         help="colour the g·x model views by |h(g·x) − h(x)| per atom (a colour bar from 0) instead of h(g·x)",
+    )
+    group.add_argument(
+        "--aligned",
+        action="store_true",
+        help="draw g·x from a camera moved by g: both columns look alike and only colours can differ (Ctrl+A)",
     )
     group.add_argument(
         "--source", default="bundled", help="where the molecules come from: bundled (default), qm9pack or pyg"
@@ -502,7 +508,13 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --screenshot: capture the whole window (panels included) instead of the grid",
     )
-    gui.set_defaults(handler=_cmd_gui)
+    gui.add_argument(
+        "--no-aligned",
+        dest="aligned",
+        action="store_false",
+        help="open with g·x drawn as moved under the same camera as x (the first screen is aligned; Ctrl+A toggles)",
+    )
+    gui.set_defaults(handler=_cmd_gui, aligned=True)  # the first screen: both columns alike, only colours differ
 
     render = subparsers.add_parser(
         "render",
