@@ -39,6 +39,8 @@ report = {
     "style_chars": len(equiview.viewer.resources.stylesheet()),
     "bare_names": [name for name in ("core", "viewer", "assets", "resources") if importlib.util.find_spec(name)],
 }
+from equiview.viewer.model import lesson  # the HTML lesson's vendored 3Dmol.js, its licence and the page's own files
+report["lesson_files"] = [len(lesson.library_source()), len(lesson.library_licence()), *map(len, lesson.page_source())]
 print(json.dumps(report))
 """
 
@@ -101,6 +103,7 @@ def test_the_installed_wheel_finds_its_data_checkpoints_and_resources(installed_
     assert report["molecules"] == 21_800
     assert report["kinds"] == {"naive": "naive", "egnn": "egnn"}
     assert report["style_chars"] > 0
+    assert all(size > 1000 for size in report["lesson_files"]), report["lesson_files"]
     assert report["bare_names"] == []  # `import core` must not find equiview's core: one package, `equiview`
 
     script = installed_wheel / "bin" / "equiview"  # the console script pip wrote for the wheel

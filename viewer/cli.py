@@ -148,6 +148,7 @@ def snapshot_from_args(
         arrow_scale=float(args.arrow_scale),
         rows=tuple(sources),
         structure=structure,
+        aligned=bool(getattr(args, "aligned", False)),
     )
 
 
@@ -258,6 +259,11 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
         "--difference",
         action="store_true",
         help="colour the g·x model views by |h(g·x) − h(x)| per atom (a colour bar from 0) instead of h(g·x)",
+    )
+    group.add_argument(
+        "--aligned",
+        action="store_true",
+        help="draw g·x from a camera moved by g: both columns look alike and only colours can differ (Ctrl+A)",
     )
     group.add_argument(
         "--source", default="bundled", help="where the molecules come from: bundled (default), qm9pack or pyg"
@@ -421,6 +427,26 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_html(args: argparse.Namespace) -> int:
+    """``equiview html --out lesson.html``: the grid as one self-contained HTML page (viewer.model.lesson)."""
+    _validate_common(args)
+    out = check_output_path(args.out, "--out")
+    from equiview.core.atomic import write_text_atomically
+    from equiview.viewer.model.lesson import STEPS, PoseGrid, lesson_data, lesson_html
+    from equiview.viewer.model.pipeline import Pipeline
+
+    if args.step not in STEPS:
+        raise CommandError(f"--step must be one of {', '.join(f'{s:g}' for s in STEPS)} degrees; got {args.step:g}")
+    dataset, library, snapshot = _load(args)
+    data = lesson_data(Pipeline(dataset, library), snapshot, PoseGrid(args.step))
+    write_text_atomically(out, lesson_html(data))
+    poses = 2 * data["grid"]["count"] ** 3
+    print(
+        f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB, {data['molecule']['name']}, {poses} poses every {args.step:g}°)"
+    )
+    return 0
+
+
 def source_text(source: ModelSource) -> str:
     """A model source as the option value that gives it back: a path or ``seed:N`` (--naive/--egnn), or
     ``NAME=FILE.py:FACTORY`` (--model)."""
@@ -498,8 +524,14 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --screenshot: capture the whole window (panels included) instead of the grid",
     )
-    # Qt's event loop handles its own signals (they are not exceptions there)
-    gui.set_defaults(handler=_cmd_gui, own_signals=True, thread_role="interactive")
+    gui.add_argument(
+        "--no-aligned",
+        dest="aligned",
+        action="store_false",
+        help="open with g·x drawn as moved under the same camera as x (the first screen is aligned; Ctrl+A toggles)",
+    )
+    # the first screen: both columns alike, only colours differ; Qt's event loop handles its own signals
+    gui.set_defaults(handler=_cmd_gui, aligned=True, own_signals=True, thread_role="interactive")
 
     render = subparsers.add_parser(
         "render",
@@ -512,6 +544,23 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
     render.add_argument("--out", required=True, metavar="PATH", help="PNG file to write")
     render.add_argument("--json", action="store_true", help="print one JSON object")
     render.set_defaults(handler=_cmd_render, thread_role="interactive")
+
+    lesson = subparsers.add_parser(
+        "html",
+        help="write the grid as one self-contained HTML lesson (no network needed to open it)",
+        description="Write an HTML page with the grid's views, badges and colour bars for a grid of precomputed "
+        "poses: sliders turn g about x, y, z and mirror it; every value comes from equiview's pipeline.",
+    )
+    _add_state_arguments(lesson, "ignored (the page fills the browser window)")
+    lesson.add_argument("--out", required=True, metavar="PATH", help="HTML file to write")
+    lesson.add_argument(
+        "--step",
+        type=float,
+        default=30.0,
+        metavar="DEG",
+        help="pose grid step in degrees: 90, 60, 45, 30 (default: 4394 poses), 20 or 15; the file grows as (360/step)³",
+    )
+    lesson.set_defaults(handler=_cmd_html, thread_role="interactive")
 
     from equiview.viewer.sweep_commands import add_sweep_commands
 

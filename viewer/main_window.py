@@ -422,6 +422,14 @@ class MainWindow(QMainWindow):
             "Colour the g·x model views by |h(g·x) − h(x)| per atom, from 0",
             True,
         )
+        self.aligned_action = self._action(
+            "&Aligned view",
+            self._show_aligned,
+            "Ctrl+A",
+            "Draw g·x from a camera moved by g: the input was moved and the camera follows it, so both columns "
+            "look alike and only colours can differ (Ctrl+A)",
+            True,
+        )
         self.rescale_action = self._action(
             "Re&scale colours to this pose",
             self.rescale_colours,
@@ -440,6 +448,7 @@ class MainWindow(QMainWindow):
             self.input_row_action,
             self.labels_action,
             self.difference_action,
+            self.aligned_action,
             self.rescale_action,
         ):
             view_menu.addSeparator() if action is None else view_menu.addAction(action)
@@ -482,6 +491,11 @@ class MainWindow(QMainWindow):
     def _show_difference(self, shown: bool) -> None:
         self.state.set_colour_mode("difference" if shown else "embedding")
 
+    @Slot(bool)
+    @guarded(on_error="_sync_toggles")
+    def _show_aligned(self, shown: bool) -> None:
+        self.state.set_aligned(shown)
+
     @Slot()
     @guarded
     def rescale_colours(self) -> None:
@@ -495,7 +509,7 @@ class MainWindow(QMainWindow):
     def _state_changed(self, old: Snapshot, new: Snapshot) -> None:
         if old.molecule != new.molecule:
             self._user_camera = False  # a new molecule gets the home view, also after a resize
-        if old.changed_fields(new) & {"show_input_row", "show_labels", "colour_mode"}:
+        if old.changed_fields(new) & {"show_input_row", "show_labels", "colour_mode", "aligned"}:
             self._sync_toggles()
 
     def _sync_toggles(self) -> None:
@@ -503,6 +517,7 @@ class MainWindow(QMainWindow):
             (self.input_row_action, self.state.show_input_row),
             (self.labels_action, self.state.show_labels),
             (self.difference_action, self.state.colour_mode == "difference"),
+            (self.aligned_action, self.state.aligned),
         ):
             if action.isChecked() != value:
                 action.blockSignals(True)

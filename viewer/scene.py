@@ -40,6 +40,7 @@ from vtkmodules.vtkRenderingLabel import vtkLabeledDataMapper
 from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper, vtkOpenGLStickMapper
 
 from equiview.viewer.arrows import ViewArrows, arrows_for
+from equiview.viewer.model.aligned import ALIGNED_NOTE, drawn_arrows, drawn_positions
 from equiview.viewer.model.colouring import is_dark
 from equiview.viewer.model.home_view import home_view_direction
 from equiview.viewer.model.pipeline import Frame
@@ -740,6 +741,7 @@ class GridScene:
             self._input_visible = visible
             self._apply_layout()
             if self.frame is not None:
+                self._apply_titles()
                 self.fit_camera()
 
     def set_labels_visible(self, visible: bool) -> None:
@@ -778,7 +780,7 @@ class GridScene:
                 view.set_marker(None, 0.0)
             else:
                 radius = float(frame.molecule.atom_radii[atom]) * self.style.atom_scale
-                view.set_marker(frame.positions(column)[atom], radius)
+                view.set_marker(drawn_positions(frame, column)[atom], radius)
 
     @property
     def highlight(self) -> int | None:
@@ -816,7 +818,7 @@ class GridScene:
             model_row = frame.rows.get(row)
             for column in COLUMNS:
                 view = self.view(row, column)
-                positions = frame.positions(column)
+                positions = drawn_positions(frame, column)
                 if row == "input":
                     rgba, values = molecule.element_rgba, molecule.z.astype(np.float64)
                 elif model_row is None:  # models still loading: the molecule in a neutral grey
@@ -839,7 +841,7 @@ class GridScene:
                         halves[column] = half_bonds(positions, molecule.bonds)
                     view.write_geometry(positions, radii, halves[column])
                 view.write_colours(rgba, values)
-                view.set_title(frame.titles.get((row, column), ""))
+                view.set_title(self._title(frame, row, column))
                 if view.badge is not None:
                     if model_row is None or model_row.verdict is None:  # loading, or no model output: no verdict
                         view.set_badge("", self.style.text)
@@ -855,9 +857,23 @@ class GridScene:
             self.set_input_row_visible(frame.show_input_row)
         if frame.show_labels != self._labels_visible:
             self.set_labels_visible(frame.show_labels)
+        if frame.aligned:
+            self._apply_titles()  # the aligned note goes to the top visible row, known only now
         vector_rows = frozenset(name for name, row in frame.rows.items() if row.vectors is not None)
         if new_molecule or vector_rows != self._vector_rows:  # arrows came or went: the fit includes their reach
             self.fit_camera()
+
+    def _apply_titles(self) -> None:
+        for row in ("input", *self.model_rows):
+            for column in COLUMNS:
+                self.view(row, column).set_title(self._title(self.frame, row, column))
+
+    def _title(self, frame: Frame, row: str, column: str) -> str:
+        """A view's title; the g·x view of the top visible row says so while the view is aligned."""
+        title = frame.titles.get((row, column), "")
+        if frame.aligned and column == "transformed" and row == self.visible_rows()[0]:
+            title = f"{title}\n{ALIGNED_NOTE}"
+        return title
 
     @staticmethod
     def _write_arrows(view: View, model_row, column: str, positions: np.ndarray, frame: Frame) -> None:
@@ -867,7 +883,10 @@ class GridScene:
             view.arrows.hide()
             return
         scale = model_row.vectors.angstrom_per_unit * frame.arrow_scale
-        view.arrows.write(*arrows_for(model_row, column, positions, frame.show_atom_vectors, scale))
+        feet, vectors, rgba, thickness = arrows_for(
+            model_row, column, frame.positions(column), frame.show_atom_vectors, scale
+        )
+        view.arrows.write(*drawn_arrows(frame, column, feet, vectors), rgba, thickness)
 
     # ------------------------------------------------------------------ camera
     def fit_camera(self, direction: np.ndarray | None = None, up: np.ndarray | None = None) -> None:
@@ -891,7 +910,7 @@ class GridScene:
         up = np.cross(direction, right)
 
         radii = molecule.atom_radii * self.style.atom_scale
-        poses = (molecule.positions, self.frame.positions_transformed)
+        poses = (molecule.positions, drawn_positions(self.frame, "transformed"))
         centres = [p.mean(axis=0) for p in poses]
         # arrow tips count as small balls too; their distance from each pose's centroid joins the reach below
         tips = self._arrow_tips()
@@ -955,6 +974,7 @@ class GridScene:
             scale = row.vectors.angstrom_per_unit * frame.arrow_scale
             for column in COLUMNS:
                 feet, vectors, _, _ = arrows_for(row, column, frame.positions(column), False, scale)
+                feet, vectors = drawn_arrows(frame, column, feet, vectors)
                 tips[column].append(feet + vectors)
         return np.concatenate(tips["original"]), np.concatenate(tips["transformed"])
 
@@ -965,7 +985,7 @@ class GridScene:
         renderer = self.view(self.visible_rows()[0], "transformed").renderer
         x0, y0, x1, y1 = renderer.GetViewport()
         width, height = self.render_window.GetSize()
-        for p in self.frame.positions_transformed:
+        for p in drawn_positions(self.frame, "transformed"):
             renderer.SetWorldPoint(float(p[0]), float(p[1]), float(p[2]), 1.0)
             renderer.WorldToDisplay()
             x, y, _ = renderer.GetDisplayPoint()
@@ -999,7 +1019,7 @@ class GridScene:
             x0, y0, x1, y1 = view.renderer.GetViewport()
             if not (x0 * width <= x < x1 * width and y0 * height <= y < y1 * height):
                 continue
-            positions = self.frame.positions(column)
+            positions = drawn_positions(self.frame, column)
             radii = self.frame.molecule.atom_radii * self.style.atom_scale
             pixels_per_angstrom = (y1 - y0) * height / (2.0 * self.camera.GetParallelScale())
             best: tuple[float, int] | None = None

@@ -140,6 +140,7 @@ class ViewState(QObject):
             arrow_scale=_clamp(float(snapshot.arrow_scale), ARROW_SCALE_RANGE),
             dragging=bool(snapshot.dragging),
             highlight=None if snapshot.highlight is None else int(snapshot.highlight),
+            aligned=bool(snapshot.aligned),
         )
 
     def _update(self, **changes) -> None:
@@ -246,6 +247,14 @@ class ViewState(QObject):
     def set_highlight(self, atom: int | None) -> None:
         """The atom marked in every view (hovered or picked), or None."""
         self._update(highlight=None if atom is None else int(atom))
+
+    def set_aligned(self, aligned: bool) -> None:
+        """Draw g·x from a camera moved by g (both columns alike; only colours can differ) or as moved."""
+        self._update(aligned=bool(aligned))
+
+    @property
+    def aligned(self) -> bool:
+        return self._snapshot.aligned
 
     def set_colour_mode(self, mode: str) -> None:
         """``"embedding"``: the g·x model views show h(g·x); ``"difference"``: |h(g·x) − h(x)| per atom."""

@@ -282,6 +282,7 @@ class Frame:
     colour_mode: str = "embedding"
     titles: dict[tuple[str, str], str] = field(default_factory=dict)
     row_names: tuple[str, ...] = ()  # the snapshot's model rows, also while their models are loading
+    aligned: bool = False  # the scene draws g·x from a camera moved by g (Snapshot.aligned)
 
     @property
     def positions_original(self) -> np.ndarray:
@@ -678,6 +679,7 @@ class Pipeline:
             highlight=snapshot.highlight,
             colour_mode=snapshot.colour_mode,
             row_names=tuple(snapshot.rows),
+            aligned=snapshot.aligned,
         )
         frame.titles = view_titles(frame)
         return frame

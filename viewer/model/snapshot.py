@@ -247,6 +247,7 @@ class Snapshot:
     colour_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     rows: tuple[str, ...] = MODEL_ROWS
     structure: StructureRef | None = None
+    aligned: bool = False  # g·x drawn from a camera moved by g: both columns look alike, only colours differ
 
     def __post_init__(self) -> None:
         # read-only copies: nobody can change a snapshot that the controller or a cache holds
@@ -270,6 +271,7 @@ class Snapshot:
                 self.dragging,
                 self.highlight,
                 self.colour_mode,
+                self.aligned,
                 tuple(sorted(self.colour_ranges.items())),
                 self.rows,
                 self.structure,
