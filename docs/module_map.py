@@ -1,6 +1,6 @@
 """Write the module map of ARCHITECTURE.md from the modules' own docstrings.
 
-Each module of the ``equiview`` package (``core/``, ``viewer/`` and the package's own ``__init__``/``__main__``) is one
+Each module of the ``equiview`` package (``core/``, ``viewer/`` and the modules at the repository's root) is one
 row: its path and the first paragraph of its docstring, read with :mod:`ast` (nothing is imported). The map sits
 between two marker lines in ARCHITECTURE.md; everything outside them is written by hand.
 
@@ -25,7 +25,7 @@ MAX_SUMMARY = 240  # two wrapped lines: a summary, not a manual
 
 def modules() -> list[Path]:
     """The package's modules, relative to the repository root, in map order."""
-    found = [ROOT / "__init__.py", ROOT / "__main__.py"]
+    found = sorted(ROOT.glob("*.py"))  # the package's own modules: __init__, __main__, notebook, testing
     for package in PACKAGES:
         found += sorted((ROOT / package).rglob("*.py"), key=lambda path: (path.parent.as_posix(), path.name))
     return [path.relative_to(ROOT) for path in found if "__pycache__" not in path.parts]
