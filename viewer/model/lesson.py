@@ -24,9 +24,10 @@ from importlib import resources
 import numpy as np
 
 from equiview.core.elements import symbol
+from equiview.core.equivariance import tolerance_for
 from equiview.viewer.model.pipeline import Frame, Pipeline, show_differences, view_matrix, view_titles
 from equiview.viewer.model.snapshot import MODEL_TITLES, Snapshot, TransformParams
-from equiview.viewer.model.verdict import VERDICT_COLOURS, format_change, invariance_tolerance
+from equiview.viewer.model.verdict import VERDICT_COLOURS, format_change
 
 VENDOR = "vendor/3dmol"
 LIBRARY_FILE = "3Dmol-min.js"
@@ -195,7 +196,7 @@ def _lesson_data(pipeline: Pipeline, snapshot: Snapshot, grid: PoseGrid | None =
                 "rgb_original": row.rgba_original[:, :3].tolist(),
                 "prediction_original": row.prediction_original,
                 "target": row.target_idx,
-                "tolerance": invariance_tolerance(row.embedding_scale),
+                "tolerance": tolerance_for("float32").bound(row.embedding_scale),  # the viewer runs float32
                 "values": _b64(np.stack(store["values"]), "<f4"),
                 "delta": _b64(np.stack(store["delta"]), "<f4"),
                 "rgb": _b64(np.stack(store["rgb"]), "u1"),
