@@ -46,6 +46,7 @@ COMMANDS = {
     "sweep --csv": lambda out, mol: ["sweep", "--molecule-file", str(mol), "--csv", str(out.with_suffix(".csv"))],
     "sweep --plot": lambda out, mol: ["sweep", "--molecule-file", str(mol), "--plot", str(out.with_suffix(".png"))],
     "train": lambda out, mol: ["train", "--model", "egnn", "--out", str(out.with_suffix(".pt")), *SMALL_RUN],
+    "data bundle": lambda out, mol: ["data", "bundle", "--out", str(out.with_suffix(".npz"))],
 }
 
 
