@@ -193,3 +193,30 @@ def test_a_full_disk_during_train_is_one_line_naming_the_file(tmp_path):
         assert list(disk.iterdir()) == []
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_the_output_lock_refuses_another_process_and_is_freed_when_it_ends(tmp_path):
+    out = tmp_path / "table.csv"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from equiview.core.output_path import check_output_path\n"
+            "check_output_path(sys.argv[1], '--csv'); print('held', flush=True); sys.stdin.readline()",
+            str(out),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(CommandError, match="another equiview process is writing this file"):
+            check_output_path(out, "--csv")
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert holder.returncode == 0 and list(tmp_path.iterdir()) == []  # the lock file went with the process
+    with outputs_released():
+        assert check_output_path(out, "--csv") == out
+    assert list(tmp_path.iterdir()) == []
