@@ -50,6 +50,18 @@ def _create_temporary(target: Path) -> tuple[int, Path]:
             raise _named(error, target) from None
 
 
+def _os_error_behind(error: BaseException) -> OSError | None:
+    """The ``OSError`` (a full disk, an I/O error) that a writer's own exception was raised while handling."""
+    if not isinstance(error, Exception):
+        return None
+    seen = error.__cause__ or error.__context__
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno is not None:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def check_replaceable(target: Path) -> None:
     """``OSError`` naming ``target`` unless it is absent or a regular file (never rename over a device or a link)."""
     try:
@@ -89,6 +101,9 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             temporary.unlink()
         if isinstance(error, OSError) and error.filename in (None, str(temporary), temporary):
             raise _named(error, target) from None
+        cause = _os_error_behind(error)
+        if cause is not None:  # torch.save's zip writer turns ENOSPC into "RuntimeError: unexpected pos ..."
+            raise _named(cause, target) from None
         raise
 
 

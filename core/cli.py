@@ -17,7 +17,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from equiview.core.bounds import BOUNDS, bounded_int
@@ -62,7 +61,9 @@ def _cmd_data_bundle(args: argparse.Namespace) -> int:
 
     if args.out is not None and not args.out.strip():  # never fall back to the packaged asset
         raise CommandError("--out needs a file name")
-    out = build_bundle(BUNDLE_PATH if args.out is None else Path(args.out).expanduser())
+    from equiview.core.output_path import check_output_path
+
+    out = build_bundle(check_output_path(BUNDLE_PATH if args.out is None else args.out, "--out", args))
     result = {"out": str(out), "bytes": out.stat().st_size}
     _print_result(result, args.json, lambda r: f"wrote {r['out']} ({r['bytes'] / 1e6:.2f} MB)")
     return 0

@@ -129,11 +129,36 @@ def _mdl_problem(record: str) -> str:
     return "not a valid MDL molfile record"
 
 
+def _check_mdl_counts(path: Path, index: int, record: str) -> None:
+    """The atom count a V2000 counts line or a V3000 ``COUNTS`` line states, checked before RDKit believes it."""
+    lines = record.splitlines()
+    counts = lines[3] if len(lines) > 3 else ""
+    stated = None
+    if "V3000" in counts:
+        for line in lines[4:]:
+            fields = line.split()
+            if fields[:3] == ["M", "V30", "COUNTS"] and len(fields) > 3:
+                stated = fields[3]
+                break
+    else:
+        stated = counts[0:3]
+    try:
+        atoms = int(stated) if stated is not None else 0
+    except ValueError:
+        return  # RDKit reports the malformed counts line
+    if atoms > MAX_ATOMS:
+        raise MoleculeInputError(
+            f"{path}: molecule {index + 1}: the counts line says {atoms} atoms; "
+            f"equiview reads molecules of at most {MAX_ATOMS} atoms"
+        )
+
+
 def _read_sdf(path: Path) -> list[Molecule]:
     from rdkit import Chem, rdBase
 
     molecules: list[Molecule] = []
     for index, record in enumerate(_sdf_records(path)):
+        _check_mdl_counts(path, index, record)
         with rdBase.BlockLogs():  # RDKit would print its own multi-line complaint; we report one line
             mol = Chem.MolFromMolBlock(record, sanitize=False, removeHs=False, strictParsing=True)
         if mol is None:

@@ -161,11 +161,4 @@ def outputs_released() -> Iterator[None]:
             _release(key)
 
 
-@contextlib.contextmanager
-def claimed_output(path: str | os.PathLike[str], what: str) -> Iterator[Path]:
-    """The checked, locked ``path`` for one write (an export dialog); ``what`` names it in messages."""
-    with outputs_released():
-        yield check_output_path(path, what)
-
-
 atexit.register(release_outputs)

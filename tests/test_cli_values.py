@@ -7,7 +7,8 @@ import os
 import pytest
 
 from equiview.core.cli import CommandError
-from equiview.viewer.model.cli_values import check_output_path, parse_size, parse_triple
+from equiview.core.output_path import check_output_path, outputs_released
+from equiview.viewer.model.cli_values import parse_size, parse_triple
 
 
 def test_triples_parse_within_bounds():
@@ -51,8 +52,10 @@ def test_sizes():
 
 
 def test_output_paths(tmp_path):
-    target = check_output_path(str(tmp_path / "a.png"), "--out")
-    assert target == tmp_path / "a.png"
+    with outputs_released():  # the lock it takes ends with the block, as with a command
+        target = check_output_path(str(tmp_path / "a.png"), "--out")
+        assert (tmp_path / ".a.png.lock").exists()
+    assert target == tmp_path / "a.png" and list(tmp_path.iterdir()) == []
     with pytest.raises(CommandError, match="--out needs a file name"):
         check_output_path("  ", "--out")
     with pytest.raises(CommandError, match="is a folder, not a file name"):

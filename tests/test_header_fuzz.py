@@ -28,6 +28,8 @@ MAX_PEAK_RSS_MIB = 900
 """The child's peak resident memory; an idle child with the readers imported sits near 320 MiB."""
 
 HUGE = "1000000000"
+BOUND_WORDS = ("at most", "more than", "not an integer", "negative", "fewer lines", "more lines", "can hold")
+"""Each refusal names the bound or the inconsistency it found."""
 WATER = [("O", 0.0, 0.0, 0.1173), ("H", 0.0, 0.7572, -0.4692), ("H", 0.0, -0.7572, -0.4692)]
 COORDS = "\n".join(f"{s} {x} {y} {z}" for s, x, y, z in WATER)
 
@@ -122,6 +124,17 @@ def header_lies() -> dict[str, str]:
     cases["datagrid.xsf"] = xsf_grid("100000")
     cases["atoms.pdb"] = pdb_atoms(301)
     cases["models.pdb"] = pdb_atoms(1, models=10_001)
+    v2000 = (
+        "w\n  t\n\n{:>3}  0  0  0  0  0  0  0  0  0999 V2000\n    0.0000    0.0000    0.0000 O   0  0\nM  END\n$$$$\n"
+    )
+    cases["v2000_999.sdf"] = v2000.format(999)
+    cases["v2000_301.sdf"] = v2000.format(301)
+    cases["v3000.sdf"] = (
+        "w\n  t\n\n  0  0  0     0  0            999 V3000\nM  V30 BEGIN CTAB\n"
+        f"M  V30 COUNTS {HUGE} 0 0 0 0\nM  V30 BEGIN ATOM\nM  V30 1 O 0 0 0.1173 0\nM  V30 END ATOM\n"
+        "M  V30 END CTAB\nM  END\n$$$$\n"
+    )
+    cases["records.sdf"] = v2000.format(1) * 10_001
     cases["rows.cif"] = cif(301)
     cases["blocks.cif"] = cif(1, blocks=10_001)
     return cases
@@ -148,6 +161,7 @@ for path in sys.argv[1:]:
     except BaseException as error:
         outcome = [type(error).__name__, str(error)[:300]]
     print(json.dumps([path, *outcome, cpu() - started]), flush=True)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)  # the child's own peak, MiB
 """
 
 
@@ -162,9 +176,9 @@ def run_budgeted(paths: list[Path]) -> tuple[list[list], int, str]:
         env=dict(os.environ, OMP_NUM_THREADS="1"),
     )
     stdout, stderr = process.communicate(timeout=3 * BUDGET_CPU_SECONDS)
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # max over the children this test process waited for
     assert process.returncode == 0, f"the child died ({process.returncode}): {stderr[-1500:]}"
-    return [json.loads(line) for line in stdout.splitlines()], usage.ru_maxrss // 1024, stderr
+    *cases, peak_mib = stdout.splitlines()  # the child's own ru_maxrss, not the max over this session's children
+    return [json.loads(line) for line in cases], int(peak_mib), stderr
 
 
 def test_every_header_lie_is_one_line_within_the_budget(tmp_path):
@@ -181,6 +195,7 @@ def test_every_header_lie_is_one_line_within_the_budget(tmp_path):
         assert kind == "MoleculeInputError", (path, kind, message)
         assert "\n" not in message and message.startswith(path), (path, message)
         assert seconds < MAX_CASE_CPU_SECONDS, (path, seconds)
+        assert any(words in message for words in BOUND_WORDS), (path, message)  # refused for the lie, not by luck
     assert peak_mib < MAX_PEAK_RSS_MIB
     print(f"{len(results)} header lies, child peak RSS {peak_mib} MiB")
 

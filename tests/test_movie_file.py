@@ -231,3 +231,34 @@ def test_the_movie_command_on_a_full_disk_is_one_line_exit_2(small_disk):
     assert done.returncode == 2 and len(lines) == 1, (done.returncode, done.stderr[-2000:])
     assert lines[0] == f"equiview: error: {out}: No space left on device"
     assert list(small_disk.iterdir()) == []
+
+
+def _gif_peak_bytes(path: Path, frame_count: int, side: int = 256) -> int:
+    """Peak traced memory (numpy's buffers included) while ``frame_count`` fresh frames stream into a GIF."""
+    import tracemalloc
+
+    rng = np.random.default_rng(1)
+    palette_sample = [rng.integers(0, 256, (side, side, 3), dtype=np.uint8) for _ in range(2)]
+    tracemalloc.start()
+    try:
+        with MovieFile(path, frame_count, 10, side, side) as movie:
+            movie.set_palette(palette_sample)
+            for k in range(frame_count):
+                frame = np.zeros((side, side, 3), dtype=np.uint8)
+                frame[:, : (k * 7) % side + 1] = palette_sample[0][:, : (k * 7) % side + 1]  # changes every frame
+                movie.append(frame)
+                del frame
+            movie.finish()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_gif_holds_one_frame_not_the_movie(tmp_path):
+    """Eight times the frames, the same peak memory (within two frames): frames are encoded as they come. The
+    old writer kept every frame (a memory map plus an index array of frames x H x W bytes)."""
+    frame_bytes = 256 * 256 * 3
+    few = _gif_peak_bytes(tmp_path / "few.gif", 8)
+    many = _gif_peak_bytes(tmp_path / "many.gif", 64)
+    assert many - few < 2 * frame_bytes, (few, many)
+    assert len(list(read_frames(tmp_path / "many.gif"))) == 64

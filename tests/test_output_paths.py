@@ -46,6 +46,7 @@ COMMANDS = {
     "sweep --csv": lambda out, mol: ["sweep", "--molecule-file", str(mol), "--csv", str(out.with_suffix(".csv"))],
     "sweep --plot": lambda out, mol: ["sweep", "--molecule-file", str(mol), "--plot", str(out.with_suffix(".png"))],
     "train": lambda out, mol: ["train", "--model", "egnn", "--out", str(out.with_suffix(".pt")), *SMALL_RUN],
+    "data bundle": lambda out, mol: ["data", "bundle", "--out", str(out.with_suffix(".npz"))],
 }
 
 
@@ -174,3 +175,48 @@ def test_a_signal_during_a_movie_export_leaves_nothing(tmp_path, signum, code):
     assert process.returncode == code and len(lines) == 1, stderr[-2000:]
     assert lines[0] == f"equiview: terminated by {signal.Signals(signum).name}"
     assert [p.name for p in tmp_path.iterdir()] == ["ethanol.xyz"]
+
+
+def test_a_full_disk_during_train_is_one_line_naming_the_file(tmp_path):
+    """A real 64 KB tmpfs: the checkpoint does not fit. torch.save reports ENOSPC as a RuntimeError of its zip
+    writer; the command still says which file could not be written, exit 2, and leaves no partial file."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        out = disk / "run.pt"
+        done = run_equiview("train", "--model", "egnn", "--out", str(out), "--epochs", "1", *SMALL_RUN, cwd=tmp_path)
+        line = one_line(done)
+        assert line.startswith(f"equiview: error: {disk}/run.") and line.endswith("No space left on device")
+        assert list(disk.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_the_output_lock_refuses_another_process_and_is_freed_when_it_ends(tmp_path):
+    out = tmp_path / "table.csv"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from equiview.core.output_path import check_output_path\n"
+            "check_output_path(sys.argv[1], '--csv'); print('held', flush=True); sys.stdin.readline()",
+            str(out),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(CommandError, match="another equiview process is writing this file"):
+            check_output_path(out, "--csv")
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert holder.returncode == 0 and list(tmp_path.iterdir()) == []  # the lock file went with the process
+    with outputs_released():
+        assert check_output_path(out, "--csv") == out
+    assert list(tmp_path.iterdir()) == []
