@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from equiview.core.elements import DISPLAY_RADII, formula
+from equiview.core.model_input import Graph
 from equiview.viewer.model.colouring import ColourScale, Projection, element_rgba
 from equiview.viewer.model.library import ModelLibrary, UserRowModel, known_elements
 from equiview.viewer.model.molecules import MoleculeTable
@@ -46,17 +47,6 @@ USER_ARROW_LENGTH = 1.5
 """Å at arrow scale 1 of the longest per-atom vector of a user's model in the original pose. Those vectors have no
 unit, so their length is drawn relative to that pose, frozen like the colour scale: a model that shrinks or grows
 its vectors under g shows it."""
-
-
-class Graph:
-    """A molecule as the models read it: the ``Data`` fields they use, without PyG."""
-
-    batch = None  # one molecule
-
-    def __init__(self, z, pos, edge_index) -> None:
-        self.z = z  # LongTensor [n]
-        self.pos = pos  # float32 [n, 3]
-        self.edge_index = edge_index  # LongTensor [2, E], both directions
 
 
 @dataclass
