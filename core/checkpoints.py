@@ -36,7 +36,6 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -48,6 +47,7 @@ from equiview.core.atomic import write_with
 from equiview.core.data.targets import TARGETS
 from equiview.core.embeddings import encode
 from equiview.core.errors import EquiviewError
+from equiview.core.model_input import Graph
 from equiview.core.models.limits import MAX_LAYERS, check_hparams
 from equiview.core.models.registry import (
     DEFAULT_TARGETS,
@@ -526,7 +526,7 @@ def _gives_finite_outputs(model: nn.Module) -> bool:
         [[0.0, 0.0, 0.0], [0.63, 0.63, 0.63], [-0.63, -0.63, 0.63], [-0.63, 0.63, -0.63], [0.63, -0.63, -0.63]]
     )
     bonds = torch.tensor([[0, 0, 0, 0, 1, 2, 3, 4], [1, 2, 3, 4, 0, 0, 0, 0]])
-    batch = SimpleNamespace(z=z, pos=pos, edge_index=bonds, batch=torch.zeros(5, dtype=torch.long))
+    batch = Graph(z=z, pos=pos, edge_index=bonds, batch=torch.zeros(5, dtype=torch.long))
     with torch.no_grad():
         embedding = model.encode(batch)
         prediction = model(batch)

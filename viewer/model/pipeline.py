@@ -18,6 +18,7 @@ import numpy as np
 
 from equiview.core.elements import DISPLAY_RADII, formula
 from equiview.core.known_elements import training_domain_problem
+from equiview.core.model_input import Graph
 from equiview.viewer.model.colouring import ColourScale, Projection, element_rgba
 from equiview.viewer.model.library import ModelLibrary, UserRowModel, known_elements
 from equiview.viewer.model.molecules import MoleculeTable
@@ -48,19 +49,8 @@ unit, so their length is drawn relative to that pose, frozen like the colour sca
 its vectors under g shows it."""
 
 
-class Graph:
-    """A molecule as the models read it: the ``Data`` fields they use, without PyG."""
-
-    batch = None  # one molecule
-
-    def __init__(self, z, pos, edge_index) -> None:
-        self.z = z  # LongTensor [n]
-        self.pos = pos  # float32 [n, 3]
-        self.edge_index = edge_index  # LongTensor [2, E], both directions
-
-
 @dataclass
-class Molecule:
+class ShownMolecule:
     """One molecule prepared for display (cached per dataset index or per file/SMILES).
 
     ``y`` holds the 19 QM9 targets for a QM9 molecule and is None for a user's molecule; ``key`` identifies
@@ -269,7 +259,7 @@ class RowFrame:
 class Frame:
     """Everything the scene draws for one state."""
 
-    molecule: Molecule
+    molecule: ShownMolecule
     transform: TransformParams
     positions_transformed: np.ndarray  # float64 [n, 3]
     rows: dict[str, RowFrame]
@@ -292,14 +282,14 @@ class Frame:
         return self.molecule.positions if column == "original" else self.positions_transformed
 
 
-def _prepared(z: np.ndarray, stored: np.ndarray, edge_index: np.ndarray, **identity) -> Molecule:
-    """A :class:`Molecule` from atomic numbers, stored (float32) positions and directed edges; ``identity``
+def _prepared(z: np.ndarray, stored: np.ndarray, edge_index: np.ndarray, **identity) -> ShownMolecule:
+    """A :class:`ShownMolecule` from atomic numbers, stored (float32) positions and directed edges; ``identity``
     gives ``index``, ``name``, ``y``, ``key`` and (for a user's molecule) ``source``."""
     positions = stored.astype(np.float64)
     centre = positions.mean(axis=0)
     radii = np.array([DISPLAY_RADII[int(v)] for v in z], dtype=np.float64)
     reach = np.linalg.norm(positions - centre, axis=1) + radii
-    return Molecule(
+    return ShownMolecule(
         formula=formula(z.tolist()),
         z=z,
         positions=positions,
@@ -314,7 +304,7 @@ def _prepared(z: np.ndarray, stored: np.ndarray, edge_index: np.ndarray, **ident
     )
 
 
-def prepare_molecule(table: MoleculeTable, index: int) -> Molecule:
+def prepare_molecule(table: MoleculeTable, index: int) -> ShownMolecule:
     z, stored = table.atoms(index)
     return _prepared(
         z,
@@ -327,7 +317,7 @@ def prepare_molecule(table: MoleculeTable, index: int) -> Molecule:
     )
 
 
-def prepare_structure(structure, ref: StructureRef) -> Molecule:
+def prepare_structure(structure, ref: StructureRef) -> ShownMolecule:
     """A user's molecule (:class:`equiview.core.molecule.Molecule`) prepared like a QM9 one, without targets."""
     bonds = structure.bonds.astype(np.int64).reshape(-1, 2)
     edge_index = np.ascontiguousarray(np.concatenate([bonds, bonds[:, ::-1]]).T, dtype=np.int64)
@@ -407,7 +397,7 @@ def _numpy(tensor) -> np.ndarray:
 
 
 def view_transform(params: TransformParams, centre: np.ndarray):
-    """The E(3) element of the sliders (about the molecule's centroid), as :meth:`Molecule.moved_graph` uses."""
+    """The E(3) element of the sliders (about the molecule's centroid), as :meth:`ShownMolecule.moved_graph` uses."""
     from equiview.core.transforms import E3Transform
 
     return E3Transform.from_view(params.rx, params.ry, params.rz, params.translation, params.reflect, center=centre)
@@ -466,11 +456,11 @@ class Pipeline:
         self.table = MoleculeTable.from_dataset(dataset)
         self.library = library or ModelLibrary()
         self.structures = structures if structures is not None else StructureLibrary()
-        self._molecules: dict[object, Molecule] = {}
+        self._molecules: dict[object, ShownMolecule] = {}
         self._originals: dict[tuple, _OriginalPose] = {}
 
     # ------------------------------------------------------------------ molecules
-    def molecule(self, index: int) -> Molecule:
+    def molecule(self, index: int) -> ShownMolecule:
         cached = self._molecules.get(index)
         if cached is None:
             if len(self._molecules) > 64:
@@ -479,7 +469,7 @@ class Pipeline:
             self._molecules[index] = cached
         return cached
 
-    def structure(self, ref: StructureRef) -> Molecule:
+    def structure(self, ref: StructureRef) -> ShownMolecule:
         """A molecule from a file or a SMILES (read once; bad input raises ``MoleculeInputError``)."""
         cached = self._molecules.get(ref)
         if cached is None:
@@ -489,7 +479,7 @@ class Pipeline:
             self._molecules[ref] = cached
         return cached
 
-    def molecule_for(self, snapshot: Snapshot) -> Molecule:
+    def molecule_for(self, snapshot: Snapshot) -> ShownMolecule:
         """The molecule a snapshot shows: its structure when it has one, else the QM9 molecule."""
         if snapshot.structure is not None:
             return self.structure(snapshot.structure)
@@ -498,7 +488,7 @@ class Pipeline:
     # ------------------------------------------------------------------ models
     def _original(
         self,
-        molecule: Molecule,
+        molecule: ShownMolecule,
         source: ModelSource,
         model: Checkpoint,
         spec: ProjectionSpec,
@@ -530,7 +520,7 @@ class Pipeline:
 
     def row(
         self,
-        molecule: Molecule,
+        molecule: ShownMolecule,
         moved: Graph,
         g: Any,
         source: ModelSource,
@@ -582,7 +572,9 @@ class Pipeline:
             shown_range=(original.scale.vmin, original.scale.vmax),
         )
 
-    def unavailable_row(self, molecule: Molecule, source: ModelSource, spec: ProjectionSpec, status: str, message: str):
+    def unavailable_row(
+        self, molecule: ShownMolecule, source: ModelSource, spec: ProjectionSpec, status: str, message: str
+    ):
         """A row that shows the molecule in a neutral grey and says why there is no model output."""
         n = molecule.num_atoms
         grey = np.tile(np.array(UNAVAILABLE_RGBA, dtype=np.uint8), (n, 1))
@@ -611,7 +603,7 @@ class Pipeline:
 
     def model_row(
         self,
-        molecule: Molecule,
+        molecule: ShownMolecule,
         moved: Graph,
         g: Any,
         source: ModelSource,

@@ -11,20 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from equiview.core.transforms import E3Transform
-from equiview.viewer.model.pipeline import Molecule, Pipeline
+from equiview.viewer.model.pipeline import Pipeline, ShownMolecule
 from equiview.viewer.model.snapshot import Snapshot, TransformParams
 from equiview.viewer.model.sweep import InvarianceSphere, Sweep, Unavailable, invariance_sphere, spun_transform, sweep
 from equiview.viewer.model.sweep_settings import DEFAULT_STEPS, check_axis, same_sweep_inputs
 
 
-def pose_transform(molecule: Molecule, params: TransformParams) -> E3Transform:
+def pose_transform(molecule: ShownMolecule, params: TransformParams) -> E3Transform:
     """The element ``g`` that slider values ``params`` describe for ``molecule`` (rotations about its centroid)."""
     return E3Transform.from_view(
         params.rx, params.ry, params.rz, params.translation, params.reflect, center=molecule.centre
     )
 
 
-def spun_params(molecule: Molecule, params: TransformParams, axis: str, angle: float) -> TransformParams:
+def spun_params(molecule: ShownMolecule, params: TransformParams, axis: str, angle: float) -> TransformParams:
     """Slider values of the element ``params`` turned by ``angle`` degrees about ``axis`` through the moved centroid."""
     centre = molecule.centre
     base = E3Transform.from_view(params.rx, params.ry, params.rz, params.translation, params.reflect, center=centre)

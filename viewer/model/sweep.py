@@ -27,6 +27,7 @@ from torch import Tensor, nn
 
 from equiview.core.embeddings import encode
 from equiview.core.equivariance import Poses, feature_errors, vector_errors
+from equiview.core.model_input import Graph
 from equiview.core.transforms import E3Transform, axis_angle_matrices
 from equiview.core.user_input_errors import UserModelError
 from equiview.core.vector_equivariance import is_vector_model, model_features_and_vectors
@@ -89,19 +90,7 @@ def angle_on_axis(g: E3Transform, axis: str, centre) -> float | None:
     return 0.0 if angle >= 360.0 - 1e-9 else angle
 
 
-class PoseBatch:
-    """Copies of one molecule as a batch of graphs: the fields the models read (``z``, ``pos``, ``edge_index``,
-    ``batch``, ``ptr``), laid out like a PyG ``Batch`` but without importing PyG."""
-
-    def __init__(self, z: Tensor, pos: Tensor, edge_index: Tensor, batch: Tensor, ptr: Tensor) -> None:
-        self.z, self.pos, self.edge_index, self.batch, self.ptr = z, pos, edge_index, batch, ptr
-
-    @property
-    def num_graphs(self) -> int:
-        return int(self.ptr.numel()) - 1
-
-
-def batch_of_poses(data, rotations: Tensor, translations: Tensor) -> PoseBatch:
+def batch_of_poses(data, rotations: Tensor, translations: Tensor) -> Graph:
     """One batch holding ``len(rotations)`` copies of ``data``, copy ``i`` moved by ``(rotations[i], translations[i])``.
 
     Positions are moved in float64 and stored in ``data.pos``'s dtype, the same rounding as
@@ -114,7 +103,7 @@ def batch_of_poses(data, rotations: Tensor, translations: Tensor) -> PoseBatch:
     offsets = torch.arange(copies, dtype=torch.long) * n
     edge_index = data.edge_index
     edges = (edge_index[:, None, :] + offsets[None, :, None]).reshape(2, -1)
-    return PoseBatch(
+    return Graph(
         z=data.z.repeat(copies),
         pos=moved.reshape(-1, 3).to(data.pos.dtype),
         edge_index=edges,
