@@ -194,20 +194,6 @@ def _required_rows_hold(result: dict, required: Sequence[str]) -> int:
     return 1 if failing else 0
 
 
-def _output_file(path: str, option: str) -> Path:
-    """A regular file (new or existing) in an existing folder: never a folder, a device or a link target."""
-    target = Path(path).expanduser()
-    if not str(path).strip():
-        raise CommandError(f"{option} needs a file name")
-    if target.exists() and not target.is_file():
-        raise CommandError(f"{option} {path} exists and is not a regular file")
-    if target.is_symlink():
-        raise CommandError(f"{option} {path} is a symbolic link; name the file itself")
-    if not target.parent.is_dir():
-        raise CommandError(f"{option}: folder {target.parent} does not exist")
-    return target
-
-
 def _cmd_audit(args: argparse.Namespace, required: Sequence[str]) -> int:
     """check-invariance at dataset scale: batched forwards over a split or a molecule file (core/audit.py)."""
     import torch
@@ -218,7 +204,9 @@ def _cmd_audit(args: argparse.Namespace, required: Sequence[str]) -> int:
 
     if args.split is not None and (args.molecule_file or args.smiles):
         raise CommandError("--split audits QM9; leave out --molecule-file and --smiles, or --split")
-    jsonl = _output_file(args.jsonl, "--jsonl") if args.jsonl is not None else None
+    from equiview.core.output_path import check_output_path
+
+    jsonl = check_output_path(args.jsonl, "--jsonl", args) if args.jsonl is not None else None
     device = torch.device(args.device or "cpu")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise CommandError("--device cuda: no CUDA device is available here; use --device cpu")
