@@ -1,7 +1,9 @@
-"""SIGTERM and SIGHUP end a command the way Ctrl+C does: the exception unwinds, every ``with`` block that writes a
-file removes its temporary file (:mod:`equiview.core.atomic`), and the command exits with 128 + the signal's number
-(143 for SIGTERM, 129 for SIGHUP) after one line. Without this, the default action kills the process at once and
-leaves ``.NAME.*.partial.EXT`` files behind (a closed terminal sends SIGHUP, ``kill`` and schedulers SIGTERM).
+"""SIGTERM and SIGHUP end a command the way Ctrl+C does: temporary files removed, one line, exit 143 or 129.
+
+The exception unwinds, every ``with`` block that writes a file removes its temporary file
+(:mod:`equiview.core.atomic`), and the command exits with 128 + the signal's number after one line. Without this,
+the default action kills the process at once and leaves ``.NAME.*.partial.EXT`` files behind (a closed terminal
+sends SIGHUP, ``kill`` and schedulers SIGTERM).
 """
 
 from __future__ import annotations
