@@ -139,7 +139,7 @@ def test_the_wheel_installs_one_top_level_package(installed_wheel):
     }
     assert packages == {"core", "viewer", "assets", "resources"}, packages
     roots = {name.split("/")[1] for name in record if name.startswith("equiview/") and name.count("/") == 1}
-    assert roots == {"__init__.py", "__main__.py"}, roots
+    assert roots == {"__init__.py", "__main__.py", "notebook.py"}, roots  # notebook.py: equiview.notebook
 
 
 def test_python_dash_m_equiview_runs_from_the_wheel(installed_wheel, tmp_path):
