@@ -28,12 +28,11 @@
     return e;
   };
   const hex = (rgb) => "#" + Array.from(rgb, (c) => c.toString(16).padStart(2, "0")).join("");
-  // three significant digits (1e4 and more, or under 1e-2: 1.2e+4 style); trailing zeros only after a decimal point go
+  // three significant digits, zeros kept (0.260), as the window's colour bars; 1e4 and more or under 1e-2: 1.2e+4
   const tick = (v) => {
     if (v === 0) return "0";
     if (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2) return v.toExponential(1);
-    const text = v.toPrecision(3);
-    return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+    return v.toPrecision(3);
   };
 
   function colourBar(lut, lo, hi, title) {
@@ -258,19 +257,22 @@
       const ctx = sweep.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       const w = sweep.width / ratio, h = sweep.height / ratio;
-      const left = 44, bottom = 22, top = 8, right = 8;
+      const em = parseFloat(getComputedStyle(root).fontSize) || 12; // the plot's text grows with the page's
+      const left = 3.6 * em, bottom = 1.9 * em, top = 8, right = 1.6 * em;
       ctx.clearRect(0, 0, w, h);
       const lo = -8, hi = 2;
       const X = (k) => left + ((w - left - right) * k) / (count - 1);
       const Y = (e) => top + ((h - top - bottom) * (hi - Math.min(hi, Math.max(lo, Math.log10(Math.max(e, 1e-12)))))) / (hi - lo);
       ctx.strokeStyle = "#ccc";
       ctx.fillStyle = "#444";
-      ctx.font = "11px sans-serif";
+      ctx.font = `${0.85 * em}px sans-serif`;
       for (let e = lo; e <= hi; e += 2) {
         ctx.beginPath(); ctx.moveTo(left, Y(10 ** e)); ctx.lineTo(w - right, Y(10 ** e)); ctx.stroke();
-        ctx.fillText(`1e${e}`, 4, Y(10 ** e) + 4);
+        ctx.fillText(`1e${e}`, 4, Y(10 ** e) + 0.35 * em);
       }
-      for (const deg of [-180, -90, 0, 90, 180]) ctx.fillText(`${deg}°`, X((deg + 180) / grid.step) - 10, h - 6);
+      ctx.textAlign = "center";
+      for (const deg of [-180, -90, 0, 90, 180]) ctx.fillText(`${deg}°`, X((deg + 180) / grid.step), h - 6);
+      ctx.textAlign = "left";
       const at = [pose.ix, pose.iy, pose.iz];
       const colours = ["#c2410c", "#2563eb", "#7c3aed", "#0d9488"];
       rows.forEach((row, r) => {
@@ -287,7 +289,7 @@
         }
         ctx.stroke();
         ctx.fillStyle = ctx.strokeStyle;
-        ctx.fillText(row.title, left + 6, top + 12 + 13 * r);
+        ctx.fillText(row.title, left + 6, top + 1.1 * em * (r + 1));
       });
       ctx.strokeStyle = "#111";
       ctx.lineWidth = 1.5;
@@ -316,7 +318,7 @@
       });
       readouts.textContent = "";
       const head = readouts.insertRow();
-      for (const t of ["model", "max|Δh|", "prediction x", "prediction g·x"]) head.appendChild(el("th", "", t));
+      for (const t of ["model", "verdict", "prediction x → g·x"]) head.appendChild(el("th", "", t));
       rows.forEach((row) => {
         const tr = readouts.insertRow();
         tr.appendChild(el("td", "", `${row.title} (${row.label})`));
@@ -325,7 +327,7 @@
         badge.style.color = data.verdict_colours[row.kind[p]];
         tr.appendChild(badge);
         const pred = (v) => (v === null || Number.isNaN(v) ? "–" : v.toFixed(2));
-        tr.append(el("td", "", pred(row.prediction_original)), el("td", "", pred(row.predAt[p])));
+        tr.appendChild(el("td", "", `${pred(row.prediction_original)} → ${pred(row.predAt[p])}`));
       });
       drawSweep(p);
       state.pose = { ...pose, index: p, angles };
@@ -343,6 +345,7 @@
     views.forEach((v) => v.viewer.resize()); // the canvases take their cells' final size before the first draw
     update();
     first.zoomTo();
+    first.zoom(1.4); // zoomTo leaves a wide margin; every rotation about the centroid still fits
     const camera = first.getView();
     views.forEach((v) => { v.viewer.setView(camera); v.viewer.render(); });
     // a cell that changes size (window, notebook output, presentation) redraws its view at the new size

@@ -215,3 +215,35 @@ def test_lesson_in_chromium_naive_colours_change_egnn_colours_do_not(lesson_file
         assert driver.execute_script("return window.equiview.errors") == []
     finally:
         driver.quit()
+
+
+@needs_browser
+def test_hovering_an_atom_marks_it_in_every_view(lesson_file):
+    """The mouse over atom i of one view: every view marks atom i and the readout names it with its values."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    driver = open_browser()
+    try:
+        load(driver, lesson_file)
+        # where atom 3 is drawn in the EGNN row's x view (3Dmol's own projection, page coordinates) inside the view
+        x, y, w, h = driver.execute_script(
+            "const v = window.equiview.views.find(v => v.canvas.id === 'view-egnn-original');"
+            "const a = v.viewer.getModel().selectedAtoms({index: 3})[0];"
+            "const s = v.viewer.modelToScreen({x: a.x, y: a.y, z: a.z});"
+            "const r = v.canvas.getBoundingClientRect();"
+            "return [s.x - r.left - window.scrollX, s.y - r.top - window.scrollY, r.width, r.height];"
+        )
+        canvas = driver.find_element(By.ID, "view-egnn-original")
+        ActionChains(driver).move_to_element_with_offset(canvas, round(x - w / 2), round(y - h / 2)).perform()
+        WebDriverWait = __import__("selenium.webdriver.support.ui", fromlist=["WebDriverWait"]).WebDriverWait
+        WebDriverWait(driver, 20).until(lambda d: d.execute_script("return window.equiview.options.highlight") == 3)
+        text = driver.find_element(By.CSS_SELECTOR, ".hover").text
+        assert text.startswith("atom 3 (") and "|Δh|" in text
+        shapes = driver.execute_script(
+            "return window.equiview.views.map(v => v.viewer.getModel() && v.viewer.shapes.length)"
+        )
+        assert all(count == 1 for count in shapes), shapes  # the marker sphere, in all six views
+        assert severe_console_messages(driver) == []
+    finally:
+        driver.quit()

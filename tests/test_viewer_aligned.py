@@ -80,3 +80,66 @@ def test_ctrl_a_aligns_the_window(qtbot, window):
     assert window.state.aligned and window.aligned_action.isChecked()
     image = window.controller.image().astype(np.int16)
     assert differing(molecule_box(image, 0, 0), molecule_box(image, 0, 1)) < 0.002
+
+
+# ------------------------------------------------------------------------------------------- presentation mode
+def badge_height(window) -> float:
+    """Pixel height of the naive row's verdict badge as VTK lays it out now."""
+    view = window.controller.scene.view("naive", "transformed")
+    box = [0.0] * 4
+    view.badge.GetBoundingBox(view.renderer, box)
+    return box[3] - box[2]
+
+
+def test_presentation_text_scale_follows_the_view():
+    from equiview.viewer.model.presentation import REFERENCE_VIEW, presentation_text_scale
+
+    assert presentation_text_scale(*REFERENCE_VIEW) == 1.0
+    assert presentation_text_scale(400, 200) == 1.0  # never smaller than the window's own text
+    assert presentation_text_scale(2 * REFERENCE_VIEW[0], 1.5 * REFERENCE_VIEW[1]) == 1.5
+    assert presentation_text_scale(1e5, 1e5) == 4.0
+
+
+def test_f5_fills_the_screen_hides_the_panels_and_grows_the_text(qtbot, window):
+    from PySide6.QtCore import Qt
+    from viewer_fixtures import settle
+
+    from equiview.viewer.model.presentation import presentation_text_scale
+
+    settle(qtbot, window)
+    normal = badge_height(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow())
+    slider = window.transform_panel.rotation_sliders[0]
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_F5)
+    screen = window.screen().geometry()
+    qtbot.waitUntil(lambda: window.geometry().size() == screen.size(), timeout=10000)
+    settle(qtbot, window)
+    window.controller.render_still()
+    assert window.presenting and not window.dock.isVisible() and not window.statusBar().isVisible()
+    scene = window.controller.scene
+    width, height = scene.view_size_px()
+    expected = presentation_text_scale(width / scene.dpi_scale, height / scene.dpi_scale)
+    assert expected > 1.2  # the test screen (1920x1200) makes views larger than the reference
+    assert scene.text_scale == pytest.approx(expected)
+    assert badge_height(window) / normal == pytest.approx(expected, rel=0.2)
+
+    window.set_presentation(False)  # F5 again: as it was
+    qtbot.waitUntil(lambda: window.dock.isVisible(), timeout=10000)
+    settle(qtbot, window)
+    assert not window.presenting and scene.text_scale == 1.0
+    assert not window.present_action.isChecked()
+
+
+# ----------------------------------------------------------------------------------------------- exports
+def test_renders_carry_no_live_window_hints(pipeline, offscreen_scene):
+    """'drag: rotate g' is for the window: an off-screen scene (render, export, movie) draws no hint, and the strip
+    where the window writes it is background in the rendered PNG."""
+    offscreen_scene.update(pipeline.frame(Snapshot(transform=POSE), models=True))
+    assert not any(view.hint.GetVisibility() for view in offscreen_scene.views.values())
+    image = render(pipeline, aligned=False)
+    row = image.shape[0] // 3
+    strip = image[int(0.9 * row) : row - 2, 4 : int(0.3 * image.shape[1])]  # the top-left view's bottom-left corner
+    background = np.array([round(255 * c) for c in (0.972, 0.976, 0.984)])
+    assert np.abs(strip - background).max() <= 6

@@ -139,7 +139,8 @@ def test_the_wheel_installs_one_top_level_package(installed_wheel):
     }
     assert packages == {"core", "viewer", "assets", "resources"}, packages
     roots = {name.split("/")[1] for name in record if name.startswith("equiview/") and name.count("/") == 1}
-    assert roots == {"__init__.py", "__main__.py", "testing.py"}, roots  # equiview.testing: for test suites
+    # equiview.testing (for test suites) and equiview.notebook
+    assert roots == {"__init__.py", "__main__.py", "testing.py", "notebook.py"}, roots
 
 
 def test_python_dash_m_equiview_runs_from_the_wheel(installed_wheel, tmp_path):

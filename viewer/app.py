@@ -89,6 +89,7 @@ def run_gui(
     transparent: bool = False,
     full_window: bool = False,
     background: bool = False,
+    present: bool = False,
 ) -> int:
     """Open the window; with ``screenshot`` write the PNG of the grid (or the whole window) and exit (0, or 2)."""
     started = time.perf_counter()
@@ -108,6 +109,8 @@ def run_gui(
     window.show()
     if size is not None:
         window.resize_grid(*size)
+    if present:  # F5's presentation mode from the start (gui --present)
+        window.set_presentation(True)
     drain_events()
     if not headless:  # the first frame is on screen: nothing to redraw before the event loop
         ready = "loading models…" if not library.ready else "ready"

@@ -366,6 +366,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         scale=args.scale,
         transparent=args.transparent,
         full_window=args.full_window,
+        present=args.present,
     )
 
 
@@ -529,6 +530,11 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
         dest="aligned",
         action="store_false",
         help="open with g·x drawn as moved under the same camera as x (the first screen is aligned; Ctrl+A toggles)",
+    )
+    gui.add_argument(
+        "--present",
+        action="store_true",
+        help="presentation mode (F5): full screen, side panels hidden, text and colour bars grown with the views",
     )
     # the first screen: both columns alike, only colours differ; Qt's event loop handles its own signals
     gui.set_defaults(handler=_cmd_gui, aligned=True, own_signals=True, thread_role="interactive")

@@ -136,8 +136,22 @@ class SceneController(QObject):
         right /= np.linalg.norm(right)
         return right, np.cross(toward, right), toward
 
+    def set_presenting(self, presenting: bool) -> None:
+        """Presentation mode: the scene's text grows with the views (viewer.model.presentation)."""
+        self._presenting = bool(presenting)
+        self._apply_text_scale()
+
+    def _apply_text_scale(self) -> None:
+        from equiview.viewer.model.presentation import presentation_text_scale
+
+        width, height = self.scene.view_size_px()
+        dpi = self.scene.dpi_scale  # text sizes are logical pixels: VTK already scales them by the DPI
+        presenting = getattr(self, "_presenting", False)
+        self.scene.set_text_scale(presentation_text_scale(width / dpi, height / dpi) if presenting else 1.0)
+
     def resized(self, refit: bool) -> None:
         """The grid widget changed size: re-place the colour bars, refit the camera unless the user moved it."""
+        self._apply_text_scale()
         self.scene.on_resize()
         if refit and self.frame is not None:
             self.scene.fit_camera()

@@ -189,6 +189,8 @@ class MainWindow(QMainWindow):
         self._press: QPoint | None = None
         self._g_drag: QPoint | None = None  # last mouse position of a drag that rotates g
         self._closed = False
+        self._presenting = False
+        self._before_presenting: tuple | None = None  # geometry and which panels were shown
         self._moving_ms = 0.0
 
         self.setWindowTitle("equiview")
@@ -430,6 +432,13 @@ class MainWindow(QMainWindow):
             "look alike and only colours can differ (Ctrl+A)",
             True,
         )
+        self.present_action = self._action(
+            "&Presentation mode",
+            self.set_presentation,
+            "F5",
+            "Full screen, side panels hidden, text and colour bars grown with the views (F5)",
+            True,
+        )
         self.rescale_action = self._action(
             "Re&scale colours to this pose",
             self.rescale_colours,
@@ -449,6 +458,7 @@ class MainWindow(QMainWindow):
             self.labels_action,
             self.difference_action,
             self.aligned_action,
+            self.present_action,
             self.rescale_action,
         ):
             view_menu.addSeparator() if action is None else view_menu.addAction(action)
@@ -490,6 +500,42 @@ class MainWindow(QMainWindow):
     @guarded(on_error="_sync_toggles")
     def _show_difference(self, shown: bool) -> None:
         self.state.set_colour_mode("difference" if shown else "embedding")
+
+    @Slot(bool)
+    @guarded
+    def set_presentation(self, on: bool) -> None:
+        """Presentation mode: the window fills the screen it is on, the side panels and status bar are hidden, the
+        scene's text grows with the views; off, everything comes back as it was."""
+        on = bool(on)
+        if on != self._presenting:
+            self._presenting = on
+            if on:
+                self._before_presenting = (self.saveGeometry(), self.dock.isVisible(), self.sweep_dock.isVisible())
+                self.dock.hide()
+                self.sweep_dock.hide()
+                self.statusBar().hide()
+                screen = self.screen() or QGuiApplication.primaryScreen()
+                if screen is not None:  # the screen it is on; also where no window manager grants full screen
+                    self.setGeometry(screen.geometry())
+                self.showFullScreen()
+            else:
+                geometry, dock, sweep = self._before_presenting or (None, True, False)
+                self.showNormal()
+                if geometry is not None:
+                    self.restoreGeometry(geometry)
+                self.dock.setVisible(dock)
+                self.sweep_dock.setVisible(sweep)
+                self.statusBar().show()
+            self.controller.set_presenting(on)
+            self.controller.resized(refit=not self._user_camera)
+        if self.present_action.isChecked() != on:
+            self.present_action.blockSignals(True)
+            self.present_action.setChecked(on)
+            self.present_action.blockSignals(False)
+
+    @property
+    def presenting(self) -> bool:
+        return self._presenting
 
     @Slot(bool)
     @guarded(on_error="_sync_toggles")

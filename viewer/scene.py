@@ -511,6 +511,22 @@ class View:
     def set_labels_visible(self, visible: bool) -> None:
         self.label_actor.SetVisibility(bool(visible))
 
+    def set_font_scale(self, font_scale: float) -> None:
+        """Every text of the view at ``font_scale`` times its style size (presentation mode)."""
+        style = self.style
+        sizes = [(self.title, style.title_size), (self.hint, style.hint_size)]
+        sizes += [
+            (actor, size)
+            for actor, size in ((self.badge, style.badge_size), (self.range_note, style.hint_size))
+            if actor
+        ]
+        for actor, size in sizes:
+            actor.GetTextProperty().SetFontSize(max(1, round(size * font_scale)))
+        if self.bar is not None:
+            for prop in (self.bar.GetLabelTextProperty(), self.bar.GetTitleTextProperty()):
+                prop.SetFontSize(max(1, round(style.bar_label_size * font_scale)))
+            self.bar.SetVerticalTitleSeparation(round(6 * font_scale))
+
     # ------------------------------------------------------------------ read back
     def atom_positions(self) -> np.ndarray:
         """Atom centres as stored in the VTK points (a copy)."""
@@ -558,8 +574,11 @@ class GridScene:
         _configure_text_rendering()
         self.plotter = plotter
         self._request_render = request_render if request_render is not None else plotter.render
+        # drag hints belong to the live window (it passes request_render): renders, exports and movies carry none
+        self._live = request_render is not None
         self.style = style
         self.font_scale = float(font_scale)
+        self._base_font_scale = self.font_scale  # font_scale is this times the presentation text scale
         self.frame: Frame | None = None
         self._molecule_key: tuple | None = None
         self._vector_rows: frozenset[str] = frozenset()  # the rows whose arrows the last camera fit included
@@ -701,7 +720,7 @@ class GridScene:
         """Drag hints in the top visible row; during a camera move both say that only the view turns."""
         top = self.slot_of(self.visible_rows()[0])
         for (slot, column), view in self.views.items():
-            if slot != top:
+            if slot != top or not self._live:
                 view.set_hint(None)
             else:
                 view.set_hint(CAMERA_MOVED if self._camera_moving else DRAG_HINTS[column])
@@ -734,6 +753,23 @@ class GridScene:
             view = self.views[(row, "transformed")]
             view.place_bar(width, height, self.style.bar_band * self.px, self.style.title_band * self.px)
             view.place_badge(height, self.style.title_band * self.px)
+
+    @property
+    def text_scale(self) -> float:
+        """The presentation text scale (1 outside presentation mode)."""
+        return self.font_scale / self._base_font_scale
+
+    def set_text_scale(self, scale: float) -> None:
+        """Text, badges, colour bars and the bands kept free for them at ``scale`` times their size."""
+        font_scale = self._base_font_scale * float(scale)
+        if abs(font_scale - self.font_scale) < 1e-9:
+            return
+        self.font_scale = font_scale
+        for view in self.views.values():
+            view.set_font_scale(font_scale)
+        self._place_bars()
+        if self.frame is not None:
+            self._apply_label_visibility()
 
     def set_input_row_visible(self, visible: bool) -> None:
         visible = bool(visible)

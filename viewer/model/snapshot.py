@@ -112,12 +112,19 @@ class TransformParams:
         """Short text such as ``R(30°, 0°, 45°) · t(1.0, 0, 0) Å · mirrored``."""
         parts = []
         if any(self.rotation):
-            parts.append("R(" + ", ".join(f"{v:g}°" for v in self.rotation) + ")")
+            parts.append("R(" + ", ".join(_shown(v, 1) + "°" for v in self.rotation) + ")")
         if any(self.translation):
-            parts.append("t(" + ", ".join(f"{v:g}" for v in self.translation) + ") Å")
+            parts.append("t(" + ", ".join(_shown(v, 2) for v in self.translation) + ") Å")
         if self.reflect:
             parts.append("mirrored")
         return " · ".join(parts) if parts else "identity"
+
+
+def _shown(value: float, decimals: int) -> str:
+    """A slider value as its spin box shows it (20.6709 -> 20.7), not as float noise; a value that rounds to 0
+    but is not 0 keeps two significant digits, so a moved pose never reads as the identity."""
+    rounded = round(value, decimals) + 0.0  # + 0.0: no "-0"
+    return f"{value:.2g}" if rounded == 0 and value != 0 else f"{rounded:g}"
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class ModelReadout(QWidget):
             reference = f" · DFT {_number(float(frame.molecule.y[row.target_idx]))}"
         values = (
             f"{sign} predicted: <b>{_number(row.prediction_original)}</b> (x) · "
-            f"<b>{_number(row.prediction_transformed)}</b> (g·x){reference} {unit}"
+            f"<b>{_number(row.prediction_transformed)}</b> (g·x){reference}&nbsp;{unit}"  # the unit never wraps alone
         )
         self.prediction.setToolTip(f"{property_label(target)} predicted for both poses; DFT value from QM9")
         if not row.in_domain:  # a molecule unlike any the model learnt from: the number is no prediction
