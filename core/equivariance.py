@@ -20,7 +20,8 @@ The tolerance policy, the only one in equiview (:data:`TOLERANCES`): an error pa
     error <= absolute + relative · scale
 
 where ``scale`` is the largest |h(x)| (features) or |v(x)| (vectors) of the original pose, because floating-point
-rounding is relative to the size of the numbers. With float32 (the default) absolute = 1e-4 and relative = 1e-5;
+rounding is relative to the size of the numbers (:mod:`equiview.core.tolerance`, torch-free so that ``--help``
+and the window's first frame need no PyTorch). With float32 (the default) absolute = 1e-4 and relative = 1e-5;
 with float64 (``--dtype float64``) absolute = 1e-9 and relative = 1e-12. NaN never passes. Errors are computed
 in float64 from copies of the outputs.
 """
@@ -33,6 +34,13 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from equiview.core.tolerance import (  # the policy, re-exported: one place for callers
+    DEFAULT_DTYPE,
+    DTYPE_NAMES,
+    TOLERANCE_TEXT,  # noqa: F401
+    TOLERANCES,
+    Tolerance,
+)
 from equiview.core.transforms import E3Transform
 
 CASES = ("rotation", "reflection", "translation")
@@ -40,40 +48,11 @@ CASES = ("rotation", "reflection", "translation")
 IDENTITY = "identity"
 PARITIES = ("polar", "pseudo")
 """How a vector turns under g: polar v -> R v, pseudo v -> det(R) R v."""
-DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
+DTYPES: dict[str, torch.dtype] = {name: getattr(torch, name) for name in DTYPE_NAMES}
 """The precisions a model can be run in (``--dtype``); float32 is the default."""
-DEFAULT_DTYPE = "float32"
 
 # A pose whose R differs from I by less than this, or whose |t| is below it (Å), does not rotate or translate.
 _IDENTITY_TOL = 1e-12
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """``error`` passes when ``error <= absolute + relative * scale`` (NaN never passes)."""
-
-    absolute: float
-    relative: float
-
-    def bound(self, scale: float) -> float:
-        """The largest error that passes for outputs of size ``scale`` (max |h(x)| or max |v(x)|)."""
-        return self.absolute + self.relative * abs(float(scale))
-
-    def accepts(self, error: float, scale: float) -> bool:
-        return bool(float(error) <= self.bound(scale))  # False for NaN
-
-
-TOLERANCES: dict[str, Tolerance] = {
-    "float32": Tolerance(absolute=1e-4, relative=1e-5),
-    "float64": Tolerance(absolute=1e-9, relative=1e-12),
-}
-"""The one tolerance policy, per precision the model ran in."""
-
-TOLERANCE_TEXT = (
-    "a row is invariant (features) or equivariant (vectors) when every error <= absolute + relative x scale, "
-    "scale = the largest |h(x)| or |v(x)|; float32: 1e-4 + 1e-5 x scale, float64: 1e-9 + 1e-12 x scale"
-)
-"""The policy in one sentence, for ``--help`` (docs/verdicts.md explains it)."""
 
 
 def dtype_name(dtype: str | torch.dtype) -> str:

@@ -185,7 +185,16 @@ def test_ctrl_c_during_imports_is_one_line():
     said: list[str] = []
     reader = threading.Thread(target=lambda: said.extend(process.stderr), daemon=True)
     reader.start()
-    time.sleep(1.0)
+    # not a fixed sleep: under load, one second may still be Python's own start-up, before equiview handles
+    # Ctrl+C (a plain KeyboardInterrupt traceback). Wait until the command is importing torch (its library mapped).
+    ready = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < ready:
+        try:
+            if "libtorch" in Path(f"/proc/{process.pid}/maps").read_text():
+                break
+        except OSError:
+            break
+        time.sleep(0.05)
     # a signal that lands while a C extension initialises can be deferred: repeat it until the process has
     # answered (once it has, another Ctrl+C would land in the interpreter's shutdown and kill it: exit -2)
     deadline = time.monotonic() + 60
