@@ -229,3 +229,92 @@ def test_one_matrix_builder_for_euler_view_and_rodrigues():
     e = euler_matrix(*np.radians([10.0, 20.0, 30.0]))
     assert np.allclose(r, e @ np.diag([-1.0, 1.0, 1.0]), atol=1e-15)
     assert not np.allclose(r, np.diag([-1.0, 1.0, 1.0]) @ e, atol=1e-3)
+
+
+# --------------------------------------------------------------------------------------------- exact messages and edges
+def test_shape_errors_say_what_was_expected():
+    with pytest.raises(ValueError, match=r"^h\(g·x\) has shape \[3, 5, 2\]; expected \[B, 4, 2\]$"):
+        eq.feature_errors(torch.zeros(4, 2), torch.zeros(3, 5, 2))
+    with pytest.raises(ValueError, match=r"^v\(g·x\) has shape \[2, 4, 3\]; expected \[B, 5, 3\] of 3-vectors$"):
+        eq.vector_errors(torch.zeros(5, 3), torch.zeros(2, 4, 3), POSES)
+    with pytest.raises(ValueError, match=r"^v\(g·x\) has shape \[2, 4, 2\]; expected \[B, 4, 2\] of 3-vectors$"):
+        eq.vector_errors(torch.zeros(4, 2), torch.zeros(2, 4, 2), eq.Poses.of([ROTATION, REFLECTION]))
+    with pytest.raises(ValueError, match=r"of 3-vectors$"):
+        eq.vector_errors(torch.zeros(3), torch.zeros(1, 3), eq.Poses.of([ROTATION]))  # one row is not [m, 3]
+    with pytest.raises(ValueError, match=r"^2 outputs for 4 poses$"):
+        eq.vector_errors(torch.zeros(4, 3), torch.zeros(2, 4, 3), POSES)
+    with pytest.raises(ValueError, match=r"^2 outputs for 4 poses$"):
+        eq.measure_features(torch.zeros(5, 3), torch.zeros(2, 5, 3), POSES)
+    with pytest.raises(ValueError, match=r"^vector parity must be 'polar' or 'pseudo', got 'axial'$"):
+        eq.check_parity("axial")
+    with pytest.raises(ValueError, match=r"^dtype must be one of float32, float64, got 'float16'$"):
+        eq.dtype_name("float16")
+    with pytest.raises(ValueError, match=r"^rotations must have shape \[B, 3, 3\], got \[2, 3\]$"):
+        eq.Poses(torch.zeros(2, 3), torch.zeros(2, 3))
+    with pytest.raises(ValueError, match=r"^translations must have shape \[B, 3\], got \[3, 3\]$"):
+        eq.Poses(torch.zeros(2, 3, 3), torch.zeros(3, 3))
+
+
+def test_outputs_without_entries_and_with_one_entry():
+    empty = eq.feature_errors(torch.zeros(0, 2), torch.zeros(3, 0, 2))
+    assert empty.dtype == torch.float64 and empty.shape == (3,) and not empty.any()
+    assert eq.feature_errors(torch.ones(1, 1), torch.full((2, 1, 1), 3.0)).tolist() == [2.0, 2.0]
+    no_vectors = eq.vector_errors(torch.zeros(0, 3), torch.zeros(2, 0, 3), eq.Poses.of([ROTATION, REFLECTION]))
+    assert no_vectors.dtype == torch.float64 and no_vectors.shape == (2,) and not no_vectors.any()
+    one = eq.vector_errors(torch.zeros(1, 3), torch.ones(2, 1, 3), eq.Poses.of([ROTATION, REFLECTION]))
+    assert one.tolist() == pytest.approx([math.sqrt(3)] * 2)
+    assert eq.output_scale(torch.zeros(0, 4)) == 0.0 and eq.vector_scale(torch.zeros(0, 3)) == 0.0
+    assert eq.output_scale(torch.tensor([[-3.0, 2.0]])) == 3.0
+    nan_row = torch.zeros(2, 2, 3)
+    nan_row[1, 0, 2] = math.nan
+    errors = eq.vector_errors(torch.zeros(2, 3), nan_row, eq.Poses.of([ROTATION, REFLECTION]))
+    assert errors[0] == 0.0 and math.isnan(errors[1])
+
+
+def test_defaults_are_polar_and_float32():
+    v0, v1 = outputs(polar)
+    m = eq.measure_vectors(v0, v1, POSES)
+    assert m.dtype == "float32" and m.passes
+    assert torch.equal(eq.expected_vectors(v0, POSES), eq.expected_vectors(v0, POSES, "polar"))
+    assert eq.measure_features(*outputs(distances), POSES).dtype == "float32"
+    assert eq.vector_errors(v0, v1, POSES).max() < 1e-12
+
+
+def test_verdicts_of_nothing_and_of_both_outputs_failing():
+    only_identity = eq.measure_features(torch.ones(2, 1), torch.ones(1, 2, 1), eq.Poses.of([E3Transform.identity()]))
+    assert eq.summary_verdict(eq.Summary((only_identity,))) == "identity" and eq.summary_verdict(None) == "identity"
+    assert eq.verdict_kind(None) == "identity"
+    features = eq.measure_features(*outputs(centred), POSES)
+    vectors = eq.measure_vectors(*outputs(pseudo), POSES, "polar")
+    assert eq.too_large_for(features, vectors) == ("rotation", "reflection", "vector_reflection")
+    assert eq.summary_verdict(eq.Summary((features,)), eq.Summary((vectors,))) == "changed"
+    assert eq.verdict_kind(eq.measure_features(*outputs(distances), POSES), vectors) == "changed"
+
+
+def test_repr_and_allclose_of_an_element():
+    g = E3Transform.from_view(0.0, 0.0, 90.0, (1.0, 2.0, 3.0))
+    assert repr(g) == (
+        "E3Transform(rotation=[[ 0., -1.,  0.], [ 1.,  0.,  0.], [ 0.,  0.,  1.]], translation=[1., 2., 3.])"
+    )
+    assert repr(E3Transform.identity()) == (
+        "E3Transform(rotation=[[1., 0., 0.], [0., 1., 0.], [0., 0., 1.]], translation=[0., 0., 0.])"
+    )
+    far = E3Transform.translation((1000.0, 0.0, 0.0))
+    near = E3Transform.translation((1000.0 + 1e-3, 0.0, 0.0))
+    assert not far.allclose(near, atol=1e-6)  # absolute only: no relative slack for large shifts
+    assert far.allclose(near, atol=2e-3)
+    turned = E3Transform.from_axis_angle((0, 0, 1), 1e-3)
+    assert not turned.allclose(E3Transform.identity(), atol=1e-6) and turned.allclose(turned)
+    assert not E3Transform.translation((0, 0, 1)).allclose(E3Transform.identity())  # the rotation alone is not enough
+
+
+def test_rodrigues_refuses_bad_axes_and_angles():
+    for axis in ((0.0, 0.0, 0.0), (0.0, math.nan, 1.0), (1.0, 0.0)):
+        with pytest.raises(ValueError, match=r"^rotation axis must be a finite non-zero 3-vector$"):
+            axis_angle_matrices(axis, [10.0])
+    with pytest.raises(ValueError, match=r"^rotation angles must be finite$"):
+        axis_angle_matrices((0, 0, 1), [math.inf])
+    assert axis_angle_matrices((0, 0, 1), 90.0).shape == (1, 3, 3)  # one angle, not a list
+    assert axis_angle_matrices((0, 0, 1), [[0.0, 90.0]]).shape == (2, 3, 3)
+    with pytest.raises(ValueError, match=r"^rotation axis must be a non-zero 3-vector$"):
+        E3Transform.from_axis_angle((0.0, 0.0, 0.0), 10.0)

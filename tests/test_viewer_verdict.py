@@ -52,3 +52,22 @@ def test_colours_and_hex():
     assert Verdict("changed", 1.0).hex_colour == "#c2400d"  # 255 x (0.76, 0.25, 0.05), rounded
     assert Verdict("invariant", 0.0).hex_colour == "#1a8038" == Verdict("equivariant", 0.0).hex_colour
     assert Verdict("identity", 0.0).colour == VERDICT_COLOURS["identity"]
+
+
+def test_defaults_and_the_numbers_kept_in_the_verdict():
+    assert verdict(1.5e-4, MOVED).kind == "changed"  # default scale 1: bound 1.1e-4
+    assert verdict(1.05e-4, MOVED).kind == "invariant"
+    assert verdict(0.0, MOVED, 0.0, vector_error=0.95e-4).kind == "equivariant"  # default vector scale 0: 1e-4
+    assert verdict(0.0, MOVED, 0.0, vector_error=1.05e-4).kind == "changed"
+    kept = verdict(2e-6, MOVED, 1.0, vector_error=3e-6, vector_scale=1.0)
+    assert (kept.max_error, kept.vector_error) == (2e-6, 3e-6)
+    still = verdict(2e-6, TransformParams(), 1.0, vector_error=3e-6)
+    assert (still.kind, still.max_error, still.vector_error) == ("identity", 2e-6, 3e-6)
+    assert within_tolerance(1.0e-4, 0.0) and not within_tolerance(1.0e-4 + 1e-9, 0.0)  # float32 policy
+
+
+def test_format_change_switches_at_one_hundredth():
+    from equiview.viewer.model.verdict import format_change
+
+    assert format_change(0.01) == "0.0100" and format_change(0.00999) == "1.0e-02"
+    assert format_change(100.0) == "100"  # "100." loses its trailing point
