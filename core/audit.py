@@ -91,16 +91,17 @@ def builtin_subjects(
 
 def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditSubject:
     """A loaded user model: one batched call if it declares ``batched = True``, else one call per graph."""
-    from equiview.core.user_models import _running_user_code
+    from equiview.core.user_models import _running_user_code, gradient_mode
 
     module = user_model.module.to(device=device, dtype=dtype)
+    needs_grad = getattr(module, "needs_grad", False) is True
     batched = getattr(module, "batched", False) is True
 
     def call(z: Tensor, pos: Tensor, batch: Tensor) -> Outputs:
         # the protocol's one guard: the user's prints go to stderr, anything raised is one UserModelError line
         with _running_user_code(f"model {user_model.name!r}: forward"):
-            with torch.no_grad():
-                output = module(z, pos, batch)
+            with gradient_mode(needs_grad):
+                output = module(z, pos.clone(), batch)
             checked = user_model._checked(output, int(z.shape[0]))  # the protocol's shape and value checks
         return Outputs(checked.features, checked.vectors)
 
