@@ -38,8 +38,9 @@ class Outputs:
     per graph [G, 3] where the model has them."""
 
     features: Tensor
-    vectors: Tensor | None = None
+    vectors: Tensor | None = None  # [N, 3] or [N, k, 3]
     graph_vectors: Tensor | None = None
+    irreps: tuple[Tensor, str] | None = None  # ([N, dim], "16x0e+16x1o+8x2e")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
         with _running_user_code(f"model {user_model.name!r}: forward"):
             with gradient_mode(needs_grad):
                 output = module(z, pos.clone(), batch)
+            if isinstance(output, dict):
+                return _dict_outputs(user_model, output, int(z.shape[0]))
             checked = user_model._checked(output, int(z.shape[0]))  # the protocol's shape and value checks
         return Outputs(checked.features, checked.vectors)
 
@@ -114,9 +117,11 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
             z = graph.z[start:end]
             pieces.append(call(z, graph.pos[start:end], torch.zeros_like(z)))
         vectors = [p.vectors for p in pieces]
+        irreps = [p.irreps for p in pieces]
         return Outputs(
             torch.cat([p.features for p in pieces]),
             None if any(v is None for v in vectors) else torch.cat(vectors),
+            irreps=None if any(i is None for i in irreps) else (torch.cat([i[0] for i in irreps]), irreps[0][1]),
         )
 
     options = ("--model", str(user_model.spec))
@@ -124,6 +129,41 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
     return AuditSubject(
         user_model.name, user_model.describe(), user_model.known_elements, run, parity, gui_options=options
     )
+
+
+def _dict_outputs(user_model, output: dict, n: int) -> Outputs:
+    """``{"features": [n, d], "vectors": [n, 3] or [n, k, 3], "irreps": (tensor [n, dim], "16x0e+16x1o")}``."""
+    from equiview.core.user_input_errors import UserModelError
+
+    name = user_model.name
+    unknown = set(output) - {"features", "vectors", "irreps"}
+    if unknown or "features" not in output:
+        raise UserModelError(
+            f"model {name!r}: a dict output has the keys features (required), vectors, irreps; got {sorted(output)}"
+        )
+    features = user_model._checked(output["features"], n).features
+    vectors = output.get("vectors")
+    if vectors is not None:
+        vectors = user_model._tensor(vectors, "vectors", n)
+        if vectors.dim() not in (2, 3) or vectors.shape[-1] != 3:
+            raise UserModelError(
+                f"model {name!r}: vectors have shape {list(vectors.shape)}; expected [{n}, 3] or [{n}, k, 3]"
+            )
+    irreps = output.get("irreps")
+    if irreps is not None:
+        if not (isinstance(irreps, (tuple, list)) and len(irreps) == 2 and isinstance(irreps[1], str)):
+            raise UserModelError(f'model {name!r}: irreps must be (tensor [n, dim], "16x0e+16x1o")')
+        try:
+            dim = engine.irreps_dim(irreps[1])
+        except ValueError as error:
+            raise UserModelError(f"model {name!r}: {error}") from None
+        values = user_model._tensor(irreps[0], "irreps", n)
+        if tuple(values.shape) != (n, dim):
+            raise UserModelError(
+                f"model {name!r}: irreps have shape {list(values.shape)}; {irreps[1]!r} needs [{n}, {dim}]"
+            )
+        irreps = (values, irreps[1])
+    return Outputs(features, vectors, irreps=irreps)
 
 
 # ---------------------------------------------------------------------------------------------- poses
@@ -247,12 +287,16 @@ class MoleculeResult:
     vectors: engine.Measurement | None
     reason: str | None = None
     failed: bool = False
+    irreps: dict[str, engine.Measurement] | None = None  # per irrep type ("0e", "1o", ...)
 
     @property
     def verdict(self) -> str:
         if self.reason is not None:
             return engine.FAILED if self.failed else engine.UNSUPPORTED
-        return engine.verdict_kind(self.features, self.vectors)
+        verdict = engine.verdict_kind(self.features, self.vectors)
+        if not self.irreps or verdict in (engine.CHANGED, engine.IDENTITY):
+            return verdict
+        return engine.EQUIVARIANT if all(m.passes for m in self.irreps.values()) else engine.CHANGED
 
 
 def measure_chunk(subject: AuditSubject, graph, poses: engine.Poses, cases, dtype: str) -> list[MoleculeResult]:
@@ -269,8 +313,9 @@ def measure_chunk(subject: AuditSubject, graph, poses: engine.Poses, cases, dtyp
     if outputs.vectors is not None or outputs.graph_vectors is not None:
         rows, row_molecule = [], []
         if outputs.vectors is not None:
+            per_atom = outputs.vectors.shape[1] if outputs.vectors.dim() == 3 else 1  # k vectors per atom
             rows.append(outputs.vectors.reshape(p, -1, 3))
-            row_molecule.append(molecule)
+            row_molecule.append(molecule.repeat_interleave(per_atom))
         if outputs.graph_vectors is not None:
             rows.append(outputs.graph_vectors.reshape(p, m, 3))
             row_molecule.append(torch.arange(m))
@@ -278,13 +323,19 @@ def measure_chunk(subject: AuditSubject, graph, poses: engine.Poses, cases, dtyp
         index = torch.cat(row_molecule)
         vector_errors = engine.molecule_vector_errors(v[0], v[1:], moved, index, m, subject.parity)
         vector_scales = engine.molecule_vector_scales(v[0], index, m)
+    irreps = {}
+    if outputs.irreps is not None:
+        values, text = outputs.irreps
+        values = values.reshape(p, -1, values.shape[-1])
+        irreps = engine.molecule_irreps_errors(values[0], values[1:], moved, text, molecule, m)
     results = []
     for k in range(m):
         f = engine.Measurement(feature_errors[k], cases, float(feature_scales[k]), dtype)
         vm = None
         if vector_errors is not None:
             vm = engine.Measurement(vector_errors[k], cases, float(vector_scales[k]), dtype)
-        results.append(MoleculeResult(f, vm))
+        blocks = {label: engine.Measurement(e[k], cases, float(sc[k]), dtype) for label, (e, sc) in irreps.items()}
+        results.append(MoleculeResult(f, vm, irreps=blocks or None))
     return results
 
 
@@ -381,6 +432,11 @@ def molecule_row(audit: Audit, k: int, subject: AuditSubject, result: MoleculeRe
         row["vector_scale"] = v.scale
         if _ratio(v) > _ratio(f):
             worst, measurement = v.worst_pose, v
+    if result.irreps:
+        row["irreps"] = {
+            label: {"max_error": _number(m.max_error), "verdict": "equivariant" if m.passes else "changed"}
+            for label, m in result.irreps.items()
+        }
     if worst is not None:
         pose = worst + 1  # the audit's pose 0 is x itself
         g = audit.poses[pose]
@@ -453,6 +509,18 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
         if vectors is not None:
             entry["vector_max_error"] = _number(vectors.max_error)
             entry.update({f"vector_{case}": _number(e) for case, e in vectors.by_case().items()})
+        blocks = [r.irreps for _, r in measured if r.irreps]
+        if blocks:
+            entry["irreps"] = {
+                label: {
+                    "max_error": _number(engine.Summary(tuple(b[label] for b in blocks)).max_error),
+                    "verdict": "equivariant" if all(b[label].passes for b in blocks) else "changed",
+                }
+                for label in blocks[0]
+            }
+            if entry["verdict"] in (engine.INVARIANT, engine.EQUIVARIANT):
+                ok = all(item["verdict"] == "equivariant" for item in entry["irreps"].values())
+                entry["verdict"] = engine.EQUIVARIANT if ok else engine.CHANGED
         entry["changed_molecules"] = sum(r.verdict == engine.CHANGED for _, r in measured)
         if len(measured) < len(results):
             entry["skipped"] = len(results) - len(measured)

@@ -72,3 +72,39 @@ def test_from_pyg_hands_the_model_a_batch_with_a_radius_graph():
     assert radius_edges(pos, batch, 5.0).tolist() == [[0, 1, 3, 4], [1, 0, 4, 3]]
     with pytest.raises(ValueError):
         from_pyg(Spy(), cutoff=0.0)
+
+
+def test_the_e3nn_example_is_equivariant_block_by_block(tmp_path, capsys):
+    out = tmp_path / "e3nn.jsonl"
+    model = f"e3nn={EXAMPLES / 'e3nn_model.py'}:make_model"
+    result = check(capsys, "--smiles", "CC(=O)N", "--model", model, "--jsonl", str(out), "--no-progress")
+    row = result["e3nn"]
+    assert row["verdict"] == "equivariant" and row["vector_max_error"] < 1e-4
+    assert {label: item["verdict"] for label, item in row["irreps"].items()} == {
+        "0e": "equivariant",
+        "1o": "equivariant",
+        "2e": "equivariant",
+    }
+    line = json.loads(out.read_text().splitlines()[-1])
+    assert line["model"] == "e3nn" and set(line["irreps"]) == {"0e", "1o", "2e"}
+
+
+def test_a_wrong_parity_is_caught_in_its_block(tmp_path, capsys):
+    """Declaring the l = 1 block even ("1e") is wrong for vectors r_ij: reflections break exactly that block."""
+    source = (EXAMPLES / "e3nn_model.py").read_text().replace('IRREPS = "8x0e+8x1o+8x2e"', 'IRREPS = "8x0e+8x1e+8x2e"')
+    (tmp_path / "wrong.py").write_text(source)
+    model = f"wrong={tmp_path / 'wrong.py'}:make_model"
+    result = check(capsys, "--smiles", "CCO", "--model", model, "--jsonl", str(tmp_path / "w.jsonl"), "--no-progress")
+    row = result["wrong"]
+    assert row["verdict"] == "changed"
+    assert row["irreps"]["1e"]["verdict"] == "changed" and row["irreps"]["2e"]["verdict"] == "equivariant"
+
+
+def test_assert_equivariant_checks_irreps():
+    from equiview.testing import assert_equivariant
+
+    spec = __import__("importlib.util").util.spec_from_file_location("e3nn_example", EXAMPLES / "e3nn_model.py")
+    module = __import__("importlib.util").util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    errors = assert_equivariant(module.make_model(), molecules=["CCO"], trials=2)
+    assert "irreps_2e_rotation" in errors
