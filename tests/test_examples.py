@@ -108,3 +108,21 @@ def test_assert_equivariant_checks_irreps():
     spec.loader.exec_module(module)
     errors = assert_equivariant(module.make_model(), molecules=["CCO"], trials=2)
     assert "irreps_2e_rotation" in errors
+
+
+def test_the_mace_example_features_irreps_and_forces(tmp_path, capsys):
+    """A real (small, randomly initialised) MACE from mace-torch: scalars invariant, the 1o block equivariant,
+    MACE's own compute_force forces equivariant; without needs_grad its forces fail with the hint."""
+    model = f"mace={EXAMPLES / 'mace_model.py'}:make_model"
+    result = check(capsys, "--smiles", "CCO", "--model", model, "--jsonl", str(tmp_path / "m.jsonl"), "--no-progress")
+    row = result["mace"]
+    assert row["verdict"] == "equivariant" and row["vector_max_error"] < 1e-4
+    assert {label: item["verdict"] for label, item in row["irreps"].items()} == {
+        "0e": "equivariant",
+        "1o": "equivariant",
+    }
+    source = (EXAMPLES / "mace_model.py").read_text().replace("    needs_grad = True", "    needs_grad = False")
+    (tmp_path / "no_grad.py").write_text(source)
+    model = f"mace={tmp_path / 'no_grad.py'}:make_model"
+    result = check(capsys, "--smiles", "CCO", "--model", model, "--jsonl", str(tmp_path / "n.jsonl"), "--no-progress")
+    assert result["mace"]["verdict"] == "failed" and "needs_grad = True" in result["mace"]["reason"]
