@@ -356,14 +356,22 @@ class Audit:
         for start in range(0, len(positions), size):
             yield list(positions[start : start + size])
 
-    def run(self, positions: Sequence[int] | None = None, progress: Callable[[int], None] | None = None):
+    def run(
+        self,
+        positions: Sequence[int] | None = None,
+        progress: Callable[[int], None] | None = None,
+        shard: tuple[int, int] = (0, 1),
+    ):
+        """``shard=(rank, world)``: this process takes every world-th chunk from its rank on, so the chunks (and
+        so the numbers) are the ones a single process computes, and every molecule falls to exactly one rank."""
         from equiview.core.known_elements import unsupported_reason
         from equiview.core.user_input_errors import UserModelError
 
         positions = list(range(len(self.molecules))) if positions is None else list(positions)
         torch_dtype = engine.DTYPES[self.dtype]
         moved_cases = self.poses.cases[1:]
-        for chunk in self.chunks(positions):
+        rank, world = shard
+        for chunk in list(self.chunks(positions))[rank::world]:
             per_subject = {}
             graphs: dict[tuple[int, ...], object] = {}  # one posed graph per set of usable molecules
             for subject in self.subjects:
@@ -548,3 +556,39 @@ def _worst_pose(result: MoleculeResult) -> int:
     f, v = result.features, result.vectors
     chosen = v if v is not None and _ratio(v) > _ratio(f) else f
     return int(chosen.worst_pose) + 1
+
+
+# ------------------------------------------------------------------------------------------- torchrun
+def distributed_shard() -> tuple[int, int] | None:
+    """``(rank, world)`` under ``torchrun`` with more than one process (the process group joined on gloo), else
+    None."""
+    import os
+
+    world = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    if world <= 1:
+        return None
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def gather_results(mine: list[tuple[int, int, MoleculeResult]], shard: tuple[int, int], expected: int):
+    """Every rank's ``(position, subject index, result)`` on rank 0 in (position, subject) order, each exactly
+    once (None on the other ranks)."""
+    import torch.distributed as dist
+
+    rank, world = shard
+    gathered: list = [None] * world if rank == 0 else None  # type: ignore[assignment]
+    dist.gather_object(mine, gathered, dst=0)
+    dist.destroy_process_group()
+    if rank != 0:
+        return None
+    merged = sorted((item for part in gathered for item in part), key=lambda item: (item[0], item[1]))
+    keys = [(k, s) for k, s, _ in merged]
+    if len(keys) != expected or len(set(keys)) != expected:
+        raise RuntimeError(
+            f"torchrun shards returned {len(keys)} rows ({len(set(keys))} distinct), expected {expected}"
+        )
+    return merged
