@@ -54,6 +54,8 @@ class AuditSubject:
     run: Callable[[object], Outputs]
     parity: str = "polar"
     gui_options: tuple[str, ...] = ()
+    module: object = None  # the nn.Module whose submodules ``layers`` names (for --layers)
+    layers: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------------------------- subjects
@@ -72,7 +74,33 @@ def builtin_subject(kind: str, model, description: str, device: torch.device, dt
                 return Outputs(features, vectors.per_atom, vectors.molecule)
             return Outputs(model.encode(batch))
 
-    return AuditSubject(kind, description, builtin_known_elements(model), run)
+    return AuditSubject(
+        kind, description, builtin_known_elements(model), run, module=model, layers=builtin_layers(model)
+    )
+
+
+READOUTS = ("aggregation", "f_predict", "f_charge", "act")
+"""Built-in submodules that are not per-atom layers (the readout, the activation)."""
+
+
+def builtin_layers(model) -> tuple[str, ...]:
+    """The per-atom layers of a built-in model in forward order: its children, a ModuleList's (or a child's
+    ModuleList's) items one by one (``message_passing_layers.0``, ``gnn.convs.1``)."""
+    from torch import nn
+
+    names = []
+    for name, child in model.named_children():
+        if name in READOUTS:
+            continue
+        if isinstance(child, nn.ModuleList):
+            names += [f"{name}.{index}" for index in range(len(child))]
+            continue
+        lists = [(sub, c) for sub, c in child.named_children() if isinstance(c, nn.ModuleList)]
+        if lists:
+            names += [f"{name}.{sub}.{index}" for sub, c in lists for index in range(len(c))]
+        else:
+            names.append(name)
+    return tuple(names)
 
 
 def builtin_subjects(
@@ -125,9 +153,18 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
         )
 
     options = ("--model", str(user_model.spec))
+    declared = getattr(user_model.module, "layers", None)
+    layers = tuple(str(name) for name in declared) if isinstance(declared, (list, tuple)) else ()
     parity = getattr(user_model, "vector_parity", "polar")
     return AuditSubject(
-        user_model.name, user_model.describe(), user_model.known_elements, run, parity, gui_options=options
+        user_model.name,
+        user_model.describe(),
+        user_model.known_elements,
+        run,
+        parity,
+        gui_options=options,
+        module=module,
+        layers=layers,
     )
 
 
@@ -288,6 +325,7 @@ class MoleculeResult:
     reason: str | None = None
     failed: bool = False
     irreps: dict[str, engine.Measurement] | None = None  # per irrep type ("0e", "1o", ...)
+    layers: dict[str, engine.Measurement] | None = None  # per layer, in forward order (--layers)
 
     @property
     def verdict(self) -> str:
@@ -299,10 +337,38 @@ class MoleculeResult:
         return engine.EQUIVARIANT if all(m.passes for m in self.irreps.values()) else engine.CHANGED
 
 
-def measure_chunk(subject: AuditSubject, graph, poses: engine.Poses, cases, dtype: str) -> list[MoleculeResult]:
+def _recording_layers(subject: AuditSubject):
+    """Forward hooks on ``subject.layers``: a dict that fills with each layer's per-atom output (the first
+    tensor it returns; kept when it has one row per atom), in the order the layers ran; and the hooks' handles."""
+    from equiview.core.user_input_errors import UserModelError
+
+    recorded: dict[str, list[Tensor]] = {}  # one piece per call: a one-molecule model is called graph by graph
+    modules = dict(subject.module.named_modules()) if subject.module is not None else {}
+    handles = []
+    for name in subject.layers:
+        if name not in modules:
+            raise UserModelError(f"model {subject.name!r}: layers names {name!r}, which is not one of its submodules")
+
+        def hook(_module, _inputs, output, name=name):
+            value = output[0] if isinstance(output, (tuple, list)) and output else output
+            if isinstance(value, Tensor) and value.dim() >= 1 and value.is_floating_point():
+                recorded.setdefault(name, []).append(value.detach().reshape(value.shape[0], -1))
+
+        handles.append(modules[name].register_forward_hook(hook))
+    return recorded, handles
+
+
+def measure_chunk(
+    subject: AuditSubject, graph, poses: engine.Poses, cases, dtype: str, layers: bool = False
+) -> list[MoleculeResult]:
     """Every molecule of ``graph`` (a ``Batch`` of M molecules already posed P times) under ``subject``."""
     m = int(graph.num_graphs) // len(poses)
-    outputs = subject.run(graph)
+    recorded, handles = _recording_layers(subject) if layers else ({}, [])
+    try:
+        outputs = subject.run(graph)
+    finally:
+        for handle in handles:
+            handle.remove()
     p = len(poses)
     features = outputs.features.reshape(p, -1, *outputs.features.shape[1:])
     molecule = graph.batch[: features.shape[1]].cpu()
@@ -328,6 +394,16 @@ def measure_chunk(subject: AuditSubject, graph, poses: engine.Poses, cases, dtyp
         values, text = outputs.irreps
         values = values.reshape(p, -1, values.shape[-1])
         irreps = engine.molecule_irreps_errors(values[0], values[1:], moved, text, molecule, m)
+    layer_errors = {}
+    for name, pieces in recorded.items():
+        value = torch.cat(pieces) if len({piece.shape[1] for piece in pieces}) == 1 else None
+        if value is None or value.shape[0] != graph.z.shape[0]:
+            continue  # not one row per atom (a per-molecule or per-edge layer): not comparable atom by atom
+        value = value.reshape(p, features.shape[1], -1)
+        layer_errors[name] = (
+            engine.molecule_feature_errors(value[0], value[1:], molecule, m),
+            engine.molecule_output_scales(value[0], molecule, m),
+        )
     results = []
     for k in range(m):
         f = engine.Measurement(feature_errors[k], cases, float(feature_scales[k]), dtype)
@@ -335,7 +411,10 @@ def measure_chunk(subject: AuditSubject, graph, poses: engine.Poses, cases, dtyp
         if vector_errors is not None:
             vm = engine.Measurement(vector_errors[k], cases, float(vector_scales[k]), dtype)
         blocks = {label: engine.Measurement(e[k], cases, float(sc[k]), dtype) for label, (e, sc) in irreps.items()}
-        results.append(MoleculeResult(f, vm, irreps=blocks or None))
+        by_layer = {
+            name: engine.Measurement(e[k], cases, float(sc[k]), dtype) for name, (e, sc) in layer_errors.items()
+        }
+        results.append(MoleculeResult(f, vm, irreps=blocks or None, layers=by_layer if layers else None))
     return results
 
 
@@ -350,6 +429,7 @@ class Audit:
     device: torch.device
     dtype: str = engine.DEFAULT_DTYPE
     graphs_per_forward: int = GRAPHS_PER_FORWARD
+    layers: bool = False  # record every layer's output (forward hooks) and judge it as well
 
     def chunks(self, positions: Sequence[int]) -> Iterator[list[int]]:
         size = max(1, self.graphs_per_forward // len(self.poses))
@@ -384,7 +464,7 @@ class Audit:
                         graphs[key] = posed_batch(self.molecules.collate(usable), self.poses, self.device, torch_dtype)
                     graph = graphs[key]
                     try:
-                        measured = measure_chunk(subject, graph, self.poses, moved_cases, self.dtype)
+                        measured = measure_chunk(subject, graph, self.poses, moved_cases, self.dtype, self.layers)
                     except UserModelError as error:  # the user's code failed: that row's verdict, not a crash
                         measured = [MoleculeResult(None, None, str(error), failed=True)] * len(usable)
                     for k, result in zip(usable, measured):
@@ -445,6 +525,12 @@ def molecule_row(audit: Audit, k: int, subject: AuditSubject, result: MoleculeRe
             label: {"max_error": _number(m.max_error), "verdict": "equivariant" if m.passes else "changed"}
             for label, m in result.irreps.items()
         }
+    if result.layers is not None:
+        row["layers"] = [
+            {"name": name, "max_error": _number(m.max_error), "verdict": "invariant" if m.passes else "changed"}
+            for name, m in result.layers.items()
+        ]
+        row["first_breaking_layer"] = next((name for name, m in result.layers.items() if not m.passes), None)
     if worst is not None:
         pose = worst + 1  # the audit's pose 0 is x itself
         g = audit.poses[pose]
@@ -529,6 +615,23 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
             if entry["verdict"] in (engine.INVARIANT, engine.EQUIVARIANT):
                 ok = all(item["verdict"] == "equivariant" for item in entry["irreps"].values())
                 entry["verdict"] = engine.EQUIVARIANT if ok else engine.CHANGED
+        with_layers = [r.layers for _, r in measured if r.layers is not None]
+        if with_layers:
+            names = list(dict.fromkeys(name for layers in with_layers for name in layers))
+            entry["layers"] = []
+            for name in names:
+                found = tuple(layers[name] for layers in with_layers if name in layers)
+                passes = all(m.passes for m in found)
+                entry["layers"].append(
+                    {
+                        "name": name,
+                        "max_error": _number(engine.Summary(found).max_error),
+                        "verdict": "invariant" if passes else "changed",
+                    }
+                )
+            entry["first_breaking_layer"] = next(
+                (item["name"] for item in entry["layers"] if item["verdict"] == "changed"), None
+            )
         entry["changed_molecules"] = sum(r.verdict == engine.CHANGED for _, r in measured)
         if len(measured) < len(results):
             entry["skipped"] = len(results) - len(measured)
