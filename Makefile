@@ -14,7 +14,7 @@ else
 XRUN :=
 endif
 
-.PHONY: install system-deps run test bench lint clean
+.PHONY: install system-deps run test bench lint mutate clean
 
 # Debian/Ubuntu packages the window, the off-screen renderer and the tests need (docs/platform.md says why).
 DEB_PACKAGES := xvfb xauth libgl1-mesa-dri libglx-mesa0 libegl1 libosmesa6 libxkbcommon-x11-0 libxcb-cursor0 \
@@ -67,6 +67,11 @@ test: system-deps lint
 
 bench: install
 	$(XRUN) $(PY) bench/run_all.py
+
+# mutation testing of the engine, the verdict and the transforms ([tool.mutmut] in pyproject.toml); ends with
+# "killed K of N mutants (P %)"
+mutate: install
+	$(PY) tests/mutation/mutate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

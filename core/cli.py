@@ -361,7 +361,7 @@ def add_molecule_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_check_invariance_parser(subparsers) -> None:
-    from equiview.core.equivariance import DEFAULT_DTYPE, DTYPES, TOLERANCE_TEXT
+    from equiview.core.tolerance import DEFAULT_DTYPE, DTYPE_NAMES, TOLERANCE_TEXT  # no torch: --help stays fast
 
     parser = subparsers.add_parser(
         "check-invariance",
@@ -395,7 +395,7 @@ def _add_check_invariance_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--dtype",
-        choices=tuple(DTYPES),
+        choices=DTYPE_NAMES,
         default=DEFAULT_DTYPE,
         help="precision the models run in; float64 tightens the tolerance (default: float32)",
     )

@@ -20,7 +20,8 @@ The tolerance policy, the only one in equiview (:data:`TOLERANCES`): an error pa
     error <= absolute + relative · scale
 
 where ``scale`` is the largest |h(x)| (features) or |v(x)| (vectors) of the original pose, because floating-point
-rounding is relative to the size of the numbers. With float32 (the default) absolute = 1e-4 and relative = 1e-5;
+rounding is relative to the size of the numbers (:mod:`equiview.core.tolerance`, torch-free so that ``--help``
+and the window's first frame need no PyTorch). With float32 (the default) absolute = 1e-4 and relative = 1e-5;
 with float64 (``--dtype float64``) absolute = 1e-9 and relative = 1e-12. NaN never passes. Errors are computed
 in float64 from copies of the outputs.
 """
@@ -33,6 +34,13 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from equiview.core.tolerance import (  # the policy, re-exported: one place for callers
+    DEFAULT_DTYPE,
+    DTYPE_NAMES,
+    TOLERANCE_TEXT,  # noqa: F401
+    TOLERANCES,
+    Tolerance,
+)
 from equiview.core.transforms import E3Transform
 
 CASES = ("rotation", "reflection", "translation")
@@ -40,40 +48,11 @@ CASES = ("rotation", "reflection", "translation")
 IDENTITY = "identity"
 PARITIES = ("polar", "pseudo")
 """How a vector turns under g: polar v -> R v, pseudo v -> det(R) R v."""
-DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
+DTYPES: dict[str, torch.dtype] = {name: getattr(torch, name) for name in DTYPE_NAMES}
 """The precisions a model can be run in (``--dtype``); float32 is the default."""
-DEFAULT_DTYPE = "float32"
 
 # A pose whose R differs from I by less than this, or whose |t| is below it (Å), does not rotate or translate.
 _IDENTITY_TOL = 1e-12
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """``error`` passes when ``error <= absolute + relative * scale`` (NaN never passes)."""
-
-    absolute: float
-    relative: float
-
-    def bound(self, scale: float) -> float:
-        """The largest error that passes for outputs of size ``scale`` (max |h(x)| or max |v(x)|)."""
-        return self.absolute + self.relative * abs(float(scale))
-
-    def accepts(self, error: float, scale: float) -> bool:
-        return bool(float(error) <= self.bound(scale))  # False for NaN
-
-
-TOLERANCES: dict[str, Tolerance] = {
-    "float32": Tolerance(absolute=1e-4, relative=1e-5),
-    "float64": Tolerance(absolute=1e-9, relative=1e-12),
-}
-"""The one tolerance policy, per precision the model ran in."""
-
-TOLERANCE_TEXT = (
-    "a row is invariant (features) or equivariant (vectors) when every error <= absolute + relative x scale, "
-    "scale = the largest |h(x)| or |v(x)|; float32: 1e-4 + 1e-5 x scale, float64: 1e-9 + 1e-12 x scale"
-)
-"""The policy in one sentence, for ``--help`` (docs/verdicts.md explains it)."""
 
 
 def dtype_name(dtype: str | torch.dtype) -> str:
@@ -97,12 +76,13 @@ def check_parity(parity: str) -> str:
 # ------------------------------------------------------------------------------------------------- poses
 def case_of(rotation: Tensor, translation: Tensor) -> str:
     """The case of one element x -> R x + t: reflection, rotation, translation or identity."""
-    if float(torch.linalg.det(rotation.to(torch.float64))) < 0:
+    r, t = rotation.double(), translation.double()
+    if float(torch.linalg.det(r)) < 0:  # pragma: no mutate - det is ±1, never 0: < and <= agree
         return "reflection"
-    eye = torch.eye(3, dtype=torch.float64)
-    if float((rotation.to(torch.float64) - eye).abs().max()) > _IDENTITY_TOL:
+    # > and >= differ only at exactly 1e-12 (no mutate)
+    if float((r - torch.eye(3, dtype=r.dtype)).abs().max()) > _IDENTITY_TOL:  # pragma: no mutate
         return "rotation"
-    if float(translation.to(torch.float64).abs().max()) > _IDENTITY_TOL:
+    if float(t.abs().max()) > _IDENTITY_TOL:  # pragma: no mutate
         return "translation"
     return IDENTITY
 
@@ -155,12 +135,7 @@ class Poses:
 # -------------------------------------------------------------------------------------------- comparisons
 def _float64_copy(tensor: Tensor) -> Tensor:
     # a copy, never a view: a model may return one buffer that its next call overwrites
-    return tensor.detach().to("cpu", torch.float64, copy=True)
-
-
-def _rows(tensor: Tensor, batched: bool) -> Tensor:
-    """Features as ``[(B,) n, d]``: a one-channel ``[(B,) n]`` becomes a column."""
-    return tensor.unsqueeze(-1) if tensor.dim() == (2 if batched else 1) else tensor
+    return tensor.detach().cpu().double().clone()
 
 
 def output_scale(output: Tensor) -> float:
@@ -171,7 +146,8 @@ def output_scale(output: Tensor) -> float:
 
 def vector_scale(vectors: Tensor) -> float:
     """max |v(x)| (Euclidean length) over the rows of ``[m, 3]``; 0 for no rows."""
-    return float(torch.linalg.vector_norm(vectors.detach().to(torch.float64), dim=-1).max()) if vectors.numel() else 0.0
+    lengths = torch.linalg.vector_norm(vectors.detach().double(), dim=-1)  # pragma: no mutate - [m, 3]: dim 1 = -1
+    return float(lengths.max()) if vectors.numel() else 0.0
 
 
 def feature_errors(h_x: Tensor, h_gx: Tensor) -> Tensor:
@@ -179,8 +155,7 @@ def feature_errors(h_x: Tensor, h_gx: Tensor) -> Tensor:
 
     ``h_x`` is ``[n, d]`` (or ``[n]``), ``h_gx`` ``[B, n, d]`` (or ``[B, n]``). NaN anywhere gives NaN for that pose.
     """
-    h0 = _rows(_float64_copy(h_x), batched=False)
-    h1 = _rows(_float64_copy(h_gx), batched=True)
+    h0, h1 = _float64_copy(h_x), _float64_copy(h_gx)
     if tuple(h1.shape[1:]) != tuple(h0.shape):
         raise ValueError(f"h(g·x) has shape {list(h1.shape)}; expected [B, {', '.join(map(str, h0.shape))}]")
     difference = (h1 - h0[None]).abs().reshape(h1.shape[0], -1)
@@ -193,9 +168,9 @@ def feature_errors(h_x: Tensor, h_gx: Tensor) -> Tensor:
 def expected_vectors(v_x: Tensor, poses: Poses, parity: str = "polar") -> Tensor:
     """What an equivariant model gives for g_b·x: s(R_b) R_b v(x), ``[B, m, 3]`` float64 (the viewer's ghost)."""
     v0 = _float64_copy(v_x)
-    turned = torch.einsum("mj,bij->bmi", v0, poses.rotations)
+    turned = torch.einsum("mj,bij->bmi", v0, poses.rotations)  # pragma: no mutate - einsum ignores letter case
     if check_parity(parity) == "pseudo":
-        turned = turned * poses.determinants[:, None, None]
+        turned = turned * poses.determinants[:, None, None]  # pragma: no mutate - det = ±1: x and / agree
     return turned
 
 
@@ -401,11 +376,13 @@ def _segment_max(values: Tensor, molecule: Tensor, molecules: int) -> Tensor:
 
 def molecule_feature_errors(h_x: Tensor, h_gx: Tensor, molecule: Tensor, molecules: int) -> Tensor:
     """:func:`feature_errors` of every molecule: ``[M, B]`` for ``h_x`` [n, d] and ``h_gx`` [B, n, d]."""
-    h0 = _rows(_float64_copy(h_x), batched=False)
-    h1 = _rows(_float64_copy(h_gx), batched=True)
+    h0, h1 = _float64_copy(h_x), _float64_copy(h_gx)
     if tuple(h1.shape[1:]) != tuple(h0.shape):
         raise ValueError(f"h(g·x) has shape {list(h1.shape)}; expected [B, {', '.join(map(str, h0.shape))}]")
-    difference = (h1 - h0[None]).abs()
+    # one row per atom, every other axis flattened: compared entrywise, as feature_errors does
+    difference = (h1 - h0[None]).abs().reshape(h1.shape[0], h1.shape[1], -1)
+    if difference.shape[-1] == 0:
+        return torch.zeros(molecules, h1.shape[0], dtype=torch.float64)
     per_atom = torch.where(difference.isnan().any(dim=-1), torch.nan, difference.amax(dim=-1))  # [B, n]
     return _segment_max(per_atom, molecule.cpu(), molecules).t()
 
@@ -424,7 +401,7 @@ def molecule_vector_errors(
 
 def molecule_output_scales(h_x: Tensor, molecule: Tensor, molecules: int) -> Tensor:
     """:func:`output_scale` of every molecule: ``[M]``."""
-    h0 = _rows(_float64_copy(h_x), batched=False).abs()
+    h0 = _float64_copy(h_x).abs().reshape(h_x.shape[0], -1)
     return _segment_max(h0.amax(dim=-1) if h0.shape[-1] else h0.sum(dim=-1), molecule.cpu(), molecules)
 
 

@@ -62,3 +62,23 @@ def unsupported_reason(known: Iterable[int] | None, z) -> str | None:
     if not missing:
         return None
     return f"this model knows {element_names(known)}; the molecule has {element_names(missing)}"
+
+
+QM9_MAX_HEAVY_ATOMS = 9
+"""QM9 holds molecules of at most 9 heavy (non-hydrogen) atoms: what the shipped models learnt from."""
+QM9_MAX_ATOMS = 29
+"""...and at most 29 atoms in all."""
+OUTSIDE_TRAINING_DATA = "outside the training data: not a prediction"
+
+
+def training_domain_problem(z) -> str | None:
+    """None for a molecule like the QM9 molecules the built-in models learnt from, else why its predicted property
+    means nothing (more heavy atoms or more atoms than any training molecule). The invariance check still holds:
+    only the prediction is out of domain."""
+    numbers = np.asarray(z).reshape(-1)
+    heavy = int((numbers > 1).sum())
+    if heavy > QM9_MAX_HEAVY_ATOMS:
+        return f"{OUTSIDE_TRAINING_DATA} ({heavy} heavy atoms; QM9 has at most {QM9_MAX_HEAVY_ATOMS})"
+    if numbers.size > QM9_MAX_ATOMS:
+        return f"{OUTSIDE_TRAINING_DATA} ({numbers.size} atoms; QM9 has at most {QM9_MAX_ATOMS})"
+    return None

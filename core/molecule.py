@@ -27,7 +27,7 @@ def coordinate_problem(pos) -> str | None:
     if not np.isfinite(values).all():
         return "coordinates are not finite numbers"
     if values.size and float(np.abs(values).max()) > MAX_COORDINATE_ANGSTROM:
-        return f"a coordinate lies {float(np.abs(values).max()):.3g} Å from the origin; equiview accepts at most {MAX_COORDINATE_ANGSTROM:g} Å"
+        return f"a coordinate lies {float(np.abs(values).max()):.3g} Å from the origin; equiview accepts at most {MAX_COORDINATE_ANGSTROM:.0e} Å"
     return None
 
 

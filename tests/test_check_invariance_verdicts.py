@@ -225,3 +225,12 @@ def test_float64_reaches_float64_rounding(capsys):
     assert result["egnn"]["verdict"] == "invariant" and result["egnn"]["max_error"] < 1e-11
     assert result["dipole"]["vector_max_error"] < 1e-11 and result["naive"]["verdict"] == "changed"
     assert all(math.isfinite(result["naive"][case]) for case in ("rotation", "reflection", "translation"))
+
+
+def test_help_states_the_one_tolerance_policy(capsys):
+    from equiview.core.equivariance import TOLERANCE_TEXT
+
+    assert main(["check-invariance", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert " ".join(TOLERANCE_TEXT.split()) in text
+    assert "--dtype" in text and "--require-invariant" in text and "docs/verdicts.md" in text

@@ -80,10 +80,9 @@ def test_bundled_source_reads_another_bundle_path(tmp_path):
 
 
 def test_pyg_without_files_fails_fast_with_one_line(tmp_path):
-    started = time.perf_counter()
-    with pytest.raises(DataSourceError) as error:
+    with pytest.raises(DataSourceError) as error:  # no wall-time bound: it fails on a loaded machine
         load_dataset("pyg", root=tmp_path / "empty")
-    assert time.perf_counter() - started < 5
+    assert not (tmp_path / "empty").exists() or not any((tmp_path / "empty").rglob("*"))  # nothing downloaded
     message = str(error.value)
     assert "no PyG QM9 files under" in message and "\n" not in message
 

@@ -99,10 +99,10 @@ def test_bonds_out_of_range_in_a_bundle_are_one_line_in_render(tmp_path, capsys,
     ],
 )
 def test_train_values_beyond_their_bounds_are_one_line(tmp_path, capsys, option, value):
-    started = time.perf_counter()
+    # refused before any work: nothing written (no wall-time bound: it fails on a loaded machine)
     message = assert_one_line(capsys, "train", "--model", "egnn", "--out", str(tmp_path / "m.pt"), option, value)
     assert option in message
-    assert time.perf_counter() - started < 2 and list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_warmup_longer_than_the_run_is_refused(tmp_path, capsys):
@@ -185,7 +185,16 @@ def test_ctrl_c_during_imports_is_one_line():
     said: list[str] = []
     reader = threading.Thread(target=lambda: said.extend(process.stderr), daemon=True)
     reader.start()
-    time.sleep(1.0)
+    # not a fixed sleep: under load, one second may still be Python's own start-up, before equiview handles
+    # Ctrl+C (a plain KeyboardInterrupt traceback). Wait until the command is importing torch (its library mapped).
+    ready = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < ready:
+        try:
+            if "libtorch" in Path(f"/proc/{process.pid}/maps").read_text():
+                break
+        except OSError:
+            break
+        time.sleep(0.05)
     # a signal that lands while a C extension initialises can be deferred: repeat it until the process has
     # answered (once it has, another Ctrl+C would land in the interpreter's shutdown and kill it: exit -2)
     deadline = time.monotonic() + 60
@@ -224,13 +233,12 @@ def test_negative_molecule_positions_and_empty_rotations_are_refused(tmp_path, c
 
 
 def test_oversized_screenshots_are_refused_at_once(tmp_path, capsys, no_display):
-    started = time.perf_counter()
     out = str(tmp_path / "x.png")
     args = ("--size", "8192x8192", "--scale", "4")
     assert_one_line(capsys, "gui", "--screenshot", out, *args, fragment="32768x32768 image")
     assert_one_line(capsys, "render", "--out", out, *args, fragment="32768x32768 image")
     assert_one_line(capsys, "render", "--out", out, "--size", "8192x8192", "--scale", "2", fragment="megapixels")
-    assert time.perf_counter() - started < 2 and not Path(out).exists()
+    assert not Path(out).exists()  # refused before rendering (no wall-time bound: it fails on a loaded machine)
 
 
 def test_the_model_cache_is_bounded_and_forgets_deleted_files(tmp_path):
@@ -272,12 +280,16 @@ def test_every_rate_option_refuses_nan_and_infinity(option):
     assert f"`{option}` |" in (ROOT / "README.md").read_text()
 
 
-def test_check_invariance_trials_beyond_the_bound_stop_at_once(capsys):
-    started = time.perf_counter()
+def test_check_invariance_trials_beyond_the_bound_stop_at_once(capsys, monkeypatch):
+    import equiview.core.invariance_check as invariance_check
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the check ran: the bound must stop the command before any work")
+
+    monkeypatch.setattr(invariance_check, "check_invariance", must_not_run)  # "at once": no work, not a time bound
     assert_one_line(
         capsys, "check-invariance", "--trials", "1000000000", fragment="--trials must be an integer in 1..1000"
     )
-    assert time.perf_counter() - started < 2
 
 
 def test_every_user_facing_error_shares_one_base_class():

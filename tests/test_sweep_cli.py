@@ -28,8 +28,20 @@ def test_sweep_json_with_the_shipped_checkpoints(capsys):
     naive, egnn = result["models"]["naive"]["max_error"], result["models"]["egnn"]["max_error"]
     assert len(naive) == len(egnn) == 72
     assert max(egnn) <= 1e-4
-    assert naive[0] == 0.0  # angle 0 is the current pose, here the original one
+    assert naive[0] == 0.0  # angle 0 is the identity
     assert min(naive[1:]) >= 1e-3
+    assert result["current_angle"] == 0.0  # g is the identity: marked at 0
+
+
+def test_sweep_angle_zero_is_the_identity_and_the_default_g_is_marked_at_45(capsys):
+    """The issue's finding: `sweep --steps 8 --json` gave the naive GNN 0.462 at 0° and 0.0 at 315° (the sweep
+    started at the default g, 45° about z)."""
+    code, out, err = run_main(capsys, "sweep", "--steps", "8", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    naive = result["models"]["naive"]["max_error"]
+    assert result["current_angle"] == 45.0 and result["angles"][1] == 45.0
+    assert naive[0] == 0.0 and min(naive[1:]) > 1e-3
 
 
 def test_sweep_plot_and_csv(capsys, tmp_path):

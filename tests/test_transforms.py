@@ -208,3 +208,43 @@ def test_invalid_matrices_are_rejected():
         E3Transform(torch.eye(3), (1.0, 2.0))
     with pytest.raises(ValueError, match="NaN"):
         E3Transform(torch.eye(3), (float("nan"), 0.0, 0.0))
+
+
+def test_messages_and_types_of_bad_input():
+    import numpy as np
+
+    with pytest.raises(ValueError, match=r"^rotation must have shape \[3, 3\], got \[2, 2\]$"):
+        E3Transform(torch.eye(2))
+    with pytest.raises(ValueError, match=r"^translation contains NaN or infinite values$"):
+        E3Transform(torch.eye(3), (0.0, float("nan"), 0.0))
+    with pytest.raises(ValueError, match=r"^rotation must be an orthogonal matrix \(max \|R\^T R - I\| = 3.00e\+00\)$"):
+        E3Transform(2 * torch.eye(3))
+    with pytest.raises(ValueError, match=r"^center must have shape \[3\], got \[2\]$"):
+        E3Transform.from_view(0, 0, 0, center=(1.0, 2.0))
+    g = E3Transform.from_euler(10, 20, 30)
+    with pytest.raises(ValueError, match=r"^positions must have shape \[n, 3\], got \[4, 2\]$"):
+        g.apply(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match=r"^positions must have shape \[n, 3\], got \[3\]$"):
+        g.apply(np.zeros(3))
+    with pytest.raises(ValueError, match=r"^positions must have shape \[n, 3\], got \[4, 2\]$"):
+        g.apply(torch.zeros(4, 2))
+    with pytest.raises(TypeError, match=r"^positions must be a torch.Tensor or numpy array, got list$"):
+        g.apply([[0.0, 0.0, 0.0]])
+    # numpy keeps a float input's dtype, integers come back as float64, and the numbers are float64's
+    pos = np.array([[1.0, 2.0, 3.0]], dtype=np.float32)
+    assert g.apply(pos).dtype == np.float32 and g.apply(np.array([[1, 2, 3]])).dtype == np.float64
+    exact = g.apply(np.array([[1.0, 2.0, 3.0]]))
+    assert np.allclose(exact, (g.rotation.numpy() @ np.array([1.0, 2.0, 3.0]))[None], atol=1e-15)
+    assert torch.allclose(g.apply(torch.tensor([[1, 2, 3]])), torch.from_numpy(exact), atol=1e-12)
+
+
+def test_random_orthogonal_matrices_are_orthogonal_with_both_signs():
+    from equiview.core.transforms import random_orthogonal_matrices
+
+    q = random_orthogonal_matrices(64, torch.Generator().manual_seed(5))
+    assert q.shape == (64, 3, 3) and q.dtype == torch.float64
+    assert torch.allclose(q.transpose(1, 2) @ q, torch.eye(3, dtype=torch.float64).expand(64, 3, 3), atol=1e-12)
+    signs = torch.linalg.det(q)
+    assert (signs > 0).any() and (signs < 0).any()
+    # Haar: the diagonal signs of R are moved into Q, so the first column's first entry is not always positive
+    assert (q[:, 0, 0] > 0).any() and (q[:, 0, 0] < 0).any()

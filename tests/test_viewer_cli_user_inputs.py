@@ -87,3 +87,29 @@ def test_gui_screenshot_of_four_rows_and_a_file(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     image = read_png(out)
     assert image.shape[:2] == (750, 600) and not is_blank(image)
+
+
+IMATINIB = "Cc1ccc(NC(=O)c2ccc(CN3CCN(C)CC3)cc2)cc1Nc1nccc(-c2cccnc2)n1"
+
+
+def test_a_molecule_outside_the_training_data_gets_no_prediction(tmp_path):
+    """The issue's finding: imatinib (37 heavy atoms) got "⟨R²⟩ predicted: −1.968e+05" beside a green badge."""
+    result = render_json(tmp_path, "--smiles", IMATINIB, "--rotate", "0,0,40")
+    for kind in ("naive", "egnn"):
+        row = result["models"][kind]
+        assert row["in_domain"] is False
+        assert row["domain_problem"].startswith("outside the training data: not a prediction (37 heavy atoms")
+    assert result["models"]["egnn"]["verdict"] == "invariant"  # the symmetry still holds; only the number is void
+    small = render_json(tmp_path, "--smiles", "CCO")
+    assert all(small["models"][kind]["in_domain"] is True for kind in ("naive", "egnn"))
+
+
+@pytest.mark.parametrize("coordinate", ["1e308", "3e38"])
+def test_render_of_overflowing_coordinates_is_one_line_exit_2(tmp_path, coordinate):
+    """The issue's finding: 1e308 (finite in float64, inf in float32) and 3e38 printed a traceback."""
+    path = tmp_path / "far.xyz"
+    path.write_text(f"2\nfar\nC {coordinate} 0 0\nO 1.2 0 0\n")
+    done = run_equiview("render", "--out", str(tmp_path / "x.png"), "--molecule-file", str(path), env=NO_DISPLAY)
+    lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+    assert done.returncode == 2 and len(lines) == 1, done.stderr[-2000:]
+    assert str(path) in lines[0] and "1e+04 Å" in lines[0]

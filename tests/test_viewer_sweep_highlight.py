@@ -79,10 +79,11 @@ def test_hovering_a_curve_marks_its_atom_in_every_3d_view(qtbot, window, tmp_pat
 def test_a_hover_ends_where_it_began_and_a_playing_spin_keeps_the_marker(qtbot, window):
     panel = _open(qtbot, window)
     window.state.set_highlight(2)  # a clicked atom
+    start = panel.angle  # the window's g (45° about z): the sweep's cursor starts there
     panel.set_playing(True)
     panel.highlight(7)  # hovering while it spins
     assert window.state.snapshot.highlight == 7
-    qtbot.waitUntil(lambda: panel.angle > 5.0, timeout=20000)
+    qtbot.waitUntil(lambda: abs(panel.angle - start) > 5.0, timeout=20000)
     assert panel.playing  # the hover's state change did not stop Play
     panel.set_playing(False)
     wait_for_frame(qtbot, window)

@@ -8,10 +8,10 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from viewer_fixtures import close_window, requires_display, wait_for_frame, window_loading_models
 
 from equiview.core.embeddings import compare_poses
+from equiview.core.transforms import E3Transform
 from equiview.viewer.model.colouring import Projection
 from equiview.viewer.model.movie_file import read_frames
 from equiview.viewer.model.movie_settings import MovieSettings
-from equiview.viewer.model.spin import pose_transform
 from equiview.viewer.model.sweep import spun_transform
 from equiview.viewer.widgets.sweep_panel import RECOMPUTE_MS
 
@@ -61,25 +61,32 @@ def test_panel_values_equal_compare_poses_per_angle(qtbot, window, dataset):
     window.state.set_rotation(0, 35.0)
     panel.recompute()
     molecule = window.pipeline.molecule(window.state.snapshot.molecule)
-    base = pose_transform(molecule, window.state.snapshot.transform)
+    identity = E3Transform.identity()
     result = panel.result
     assert result.axis == "z" and len(result.angles) == 72
+    assert result.current_angle is None  # g turns about x too: no turn about z, not marked
     for kind in ("naive", "egnn"):
         model = window.library.load(window.state.snapshot.sources[kind]).model
         spec = window.state.snapshot.projections[kind]
         for index in (0, 7, 30, 61):
             reference = compare_poses(
-                model, molecule.graph(), spun_transform("z", result.angles[index], base, molecule.centre)
+                model, molecule.graph(), spun_transform("z", result.angles[index], identity, molecule.centre)
             )
             projection = Projection(spec.kind, spec.channel).fit(reference.h_original)
             np.testing.assert_allclose(panel.values_at(kind, index), projection(reference.h_transformed), atol=1e-5)
             assert result.models[kind].max_error[index] == pytest.approx(
                 reference.max_error, rel=1e-4, abs=1e-5
             )  # an invariant model's error is float noise (~1e-6)
-    # the frame at angle 0 is the window's own: its colour values are the curves' first points
+    # angle 0 is the identity: the curves start at h(x), and naive's error there is exactly 0
+    assert result.models["naive"].max_error[0] == 0.0
+    # the window's g = 45° about z lies on the axis: the cursor starts there, with the window's own colours
+    window.state.set_rotation(0, 0.0)
+    panel.recompute()
+    assert panel.result.current_angle == pytest.approx(45.0) and panel.angle == pytest.approx(45.0)
+    wait_for_frame(qtbot, window)
     for kind in ("naive", "egnn"):
         np.testing.assert_allclose(
-            panel.values_at(kind, 0), window.controller.frame.rows[kind].values_transformed, atol=1e-5
+            panel.values_at(kind, 9), window.controller.frame.rows[kind].values_transformed, atol=1e-5
         )
 
 
@@ -97,7 +104,7 @@ def test_clicking_the_plot_sets_the_angle_through_the_state(qtbot, window):
     assert all(cursor.value() == pytest.approx(panel.angle) for cursor in panel.cursors)
     # the frame drawn is the pose at that angle, and the egnn colours are the curves' values there
     molecule = window.controller.frame.molecule
-    g = spun_transform("z", panel.angle, pose_transform(molecule, panel.spin.snapshot.transform), molecule.centre)
+    g = spun_transform("z", panel.angle, E3Transform.identity(), molecule.centre)
     np.testing.assert_allclose(
         window.controller.frame.positions_transformed, g.apply(molecule.graph().pos).double().numpy(), atol=1e-5
     )
@@ -122,7 +129,8 @@ def test_a_slider_step_does_not_sweep_recompute_does(qtbot, window):
     qtbot.mouseClick(panel.recompute_button, Qt.MouseButton.LeftButton)  # the user asks
     assert panel.spin.snapshot.transform == window.state.snapshot.transform
     assert panel.angle == 0.0 and "moved by hand" not in panel.angle_label.text()
-    assert panel.result.models["naive"].max_error[0] > 1e-3  # the new base pose itself is already off for naive
+    assert panel.result.current_angle is None and "no turn about z" in panel.angle_label.text()  # g has a shift
+    assert panel.result.models["naive"].max_error[0] == 0.0  # angle 0 is the identity
     # another molecule is new input: swept again without asking
     window.molecule_panel.next()
     qtbot.waitUntil(lambda: panel.spin.snapshot.molecule == window.state.snapshot.molecule, timeout=5000)

@@ -448,6 +448,9 @@ def row_report(row) -> dict:
     report["verdict"] = row.verdict.kind if row.verdict is not None else ("invariant" if row.invariant else "changed")
     report["prediction_original"] = row.prediction_original
     report["prediction_transformed"] = row.prediction_transformed
+    report["in_domain"] = row.in_domain  # false: the molecule is unlike the training data, the number no prediction
+    if not row.in_domain:
+        report["domain_problem"] = row.domain_problem
     if row.vectors is not None:  # a vector model: its arrows (a dipole model's in Debye; a user's without a unit)
         vectors = row.vectors
         report["vector_max_error"] = vectors.max_error

@@ -26,12 +26,16 @@ def readout_lines(frame: Frame) -> list[str]:
         row = frame.rows.get(kind)
         if row is None:  # models still loading
             continue
+        if not row.available or row.target_idx is None:
+            continue
         target = TARGETS[row.target_idx]
-        dft = float(molecule.y[row.target_idx])
+        dft = "" if molecule.y is None else f", DFT {float(molecule.y[row.target_idx]):.2f}"
         trained = "" if row.trained else " (untrained: predictions meaningless)"
+        if not row.in_domain:
+            trained = f" ({row.domain_problem})"
         lines.append(
             f"{MODEL_TITLES[kind]} ({row.model_label}): {row.verdict.text} · {target.name} predicted "
-            f"{row.prediction_original:.2f} (x), {row.prediction_transformed:.2f} (g·x), DFT {dft:.2f} "
+            f"{row.prediction_original:.2f} (x), {row.prediction_transformed:.2f} (g·x){dft} "
             f"{target.unit}{trained}"
         )
     return lines

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from equiview.core.elements import DISPLAY_RADII, formula
+from equiview.core.known_elements import training_domain_problem
 from equiview.viewer.model.colouring import ColourScale, Projection, element_rgba
 from equiview.viewer.model.library import ModelLibrary, UserRowModel, known_elements
 from equiview.viewer.model.molecules import MoleculeTable
@@ -233,6 +234,12 @@ class RowFrame:
 
     status: str = "ok"  # "ok" | "unsupported" (elements the model does not know) | "failed" (a user model broke)
     message: str = ""  # why the row shows no model
+    domain_problem: str | None = None  # why the prediction means nothing (a molecule unlike the training data)
+
+    @property
+    def in_domain(self) -> bool:
+        """False when the molecule lies outside the model's training data: the prediction is no prediction."""
+        return self.domain_problem is None
 
     @property
     def title(self) -> str:
@@ -566,6 +573,7 @@ class Pipeline:
             target_idx=model.target_idx,
             vectors=vectors,
             embedding_scale=float(original.h.abs().max()) if original.h.numel() else 1.0,
+            domain_problem=None if isinstance(model, UserRowModel) else training_domain_problem(molecule.z),
             delta=delta.double().numpy(),
             shown_values=values,
             shown_rgba=rgba,

@@ -35,12 +35,11 @@ def drag_axis_angle(
 
 
 def rotation_matrix(axis, degrees: float) -> np.ndarray:
-    """Rodrigues' formula: the rotation by ``degrees`` about the unit vector ``axis``."""
-    a = np.asarray(axis, dtype=np.float64)
-    a = a / np.linalg.norm(a)
-    theta = math.radians(degrees)
-    k = np.array([[0.0, -a[2], a[1]], [a[2], 0.0, -a[0]], [-a[1], a[0], 0.0]])
-    return np.eye(3) + math.sin(theta) * k + (1.0 - math.cos(theta)) * (k @ k)
+    """The rotation by ``degrees`` about ``axis``: the one Rodrigues, :func:`equiview.core.rotations.axis_angle_matrices`
+    (numpy, no torch)."""
+    from equiview.core.rotations import axis_angle_matrices
+
+    return axis_angle_matrices(axis, [degrees])[0]
 
 
 def rotated(params: TransformParams, axis, degrees: float) -> TransformParams:

@@ -15,7 +15,7 @@ from equiview.viewer.model.snapshot import TransformParams
 def within_tolerance(error: float, scale: float) -> bool:
     """The engine's one tolerance policy (:mod:`equiview.core.equivariance`, float32: the viewer runs the models
     in float32): ``error <= 1e-4 + 1e-5 * scale``, scale = max |h(x)| or max |v(x)|."""
-    from equiview.core.equivariance import passes
+    from equiview.core.tolerance import passes  # torch-free: the first frame comes before PyTorch
 
     return passes(error, scale, "float32")
 

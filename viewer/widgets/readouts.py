@@ -91,6 +91,12 @@ class ModelReadout(QWidget):
             f"<b>{_number(row.prediction_transformed)}</b> (g·x){reference} {unit}"
         )
         self.prediction.setToolTip(f"{property_label(target)} predicted for both poses; DFT value from QM9")
+        if not row.in_domain:  # a molecule unlike any the model learnt from: the number is no prediction
+            self.prediction.setToolTip(row.domain_problem)
+            self.prediction.setText(
+                f"<span style='color:#6b7280'>{values}<br><b style='color:#b45309'>{row.domain_problem}</b></span>"
+            )
+            return
         if row.trained:
             self.prediction.setText(values)
         else:
