@@ -132,9 +132,10 @@ def _check(model, molecules, trials, rtol, atol, dtype, seed, vectors: bool, par
             if result.vectors is None:
                 raise AssertionError(f"{subject.name} returns no vectors: assert_equivariant needs (features, vectors)")
             outputs.append(("vectors", result.vectors))
+        outputs += [(f"irreps {label}", m) for label, m in (result.irreps or {}).items()]
         for what, measurement in outputs:
             for case, error in measurement.by_case().items():
-                key = case if what == "features" else f"vector_{case}"
+                key = {"features": case, "vectors": f"vector_{case}"}.get(what, f"{what.replace(' ', '_')}_{case}")
                 worst[key] = error if error != error else max(worst.get(key, 0.0), error)
                 if not tolerance.accepts(error, measurement.scale):
                     bound = tolerance.bound(measurement.scale)
@@ -144,7 +145,9 @@ def _check(model, molecules, trials, rtol, atol, dtype, seed, vectors: bool, par
         raise ValueError(f"{subject.name} knows none of the molecules' elements: nothing was tested")
     if failures:
         ratio, what, case, k, error, scale = max(failures, key=lambda item: item[0])
-        formula = "|h(g·x) − h(x)|" if what == "features" else "|v(g·x) − s(R) R v(x)|"
+        formula = {"features": "|h(g·x) − h(x)|", "vectors": "|v(g·x) − s(R) R v(x)|"}.get(
+            what, f"|h(g·x) − D(g) h(x)| of the {what.split()[-1]} block"
+        )
         failing_molecules = len({item[3] for item in failures})
         raise AssertionError(
             f"{subject.name} is not {'equivariant' if vectors else 'invariant'}: case {case!r}, molecule "

@@ -38,8 +38,9 @@ class Outputs:
     per graph [G, 3] where the model has them."""
 
     features: Tensor
-    vectors: Tensor | None = None
+    vectors: Tensor | None = None  # [N, 3] or [N, k, 3]
     graph_vectors: Tensor | None = None
+    irreps: tuple[Tensor, str] | None = None  # ([N, dim], "16x0e+16x1o+8x2e")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class AuditSubject:
     run: Callable[[object], Outputs]
     parity: str = "polar"
     gui_options: tuple[str, ...] = ()
+    module: object = None  # the nn.Module whose submodules ``layers`` names (for --layers)
+    layers: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------------------------- subjects
@@ -71,7 +74,33 @@ def builtin_subject(kind: str, model, description: str, device: torch.device, dt
                 return Outputs(features, vectors.per_atom, vectors.molecule)
             return Outputs(model.encode(batch))
 
-    return AuditSubject(kind, description, builtin_known_elements(model), run)
+    return AuditSubject(
+        kind, description, builtin_known_elements(model), run, module=model, layers=builtin_layers(model)
+    )
+
+
+READOUTS = ("aggregation", "f_predict", "f_charge", "act")
+"""Built-in submodules that are not per-atom layers (the readout, the activation)."""
+
+
+def builtin_layers(model) -> tuple[str, ...]:
+    """The per-atom layers of a built-in model in forward order: its children, a ModuleList's (or a child's
+    ModuleList's) items one by one (``message_passing_layers.0``, ``gnn.convs.1``)."""
+    from torch import nn
+
+    names = []
+    for name, child in model.named_children():
+        if name in READOUTS:
+            continue
+        if isinstance(child, nn.ModuleList):
+            names += [f"{name}.{index}" for index in range(len(child))]
+            continue
+        lists = [(sub, c) for sub, c in child.named_children() if isinstance(c, nn.ModuleList)]
+        if lists:
+            names += [f"{name}.{sub}.{index}" for sub, c in lists for index in range(len(c))]
+        else:
+            names.append(name)
+    return tuple(names)
 
 
 def builtin_subjects(
@@ -91,16 +120,19 @@ def builtin_subjects(
 
 def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditSubject:
     """A loaded user model: one batched call if it declares ``batched = True``, else one call per graph."""
-    from equiview.core.user_models import _running_user_code
+    from equiview.core.user_models import _running_user_code, gradient_mode
 
     module = user_model.module.to(device=device, dtype=dtype)
+    needs_grad = getattr(module, "needs_grad", False) is True
     batched = getattr(module, "batched", False) is True
 
     def call(z: Tensor, pos: Tensor, batch: Tensor) -> Outputs:
         # the protocol's one guard: the user's prints go to stderr, anything raised is one UserModelError line
         with _running_user_code(f"model {user_model.name!r}: forward"):
-            with torch.no_grad():
-                output = module(z, pos, batch)
+            with gradient_mode(needs_grad):
+                output = module(z, pos.clone(), batch)
+            if isinstance(output, dict):
+                return _dict_outputs(user_model, output, int(z.shape[0]))
             checked = user_model._checked(output, int(z.shape[0]))  # the protocol's shape and value checks
         return Outputs(checked.features, checked.vectors)
 
@@ -113,16 +145,62 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
             z = graph.z[start:end]
             pieces.append(call(z, graph.pos[start:end], torch.zeros_like(z)))
         vectors = [p.vectors for p in pieces]
+        irreps = [p.irreps for p in pieces]
         return Outputs(
             torch.cat([p.features for p in pieces]),
             None if any(v is None for v in vectors) else torch.cat(vectors),
+            irreps=None if any(i is None for i in irreps) else (torch.cat([i[0] for i in irreps]), irreps[0][1]),
         )
 
     options = ("--model", str(user_model.spec))
+    declared = getattr(user_model.module, "layers", None)
+    layers = tuple(str(name) for name in declared) if isinstance(declared, (list, tuple)) else ()
     parity = getattr(user_model, "vector_parity", "polar")
     return AuditSubject(
-        user_model.name, user_model.describe(), user_model.known_elements, run, parity, gui_options=options
+        user_model.name,
+        user_model.describe(),
+        user_model.known_elements,
+        run,
+        parity,
+        gui_options=options,
+        module=module,
+        layers=layers,
     )
+
+
+def _dict_outputs(user_model, output: dict, n: int) -> Outputs:
+    """``{"features": [n, d], "vectors": [n, 3] or [n, k, 3], "irreps": (tensor [n, dim], "16x0e+16x1o")}``."""
+    from equiview.core.user_input_errors import UserModelError
+
+    name = user_model.name
+    unknown = set(output) - {"features", "vectors", "irreps"}
+    if unknown or "features" not in output:
+        raise UserModelError(
+            f"model {name!r}: a dict output has the keys features (required), vectors, irreps; got {sorted(output)}"
+        )
+    features = user_model._checked(output["features"], n).features
+    vectors = output.get("vectors")
+    if vectors is not None:
+        vectors = user_model._tensor(vectors, "vectors", n)
+        if vectors.dim() not in (2, 3) or vectors.shape[-1] != 3:
+            raise UserModelError(
+                f"model {name!r}: vectors have shape {list(vectors.shape)}; expected [{n}, 3] or [{n}, k, 3]"
+            )
+    irreps = output.get("irreps")
+    if irreps is not None:
+        if not (isinstance(irreps, (tuple, list)) and len(irreps) == 2 and isinstance(irreps[1], str)):
+            raise UserModelError(f'model {name!r}: irreps must be (tensor [n, dim], "16x0e+16x1o")')
+        try:
+            dim = engine.irreps_dim(irreps[1])
+        except ValueError as error:
+            raise UserModelError(f"model {name!r}: {error}") from None
+        values = user_model._tensor(irreps[0], "irreps", n)
+        if tuple(values.shape) != (n, dim):
+            raise UserModelError(
+                f"model {name!r}: irreps have shape {list(values.shape)}; {irreps[1]!r} needs [{n}, {dim}]"
+            )
+        irreps = (values, irreps[1])
+    return Outputs(features, vectors, irreps=irreps)
 
 
 # ---------------------------------------------------------------------------------------------- poses
@@ -246,18 +324,51 @@ class MoleculeResult:
     vectors: engine.Measurement | None
     reason: str | None = None
     failed: bool = False
+    irreps: dict[str, engine.Measurement] | None = None  # per irrep type ("0e", "1o", ...)
+    layers: dict[str, engine.Measurement] | None = None  # per layer, in forward order (--layers)
 
     @property
     def verdict(self) -> str:
         if self.reason is not None:
             return engine.FAILED if self.failed else engine.UNSUPPORTED
-        return engine.verdict_kind(self.features, self.vectors)
+        verdict = engine.verdict_kind(self.features, self.vectors)
+        if not self.irreps or verdict in (engine.CHANGED, engine.IDENTITY):
+            return verdict
+        return engine.EQUIVARIANT if all(m.passes for m in self.irreps.values()) else engine.CHANGED
 
 
-def measure_chunk(subject: AuditSubject, graph, poses: engine.Poses, cases, dtype: str) -> list[MoleculeResult]:
+def _recording_layers(subject: AuditSubject):
+    """Forward hooks on ``subject.layers``: a dict that fills with each layer's per-atom output (the first
+    tensor it returns; kept when it has one row per atom), in the order the layers ran; and the hooks' handles."""
+    from equiview.core.user_input_errors import UserModelError
+
+    recorded: dict[str, list[Tensor]] = {}  # one piece per call: a one-molecule model is called graph by graph
+    modules = dict(subject.module.named_modules()) if subject.module is not None else {}
+    handles = []
+    for name in subject.layers:
+        if name not in modules:
+            raise UserModelError(f"model {subject.name!r}: layers names {name!r}, which is not one of its submodules")
+
+        def hook(_module, _inputs, output, name=name):
+            value = output[0] if isinstance(output, (tuple, list)) and output else output
+            if isinstance(value, Tensor) and value.dim() >= 1 and value.is_floating_point():
+                recorded.setdefault(name, []).append(value.detach().reshape(value.shape[0], -1))
+
+        handles.append(modules[name].register_forward_hook(hook))
+    return recorded, handles
+
+
+def measure_chunk(
+    subject: AuditSubject, graph, poses: engine.Poses, cases, dtype: str, layers: bool = False
+) -> list[MoleculeResult]:
     """Every molecule of ``graph`` (a ``Batch`` of M molecules already posed P times) under ``subject``."""
     m = int(graph.num_graphs) // len(poses)
-    outputs = subject.run(graph)
+    recorded, handles = _recording_layers(subject) if layers else ({}, [])
+    try:
+        outputs = subject.run(graph)
+    finally:
+        for handle in handles:
+            handle.remove()
     p = len(poses)
     features = outputs.features.reshape(p, -1, *outputs.features.shape[1:])
     molecule = graph.batch[: features.shape[1]].cpu()
@@ -268,8 +379,9 @@ def measure_chunk(subject: AuditSubject, graph, poses: engine.Poses, cases, dtyp
     if outputs.vectors is not None or outputs.graph_vectors is not None:
         rows, row_molecule = [], []
         if outputs.vectors is not None:
+            per_atom = outputs.vectors.shape[1] if outputs.vectors.dim() == 3 else 1  # k vectors per atom
             rows.append(outputs.vectors.reshape(p, -1, 3))
-            row_molecule.append(molecule)
+            row_molecule.append(molecule.repeat_interleave(per_atom))
         if outputs.graph_vectors is not None:
             rows.append(outputs.graph_vectors.reshape(p, m, 3))
             row_molecule.append(torch.arange(m))
@@ -277,13 +389,32 @@ def measure_chunk(subject: AuditSubject, graph, poses: engine.Poses, cases, dtyp
         index = torch.cat(row_molecule)
         vector_errors = engine.molecule_vector_errors(v[0], v[1:], moved, index, m, subject.parity)
         vector_scales = engine.molecule_vector_scales(v[0], index, m)
+    irreps = {}
+    if outputs.irreps is not None:
+        values, text = outputs.irreps
+        values = values.reshape(p, -1, values.shape[-1])
+        irreps = engine.molecule_irreps_errors(values[0], values[1:], moved, text, molecule, m)
+    layer_errors = {}
+    for name, pieces in recorded.items():
+        value = torch.cat(pieces) if len({piece.shape[1] for piece in pieces}) == 1 else None
+        if value is None or value.shape[0] != graph.z.shape[0]:
+            continue  # not one row per atom (a per-molecule or per-edge layer): not comparable atom by atom
+        value = value.reshape(p, features.shape[1], -1)
+        layer_errors[name] = (
+            engine.molecule_feature_errors(value[0], value[1:], molecule, m),
+            engine.molecule_output_scales(value[0], molecule, m),
+        )
     results = []
     for k in range(m):
         f = engine.Measurement(feature_errors[k], cases, float(feature_scales[k]), dtype)
         vm = None
         if vector_errors is not None:
             vm = engine.Measurement(vector_errors[k], cases, float(vector_scales[k]), dtype)
-        results.append(MoleculeResult(f, vm))
+        blocks = {label: engine.Measurement(e[k], cases, float(sc[k]), dtype) for label, (e, sc) in irreps.items()}
+        by_layer = {
+            name: engine.Measurement(e[k], cases, float(sc[k]), dtype) for name, (e, sc) in layer_errors.items()
+        }
+        results.append(MoleculeResult(f, vm, irreps=blocks or None, layers=by_layer if layers else None))
     return results
 
 
@@ -298,20 +429,29 @@ class Audit:
     device: torch.device
     dtype: str = engine.DEFAULT_DTYPE
     graphs_per_forward: int = GRAPHS_PER_FORWARD
+    layers: bool = False  # record every layer's output (forward hooks) and judge it as well
 
     def chunks(self, positions: Sequence[int]) -> Iterator[list[int]]:
         size = max(1, self.graphs_per_forward // len(self.poses))
         for start in range(0, len(positions), size):
             yield list(positions[start : start + size])
 
-    def run(self, positions: Sequence[int] | None = None, progress: Callable[[int], None] | None = None):
+    def run(
+        self,
+        positions: Sequence[int] | None = None,
+        progress: Callable[[int], None] | None = None,
+        shard: tuple[int, int] = (0, 1),
+    ):
+        """``shard=(rank, world)``: this process takes every world-th chunk from its rank on, so the chunks (and
+        so the numbers) are the ones a single process computes, and every molecule falls to exactly one rank."""
         from equiview.core.known_elements import unsupported_reason
         from equiview.core.user_input_errors import UserModelError
 
         positions = list(range(len(self.molecules))) if positions is None else list(positions)
         torch_dtype = engine.DTYPES[self.dtype]
         moved_cases = self.poses.cases[1:]
-        for chunk in self.chunks(positions):
+        rank, world = shard
+        for chunk in list(self.chunks(positions))[rank::world]:
             per_subject = {}
             graphs: dict[tuple[int, ...], object] = {}  # one posed graph per set of usable molecules
             for subject in self.subjects:
@@ -324,7 +464,7 @@ class Audit:
                         graphs[key] = posed_batch(self.molecules.collate(usable), self.poses, self.device, torch_dtype)
                     graph = graphs[key]
                     try:
-                        measured = measure_chunk(subject, graph, self.poses, moved_cases, self.dtype)
+                        measured = measure_chunk(subject, graph, self.poses, moved_cases, self.dtype, self.layers)
                     except UserModelError as error:  # the user's code failed: that row's verdict, not a crash
                         measured = [MoleculeResult(None, None, str(error), failed=True)] * len(usable)
                     for k, result in zip(usable, measured):
@@ -380,6 +520,17 @@ def molecule_row(audit: Audit, k: int, subject: AuditSubject, result: MoleculeRe
         row["vector_scale"] = v.scale
         if _ratio(v) > _ratio(f):
             worst, measurement = v.worst_pose, v
+    if result.irreps:
+        row["irreps"] = {
+            label: {"max_error": _number(m.max_error), "verdict": "equivariant" if m.passes else "changed"}
+            for label, m in result.irreps.items()
+        }
+    if result.layers is not None:
+        row["layers"] = [
+            {"name": name, "max_error": _number(m.max_error), "verdict": "invariant" if m.passes else "changed"}
+            for name, m in result.layers.items()
+        ]
+        row["first_breaking_layer"] = next((name for name, m in result.layers.items() if not m.passes), None)
     if worst is not None:
         pose = worst + 1  # the audit's pose 0 is x itself
         g = audit.poses[pose]
@@ -452,6 +603,35 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
         if vectors is not None:
             entry["vector_max_error"] = _number(vectors.max_error)
             entry.update({f"vector_{case}": _number(e) for case, e in vectors.by_case().items()})
+        blocks = [r.irreps for _, r in measured if r.irreps]
+        if blocks:
+            entry["irreps"] = {
+                label: {
+                    "max_error": _number(engine.Summary(tuple(b[label] for b in blocks)).max_error),
+                    "verdict": "equivariant" if all(b[label].passes for b in blocks) else "changed",
+                }
+                for label in blocks[0]
+            }
+            if entry["verdict"] in (engine.INVARIANT, engine.EQUIVARIANT):
+                ok = all(item["verdict"] == "equivariant" for item in entry["irreps"].values())
+                entry["verdict"] = engine.EQUIVARIANT if ok else engine.CHANGED
+        with_layers = [r.layers for _, r in measured if r.layers is not None]
+        if with_layers:
+            names = list(dict.fromkeys(name for layers in with_layers for name in layers))
+            entry["layers"] = []
+            for name in names:
+                found = tuple(layers[name] for layers in with_layers if name in layers)
+                passes = all(m.passes for m in found)
+                entry["layers"].append(
+                    {
+                        "name": name,
+                        "max_error": _number(engine.Summary(found).max_error),
+                        "verdict": "invariant" if passes else "changed",
+                    }
+                )
+            entry["first_breaking_layer"] = next(
+                (item["name"] for item in entry["layers"] if item["verdict"] == "changed"), None
+            )
         entry["changed_molecules"] = sum(r.verdict == engine.CHANGED for _, r in measured)
         if len(measured) < len(results):
             entry["skipped"] = len(results) - len(measured)
@@ -479,3 +659,39 @@ def _worst_pose(result: MoleculeResult) -> int:
     f, v = result.features, result.vectors
     chosen = v if v is not None and _ratio(v) > _ratio(f) else f
     return int(chosen.worst_pose) + 1
+
+
+# ------------------------------------------------------------------------------------------- torchrun
+def distributed_shard() -> tuple[int, int] | None:
+    """``(rank, world)`` under ``torchrun`` with more than one process (the process group joined on gloo), else
+    None."""
+    import os
+
+    world = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    if world <= 1:
+        return None
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def gather_results(mine: list[tuple[int, int, MoleculeResult]], shard: tuple[int, int], expected: int):
+    """Every rank's ``(position, subject index, result)`` on rank 0 in (position, subject) order, each exactly
+    once (None on the other ranks)."""
+    import torch.distributed as dist
+
+    rank, world = shard
+    gathered: list = [None] * world if rank == 0 else None  # type: ignore[assignment]
+    dist.gather_object(mine, gathered, dst=0)
+    dist.destroy_process_group()
+    if rank != 0:
+        return None
+    merged = sorted((item for part in gathered for item in part), key=lambda item: (item[0], item[1]))
+    keys = [(k, s) for k, s, _ in merged]
+    if len(keys) != expected or len(set(keys)) != expected:
+        raise RuntimeError(
+            f"torchrun shards returned {len(keys)} rows ({len(set(keys))} distinct), expected {expected}"
+        )
+    return merged

@@ -60,6 +60,7 @@ BOUNDS: dict[str, IntRange] = {
     "--molecules": IntRange(1, 1000),
     "--trials": IntRange(1, 1000),
     "--worst": IntRange(0, 1000),
+    "--batch-graphs": IntRange(1, 65_536),
     # training and evaluation
     "--epochs": IntRange(1, 10_000),
     "--batch-size": IntRange(1, 4096),

@@ -153,7 +153,13 @@ def _cmd_check_invariance(args: argparse.Namespace) -> int:
         raise CommandError(
             f"--require-invariant {unknown[0]!r}: no such row (rows: {', '.join((*MODEL_KINDS, *user_names))}, or all)"
         )
-    if args.split is not None or args.jsonl is not None or args.device is not None:
+    if (
+        args.split is not None
+        or args.jsonl is not None
+        or args.device is not None
+        or args.batch_graphs != 512
+        or args.layers
+    ):
         return _cmd_audit(args, required)
     structures = read_structures(args)
     user_models = load_user_models(args.model or [])
@@ -221,11 +227,29 @@ def _cmd_audit(args: argparse.Namespace, required: Sequence[str]) -> int:
     dtype = DTYPES[args.dtype]
     subjects = audit.builtin_subjects(args.checkpoint or [], args.seed, device, dtype)
     subjects += [audit.user_subject(model, device, dtype) for model in load_user_models(args.model or [])]
-    run = audit.Audit(subjects, molecules, audit.audit_poses(args.trials, args.seed), device, args.dtype)
-    progress = audit.Progress(len(molecules), enabled=args.progress)
+    run = audit.Audit(
+        subjects,
+        molecules,
+        audit.audit_poses(args.trials, args.seed),
+        device,
+        args.dtype,
+        args.batch_graphs,
+        layers=args.layers,
+    )
+    shard = audit.distributed_shard()  # torchrun --nproc-per-node N: every rank takes its share of the chunks
+    progress = audit.Progress(len(molecules), enabled=args.progress if shard is None or shard[0] == 0 else False)
+    order = {subject.name: index for index, subject in enumerate(subjects)}
+    rows = [
+        (k, order[subject.name], result) for k, subject, result in run.run(progress=progress, shard=shard or (0, 1))
+    ]
+    if shard is not None:
+        rows = audit.gather_results(rows, shard, len(molecules) * len(subjects))
+        if rows is None:
+            return 0  # rank 0 writes and prints the merged report
     by_model: dict[str, list] = {}
     lines = []
-    for k, subject, result in run.run(progress=progress):
+    for k, index, result in rows:
+        subject = subjects[index]
         by_model.setdefault(subject.name, []).append((k, result))
         if jsonl is not None:
             lines.append(json.dumps(audit.molecule_row(run, k, subject, result)))
@@ -251,7 +275,10 @@ def _audit_table(result: dict) -> str:
     for name, report in rows.items():
         if isinstance(report, dict) and report.get("worst"):
             changed = report.get("changed_molecules", 0)
-            lines.append(f"{name}: {report['verdict']} ({changed} of {report['molecules']} molecules changed); worst:")
+            breaks = f", breaks at {report['first_breaking_layer']}" if report.get("first_breaking_layer") else ""
+            lines.append(
+                f"{name}: {report['verdict']} ({changed} of {report['molecules']} molecules changed{breaks}); worst:"
+            )
             lines += [
                 f"  {item['molecule']}  {item.get('max_error', 0):.2e}  {item.get('gui', '')}"
                 for item in report["worst"]
@@ -384,6 +411,19 @@ def _add_check_invariance_parser(subparsers) -> None:
     audit.add_argument("--device", choices=("cpu", "cuda"), default=None, help="where the models run (default cpu)")
     audit.add_argument(
         "--worst", type=bounded_int("--worst"), default=5, help="worst molecules listed per model (default 5)"
+    )
+    audit.add_argument(
+        "--layers",
+        action="store_true",
+        help="also judge every layer's per-atom output (built-in models; a user model's `layers = [names]`) and "
+        "name the first_breaking_layer",
+    )
+    audit.add_argument(
+        "--batch-graphs",
+        type=bounded_int("--batch-graphs"),
+        default=512,
+        metavar="N",
+        help="molecule-poses per forward pass (default 512; memory grows with it)",
     )
     audit.add_argument(
         "--progress",

@@ -376,11 +376,13 @@ def _segment_max(values: Tensor, molecule: Tensor, molecules: int) -> Tensor:
 
 def molecule_feature_errors(h_x: Tensor, h_gx: Tensor, molecule: Tensor, molecules: int) -> Tensor:
     """:func:`feature_errors` of every molecule: ``[M, B]`` for ``h_x`` [n, d] and ``h_gx`` [B, n, d]."""
-    h0 = _rows(_float64_copy(h_x), batched=False)
-    h1 = _rows(_float64_copy(h_gx), batched=True)
+    h0, h1 = _float64_copy(h_x), _float64_copy(h_gx)
     if tuple(h1.shape[1:]) != tuple(h0.shape):
         raise ValueError(f"h(g·x) has shape {list(h1.shape)}; expected [B, {', '.join(map(str, h0.shape))}]")
-    difference = (h1 - h0[None]).abs()
+    # one row per atom, every other axis flattened: compared entrywise, as feature_errors does
+    difference = (h1 - h0[None]).abs().reshape(h1.shape[0], h1.shape[1], -1)
+    if difference.shape[-1] == 0:
+        return torch.zeros(molecules, h1.shape[0], dtype=torch.float64)
     per_atom = torch.where(difference.isnan().any(dim=-1), torch.nan, difference.amax(dim=-1))  # [B, n]
     return _segment_max(per_atom, molecule.cpu(), molecules).t()
 
@@ -399,10 +401,73 @@ def molecule_vector_errors(
 
 def molecule_output_scales(h_x: Tensor, molecule: Tensor, molecules: int) -> Tensor:
     """:func:`output_scale` of every molecule: ``[M]``."""
-    h0 = _rows(_float64_copy(h_x), batched=False).abs()
+    h0 = _float64_copy(h_x).abs().reshape(h_x.shape[0], -1)
     return _segment_max(h0.amax(dim=-1) if h0.shape[-1] else h0.sum(dim=-1), molecule.cpu(), molecules)
 
 
 def molecule_vector_scales(v_x: Tensor, molecule: Tensor, molecules: int) -> Tensor:
     """:func:`vector_scale` of every molecule: ``[M]``."""
     return _segment_max(torch.linalg.vector_norm(_float64_copy(v_x), dim=-1), molecule.cpu(), molecules)
+
+
+# ------------------------------------------------------------------------------------------------ irreps
+# Features that are not invariant but transform by Wigner-D matrices, h(g·x) = D(g) h(x), block by block:
+# "16x0e+16x1o+8x2e" (e3nn's notation and basis; e3nn is the optional dependency equiview[e3nn]). The parity p of
+# each block enters through det R: D_l(R) (det R)^{(1-p)/2}, as e3nn's Irrep.D_from_matrix computes it.
+def import_o3():
+    """e3nn's ``o3``. e3nn 0.4.4 (what mace-torch pins) loads its Wigner constants with ``torch.load``, whose
+    weights-only default in torch >= 2.6 refuses the ``slice`` objects in that file; ``slice`` is data, not code,
+    so it is allowed here."""
+    torch.serialization.add_safe_globals([slice])
+    try:
+        from e3nn import o3
+    except ImportError:
+        raise ValueError("irreps outputs need e3nn: pip install 'equiview[e3nn]'") from None
+    return o3
+
+
+def irreps_blocks(irreps: str) -> list[tuple[str, int, int, int]]:
+    """``[(label "1o", start, multiplicity, 2l+1), ...]`` of an irreps string; ValueError if e3nn cannot read it."""
+    o3 = import_o3()
+    try:
+        parsed = o3.Irreps(irreps)
+    except (ValueError, AssertionError, TypeError) as error:
+        raise ValueError(f"irreps {irreps!r}: {error}") from None
+    blocks, start = [], 0
+    for mul, ir in parsed:
+        blocks.append((str(ir), start, int(mul), int(ir.dim)))
+        start += int(mul) * int(ir.dim)
+    return blocks
+
+
+def irreps_dim(irreps: str) -> int:
+    return sum(mul * dim for _, _, mul, dim in irreps_blocks(irreps))
+
+
+def molecule_irreps_errors(
+    h_x: Tensor, h_gx: Tensor, poses: Poses, irreps: str, molecule: Tensor, molecules: int
+) -> dict[str, tuple[Tensor, Tensor]]:
+    """Per irrep ("0e", "1o", ...): ``(errors [M, B], scales [M])``, errors = max over the molecule's atoms and
+    the block's channels of |h(g·x) − D(g) h(x)|; blocks of one irrep type are judged together."""
+    o3 = import_o3()
+    h0 = _float64_copy(h_x)
+    h1 = _float64_copy(h_gx)
+    if h0.dim() != 2 or h0.shape[1] != irreps_dim(irreps) or tuple(h1.shape[1:]) != tuple(h0.shape):
+        raise ValueError(f"irreps output has shape {list(h0.shape)}; {irreps!r} needs [n, {irreps_dim(irreps)}]")
+    per_type: dict[str, list[Tensor]] = {}
+    scales: dict[str, list[Tensor]] = {}
+    for label, start, mul, dim in irreps_blocks(irreps):
+        wigner = o3.Irrep(label).D_from_matrix(poses.rotations)  # [B, dim, dim], parity from det R
+        block0 = h0[:, start : start + mul * dim].reshape(-1, mul, dim)
+        block1 = h1[:, :, start : start + mul * dim].reshape(h1.shape[0], -1, mul, dim)
+        expected = torch.einsum("bij,nmj->bnmi", wigner, block0)
+        difference = (block1 - expected).abs().flatten(2)  # [B, n, mul·dim]
+        per_atom = torch.where(difference.isnan().any(dim=-1), torch.nan, difference.amax(dim=-1))
+        per_type.setdefault(label, []).append(_segment_max(per_atom, molecule.cpu(), molecules).t())
+        scales.setdefault(label, []).append(
+            _segment_max(block0.abs().flatten(1).amax(dim=-1), molecule.cpu(), molecules)
+        )
+    return {
+        label: (torch.stack(errors).amax(dim=0), torch.stack(scales[label]).amax(dim=0))
+        for label, errors in per_type.items()
+    }

@@ -6,7 +6,9 @@ The protocol (README, "Your own model"): ``FACTORY()`` returns a ``torch.nn.Modu
 ``(features [n, d], vectors [n, 3])`` for an equivariant vector output. An optional ``known_elements`` attribute
 (symbols or atomic numbers) marks molecules with other elements as unsupported; an optional ``vector_parity``
 attribute (``"polar"``, the default, or ``"pseudo"``) says how the vectors turn under a reflection (a cross product
-is pseudo: v(g·x) = det(R) R v(x)).
+is pseudo: v(g·x) = det(R) R v(x)). ``batched = True`` asks for many molecules per call (``batch`` then numbers
+them; the batched audit uses it); ``needs_grad = True`` runs ``forward`` with gradients enabled, so forces written
+the usual way (``pos.requires_grad_(True)``, ``torch.autograd.grad(energy, pos)``) work; outputs are detached.
 
 Loading a model RUNS THE USER'S PYTHON CODE (the file, the module and the factory), unlike checkpoints, which
 never run code. Every failure, on loading or on a forward pass (any exception but KeyboardInterrupt, SystemExit
@@ -123,6 +125,11 @@ class UserModel:
     def describe(self) -> str:
         return f"user model {self.spec.target}:{self.spec.factory}"
 
+    @property
+    def needs_grad(self) -> bool:
+        """The model declares ``needs_grad = True``: its forward pass computes gradients (forces −∂E/∂x)."""
+        return getattr(self.module, "needs_grad", False) is True
+
     def run(self, z: Tensor, pos: Tensor, dtype: torch.dtype = torch.float32) -> ModelOutput:
         """Features (and vectors) for one molecule, as float64 copies; positions are passed in ``dtype`` (float32
         unless ``--dtype float64``, which also turns the module's parameters to float64). Any failure is a
@@ -132,8 +139,8 @@ class UserModel:
         with _running_user_code(f"model {self.name!r}: forward"):
             if dtype == torch.float64:
                 self.module.to(torch.float64)
-            with torch.no_grad():
-                output = self.module(z.long(), pos.to(dtype), batch)
+            with gradient_mode(self.needs_grad):
+                output = self.module(z.long(), pos.to(dtype).clone(), batch)  # a copy: the model may mark it
             return self._checked(output, n)  # copied inside: a later call may overwrite the model's buffers
 
     def _checked(self, output, n: int) -> ModelOutput:
@@ -173,6 +180,14 @@ class UserModel:
         return value
 
 
+def gradient_mode(needs_grad: bool):
+    """``torch.enable_grad()`` for a model that declares ``needs_grad = True``, else ``torch.no_grad()``."""
+    return torch.enable_grad() if needs_grad else torch.no_grad()
+
+
+NEEDS_GRAD_HINT = "; a model that takes gradients (forces −∂E/∂x) sets needs_grad = True"
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else "(no message)"
@@ -191,7 +206,8 @@ def _running_user_code(what: str) -> Iterator[None]:
     except (UserModelError, KeyboardInterrupt):
         raise
     except BaseException as error:  # noqa: BLE001 - the user's code may raise anything, even exit
-        raise UserModelError(f"{what} raised {type(error).__name__}: {_first_line(error)}") from None
+        hint = NEEDS_GRAD_HINT if "does not require grad" in str(error) else ""
+        raise UserModelError(f"{what} raised {type(error).__name__}: {_first_line(error)}{hint}") from None
 
 
 def _load_file(spec: ModelSpec, base: Path | None):

@@ -197,3 +197,55 @@ def test_a_user_model_that_raises_is_that_rows_failure(tmp_path, capsys):
     assert summary["broken"]["verdict"] == "failed" and "does not require grad" in summary["broken"]["reason"]
     broken = [json.loads(line) for line in out.read_text().splitlines() if '"broken"' in line]
     assert [line["verdict"] for line in broken] == ["failed"]
+
+
+LAYERED = """
+import torch
+class Layered(torch.nn.Module):
+    layers = ["embed", "distances", "coordinates"]
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Embedding(10, 4)
+        self.distances = torch.nn.Linear(1, 4)
+        self.coordinates = torch.nn.Linear(3, 4)
+    def forward(self, z, pos, batch):
+        h = self.embed(z)
+        h = h + self.distances((pos - pos.mean(dim=0)).norm(dim=1, keepdim=True))
+        return h + self.coordinates(pos)  # the raw coordinates: invariance breaks here
+def make():
+    return Layered()
+"""
+
+
+def test_layers_name_the_first_breaking_layer(tmp_path, capsys):
+    model = tmp_path / "layered.py"
+    model.write_text(LAYERED)
+    out = tmp_path / "layers.jsonl"
+    code = main(
+        ["check-invariance", "--smiles", "CCO", "--trials", "1", "--layers", "--json", "--jsonl", str(out)]
+        + ["--model", f"layered={model}:make", "--no-progress"]
+    )
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["naive"]["first_breaking_layer"] == "f_pos_embed"
+    assert summary["egnn"]["first_breaking_layer"] is None
+    assert [item["name"] for item in summary["egnn"]["layers"]][:2] == ["f_initial_embed", "message_passing_layers.0"]
+    assert [(item["name"], item["verdict"]) for item in summary["layered"]["layers"]] == [
+        ("embed", "invariant"),
+        ("distances", "invariant"),
+        ("coordinates", "changed"),
+    ]
+    assert summary["layered"]["first_breaking_layer"] == "coordinates"
+    line = next(json.loads(text) for text in out.read_text().splitlines() if '"layered"' in text)
+    assert line["first_breaking_layer"] == "coordinates" and len(line["layers"]) == 3
+
+
+def test_a_layer_name_that_is_no_submodule_is_that_rows_failure(tmp_path, capsys):
+    model = tmp_path / "layered.py"
+    model.write_text(LAYERED.replace('"coordinates"]', '"nowhere"]'))
+    code = main(
+        ["check-invariance", "--smiles", "CCO", "--trials", "1", "--layers", "--json"]
+        + ["--model", f"layered={model}:make", "--no-progress"]
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0 and summary["layered"]["verdict"] == "failed" and "'nowhere'" in summary["layered"]["reason"]
