@@ -212,7 +212,9 @@ def _cmd_audit(args: argparse.Namespace, required: Sequence[str]) -> int:
         raise CommandError("--split audits QM9; leave out --molecule-file and --smiles, or --split")
     from equiview.core.output_path import check_output_path
 
-    jsonl = check_output_path(args.jsonl, "--jsonl", args) if args.jsonl is not None else None
+    # under torchrun only rank 0 writes the merged file, so only it holds the output's lock
+    writer = int(os.environ.get("RANK", "0") or 0) == 0
+    jsonl = check_output_path(args.jsonl, "--jsonl", args, lock=writer) if args.jsonl is not None else None
     device = torch.device(args.device or "cpu")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise CommandError("--device cuda: no CUDA device is available here; use --device cpu")

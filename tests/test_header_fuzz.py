@@ -161,7 +161,10 @@ for path in sys.argv[1:]:
     except BaseException as error:
         outcome = [type(error).__name__, str(error)[:300]]
     print(json.dumps([path, *outcome, cpu() - started]), flush=True)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)  # the child's own peak, MiB
+# the child's own peak, MiB: VmHWM belongs to this process's memory since exec (Linux carries ru_maxrss across
+# exec, so it would count the pytest process this child was forked from)
+status = open("/proc/self/status").read().split("VmHWM:")[1]
+print(int(status.split()[0]) // 1024)
 """
 
 
@@ -177,7 +180,7 @@ def run_budgeted(paths: list[Path]) -> tuple[list[list], int, str]:
     )
     stdout, stderr = process.communicate(timeout=3 * BUDGET_CPU_SECONDS)
     assert process.returncode == 0, f"the child died ({process.returncode}): {stderr[-1500:]}"
-    *cases, peak_mib = stdout.splitlines()  # the child's own ru_maxrss, not the max over this session's children
+    *cases, peak_mib = stdout.splitlines()  # the child's own VmHWM, not the max over this session's children
     return [json.loads(line) for line in cases], int(peak_mib), stderr
 
 

@@ -53,5 +53,6 @@ def test_an_atomic_write_stages_its_file_beside_the_target(tmp_path):
 
     write_with(target, writer)
     assert target.read_bytes() == b"payload"
-    assert len(seen) == 1 and seen[0].name.startswith(".out.bin.")  # the staged file, beside its target
+    # the staged file, beside its target (core.atomic names it .out.<random>.partial.bin)
+    assert len(seen) == 1 and seen[0].name.startswith(".out.") and seen[0].name.endswith(".partial.bin")
     assert sorted(p.name for p in target.parent.iterdir()) == ["out.bin"]

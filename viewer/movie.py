@@ -64,10 +64,12 @@ def record_movie(
     settings.check(target)
     width, height = settings.pixels
     snapshots = movie_snapshots(pipeline, snapshot, settings)
-    with MovieFile(target, settings.frames, settings.fps, width, height) as movie:
-        plotter = make_offscreen_plotter((width, height), DEFAULT_STYLE)
-        try:
-            scene = GridScene(plotter, style=DEFAULT_STYLE, font_scale=settings.scale)
+    # VTK loads modules while the plotter is built: the output's temporary file is opened afterwards, so a SIGTERM
+    # or SIGHUP (raised as an exception) cannot land inside an import, where VTK turns it into an ImportError
+    plotter = make_offscreen_plotter((width, height), DEFAULT_STYLE)
+    try:
+        scene = GridScene(plotter, style=DEFAULT_STYLE, font_scale=settings.scale)
+        with MovieFile(target, settings.frames, settings.fps, width, height) as movie:
             rendered = 0
 
             def render(state: Snapshot) -> np.ndarray:
@@ -93,6 +95,6 @@ def record_movie(
                 if progress is not None:
                     progress(done, settings.frames)
             movie.finish()
-        finally:
-            plotter.close()
+    finally:
+        plotter.close()
     return MovieResult(target, settings.frames, settings.fps, width, height, time.perf_counter() - started)
