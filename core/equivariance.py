@@ -285,12 +285,17 @@ def passes(error: float, scale: float, dtype: str | torch.dtype = DEFAULT_DTYPE)
 def verdict_kind(features: Measurement | None, vectors: Measurement | None = None) -> str:
     """``"invariant"`` (features pass, no vectors), ``"equivariant"`` (features and vectors pass), ``"changed"``
     (anything fails, NaN included) or ``"identity"`` (no pose moved anything)."""
-    measured = [m for m in (features, vectors) if m is not None]
-    if not measured or all(m.worst_pose is None for m in measured):
+    judged = [(m.worst_pose is not None, m.passes) for m in (features, vectors) if m is not None]
+    return _verdict_of(judged, vectors is not None)
+
+
+def _verdict_of(judged: list[tuple[bool, bool]], with_vectors: bool) -> str:
+    """The verdict from ``(moved anything, passes)`` of each output: one rule for a molecule and for many."""
+    if not any(moved for moved, _ in judged):
         return IDENTITY
-    if not all(m.passes for m in measured):
+    if not all(ok for _, ok in judged):
         return CHANGED
-    return EQUIVARIANT if vectors is not None else INVARIANT
+    return EQUIVARIANT if with_vectors else INVARIANT
 
 
 def too_large_for(features: Measurement | None, vectors: Measurement | None = None) -> tuple[str, ...]:
@@ -351,12 +356,8 @@ class Summary:
 
 def summary_verdict(features: Summary | None, vectors: Summary | None = None) -> str:
     """:func:`verdict_kind` over several molecules."""
-    measured = [s for s in (features, vectors) if s is not None]
-    if not measured or all(s.worst is None for s in measured):
-        return IDENTITY
-    if not all(s.passes for s in measured):
-        return CHANGED
-    return EQUIVARIANT if vectors is not None else INVARIANT
+    judged = [(s.worst is not None, s.passes) for s in (features, vectors) if s is not None]
+    return _verdict_of(judged, vectors is not None)
 
 
 # ------------------------------------------------------------------------------- many molecules at once
