@@ -66,3 +66,25 @@ def check_gc(request):
     request.node.funcargs.clear()
     alive = survivors()
     assert not alive, describe_survivors(alive)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A factory of real tmpfs mounts: ``small_disk("64k")`` is a directory on a disk of that size, so a full disk
+    is the kernel's ENOSPC, not a simulated one. Skips where mounting is not allowed; unmounts after the test."""
+    import subprocess
+
+    mounted_disks = []
+
+    def mount(size: str):
+        disk = tmp_path / f"disk-{len(mounted_disks)}"
+        disk.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+        mounted_disks.append(disk)
+        return disk
+
+    yield mount
+    for disk in mounted_disks:
+        subprocess.run(["umount", str(disk)], check=True)

@@ -175,28 +175,13 @@ def test_bad_settings_raise_one_line(tmp_path, name, frames, fps, size, fragment
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 256 KB tmpfs: a real full disk (ENOSPC from the kernel), not a simulated one."""
-    import subprocess
-
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)
-
-
 def test_a_full_disk_during_a_gif_is_one_error_naming_the_file_and_leaves_nothing(small_disk):
     """Noise does not compress: 40 frames of 256x256 need ~2.6 MB, the disk has 256 KB. Before, the frames waited
     in a memory map on that disk and the export died of SIGBUS."""
+    disk = small_disk("256k")
     rng = np.random.default_rng(0)
     frame_count = 40
-    path = small_disk / "m.gif"
+    path = disk / "m.gif"
     with pytest.raises(OSError) as failure:
         with MovieFile(path, frame_count, 10, 256, 256) as movie:
             movie.set_palette([rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)])
@@ -204,15 +189,16 @@ def test_a_full_disk_during_a_gif_is_one_error_naming_the_file_and_leaves_nothin
                 movie.append(rng.integers(0, 256, (256, 256, 3), dtype=np.uint8))
             movie.finish()
     assert failure.value.errno == 28 and failure.value.filename == str(path)
-    assert list(small_disk.iterdir()) == []
+    assert list(disk.iterdir()) == []
 
 
 def test_the_movie_command_on_a_full_disk_is_one_line_exit_2(small_disk):
+    disk = small_disk("256k")
     from molecule_files_fixtures import ETHANOL, write_xyz
     from viewer_fixtures import run_equiview
 
-    molecule = write_xyz(small_disk.parent / "ethanol.xyz", ETHANOL)
-    out = small_disk / "m.gif"
+    molecule = write_xyz(disk.parent / "ethanol.xyz", ETHANOL)
+    out = disk / "m.gif"
     done = run_equiview(
         "movie",
         "--molecule-file",
@@ -230,7 +216,7 @@ def test_the_movie_command_on_a_full_disk_is_one_line_exit_2(small_disk):
     ]
     assert done.returncode == 2 and len(lines) == 1, (done.returncode, done.stderr[-2000:])
     assert lines[0] == f"equiview: error: {out}: No space left on device"
-    assert list(small_disk.iterdir()) == []
+    assert list(disk.iterdir()) == []
 
 
 def _gif_peak_bytes(path: Path, frame_count: int, side: int = 256) -> int:

@@ -177,22 +177,15 @@ def test_a_signal_during_a_movie_export_leaves_nothing(tmp_path, signum, code):
     assert [p.name for p in tmp_path.iterdir()] == ["ethanol.xyz"]
 
 
-def test_a_full_disk_during_train_is_one_line_naming_the_file(tmp_path):
+def test_a_full_disk_during_train_is_one_line_naming_the_file(tmp_path, small_disk):
     """A real 64 KB tmpfs: the checkpoint does not fit. torch.save reports ENOSPC as a RuntimeError of its zip
     writer; the command still says which file could not be written, exit 2, and leaves no partial file."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        out = disk / "run.pt"
-        done = run_equiview("train", "--model", "egnn", "--out", str(out), "--epochs", "1", *SMALL_RUN, cwd=tmp_path)
-        line = one_line(done)
-        assert line.startswith(f"equiview: error: {disk}/run.") and line.endswith("No space left on device")
-        assert list(disk.iterdir()) == []
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)
+    disk = small_disk("64k")
+    out = disk / "run.pt"
+    done = run_equiview("train", "--model", "egnn", "--out", str(out), "--epochs", "1", *SMALL_RUN, cwd=tmp_path)
+    line = one_line(done)
+    assert line.startswith(f"equiview: error: {disk}/run.") and line.endswith("No space left on device")
+    assert list(disk.iterdir()) == []
 
 
 def test_the_output_lock_refuses_another_process_and_is_freed_when_it_ends(tmp_path):
