@@ -15,8 +15,6 @@ Each variant runs ``--repeats`` times, alternating, and its best run counts. Pri
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -38,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     from equiview.viewer.cli import prefer_offscreen_gl
 
     prefer_offscreen_gl()
-    import torch
+
+    from _report import emit, machine  # bench/ is sys.path[0] when a bench runs as a script
 
     from equiview.core.data import load_dataset
     from equiview.core.threads import apply_thread_policy
@@ -121,13 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         "render_frame_seconds": round(per_still, 3),
         "movies": results,
         "goals": {"ratio_to_stills": RATIO_GOAL, "frames_per_second": FPS_GOAL},
-        "load_average_1min": round(os.getloadavg()[0], 2),
-        "threads": {**threads, "torch_threads": torch.get_num_threads()},
+        **machine(threads),
     }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(json.dumps(result, indent=2))
+    emit(result, args.json)
     return 0
 
 

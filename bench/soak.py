@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("DISPLAY"):
         print(json.dumps({"error": "needs a display: run under xvfb-run"}))
         return 1
+    from _report import emit, machine  # bench/ is sys.path[0] when a bench runs as a script
+
     from equiview.core.threads import apply_thread_policy
 
     threads = apply_thread_policy("interactive")  # the app's own policy, as `equiview gui` applies it
@@ -157,12 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     import PySide6
 
     result["pyside6"] = PySide6.__version__
-    import torch
 
-    result["threads"] = {**threads, "torch_threads": torch.get_num_threads()}
+    result.update(machine(threads))
     window.close()
     drain_events()
-    print(json.dumps(result) if args.json else "\n".join(f"{k:>22}  {v}" for k, v in result.items()))
+    emit(result, args.json)
     return 0
 
 

@@ -146,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     if code is not None:
         return code
 
+    from _report import emit, machine  # bench/ is sys.path[0] when a bench runs as a script
+
     from equiview.core.threads import current_policy
 
     scratch = Path(tempfile.mkdtemp(prefix="equiview-bench-"))
@@ -198,12 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     met["first_frame_before_bare_imports"] = result["first_frame_s"] <= result["imports_s"]
     result["goals"] = GOALS
     result["met"] = met
-    result["load_average"] = [round(v, 2) for v in os.getloadavg()]
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>16}  {value}")
+    result.update({key: value for key, value in machine().items() if key != "threads"})
+    emit(result, args.json)
     return 0
 
 

@@ -9,8 +9,6 @@ original pose, the projection and the errors) with the shipped checkpoints, as t
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import time
 
@@ -23,18 +21,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20, help="timed sweeps (default 20)")
     parser.add_argument("--steps", type=int, default=72, help="angles per sweep (default 72)")
     parser.add_argument("--molecule", default="gdb_5806")
-    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
     args = parser.parse_args(argv)
 
-    import torch
+    from _report import emit, machine  # bench/ is sys.path[0] when a bench runs as a script
 
+    from equiview.core.threads import apply_thread_policy
+
+    threads = apply_thread_policy("interactive")  # the app's own policy, as `equiview sweep` applies it
     from equiview.core.assets import checkpoint_dir
     from equiview.core.checkpoints import load_checkpoint
     from equiview.core.data import load_dataset
     from equiview.viewer.model.sweep import sweep
 
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
     dataset = load_dataset("bundled")
     data = dataset[dataset.find(args.molecule)]
     folder = checkpoint_dir()
@@ -54,21 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         "atoms": int(data.z.numel()),
         "angles": args.steps,
         "models": list(models),
-        "threads": torch.get_num_threads(),
         "median_ms": round(median, 2),
         "best_ms": round(min(times), 2),
         "goal_ms": GOAL_MS,
         "meets_goal": median <= GOAL_MS,
-        "load_average_1min": round(os.getloadavg()[0], 2),
+        **machine(threads),
     }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(
-            f"{args.steps} angles of {args.molecule} ({result['atoms']} atoms), both models: "
-            f"median {median:.1f} ms, best {min(times):.1f} ms (goal ≤ {GOAL_MS:.0f} ms, "
-            f"{result['threads']} threads, load {result['load_average_1min']})"
-        )
+    emit(result, args.json)
     return 0
 
 
