@@ -43,3 +43,20 @@ def emit(result: dict, as_json: bool) -> None:
     width = max((len(key) for key in result), default=0)
     for key, value in result.items():
         print(f"{key:>{width}}  {value}")
+
+
+def reexec_under_xvfb(benchmark: str) -> int | None:
+    """A window bench without a display runs itself again under ``xvfb-run`` and returns that run's exit code;
+    None when a display is there (or this already is the re-run)."""
+    import shutil
+    import subprocess
+    import sys
+
+    if os.environ.get("DISPLAY") or os.environ.get("EQUIVIEW_BENCH_NO_XVFB"):
+        return None
+    xvfb = shutil.which("xvfb-run")
+    if xvfb is None:
+        print(json.dumps({"error": f"no DISPLAY and no xvfb-run: the {benchmark} benchmark needs a display"}))
+        return 1
+    env = dict(os.environ, EQUIVIEW_BENCH_NO_XVFB="1")
+    return subprocess.run([xvfb, "-a", "-s", "-screen 0 1920x1200x24", sys.executable, *sys.argv], env=env).returncode

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
-import json
 import os
 import sys
 import tempfile
@@ -135,10 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    if not os.environ.get("DISPLAY"):
-        print(json.dumps({"error": "needs a display: run under xvfb-run"}))
-        return 1
-    from _report import emit, machine  # bench/ is sys.path[0] when a bench runs as a script
+    from _report import emit, machine, reexec_under_xvfb  # bench/ is sys.path[0] when a bench runs as a script
+
+    code = reexec_under_xvfb("soak")
+    if code is not None:
+        return code
 
     from equiview.core.threads import apply_thread_policy
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -115,17 +114,6 @@ main(["gui"])
 """
 
 
-def _reexec_under_xvfb() -> int | None:
-    if os.environ.get("DISPLAY") or os.environ.get("EQUIVIEW_BENCH_NO_XVFB"):
-        return None
-    xvfb = shutil.which("xvfb-run")
-    if xvfb is None:
-        print(json.dumps({"error": "no DISPLAY and no xvfb-run: the startup benchmark needs a display"}))
-        return 1
-    env = dict(os.environ, EQUIVIEW_BENCH_NO_XVFB="1")
-    return subprocess.run([xvfb, "-a", "-s", "-screen 0 1920x1200x24", sys.executable, *sys.argv], env=env).returncode
-
-
 def _timed(command: list[str], env: dict) -> tuple[float, subprocess.CompletedProcess]:
     launched = time.time()
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
@@ -142,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (median reported)")
     args = parser.parse_args(argv)
-    code = _reexec_under_xvfb()
+    from _report import reexec_under_xvfb  # bench/ is sys.path[0] when a bench runs as a script
+
+    code = reexec_under_xvfb("startup")
     if code is not None:
         return code
 
