@@ -245,6 +245,8 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_WINDOW_SIZE)
         if restore_geometry:
             self._restore_settings()
+        self.fit_to_screen()
+        self._fitted_on_show = False
         if not self.controller.refresh():
             raise RuntimeError(self.last_error or "the first frame could not be drawn")
         if pending is not None:
@@ -1225,6 +1227,38 @@ class MainWindow(QMainWindow):
             QToolTip.showText(global_point, self.readouts.atom_text(hit.atom), self.plotter)
         text = self.readouts.atom_text(hit.atom).replace("<br>", " · ")
         self.statusBar().showMessage(re.sub(r"<[^>]+>", "", text), 4000)
+
+    # ------------------------------------------------------------------ size on the screen
+    def fit_to_screen(self) -> None:
+        """Shrink and move the window so that its frame lies within the available area of the screen it is on.
+
+        DEFAULT_WINDOW_SIZE is in logical pixels: with QT_SCALE_FACTOR=2 a 1920x1080 screen is 960x540 logical, and
+        1280x700 would not fit (the title bar and the controls off screen).
+        """
+        if self._presenting or self.isFullScreen() or self.isMaximized():
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        available = screen.availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        # the window manager's decoration (zero before the first show and where there is none)
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        width = max(self.minimumWidth(), min(inner.width(), available.width() - extra_w))
+        height = max(self.minimumHeight(), min(inner.height(), available.height() - extra_h))
+        if (width, height) != (inner.width(), inner.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), available.x()), available.x() + max(0, available.width() - frame.width()))
+        y = min(max(frame.y(), available.y()), available.y() + max(0, available.height() - frame.height()))
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted_on_show:  # the decoration is known once shown
+            self._fitted_on_show = True
+            self.fit_to_screen()
 
     # ------------------------------------------------------------------ settings and closing
     def _restore_settings(self) -> None:
