@@ -653,7 +653,10 @@ class MainWindow(QMainWindow):
         if self._title_molecule != molecule.key:  # the title follows the molecule, not every step
             self._title_molecule = molecule.key
             self.setWindowTitle(f"equiview: {short_name(molecule.name)} ({molecule.formula})")
-        if self.controller.fast:  # moving: rebuild the readouts at most every READOUT_INTERVAL_MS
+        playing = self._sweep_panel is not None and self._sweep_panel.playing
+        # a dragged slider or camera: rebuild the readouts at most every READOUT_INTERVAL_MS. Play steps at most once
+        # per drawn frame: the readouts follow every frame, so they show the number the badge shows
+        if self.controller.fast and not playing:
             if not self._readout_timer.isActive():
                 self._readout_timer.start()
         else:
