@@ -119,6 +119,10 @@ def short_name(name: str, limit: int = 32) -> str:
 DOCK_WIDTH = 380
 SWEEP_DOCK_HEIGHT = 320
 """Room for two rows of sweep plots (``ROW_MIN_HEIGHT`` each) under the controls; more rows scroll."""
+SWEEP_DOCK_SHARE = 1.0 / 3.0
+"""The Sweep dock opens at most this share of the window's height: the 3D grid keeps the rest."""
+ROW_MIN_HEIGHT_DOCK = 180
+"""The Sweep dock opens at least this high: its controls, tabs and one row of plots."""
 CLICK_SLOP_PX = 4
 
 
@@ -328,10 +332,16 @@ class MainWindow(QMainWindow):
         panel.atomHovered.connect(self._sweep_atom_hovered)
         self._sweep_panel = panel
         self.sweep_dock.setWidget(panel)  # shown with the dock, the panel sweeps what the window shows
-        self.resizeDocks([self.sweep_dock], [SWEEP_DOCK_HEIGHT], Qt.Orientation.Vertical)
+        self.resizeDocks([self.sweep_dock], [self.sweep_dock_height()], Qt.Orientation.Vertical)
         return panel
 
     @Slot(bool)
+    def sweep_dock_height(self) -> int:
+        """The Sweep dock's opening height: SWEEP_DOCK_HEIGHT, but at most SWEEP_DOCK_SHARE of the window, so the 3D
+        rows above it stay usable (at 1280x700 a 320 px dock left each of three rows ~110 px); its rows of plots
+        scroll instead."""
+        return max(ROW_MIN_HEIGHT_DOCK, min(SWEEP_DOCK_HEIGHT, round(SWEEP_DOCK_SHARE * self.height())))
+
     def _sweep_dock_visibility(self, visible: bool) -> None:
         if visible and self._sweep_panel is None:
             self._build_sweep_panel()
