@@ -14,7 +14,8 @@ import subprocess
 import sys
 
 import pytest
-from viewer_fixtures import ROOT
+from viewer_fixtures import *  # noqa: F403 - fixtures: settings, window
+from viewer_fixtures import ROOT, requires_display
 
 SCRIPT = """
 import json, sys
@@ -60,3 +61,18 @@ def test_the_default_window_lies_within_the_available_screen(tmp_path, screen, s
         assert fw * 2 <= 1920 and fh * 2 <= 1080
     # the 3D grid keeps most of the window (the fit shrinks the window, not only the grid)
     assert seen["grid"][0] >= 0.5 * fw and seen["grid"][1] >= 0.8 * fh, seen
+
+
+@pytest.mark.gui
+@requires_display
+def test_presentation_mode_hides_the_menu_bar_and_brings_it_back(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_F5)  # the window's action: its shortcut works without the menu bar
+    qtbot.waitUntil(lambda: window.isFullScreen() or window.present_action.isChecked())
+    assert not window.menuBar().isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: not window.present_action.isChecked())
+    assert window.menuBar().isVisible()

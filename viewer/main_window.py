@@ -526,6 +526,7 @@ class MainWindow(QMainWindow):
                 self.dock.hide()
                 self.sweep_dock.hide()
                 self.statusBar().hide()
+                self.menuBar().hide()  # its text does not grow: on a projector a strip of tiny words (F5 still works)
                 screen = self.screen() or QGuiApplication.primaryScreen()
                 if screen is not None:  # the screen it is on; also where no window manager grants full screen
                     self.setGeometry(screen.geometry())
@@ -538,6 +539,7 @@ class MainWindow(QMainWindow):
                 self.dock.setVisible(dock)
                 self.sweep_dock.setVisible(sweep)
                 self.statusBar().show()
+                self.menuBar().show()
             self.controller.set_presenting(on)
             self.controller.resized(refit=not self._user_camera)
         if self.present_action.isChecked() != on:
