@@ -82,7 +82,12 @@ def test_scalar_rows_have_no_vectors(pipeline):
 
 
 def test_arrows_are_one_glyph_actor_per_view_written_in_place(offscreen_scene, pipeline, dataset):
-    from equiview.viewer.model.snapshot import ANGSTROM_PER_DEBYE, Snapshot, TransformParams
+    from equiview.viewer.arrows import dipole_angstrom_per_debye
+    from equiview.viewer.model.snapshot import Snapshot, TransformParams
+
+    def per_debye(frame):  # the dipole reaches outside the molecule at arrow scale 1 (issue 21)
+        radii = frame.molecule.atom_radii * scene.style.atom_scale
+        return dipole_angstrom_per_debye(frame.rows["egnn"].vectors, frame.molecule.positions, radii)
 
     scene = offscreen_scene
     scene.update(pipeline.frame(dipole_snapshot()))
@@ -99,9 +104,9 @@ def test_arrows_are_one_glyph_actor_per_view_written_in_place(offscreen_scene, p
         v = frame.rows["egnn"].vectors
         assert stored["feet"].shape == (2, 3) and actor.GetVisibility()  # v(g·x) and the ghost R·v(x)
         np.testing.assert_allclose(stored["feet"][0], v.centre_transformed, atol=1e-9)
-        np.testing.assert_allclose(stored["direction"][0], v.dipole_transformed * ANGSTROM_PER_DEBYE, atol=1e-9)
-        np.testing.assert_allclose(stored["direction"][1], v.dipole_expected * ANGSTROM_PER_DEBYE, atol=1e-9)
-        assert stored["scale"][0, 0] == pytest.approx(np.linalg.norm(v.dipole_transformed) * ANGSTROM_PER_DEBYE)
+        np.testing.assert_allclose(stored["direction"][0], v.dipole_transformed * per_debye(frame), atol=1e-9)
+        np.testing.assert_allclose(stored["direction"][1], v.dipole_expected * per_debye(frame), atol=1e-9)
+        assert stored["scale"][0, 0] == pytest.approx(np.linalg.norm(v.dipole_transformed) * per_debye(frame))
         if previous is not None:
             assert not np.allclose(stored["direction"][0], previous)  # the arrow turned with the molecule
         previous = stored["direction"][0]
@@ -115,7 +120,7 @@ def test_arrows_are_one_glyph_actor_per_view_written_in_place(offscreen_scene, p
     assert arrows.actor is actor and stored["feet"].shape == (2 + n, 3)
     np.testing.assert_allclose(stored["feet"][2:], frame.positions_transformed, atol=1e-9)
     np.testing.assert_allclose(
-        stored["direction"][0], frame.rows["egnn"].vectors.dipole_transformed * 2 * ANGSTROM_PER_DEBYE, atol=1e-9
+        stored["direction"][0], frame.rows["egnn"].vectors.dipole_transformed * 2 * per_debye(frame), atol=1e-9
     )
     # a scalar model: the same actor, hidden
     scene.update(pipeline.frame(Snapshot()))

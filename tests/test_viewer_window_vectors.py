@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.gui, requires_display]
 
 def test_dipole_preset_draws_arrows_that_turn_with_the_molecule(qtbot, window):
     from equiview.core.transforms import E3Transform
-    from equiview.viewer.model.snapshot import ANGSTROM_PER_DEBYE
+    from equiview.viewer.arrows import dipole_angstrom_per_debye
 
     window.models_panel.dipole_preset_button.click()
     wait_for_frame(qtbot, window)
@@ -43,7 +43,9 @@ def test_dipole_preset_draws_arrows_that_turn_with_the_molecule(qtbot, window):
     window.models_panel.arrow_scale_spin.setValue(2.0)
     wait_for_frame(qtbot, window)
     assert arrows.read()["scale"][0, 0] == pytest.approx(2 * np.linalg.norm(turned), rel=1e-4)
-    assert np.linalg.norm(turned) == pytest.approx(ANGSTROM_PER_DEBYE * frame.rows["egnn"].vectors.norm_original)
+    radii = frame.molecule.atom_radii * scene.style.atom_scale
+    per_debye = dipole_angstrom_per_debye(frame.rows["egnn"].vectors, frame.molecule.positions, radii)
+    assert np.linalg.norm(turned) == pytest.approx(per_debye * frame.rows["egnn"].vectors.norm_original)
     window.models_panel.atom_vectors_check.setChecked(True)
     wait_for_frame(qtbot, window)
     assert arrows.read()["feet"].shape[0] == 2 + scene.frame.molecule.num_atoms and arrows.actor is actor

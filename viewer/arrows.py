@@ -15,10 +15,15 @@ from vtkmodules.vtkCommonDataModel import vtkPolyData
 from vtkmodules.vtkFiltersSources import vtkArrowSource
 from vtkmodules.vtkRenderingCore import vtkActor, vtkGlyph3DMapper, vtkRenderer
 
+from equiview.viewer.model.arrow_length import DIPOLE_REACH, MIN_DIPOLE_DEBYE, dipole_angstrom_per_debye
+
+__all__ = ["DIPOLE_REACH", "MIN_DIPOLE_DEBYE", "ViewArrows", "arrows_for", "dipole_angstrom_per_debye"]
+
 ARROW_ARRAYS = {"direction": 3, "scale": 3}
-# RGBA of the three arrow families; the ghost is translucent so the arrow it surrounds stays visible
+# RGBA of the three arrow families; the ghost is a translucent blue, wider than the
+# red arrow it surrounds when the model is equivariant, so both stay visible
 DIPOLE_RGBA = (200, 30, 45, 255)
-GHOST_RGBA = (90, 90, 100, 95)
+GHOST_RGBA = (25, 105, 235, 120)
 ATOM_RGBA = (235, 135, 20, 255)
 # thickness across the arrow, in units of the arrow source's radii (shaft 0.035, tip 0.1: 0.14 Å and 0.4 Å)
 DIPOLE_THICKNESS = 4.0
@@ -113,35 +118,43 @@ class ViewArrows:
         return out
 
 
-def arrows_for(row, column: str, atom_positions: np.ndarray, show_atoms: bool, angstrom_per_unit: float):
+def arrows_for(
+    row,
+    column: str,
+    atom_positions: np.ndarray,
+    show_atoms: bool,
+    angstrom_per_unit: float,
+    dipole_per_unit: float | None = None,
+    thickness_scale: float = 1.0,
+):
     """Feet, vectors (Å), colours and thicknesses of one view's arrows for a :class:`RowFrame` with vectors.
 
     A dipole model: its dipole from the centroid (in the g·x view with the ghost R·v(x)) and, with ``show_atoms``,
     the per-atom vectors. A user's model has only per-atom vectors: they are always drawn, and in the g·x view each
     atom also gets its ghost R·v_i(x), so an arrow that does not turn with the molecule stands apart from it.
+    ``angstrom_per_unit`` stretches per-atom vectors, ``dipole_per_unit`` (default: the same) the dipole and its
+    ghost; ``thickness_scale`` widens every arrow (presentation mode).
     """
     v = row.vectors
+    dipole_per_unit = angstrom_per_unit if dipole_per_unit is None else dipole_per_unit
     original = column == "original"
     feet, vectors, rgba, thick = [], [], [], []
 
-    def add(points: np.ndarray, arrows: np.ndarray, colour, thickness: float) -> None:
+    def add(points: np.ndarray, arrows: np.ndarray, colour, thickness: float, per_unit: float) -> None:
         feet.append(points.reshape(-1, 3))
-        vectors.append(arrows.reshape(-1, 3))
+        vectors.append(arrows.reshape(-1, 3) * per_unit)
         rgba.append(np.tile(np.array(colour, dtype=np.uint8), (len(feet[-1]), 1)))
-        thick.append(np.full(len(feet[-1]), thickness))
+        thick.append(np.full(len(feet[-1]), thickness * thickness_scale))
 
     if v.has_dipole:
         centre = v.centre_original if original else v.centre_transformed
-        add(centre, v.dipole_original if original else v.dipole_transformed, DIPOLE_RGBA, DIPOLE_THICKNESS)
-        if not original:
-            add(centre, v.dipole_expected, GHOST_RGBA, GHOST_THICKNESS)
+        dipole = v.dipole_original if original else v.dipole_transformed
+        add(centre, dipole, DIPOLE_RGBA, DIPOLE_THICKNESS, dipole_per_unit)
+        if not original:  # after the arrow: the translucent ghost is blended over the arrow inside it
+            add(centre, v.dipole_expected, GHOST_RGBA, GHOST_THICKNESS, dipole_per_unit)
     if show_atoms or not v.has_dipole:
-        add(atom_positions, v.atoms_original if original else v.atoms_transformed, ATOM_RGBA, ATOM_THICKNESS)
+        per_atom = v.atoms_original if original else v.atoms_transformed
+        add(atom_positions, per_atom, ATOM_RGBA, ATOM_THICKNESS, angstrom_per_unit)
         if not original and not v.has_dipole:
-            add(atom_positions, v.atoms_expected, GHOST_RGBA, ATOM_GHOST_THICKNESS)
-    return (
-        np.concatenate(feet),
-        np.concatenate(vectors) * angstrom_per_unit,
-        np.concatenate(rgba),
-        np.concatenate(thick),
-    )
+            add(atom_positions, v.atoms_expected, GHOST_RGBA, ATOM_GHOST_THICKNESS, angstrom_per_unit)
+    return np.concatenate(feet), np.concatenate(vectors), np.concatenate(rgba), np.concatenate(thick)

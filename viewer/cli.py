@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from equiview.core.bounds import MAX_SEED, check_count
 from equiview.core.cli import MODEL_OPTION_HELP, CommandError, add_molecule_arguments, build_parser, run
 from equiview.core.output_path import check_output_path
+from equiview.viewer.model.arrow_length import DIPOLE_REACH
 from equiview.viewer.model.cli_values import check_image_size, parse_size, parse_triple
 from equiview.viewer.model.snapshot import (
     ANGSTROM_PER_DEBYE,
@@ -232,7 +233,8 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
         default=1.0,
         metavar="F",
         help=f"arrow length factor {ARROW_SCALE_RANGE[0]:g}..{ARROW_SCALE_RANGE[1]:g} "
-        f"(1 = {ANGSTROM_PER_DEBYE:g} Å per Debye)",
+        f"(1: the dipole of x reaches {DIPOLE_REACH:g}x the molecule's radius, out of the atoms; per-atom "
+        f"arrows {ANGSTROM_PER_DEBYE:g} Å per Debye)",
     )
     group.add_argument("--model", action="append", metavar="NAME=FILE.py:FACTORY", help=MODEL_OPTION_HELP)
     group.add_argument(

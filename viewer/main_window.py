@@ -119,6 +119,10 @@ def short_name(name: str, limit: int = 32) -> str:
 DOCK_WIDTH = 380
 SWEEP_DOCK_HEIGHT = 320
 """Room for two rows of sweep plots (``ROW_MIN_HEIGHT`` each) under the controls; more rows scroll."""
+SWEEP_DOCK_SHARE = 1.0 / 3.0
+"""The Sweep dock opens at most this share of the window's height: the 3D grid keeps the rest."""
+ROW_MIN_HEIGHT_DOCK = 180
+"""The Sweep dock opens at least this high: its controls, tabs and one row of plots."""
 CLICK_SLOP_PX = 4
 
 
@@ -245,6 +249,8 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_WINDOW_SIZE)
         if restore_geometry:
             self._restore_settings()
+        self.fit_to_screen()
+        self._fitted_on_show = False
         if not self.controller.refresh():
             raise RuntimeError(self.last_error or "the first frame could not be drawn")
         if pending is not None:
@@ -326,10 +332,16 @@ class MainWindow(QMainWindow):
         panel.atomHovered.connect(self._sweep_atom_hovered)
         self._sweep_panel = panel
         self.sweep_dock.setWidget(panel)  # shown with the dock, the panel sweeps what the window shows
-        self.resizeDocks([self.sweep_dock], [SWEEP_DOCK_HEIGHT], Qt.Orientation.Vertical)
+        self.resizeDocks([self.sweep_dock], [self.sweep_dock_height()], Qt.Orientation.Vertical)
         return panel
 
     @Slot(bool)
+    def sweep_dock_height(self) -> int:
+        """The Sweep dock's opening height: SWEEP_DOCK_HEIGHT, but at most SWEEP_DOCK_SHARE of the window, so the 3D
+        rows above it stay usable (at 1280x700 a 320 px dock left each of three rows ~110 px); its rows of plots
+        scroll instead."""
+        return max(ROW_MIN_HEIGHT_DOCK, min(SWEEP_DOCK_HEIGHT, round(SWEEP_DOCK_SHARE * self.height())))
+
     def _sweep_dock_visibility(self, visible: bool) -> None:
         if visible and self._sweep_panel is None:
             self._build_sweep_panel()
@@ -514,6 +526,7 @@ class MainWindow(QMainWindow):
                 self.dock.hide()
                 self.sweep_dock.hide()
                 self.statusBar().hide()
+                self.menuBar().hide()  # its text does not grow: on a projector a strip of tiny words (F5 still works)
                 screen = self.screen() or QGuiApplication.primaryScreen()
                 if screen is not None:  # the screen it is on; also where no window manager grants full screen
                     self.setGeometry(screen.geometry())
@@ -526,6 +539,7 @@ class MainWindow(QMainWindow):
                 self.dock.setVisible(dock)
                 self.sweep_dock.setVisible(sweep)
                 self.statusBar().show()
+                self.menuBar().show()
             self.controller.set_presenting(on)
             self.controller.resized(refit=not self._user_camera)
         if self.present_action.isChecked() != on:
@@ -651,7 +665,10 @@ class MainWindow(QMainWindow):
         if self._title_molecule != molecule.key:  # the title follows the molecule, not every step
             self._title_molecule = molecule.key
             self.setWindowTitle(f"equiview: {short_name(molecule.name)} ({molecule.formula})")
-        if self.controller.fast:  # moving: rebuild the readouts at most every READOUT_INTERVAL_MS
+        playing = self._sweep_panel is not None and self._sweep_panel.playing
+        # a dragged slider or camera: rebuild the readouts at most every READOUT_INTERVAL_MS. Play steps at most once
+        # per drawn frame: the readouts follow every frame, so they show the number the badge shows
+        if self.controller.fast and not playing:
             if not self._readout_timer.isActive():
                 self._readout_timer.start()
         else:
@@ -1225,6 +1242,38 @@ class MainWindow(QMainWindow):
             QToolTip.showText(global_point, self.readouts.atom_text(hit.atom), self.plotter)
         text = self.readouts.atom_text(hit.atom).replace("<br>", " · ")
         self.statusBar().showMessage(re.sub(r"<[^>]+>", "", text), 4000)
+
+    # ------------------------------------------------------------------ size on the screen
+    def fit_to_screen(self) -> None:
+        """Shrink and move the window so that its frame lies within the available area of the screen it is on.
+
+        DEFAULT_WINDOW_SIZE is in logical pixels: with QT_SCALE_FACTOR=2 a 1920x1080 screen is 960x540 logical, and
+        1280x700 would not fit (the title bar and the controls off screen).
+        """
+        if self._presenting or self.isFullScreen() or self.isMaximized():
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        available = screen.availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        # the window manager's decoration (zero before the first show and where there is none)
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        width = max(self.minimumWidth(), min(inner.width(), available.width() - extra_w))
+        height = max(self.minimumHeight(), min(inner.height(), available.height() - extra_h))
+        if (width, height) != (inner.width(), inner.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), available.x()), available.x() + max(0, available.width() - frame.width()))
+        y = min(max(frame.y(), available.y()), available.y() + max(0, available.height() - frame.height()))
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted_on_show:  # the decoration is known once shown
+            self._fitted_on_show = True
+            self.fit_to_screen()
 
     # ------------------------------------------------------------------ settings and closing
     def _restore_settings(self) -> None:

@@ -39,7 +39,7 @@ from vtkmodules.vtkRenderingCore import (
 from vtkmodules.vtkRenderingLabel import vtkLabeledDataMapper
 from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper, vtkOpenGLStickMapper
 
-from equiview.viewer.arrows import ViewArrows, arrows_for
+from equiview.viewer.arrows import ViewArrows, arrows_for, dipole_angstrom_per_debye
 from equiview.viewer.model.aligned import ALIGNED_NOTE, drawn_arrows, drawn_positions
 from equiview.viewer.model.colouring import is_dark
 from equiview.viewer.model.home_view import home_view_direction
@@ -770,6 +770,14 @@ class GridScene:
         self._place_bars()
         if self.frame is not None:
             self._apply_label_visibility()
+            self._rewrite_arrows()  # thicker with the text
+
+    def _rewrite_arrows(self) -> None:
+        for row in self.model_rows:
+            model_row = self.frame.rows.get(row)
+            if model_row is not None:
+                for column in COLUMNS:
+                    self._write_arrows(self.view(row, column), model_row, column, None, self.frame)
 
     def set_input_row_visible(self, visible: bool) -> None:
         visible = bool(visible)
@@ -911,18 +919,33 @@ class GridScene:
             title = f"{title}\n{ALIGNED_NOTE}"
         return title
 
-    @staticmethod
-    def _write_arrows(view: View, model_row, column: str, positions: np.ndarray, frame: Frame) -> None:
+    def _write_arrows(self, view: View, model_row, column: str, positions: np.ndarray, frame: Frame) -> None:
         if view.arrows is None:
             return
         if model_row.vectors is None:
             view.arrows.hide()
             return
-        scale = model_row.vectors.angstrom_per_unit * frame.arrow_scale
-        feet, vectors, rgba, thickness = arrows_for(
-            model_row, column, frame.positions(column), frame.show_atom_vectors, scale
-        )
+        feet, vectors, rgba, thickness = self._arrows(model_row, column, frame, frame.show_atom_vectors)
         view.arrows.write(*drawn_arrows(frame, column, feet, vectors), rgba, thickness)
+
+    def _arrows(self, row, column: str, frame: Frame, show_atoms: bool):
+        """:func:`arrows_for` with the dipole long enough to leave the molecule (:func:`dipole_angstrom_per_debye`),
+        thicker as presentation mode grows the text (by the square root: a 4x text scale, 2x thicker arrows)."""
+        scale = row.vectors.angstrom_per_unit * frame.arrow_scale
+        dipole_scale = None
+        if row.vectors.has_dipole:
+            radii = frame.molecule.atom_radii * self.style.atom_scale
+            per_debye = dipole_angstrom_per_debye(row.vectors, frame.molecule.positions, radii)
+            dipole_scale = per_debye * frame.arrow_scale
+        return arrows_for(
+            row,
+            column,
+            frame.positions(column),
+            show_atoms,
+            scale,
+            dipole_per_unit=dipole_scale,
+            thickness_scale=float(np.sqrt(self.text_scale)),
+        )
 
     # ------------------------------------------------------------------ camera
     def fit_camera(self, direction: np.ndarray | None = None, up: np.ndarray | None = None) -> None:
@@ -1007,9 +1030,8 @@ class GridScene:
         for row in frame.rows.values():
             if row.vectors is None:
                 continue
-            scale = row.vectors.angstrom_per_unit * frame.arrow_scale
             for column in COLUMNS:
-                feet, vectors, _, _ = arrows_for(row, column, frame.positions(column), False, scale)
+                feet, vectors, _, _ = self._arrows(row, column, frame, False)
                 feet, vectors = drawn_arrows(frame, column, feet, vectors)
                 tips[column].append(feet + vectors)
         return np.concatenate(tips["original"]), np.concatenate(tips["transformed"])

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from equiview.viewer.guard import guarded
+from equiview.viewer.model.arrow_length import DIPOLE_REACH
 from equiview.viewer.model.colouring import available_colormaps
 from equiview.viewer.model.errors import error_text
 from equiview.viewer.model.library import (
@@ -396,7 +397,8 @@ class ModelsPanel(QWidget):
         self.arrow_scale_spin.setDecimals(2)
         self.arrow_scale_spin.setKeyboardTracking(False)
         self.arrow_scale_spin.setToolTip(
-            f"Arrow length: 1 = {ANGSTROM_PER_DEBYE:g} Å per Debye; your model's vectors have no unit: at 1 the "
+            f"Arrow length: at 1 the dipole of x reaches {DIPOLE_REACH:g}x the molecule's radius (out of the atoms), "
+            f"per-atom arrows {ANGSTROM_PER_DEBYE:g} Å per Debye; your model's vectors have no unit: at 1 the "
             f"longest of the original pose is {USER_ARROW_LENGTH:g} Å"
         )
         self.arrow_scale_spin.valueChanged.connect(self._arrow_scale_changed)

@@ -21,6 +21,7 @@ import matplotlib
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -67,12 +68,43 @@ def error_title(title: str, vectors: bool) -> str:
     )
 
 
+LABEL_LINES = 1.6
+"""Major tick labels of a value axis are at least this many text lines apart: a short plot gets fewer of them."""
+NICE_STEPS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+class UncrowdedAxis(pg.AxisItem):
+    """A value axis whose tick labels never overlap, however short the plot: pyqtgraph's spacing, widened to the
+    next 1-2-5 step until a label's height (times :data:`LABEL_LINES`) fits between two major ticks. On a log axis
+    the step is in decades."""
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        # a fixed width for labels like "0.0001" or "-0.25": an axis that lost its labels while its plot was tiny
+        # would otherwise shrink to the tick marks and drop every label that no longer fits, for good
+        self.setWidth(round(QFontMetricsF(self.font()).horizontalAdvance("−0.0001") + 14))
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not levels or size <= 0:
+            return levels
+        line = QFontMetricsF(self.style.get("tickFont") or self.font()).height()
+        span = abs(maxVal - minVal)
+        least = span * LABEL_LINES * line / size  # the value span one label needs
+        spacing, offset = levels[0]
+        if spacing >= least:
+            return levels
+        steps = [spacing * step for step in NICE_STEPS if spacing * step <= span]  # one tick stays in view
+        wider = next((step for step in steps if step >= least), steps[-1] if steps else spacing)
+        return [(wider, offset), *[level for level in levels[1:] if level[0] < wider]]
+
+
 class RowPlots:
     """One model row's plots, built once: the per-atom colour values (a pool of curves) and max|Δh| (log)."""
 
     def __init__(self, layout: pg.GraphicsLayout, cursor_moved) -> None:
-        self.values = pg.PlotItem()
-        self.errors = pg.PlotItem()
+        self.values = pg.PlotItem(axisItems={"left": UncrowdedAxis("left")})
+        self.errors = pg.PlotItem(axisItems={"left": UncrowdedAxis("left")})
         self.errors.setLogMode(y=True)
         self.errors.getAxis("left").setStyle(maxTextLevel=0)  # decades labelled at the major ticks only: no pile-up
         self.cursors = []
