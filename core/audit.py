@@ -1,4 +1,11 @@
-"""Batched invariance audits: many molecules × many poses per forward pass, judged by the one engine.
+"""check-invariance: how far each model is from E(3) invariance on many molecules, batched, judged by the one engine.
+
+Every ``check-invariance`` invocation runs here (a QM9 sample or split, a file's molecules, a SMILES). The cases
+are e3nn's ``assert_equivariant`` table: proper rotations, reflections (det R = −1), translations, and general
+elements (counted as a reflection when det R = −1, else as a rotation); vectors are checked for equivariance
+(``vector_parity`` "polar", or "pseudo": v(g·x) = det(R) R v(x)) and irreps block by block. The verdicts:
+"invariant", "equivariant", "changed", "unsupported" (an element the model does not know), "failed" (a user's
+model raised or returned something unusable; the other rows are still checked).
 
 A chunk of M molecules is posed P = 1 + 4T times (the molecule itself, then T rotations, T reflections,
 T translations and T general elements, the same elements for every molecule) and the P·M graphs go through
@@ -112,8 +119,12 @@ def builtin_subjects(
 
     chosen = tuple(kinds) if kinds is not None else MODEL_KINDS
     models = {kind: (demo_model(kind, seed=seed), f"untrained demo (seed {seed})") for kind in chosen}
+    given: set[str] = set()
     for path in checkpoints:
         checkpoint = load_checkpoint(path)
+        if checkpoint.kind in given:
+            raise CommandError(f"two checkpoints of kind {checkpoint.kind!r} given; pass at most one per model kind")
+        given.add(checkpoint.kind)
         models[checkpoint.kind] = (checkpoint.model, str(path))
     return [builtin_subject(kind, model, text, device, dtype) for kind, (model, text) in models.items()]
 
@@ -204,9 +215,33 @@ def _dict_outputs(user_model, output: dict, n: int) -> Outputs:
 
 
 # ---------------------------------------------------------------------------------------------- poses
+TRANSLATION_SCALE_ANGSTROM = 5.0
+"""Translations of a few molecule sizes: large enough that a model using raw coordinates notices."""
+
+
+def case_elements(count: int, generator: torch.Generator) -> dict[str, list]:
+    """``count`` random elements of each case: proper rotations, reflections, translations, and general elements
+    (rotation and translation; every other one a reflection, det R = −1)."""
+    from equiview.core.transforms import E3Transform
+
+    return {
+        "rotation": [E3Transform.random(generator, reflect=False, translation_scale=0.0) for _ in range(count)],
+        "reflection": [E3Transform.random(generator, reflect=True, translation_scale=0.0) for _ in range(count)],
+        "translation": [
+            E3Transform.translation(
+                torch.randn(3, generator=generator, dtype=torch.float64) * TRANSLATION_SCALE_ANGSTROM
+            )
+            for _ in range(count)
+        ],
+        "general": [
+            E3Transform.random(generator, reflect=bool(trial % 2), translation_scale=TRANSLATION_SCALE_ANGSTROM)
+            for trial in range(count)
+        ],
+    }
+
+
 def audit_poses(trials: int, seed: int) -> engine.Poses:
     """The identity, then ``trials`` rotations, reflections, translations and general elements (seeded)."""
-    from equiview.core.invariance_check import case_elements
     from equiview.core.transforms import E3Transform
 
     if trials < 1:
@@ -285,6 +320,42 @@ def split_indices(split: str, seed: int = 420, source: str = "bundled", root: st
     if split == "all":
         return list(range(len(dataset)))
     return [int(i) for i in QM9DataModule(dataset, seed=seed).split(split)]
+
+
+def sample_indices(count: int, seed: int, source: str = "bundled", root: str | None = None) -> list[int]:
+    """``count`` dataset positions drawn without replacement (seeded): check-invariance's default molecules."""
+    import numpy as np
+
+    from equiview.core.data import load_dataset
+
+    size = len(load_dataset(source, root=root))
+    return [int(i) for i in np.random.default_rng(seed).choice(size, size=min(count, size), replace=False)]
+
+
+DEFAULT_SAMPLE = 10
+"""Molecules check-invariance draws from QM9 when neither ``--split``, a file nor ``--molecules`` says otherwise."""
+
+
+def choose_molecules(
+    structures: Sequence | None,
+    file: str | None,
+    split: str | None,
+    count: int | None,
+    seed: int,
+    source: str = "bundled",
+    root: str | None = None,
+) -> MoleculeSet:
+    """What check-invariance audits: a file's or SMILES' molecules (the first ``count`` when given), a whole QM9
+    ``split``, or ``count`` (default 10) molecules drawn from QM9 with ``seed``."""
+    if split is not None and (structures is not None or count is not None):
+        raise CommandError("--split audits a whole QM9 split; leave out --molecule-file, --smiles and --molecules")
+    if structures is not None:
+        structures = list(structures)
+        return structure_molecules(structures if count is None else structures[:count], file)
+    if split is not None:
+        return qm9_molecules(split_indices(split, source=source, root=root), source, root)
+    indices = sample_indices(DEFAULT_SAMPLE if count is None else count, seed, source, root)
+    return qm9_molecules(indices, source, root)
 
 
 # ---------------------------------------------------------------------------------------- the forward
@@ -603,6 +674,7 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
         if vectors is not None:
             entry["vector_max_error"] = _number(vectors.max_error)
             entry.update({f"vector_{case}": _number(e) for case, e in vectors.by_case().items()})
+            entry["vector_parity"] = subject.parity
         blocks = [r.irreps for _, r in measured if r.irreps]
         if blocks:
             entry["irreps"] = {
@@ -632,15 +704,27 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
             entry["first_breaking_layer"] = next(
                 (item["name"] for item in entry["layers"] if item["verdict"] == "changed"), None
             )
+        failing = list(engine.too_large_for(features, vectors))  # type: ignore[arg-type]
+        failing += [
+            f"irreps_{label}" for label, item in entry.get("irreps", {}).items() if item["verdict"] == "changed"
+        ]
+        if failing:
+            entry["too_large_for"] = list(failing)
         entry["changed_molecules"] = sum(r.verdict == engine.CHANGED for _, r in measured)
         if len(measured) < len(results):
             entry["skipped"] = len(results) - len(measured)
+            entry["reason"] = next(r.reason for _, r in results if r.reason is not None)
         ranked = sorted(
             measured,
             key=lambda item: max(_ratio(item[1].features), _ratio(item[1].vectors) if item[1].vectors else 0.0),
             reverse=True,
         )
-        entry["worst"] = []
+        k, result = ranked[0]
+        row = molecule_row(audit, k, subject, result)
+        if "worst_g" in row:  # the molecule and the element g of the largest error relative to its bound
+            entry["worst"] = {"molecule": row["molecule"], "position": k, **row["worst_g"]}
+            entry["worst"]["gui"] = gui_command(audit, k, subject, _worst_pose(result))
+        entry["worst_molecules"] = []
         for k, result in ranked[:worst]:
             row = molecule_row(audit, k, subject, result)
             item = {key: row[key] for key in ("molecule", "position", "verdict", "max_error") if key in row}
@@ -648,9 +732,9 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
                 item["vector_max_error"] = row["vector_max_error"]
             if "worst_g" in row:
                 item["case"] = row["worst_g"]["case"]
-                pose = _worst_pose(result)
-                item["gui"] = gui_command(audit, k, subject, pose)
-            entry["worst"].append(item)
+                item["gui"] = gui_command(audit, k, subject, _worst_pose(result))
+            entry["worst_molecules"].append(item)
+        entry["model"] = entry.pop("model")  # last, as in the text table
         report[subject.name] = entry
     return report
 
