@@ -142,10 +142,8 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
         with _running_user_code(f"model {user_model.name!r}: forward"):
             with gradient_mode(needs_grad):
                 output = module(z, pos.clone(), batch)
-            if isinstance(output, dict):
-                return _dict_outputs(user_model, output, int(z.shape[0]))
-            checked = user_model._checked(output, int(z.shape[0]))  # the protocol's shape and value checks
-        return Outputs(checked.features, checked.vectors)
+            checked = user_model.checked(output, int(z.shape[0]))  # the protocol's shape and value checks
+        return Outputs(checked.features, checked.vectors, irreps=checked.irreps)
 
     def run(graph) -> Outputs:
         if batched:
@@ -164,8 +162,7 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
         )
 
     options = ("--model", str(user_model.spec))
-    declared = getattr(user_model.module, "layers", None)
-    layers = tuple(str(name) for name in declared) if isinstance(declared, (list, tuple)) else ()
+    layers = declared_layers(user_model.module)
     parity = getattr(user_model, "vector_parity", "polar")
     return AuditSubject(
         user_model.name,
@@ -177,41 +174,6 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
         module=module,
         layers=layers,
     )
-
-
-def _dict_outputs(user_model, output: dict, n: int) -> Outputs:
-    """``{"features": [n, d], "vectors": [n, 3] or [n, k, 3], "irreps": (tensor [n, dim], "16x0e+16x1o")}``."""
-    from equiview.core.user_input_errors import UserModelError
-
-    name = user_model.name
-    unknown = set(output) - {"features", "vectors", "irreps"}
-    if unknown or "features" not in output:
-        raise UserModelError(
-            f"model {name!r}: a dict output has the keys features (required), vectors, irreps; got {sorted(output)}"
-        )
-    features = user_model._checked(output["features"], n).features
-    vectors = output.get("vectors")
-    if vectors is not None:
-        vectors = user_model._tensor(vectors, "vectors", n)
-        if vectors.dim() not in (2, 3) or vectors.shape[-1] != 3:
-            raise UserModelError(
-                f"model {name!r}: vectors have shape {list(vectors.shape)}; expected [{n}, 3] or [{n}, k, 3]"
-            )
-    irreps = output.get("irreps")
-    if irreps is not None:
-        if not (isinstance(irreps, (tuple, list)) and len(irreps) == 2 and isinstance(irreps[1], str)):
-            raise UserModelError(f'model {name!r}: irreps must be (tensor [n, dim], "16x0e+16x1o")')
-        try:
-            dim = engine.irreps_dim(irreps[1])
-        except ValueError as error:
-            raise UserModelError(f"model {name!r}: {error}") from None
-        values = user_model._tensor(irreps[0], "irreps", n)
-        if tuple(values.shape) != (n, dim):
-            raise UserModelError(
-                f"model {name!r}: irreps have shape {list(values.shape)}; {irreps[1]!r} needs [{n}, {dim}]"
-            )
-        irreps = (values, irreps[1])
-    return Outputs(features, vectors, irreps=irreps)
 
 
 # ---------------------------------------------------------------------------------------------- poses
@@ -408,17 +370,33 @@ class MoleculeResult:
         return engine.EQUIVARIANT if all(m.passes for m in self.irreps.values()) else engine.CHANGED
 
 
+def declared_layers(module) -> tuple[str, ...]:
+    """A user model's ``layers = ["name", ...]`` (submodule names, in forward order), or ()."""
+    declared = getattr(module, "layers", None)
+    return tuple(str(name) for name in declared) if isinstance(declared, (list, tuple)) else ()
+
+
+def unknown_layer_error(layer: str, layers: dict[str, Sequence[str]]) -> CommandError:
+    """``--layer NAME`` that no row has: one line listing every row's layers."""
+    listed = "; ".join(f"{row}: {', '.join(names) or '(none)'}" for row, names in layers.items())
+    return CommandError(f"--layer {layer!r}: no model row has that layer; layers: {listed}")
+
+
 def _recording_layers(subject: AuditSubject):
-    """Forward hooks on ``subject.layers``: a dict that fills with each layer's per-atom output (the first
-    tensor it returns; kept when it has one row per atom), in the order the layers ran; and the hooks' handles."""
+    return record_layers(subject.module, subject.layers, subject.name)
+
+
+def record_layers(module, names: Sequence[str], owner: str):
+    """Forward hooks on the submodules ``names`` of ``module``: a dict that fills with each layer's per-atom output
+    (the first tensor it returns, as [rows, channels]), in the order the layers ran; and the hooks' handles."""
     from equiview.core.user_input_errors import UserModelError
 
     recorded: dict[str, list[Tensor]] = {}  # one piece per call: a one-molecule model is called graph by graph
-    modules = dict(subject.module.named_modules()) if subject.module is not None else {}
+    modules = dict(module.named_modules()) if module is not None else {}
     handles = []
-    for name in subject.layers:
+    for name in names:
         if name not in modules:
-            raise UserModelError(f"model {subject.name!r}: layers names {name!r}, which is not one of its submodules")
+            raise UserModelError(f"model {owner!r}: layers names {name!r}, which is not one of its submodules")
 
         def hook(_module, _inputs, output, name=name):
             value = output[0] if isinstance(output, (tuple, list)) and output else output
