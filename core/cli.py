@@ -181,6 +181,8 @@ def _required_rows_hold(result: dict, required: Sequence[str]) -> int:
 def _audit(args: argparse.Namespace, required: Sequence[str]) -> int:
     """The audit of check-invariance: QM9 molecules (a seeded sample or a split), a file's or a SMILES; JSONL rows;
     under torchrun every rank takes its share and rank 0 prints the merged report."""
+    from dataclasses import replace
+
     import torch
 
     from equiview.core import audit
@@ -203,6 +205,10 @@ def _audit(args: argparse.Namespace, required: Sequence[str]) -> int:
     dtype = DTYPES[args.dtype]
     subjects = audit.builtin_subjects(args.checkpoint or [], args.seed, device, dtype)
     subjects += [audit.user_subject(model, device, dtype) for model in load_user_models(args.model or [])]
+    if args.layer is not None:  # judge that one layer, in every row that has it
+        if not any(args.layer in subject.layers for subject in subjects):
+            raise audit.unknown_layer_error(args.layer, {subject.name: subject.layers for subject in subjects})
+        subjects = [replace(s, layers=tuple(n for n in s.layers if n == args.layer)) for s in subjects]
     run = audit.Audit(
         subjects,
         molecules,
@@ -210,7 +216,7 @@ def _audit(args: argparse.Namespace, required: Sequence[str]) -> int:
         device,
         args.dtype,
         args.batch_graphs,
-        layers=args.layers,
+        layers=args.layers or args.layer is not None,
     )
     shard = audit.distributed_shard()  # torchrun --nproc-per-node N: every rank takes its share of the chunks
     progress = audit.Progress(len(molecules), enabled=args.progress if shard is None or shard[0] == 0 else False)
@@ -302,7 +308,8 @@ def load_user_models(specs: Sequence[str]) -> list:
 
 MODEL_OPTION_HELP = (
     "your own model as NAME=FILE.py:FACTORY or NAME=package.module:FACTORY (repeatable); FACTORY() returns a "
-    "torch.nn.Module with forward(z, pos, batch) -> features [n, d] or (features, vectors [n, 3]). "
+    "torch.nn.Module with forward(z, pos, batch) -> features [n, d], (features, vectors [n, 3]) or a dict with "
+    "features, vectors and irreps (docs/own-models.md). "
     "WARNING: this imports and runs that Python code"
 )
 
@@ -387,6 +394,12 @@ def _add_check_invariance_parser(subparsers) -> None:
         action="store_true",
         help="also judge every layer's per-atom output (built-in models; a user model's `layers = [names]`) and "
         "name the first_breaking_layer",
+    )
+    audit.add_argument(
+        "--layer",
+        metavar="NAME",
+        default=None,
+        help="judge one layer's per-atom output (e.g. f_pos_embed), in every row that has it",
     )
     audit.add_argument(
         "--batch-graphs",

@@ -3,7 +3,8 @@
 The protocol (README, "Your own model"): ``FACTORY()`` returns a ``torch.nn.Module`` whose
 ``forward(z, pos, batch)`` takes ``z`` LongTensor [n] (atomic numbers), ``pos`` FloatTensor [n, 3] (Å) and
 ``batch`` LongTensor [n] (all zeros: one molecule) and returns per-atom features [n, d], or a tuple
-``(features [n, d], vectors [n, 3])`` for an equivariant vector output. An optional ``known_elements`` attribute
+``(features [n, d], vectors [n, 3])`` for an equivariant vector output, or a dict ``{"features", "vectors" [n, 3]
+or [n, k, 3], "irreps": (tensor [n, dim], "16x0e+16x1o")}`` (:meth:`UserModel.checked` reads all three). An optional ``known_elements`` attribute
 (symbols or atomic numbers) marks molecules with other elements as unsupported; an optional ``vector_parity``
 attribute (``"polar"``, the default, or ``"pseudo"``) says how the vectors turn under a reflection (a cross product
 is pseudo: v(g·x) = det(R) R v(x)). ``batched = True`` asks for many molecules per call (``batch`` then numbers

@@ -221,6 +221,7 @@ class RowFrame:
     target_idx: int | None
     vectors: VectorFrame | None = None  # the dipole kinds only
     irreps: dict[str, IrrepsBlock] | None = None  # a user's model's irreps output, per irrep type
+    layer: str | None = None  # the row shows this layer's output (Snapshot.layers), not the model's
     embedding_scale: float = 1.0  # max |h(x)|: float32 rounding of max |Δh| grows with it
     delta: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 [n], max over channels of |Δh|
     verdict: Verdict | None = None
@@ -279,9 +280,10 @@ class RowFrame:
 
     @property
     def bar_title(self) -> str:
+        what = "h" if self.layer is None else self.layer
         if self.embedding_dim == 1 and self.projection.kind == "channel":
-            return "h (1-D)"
-        return f"h: {self.projection.label()}"
+            return f"{what} (1-D)"
+        return f"{what}: {self.projection.label()}"
 
 
 @dataclass
@@ -414,8 +416,9 @@ def model_outputs(model: Checkpoint | UserRowModel, graph) -> tuple[Any, Any, An
     :class:`AtomVectors` when it returns vectors, else None; a user's model's irreps ``(tensor, "8x0e+8x1o")`` when
     it returns a dict with them, else None. One forward pass gives all."""
     from equiview.core.vector_equivariance import is_vector_model, model_features_and_vectors
+    from equiview.viewer.model.layers import LayerModel
 
-    if isinstance(model, UserRowModel):
+    if isinstance(model, (UserRowModel, LayerModel)):
         output = model.run(graph)
         vectors = None
         if output.vectors is not None:
@@ -532,15 +535,17 @@ class Pipeline:
         spec: ProjectionSpec,
         cmap: str,
         colour_range: tuple[float, float] | None = None,
+        layer: str | None = None,
     ) -> _OriginalPose:
-        key = (molecule.key, source, spec, cmap, colour_range)
+        key = (molecule.key, source, spec, cmap, colour_range, layer)
         cached = self._originals.get(key)
         if cached is not None:
             return cached
         if len(self._originals) > 256:
             self._originals.clear()
         h, vectors, irreps = model_outputs(model, molecule.graph())
-        projection = Projection(spec.kind, spec.channel).fit(h)
+        channel = min(spec.channel, int(h.shape[1]) - 1) if h.dim() == 2 else spec.channel  # a layer may be narrower
+        projection = Projection(spec.kind, max(0, channel)).fit(h)
         values = projection(h)
         scale = ColourScale.fit(values, cmap) if colour_range is None else ColourScale(*colour_range, cmap)
         cached = _OriginalPose(
@@ -567,9 +572,11 @@ class Pipeline:
         spec: ProjectionSpec,
         cmap: str,
         colour_range: tuple[float, float] | None = None,
+        layer: str | None = None,
     ) -> RowFrame:
-        """One model row; ``g`` is the slider's :class:`~equiview.core.transforms.E3Transform` (for a vector model's R·v)."""
-        original = self._original(molecule, source, model, spec, cmap, colour_range)
+        """One model row; ``g`` is the slider's :class:`~equiview.core.transforms.E3Transform` (for a vector model's R·v);
+        ``layer``: the row shows that layer's output (``model`` is then a :class:`LayerModel`)."""
+        original = self._original(molecule, source, model, spec, cmap, colour_range, layer)
         from equiview.core.equivariance import feature_errors
 
         h, moved_vectors, moved_irreps = model_outputs(model, moved)
@@ -606,6 +613,7 @@ class Pipeline:
             target_idx=model.target_idx,
             vectors=vectors,
             irreps=irreps,
+            layer=layer,
             embedding_scale=float(original.h.abs().max()) if original.h.numel() else 1.0,
             domain_problem=None if isinstance(model, UserRowModel) else training_domain_problem(molecule.z),
             delta=delta.double().numpy(),
@@ -653,8 +661,10 @@ class Pipeline:
         spec: ProjectionSpec,
         cmap: str,
         colour_range: tuple[float, float] | None = None,
+        layer: str | None = None,
     ) -> RowFrame:
         """One model row; a model that does not know an element, or a user model that fails, gives a row saying so.
+        ``layer`` (a name of :func:`~equiview.viewer.model.layers.layer_names`) shows that layer's output instead.
 
         A built-in model's failure is a bug and propagates; a user's model's failure is theirs and stays in its row.
         """
@@ -666,7 +676,11 @@ class Pipeline:
         if reason is not None:
             return self.unavailable_row(molecule, source, spec, "unsupported", reason)
         try:
-            return self.row(molecule, moved, g, source, model, spec, cmap, colour_range)
+            if layer is not None:
+                from equiview.viewer.model.layers import LayerModel
+
+                model = LayerModel(model, layer)
+            return self.row(molecule, moved, g, source, model, spec, cmap, colour_range, layer)
         except UserModelError as error:
             return self.unavailable_row(molecule, source, spec, "failed", str(error))
 
@@ -687,7 +701,8 @@ class Pipeline:
                 if self.library.is_loading(source):  # a user's file still importing on its thread: "loading NAME…"
                     continue
                 spec, colour_range = snapshot.projections[name], snapshot.colour_ranges.get(name)
-                row = self.model_row(molecule, moved, g, source, spec, snapshot.colormap, colour_range)
+                layer = snapshot.layers.get(name)
+                row = self.model_row(molecule, moved, g, source, spec, snapshot.colormap, colour_range, layer)
                 if row.available:
                     v = row.vectors
                     row.verdict = verdict(
@@ -784,7 +799,7 @@ def view_titles(frame: Frame) -> dict[tuple[str, str], str]:
             titles[(kind, "original")] = f"{name}: not available"
             titles[(kind, "transformed")] = row.message if row.status == "failed" else f"not available: {row.message}"
             continue
-        titles[(kind, "original")] = f"{name}: h(x)"
+        titles[(kind, "original")] = f"{name}: h(x)" if row.layer is None else f"{name}, layer {row.layer}: h(x)"
         titles[(kind, "transformed")] = f"|h({g}) − h(x)|" if frame.colour_mode == "difference" else f"h({g})"
         if row.vectors is not None:
             v = row.vectors
