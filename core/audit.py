@@ -1,4 +1,11 @@
-"""Batched invariance audits: many molecules × many poses per forward pass, judged by the one engine.
+"""check-invariance: how far each model is from E(3) invariance on many molecules, batched, judged by the one engine.
+
+Every ``check-invariance`` invocation runs here (a QM9 sample or split, a file's molecules, a SMILES). The cases
+are e3nn's ``assert_equivariant`` table: proper rotations, reflections (det R = −1), translations, and general
+elements (counted as a reflection when det R = −1, else as a rotation); vectors are checked for equivariance
+(``vector_parity`` "polar", or "pseudo": v(g·x) = det(R) R v(x)) and irreps block by block. The verdicts:
+"invariant", "equivariant", "changed", "unsupported" (an element the model does not know), "failed" (a user's
+model raised or returned something unusable; the other rows are still checked).
 
 A chunk of M molecules is posed P = 1 + 4T times (the molecule itself, then T rotations, T reflections,
 T translations and T general elements, the same elements for every molecule) and the P·M graphs go through
@@ -112,8 +119,12 @@ def builtin_subjects(
 
     chosen = tuple(kinds) if kinds is not None else MODEL_KINDS
     models = {kind: (demo_model(kind, seed=seed), f"untrained demo (seed {seed})") for kind in chosen}
+    given: set[str] = set()
     for path in checkpoints:
         checkpoint = load_checkpoint(path)
+        if checkpoint.kind in given:
+            raise CommandError(f"two checkpoints of kind {checkpoint.kind!r} given; pass at most one per model kind")
+        given.add(checkpoint.kind)
         models[checkpoint.kind] = (checkpoint.model, str(path))
     return [builtin_subject(kind, model, text, device, dtype) for kind, (model, text) in models.items()]
 
@@ -131,10 +142,8 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
         with _running_user_code(f"model {user_model.name!r}: forward"):
             with gradient_mode(needs_grad):
                 output = module(z, pos.clone(), batch)
-            if isinstance(output, dict):
-                return _dict_outputs(user_model, output, int(z.shape[0]))
-            checked = user_model._checked(output, int(z.shape[0]))  # the protocol's shape and value checks
-        return Outputs(checked.features, checked.vectors)
+            checked = user_model.checked(output, int(z.shape[0]))  # the protocol's shape and value checks
+        return Outputs(checked.features, checked.vectors, irreps=checked.irreps)
 
     def run(graph) -> Outputs:
         if batched:
@@ -153,8 +162,7 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
         )
 
     options = ("--model", str(user_model.spec))
-    declared = getattr(user_model.module, "layers", None)
-    layers = tuple(str(name) for name in declared) if isinstance(declared, (list, tuple)) else ()
+    layers = declared_layers(user_model.module)
     parity = getattr(user_model, "vector_parity", "polar")
     return AuditSubject(
         user_model.name,
@@ -168,45 +176,34 @@ def user_subject(user_model, device: torch.device, dtype: torch.dtype) -> AuditS
     )
 
 
-def _dict_outputs(user_model, output: dict, n: int) -> Outputs:
-    """``{"features": [n, d], "vectors": [n, 3] or [n, k, 3], "irreps": (tensor [n, dim], "16x0e+16x1o")}``."""
-    from equiview.core.user_input_errors import UserModelError
-
-    name = user_model.name
-    unknown = set(output) - {"features", "vectors", "irreps"}
-    if unknown or "features" not in output:
-        raise UserModelError(
-            f"model {name!r}: a dict output has the keys features (required), vectors, irreps; got {sorted(output)}"
-        )
-    features = user_model._checked(output["features"], n).features
-    vectors = output.get("vectors")
-    if vectors is not None:
-        vectors = user_model._tensor(vectors, "vectors", n)
-        if vectors.dim() not in (2, 3) or vectors.shape[-1] != 3:
-            raise UserModelError(
-                f"model {name!r}: vectors have shape {list(vectors.shape)}; expected [{n}, 3] or [{n}, k, 3]"
-            )
-    irreps = output.get("irreps")
-    if irreps is not None:
-        if not (isinstance(irreps, (tuple, list)) and len(irreps) == 2 and isinstance(irreps[1], str)):
-            raise UserModelError(f'model {name!r}: irreps must be (tensor [n, dim], "16x0e+16x1o")')
-        try:
-            dim = engine.irreps_dim(irreps[1])
-        except ValueError as error:
-            raise UserModelError(f"model {name!r}: {error}") from None
-        values = user_model._tensor(irreps[0], "irreps", n)
-        if tuple(values.shape) != (n, dim):
-            raise UserModelError(
-                f"model {name!r}: irreps have shape {list(values.shape)}; {irreps[1]!r} needs [{n}, {dim}]"
-            )
-        irreps = (values, irreps[1])
-    return Outputs(features, vectors, irreps=irreps)
-
-
 # ---------------------------------------------------------------------------------------------- poses
+TRANSLATION_SCALE_ANGSTROM = 5.0
+"""Translations of a few molecule sizes: large enough that a model using raw coordinates notices."""
+
+
+def case_elements(count: int, generator: torch.Generator) -> dict[str, list]:
+    """``count`` random elements of each case: proper rotations, reflections, translations, and general elements
+    (rotation and translation; every other one a reflection, det R = −1)."""
+    from equiview.core.transforms import E3Transform
+
+    return {
+        "rotation": [E3Transform.random(generator, reflect=False, translation_scale=0.0) for _ in range(count)],
+        "reflection": [E3Transform.random(generator, reflect=True, translation_scale=0.0) for _ in range(count)],
+        "translation": [
+            E3Transform.translation(
+                torch.randn(3, generator=generator, dtype=torch.float64) * TRANSLATION_SCALE_ANGSTROM
+            )
+            for _ in range(count)
+        ],
+        "general": [
+            E3Transform.random(generator, reflect=bool(trial % 2), translation_scale=TRANSLATION_SCALE_ANGSTROM)
+            for trial in range(count)
+        ],
+    }
+
+
 def audit_poses(trials: int, seed: int) -> engine.Poses:
     """The identity, then ``trials`` rotations, reflections, translations and general elements (seeded)."""
-    from equiview.core.invariance_check import case_elements
     from equiview.core.transforms import E3Transform
 
     if trials < 1:
@@ -287,6 +284,42 @@ def split_indices(split: str, seed: int = 420, source: str = "bundled", root: st
     return [int(i) for i in QM9DataModule(dataset, seed=seed).split(split)]
 
 
+def sample_indices(count: int, seed: int, source: str = "bundled", root: str | None = None) -> list[int]:
+    """``count`` dataset positions drawn without replacement (seeded): check-invariance's default molecules."""
+    import numpy as np
+
+    from equiview.core.data import load_dataset
+
+    size = len(load_dataset(source, root=root))
+    return [int(i) for i in np.random.default_rng(seed).choice(size, size=min(count, size), replace=False)]
+
+
+DEFAULT_SAMPLE = 10
+"""Molecules check-invariance draws from QM9 when neither ``--split``, a file nor ``--molecules`` says otherwise."""
+
+
+def choose_molecules(
+    structures: Sequence | None,
+    file: str | None,
+    split: str | None,
+    count: int | None,
+    seed: int,
+    source: str = "bundled",
+    root: str | None = None,
+) -> MoleculeSet:
+    """What check-invariance audits: a file's or SMILES' molecules (the first ``count`` when given), a whole QM9
+    ``split``, or ``count`` (default 10) molecules drawn from QM9 with ``seed``."""
+    if split is not None and (structures is not None or count is not None):
+        raise CommandError("--split audits a whole QM9 split; leave out --molecule-file, --smiles and --molecules")
+    if structures is not None:
+        structures = list(structures)
+        return structure_molecules(structures if count is None else structures[:count], file)
+    if split is not None:
+        return qm9_molecules(split_indices(split, source=source, root=root), source, root)
+    indices = sample_indices(DEFAULT_SAMPLE if count is None else count, seed, source, root)
+    return qm9_molecules(indices, source, root)
+
+
 # ---------------------------------------------------------------------------------------- the forward
 def posed_batch(batch, poses: engine.Poses, device: torch.device, dtype: torch.dtype):
     """The P·M graphs of ``batch`` (M molecules) in every pose, pose-major, as one PyG ``Batch``."""
@@ -337,17 +370,33 @@ class MoleculeResult:
         return engine.EQUIVARIANT if all(m.passes for m in self.irreps.values()) else engine.CHANGED
 
 
+def declared_layers(module) -> tuple[str, ...]:
+    """A user model's ``layers = ["name", ...]`` (submodule names, in forward order), or ()."""
+    declared = getattr(module, "layers", None)
+    return tuple(str(name) for name in declared) if isinstance(declared, (list, tuple)) else ()
+
+
+def unknown_layer_error(layer: str, layers: dict[str, Sequence[str]]) -> CommandError:
+    """``--layer NAME`` that no row has: one line listing every row's layers."""
+    listed = "; ".join(f"{row}: {', '.join(names) or '(none)'}" for row, names in layers.items())
+    return CommandError(f"--layer {layer!r}: no model row has that layer; layers: {listed}")
+
+
 def _recording_layers(subject: AuditSubject):
-    """Forward hooks on ``subject.layers``: a dict that fills with each layer's per-atom output (the first
-    tensor it returns; kept when it has one row per atom), in the order the layers ran; and the hooks' handles."""
+    return record_layers(subject.module, subject.layers, subject.name)
+
+
+def record_layers(module, names: Sequence[str], owner: str):
+    """Forward hooks on the submodules ``names`` of ``module``: a dict that fills with each layer's per-atom output
+    (the first tensor it returns, as [rows, channels]), in the order the layers ran; and the hooks' handles."""
     from equiview.core.user_input_errors import UserModelError
 
     recorded: dict[str, list[Tensor]] = {}  # one piece per call: a one-molecule model is called graph by graph
-    modules = dict(subject.module.named_modules()) if subject.module is not None else {}
+    modules = dict(module.named_modules()) if module is not None else {}
     handles = []
-    for name in subject.layers:
+    for name in names:
         if name not in modules:
-            raise UserModelError(f"model {subject.name!r}: layers names {name!r}, which is not one of its submodules")
+            raise UserModelError(f"model {owner!r}: layers names {name!r}, which is not one of its submodules")
 
         def hook(_module, _inputs, output, name=name):
             value = output[0] if isinstance(output, (tuple, list)) and output else output
@@ -603,6 +652,7 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
         if vectors is not None:
             entry["vector_max_error"] = _number(vectors.max_error)
             entry.update({f"vector_{case}": _number(e) for case, e in vectors.by_case().items()})
+            entry["vector_parity"] = subject.parity
         blocks = [r.irreps for _, r in measured if r.irreps]
         if blocks:
             entry["irreps"] = {
@@ -632,15 +682,27 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
             entry["first_breaking_layer"] = next(
                 (item["name"] for item in entry["layers"] if item["verdict"] == "changed"), None
             )
+        failing = list(engine.too_large_for(features, vectors))  # type: ignore[arg-type]
+        failing += [
+            f"irreps_{label}" for label, item in entry.get("irreps", {}).items() if item["verdict"] == "changed"
+        ]
+        if failing:
+            entry["too_large_for"] = list(failing)
         entry["changed_molecules"] = sum(r.verdict == engine.CHANGED for _, r in measured)
         if len(measured) < len(results):
             entry["skipped"] = len(results) - len(measured)
+            entry["reason"] = next(r.reason for _, r in results if r.reason is not None)
         ranked = sorted(
             measured,
             key=lambda item: max(_ratio(item[1].features), _ratio(item[1].vectors) if item[1].vectors else 0.0),
             reverse=True,
         )
-        entry["worst"] = []
+        k, result = ranked[0]
+        row = molecule_row(audit, k, subject, result)
+        if "worst_g" in row:  # the molecule and the element g of the largest error relative to its bound
+            entry["worst"] = {"molecule": row["molecule"], "position": k, **row["worst_g"]}
+            entry["worst"]["gui"] = gui_command(audit, k, subject, _worst_pose(result))
+        entry["worst_molecules"] = []
         for k, result in ranked[:worst]:
             row = molecule_row(audit, k, subject, result)
             item = {key: row[key] for key in ("molecule", "position", "verdict", "max_error") if key in row}
@@ -648,9 +710,9 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
                 item["vector_max_error"] = row["vector_max_error"]
             if "worst_g" in row:
                 item["case"] = row["worst_g"]["case"]
-                pose = _worst_pose(result)
-                item["gui"] = gui_command(audit, k, subject, pose)
-            entry["worst"].append(item)
+                item["gui"] = gui_command(audit, k, subject, _worst_pose(result))
+            entry["worst_molecules"].append(item)
+        entry["model"] = entry.pop("model")  # last, as in the text table
         report[subject.name] = entry
     return report
 

@@ -143,7 +143,7 @@ def _add_eval_parser(subparsers) -> None:
 
 # ----------------------------------------------------------------------------------- check-invariance
 def _cmd_check_invariance(args: argparse.Namespace) -> int:
-    from equiview.core.invariance_check import check_invariance
+    """Every invocation runs the batched audit (core/audit.py): many molecules and poses per forward pass."""
     from equiview.core.models.registry import MODEL_KINDS
 
     required = args.require_invariant or []
@@ -153,29 +153,7 @@ def _cmd_check_invariance(args: argparse.Namespace) -> int:
         raise CommandError(
             f"--require-invariant {unknown[0]!r}: no such row (rows: {', '.join((*MODEL_KINDS, *user_names))}, or all)"
         )
-    if (
-        args.split is not None
-        or args.jsonl is not None
-        or args.device is not None
-        or args.batch_graphs != 512
-        or args.layers
-    ):
-        return _cmd_audit(args, required)
-    structures = read_structures(args)
-    user_models = load_user_models(args.model or [])
-    result = check_invariance(
-        checkpoints=args.checkpoint or [],
-        molecules=args.molecules,
-        trials=args.trials,
-        seed=args.seed,
-        source=args.source,
-        root=args.root,
-        user_models=user_models,
-        structures=structures,
-        dtype=args.dtype,
-    )
-    _print_result(result, args.json, _invariance_table)
-    return _required_rows_hold(result, required)
+    return _audit(args, required)
 
 
 PASSING_VERDICTS = ("invariant", "equivariant")
@@ -200,17 +178,17 @@ def _required_rows_hold(result: dict, required: Sequence[str]) -> int:
     return 1 if failing else 0
 
 
-def _cmd_audit(args: argparse.Namespace, required: Sequence[str]) -> int:
-    """check-invariance at dataset scale: batched forwards over a split or a molecule file (core/audit.py)."""
+def _audit(args: argparse.Namespace, required: Sequence[str]) -> int:
+    """The audit of check-invariance: QM9 molecules (a seeded sample or a split), a file's or a SMILES; JSONL rows;
+    under torchrun every rank takes its share and rank 0 prints the merged report."""
+    from dataclasses import replace
+
     import torch
 
     from equiview.core import audit
     from equiview.core.atomic import atomic_write
-    from equiview.core.threads import current_policy
-
-    if args.split is not None and (args.molecule_file or args.smiles):
-        raise CommandError("--split audits QM9; leave out --molecule-file and --smiles, or --split")
     from equiview.core.output_path import check_output_path
+    from equiview.core.threads import current_policy
 
     # under torchrun only rank 0 writes the merged file, so only it holds the output's lock
     writer = int(os.environ.get("RANK", "0") or 0) == 0
@@ -219,16 +197,18 @@ def _cmd_audit(args: argparse.Namespace, required: Sequence[str]) -> int:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise CommandError("--device cuda: no CUDA device is available here; use --device cpu")
     structures = read_structures(args)
-    if structures is not None:
-        molecules = audit.structure_molecules(list(structures), args.molecule_file)
-    else:
-        indices = audit.split_indices(args.split or "test", source=args.source, root=args.root)
-        molecules = audit.qm9_molecules(indices, args.source, args.root)
+    molecules = audit.choose_molecules(
+        structures, args.molecule_file, args.split, args.molecules, args.seed, args.source, args.root
+    )
     from equiview.core.equivariance import DTYPES
 
     dtype = DTYPES[args.dtype]
     subjects = audit.builtin_subjects(args.checkpoint or [], args.seed, device, dtype)
     subjects += [audit.user_subject(model, device, dtype) for model in load_user_models(args.model or [])]
+    if args.layer is not None:  # judge that one layer, in every row that has it
+        if not any(args.layer in subject.layers for subject in subjects):
+            raise audit.unknown_layer_error(args.layer, {subject.name: subject.layers for subject in subjects})
+        subjects = [replace(s, layers=tuple(n for n in s.layers if n == args.layer)) for s in subjects]
     run = audit.Audit(
         subjects,
         molecules,
@@ -236,7 +216,7 @@ def _cmd_audit(args: argparse.Namespace, required: Sequence[str]) -> int:
         device,
         args.dtype,
         args.batch_graphs,
-        layers=args.layers,
+        layers=args.layers or args.layer is not None,
     )
     shard = audit.distributed_shard()  # torchrun --nproc-per-node N: every rank takes its share of the chunks
     progress = audit.Progress(len(molecules), enabled=args.progress if shard is None or shard[0] == 0 else False)
@@ -261,39 +241,23 @@ def _cmd_audit(args: argparse.Namespace, required: Sequence[str]) -> int:
     result = {
         "molecules": len(molecules),
         "trials": args.trials,
+        "dtype": args.dtype,
         "poses": len(run.poses) - 1,
         "split": args.split if structures is None else None,
         "device": str(device),
         "threads": current_policy("batch"),
         **audit.summarize(run, by_model, args.worst),
     }
-    _print_result(result, args.json, _audit_table)
+    _print_result(result, args.json, _invariance_table)
     return _required_rows_hold(result, required)
 
 
-def _audit_table(result: dict) -> str:
-    rows = {name: report for name, report in result.items() if isinstance(report, dict) and "verdict" in report}
-    lines = [_invariance_table(rows)]
-    for name, report in rows.items():
-        if isinstance(report, dict) and report.get("worst"):
-            changed = report.get("changed_molecules", 0)
-            breaks = f", breaks at {report['first_breaking_layer']}" if report.get("first_breaking_layer") else ""
-            lines.append(
-                f"{name}: {report['verdict']} ({changed} of {report['molecules']} molecules changed{breaks}); worst:"
-            )
-            lines += [
-                f"  {item['molecule']}  {item.get('max_error', 0):.2e}  {item.get('gui', '')}"
-                for item in report["worst"]
-            ]
-    return "\n".join(lines)
-
-
 def _invariance_table(result: dict) -> str:
+    """One line per row (verdict, max error, per case), then per row its worst molecules with ``equiview gui …``."""
+    rows = _rows(result)
     lines = []
-    for name, report in result.items():
-        if not isinstance(report, dict):
-            continue
-        if report.get("verdict") in ("unsupported", "failed"):
+    for name, report in rows.items():
+        if report["verdict"] in ("unsupported", "failed"):
             lines.append(f"{name:<12} {report['verdict']}: {report['reason']}  ({report['model']})")
             continue
         cases = "  ".join(f"{case} {report.get(case, 0.0):.1e}" for case in ("rotation", "reflection", "translation"))
@@ -302,6 +266,17 @@ def _invariance_table(result: dict) -> str:
             f"{name:<12} {report['verdict']:<11} max|h(g·x) − h(x)| = {report['max_error']:.3e}  "
             f"({cases}{vectors})  ({report['model']})"
         )
+    for name, report in rows.items():
+        if report.get("worst_molecules"):
+            changed = report.get("changed_molecules", 0)
+            breaks = f", breaks at {report['first_breaking_layer']}" if report.get("first_breaking_layer") else ""
+            lines.append(
+                f"{name}: {report['verdict']} ({changed} of {report['molecules']} molecules changed{breaks}); worst:"
+            )
+            lines += [
+                f"  {item['molecule']}  {item.get('max_error', 0):.2e}  {item.get('gui', '')}"
+                for item in report["worst_molecules"]
+            ]
     return "\n".join(lines)
 
 
@@ -333,7 +308,8 @@ def load_user_models(specs: Sequence[str]) -> list:
 
 MODEL_OPTION_HELP = (
     "your own model as NAME=FILE.py:FACTORY or NAME=package.module:FACTORY (repeatable); FACTORY() returns a "
-    "torch.nn.Module with forward(z, pos, batch) -> features [n, d] or (features, vectors [n, 3]). "
+    "torch.nn.Module with forward(z, pos, batch) -> features [n, d], (features, vectors [n, 3]) or a dict with "
+    "features, vectors and irreps (docs/own-models.md). "
     "WARNING: this imports and runs that Python code"
 )
 
@@ -373,8 +349,9 @@ def _add_check_invariance_parser(subparsers) -> None:
     parser.add_argument(
         "--molecules",
         type=bounded_int("--molecules"),
-        default=10,
-        help=f"molecules to test, 1..{BOUNDS['--molecules'].high} (default: 10)",
+        default=None,
+        help=f"molecules to test, 1..{BOUNDS['--molecules'].high}: drawn from QM9 with --seed (default: 10), or "
+        "the first of a --molecule-file (default: all of them)",
     )
     parser.add_argument(
         "--trials",
@@ -400,9 +377,7 @@ def _add_check_invariance_parser(subparsers) -> None:
     add_molecule_arguments(parser)
     _add_source_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    audit = parser.add_argument_group(
-        "dataset scale (batched forwards: many molecules and poses per pass; any of these options selects it)"
-    )
+    audit = parser.add_argument_group("dataset scale (every check runs batched: many molecules and poses per pass)")
     audit.add_argument(
         "--split",
         choices=("test", "val", "train", "all"),
@@ -419,6 +394,12 @@ def _add_check_invariance_parser(subparsers) -> None:
         action="store_true",
         help="also judge every layer's per-atom output (built-in models; a user model's `layers = [names]`) and "
         "name the first_breaking_layer",
+    )
+    audit.add_argument(
+        "--layer",
+        metavar="NAME",
+        default=None,
+        help="judge one layer's per-atom output (e.g. f_pos_embed), in every row that has it",
     )
     audit.add_argument(
         "--batch-graphs",

@@ -3,7 +3,8 @@
 The protocol (README, "Your own model"): ``FACTORY()`` returns a ``torch.nn.Module`` whose
 ``forward(z, pos, batch)`` takes ``z`` LongTensor [n] (atomic numbers), ``pos`` FloatTensor [n, 3] (Å) and
 ``batch`` LongTensor [n] (all zeros: one molecule) and returns per-atom features [n, d], or a tuple
-``(features [n, d], vectors [n, 3])`` for an equivariant vector output. An optional ``known_elements`` attribute
+``(features [n, d], vectors [n, 3])`` for an equivariant vector output, or a dict ``{"features", "vectors" [n, 3]
+or [n, k, 3], "irreps": (tensor [n, dim], "16x0e+16x1o")}`` (:meth:`UserModel.checked` reads all three). An optional ``known_elements`` attribute
 (symbols or atomic numbers) marks molecules with other elements as unsupported; an optional ``vector_parity``
 attribute (``"polar"``, the default, or ``"pseudo"``) says how the vectors turn under a reflection (a cross product
 is pseudo: v(g·x) = det(R) R v(x)). ``batched = True`` asks for many molecules per call (``batch`` then numbers
@@ -97,10 +98,12 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class ModelOutput:
-    """A user's model on one molecule: features [n, d] and, when it returns them, vectors [n, 3]."""
+    """A user's model's outputs: features [n, d] and, when it returns them, vectors [n, 3] (or [n, k, 3] from a dict)
+    and irreps ``(tensor [n, dim], "16x0e+16x1o")``."""
 
     features: Tensor
     vectors: Tensor | None = None
+    irreps: tuple[Tensor, str] | None = None
 
 
 class UserModel:
@@ -141,9 +144,14 @@ class UserModel:
                 self.module.to(torch.float64)
             with gradient_mode(self.needs_grad):
                 output = self.module(z.long(), pos.to(dtype).clone(), batch)  # a copy: the model may mark it
-            return self._checked(output, n)  # copied inside: a later call may overwrite the model's buffers
+            return self.checked(output, n)  # copied inside: a later call may overwrite the model's buffers
 
-    def _checked(self, output, n: int) -> ModelOutput:
+    def checked(self, output, n: int) -> ModelOutput:
+        """The protocol's shape and value checks of what ``forward`` returned for ``n`` atoms, as float64 copies:
+        features, ``(features, vectors [n, 3])`` or a dict ``{"features", "vectors" [n, 3] or [n, k, 3],
+        "irreps": (tensor [n, dim], "16x0e+16x1o")}``."""
+        if isinstance(output, dict):
+            return self._checked_dict(output, n)
         vectors = None
         if isinstance(output, (tuple, list)):
             if len(output) != 2:
@@ -163,6 +171,39 @@ class UserModel:
                     f"model {self.name!r}: vectors have shape {list(vectors.shape)}; expected [{n}, 3]"
                 )
         return ModelOutput(features, vectors)
+
+    def _checked_dict(self, output: dict, n: int) -> ModelOutput:
+        from equiview.core.equivariance import irreps_dim
+
+        name = self.name
+        unknown = set(output) - {"features", "vectors", "irreps"}
+        if unknown or "features" not in output:
+            raise UserModelError(
+                f"model {name!r}: a dict output has the keys features (required), vectors, irreps; got {sorted(output)}"
+            )
+        features = self.checked(output["features"], n).features
+        vectors = output.get("vectors")
+        if vectors is not None:
+            vectors = self._tensor(vectors, "vectors", n)
+            if vectors.dim() not in (2, 3) or vectors.shape[-1] != 3:
+                raise UserModelError(
+                    f"model {name!r}: vectors have shape {list(vectors.shape)}; expected [{n}, 3] or [{n}, k, 3]"
+                )
+        irreps = output.get("irreps")
+        if irreps is not None:
+            if not (isinstance(irreps, (tuple, list)) and len(irreps) == 2 and isinstance(irreps[1], str)):
+                raise UserModelError(f'model {name!r}: irreps must be (tensor [n, dim], "16x0e+16x1o")')
+            try:
+                dim = irreps_dim(irreps[1])
+            except ValueError as error:
+                raise UserModelError(f"model {name!r}: {error}") from None
+            values = self._tensor(irreps[0], "irreps", n)
+            if tuple(values.shape) != (n, dim):
+                raise UserModelError(
+                    f"model {name!r}: irreps have shape {list(values.shape)}; {irreps[1]!r} needs [{n}, {dim}]"
+                )
+            irreps = (values, irreps[1])
+        return ModelOutput(features, vectors, irreps)
 
     def _tensor(self, value, what: str, n: int) -> Tensor:
         if not isinstance(value, Tensor):

@@ -115,7 +115,7 @@ def test_the_gui_command_reopens_the_worst_pose(small_audit):
     for k, subject, result in results:
         by_model.setdefault(subject.name, []).append((k, result))
     report = audit.summarize(run, by_model, worst=2)
-    item = report["naive"]["worst"][0]
+    item = report["naive"]["worst_molecules"][0]
     words = shlex.split(item["gui"])
     assert words[:2] == ["equiview", "gui"]
     args = build_full_parser().parse_args(join_negative_values(words[1:]))
@@ -154,7 +154,7 @@ def test_check_invariance_jsonl_for_a_molecule_file(tmp_path, capsys):
     assert thiol["verdict"] == "unsupported" and "S" in thiol["reason"]
     assert summary["centred"]["verdict"] == "changed" and summary["egnn"]["verdict"] == "invariant"
     assert summary["egnn"]["skipped"] == 1
-    assert "--model" in summary["centred"]["worst"][0]["gui"]
+    assert "--model" in summary["centred"]["worst_molecules"][0]["gui"]
 
 
 def test_a_batched_user_model_gets_real_batch_vectors(tmp_path):

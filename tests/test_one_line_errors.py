@@ -281,12 +281,12 @@ def test_every_rate_option_refuses_nan_and_infinity(option):
 
 
 def test_check_invariance_trials_beyond_the_bound_stop_at_once(capsys, monkeypatch):
-    import equiview.core.invariance_check as invariance_check
+    import equiview.core.audit as audit
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("the check ran: the bound must stop the command before any work")
 
-    monkeypatch.setattr(invariance_check, "check_invariance", must_not_run)  # "at once": no work, not a time bound
+    monkeypatch.setattr(audit.Audit, "run", must_not_run)  # "at once": no work, not a time bound
     assert_one_line(
         capsys, "check-invariance", "--trials", "1000000000", fragment="--trials must be an integer in 1..1000"
     )

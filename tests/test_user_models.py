@@ -12,8 +12,6 @@ import torch
 from molecule_files_fixtures import ETHANOL, METHANETHIOL, write_multi_xyz, write_xyz
 
 from equiview.core.cli import main
-from equiview.core.invariance_check import check_invariance
-from equiview.core.molecule_files import read_molecule_file
 from equiview.core.user_input_errors import UserModelError
 from equiview.core.user_models import ModelSpec, load_user_model
 
@@ -122,15 +120,17 @@ def test_molecule_with_sulfur_makes_the_shipped_architectures_unsupported(tmp_pa
     assert result["dist"]["max_error"] < 1e-4
 
 
-def test_user_model_known_elements_are_respected(tmp_path):
-    model = load_user_model(f"dist={write_model(tmp_path, INVARIANT)}:make")
+def test_user_model_known_elements_are_respected(tmp_path, capsys):
+    spec = f"dist={write_model(tmp_path, INVARIANT)}:make"
+    model = load_user_model(spec)
     assert model.known_elements == (1, 6, 7, 8, 9, 16)
-    iodine = read_molecule_file(write_xyz(tmp_path / "hi.xyz", [("H", 0, 0, 0), ("I", 1.6, 0, 0)], "HI"))
-    result = check_invariance(trials=1, user_models=[model], structures=iodine)
+    iodine = write_xyz(tmp_path / "hi.xyz", [("H", 0, 0, 0), ("I", 1.6, 0, 0)], "HI")
+    result = run_cli_json(capsys, "check-invariance", "--model", spec, "--molecule-file", str(iodine), "--trials", "1")
     assert result["dist"] == {
         "verdict": "unsupported",
         "reason": "this model knows H, C, N, O, F, S; the molecule has I",
         "model": model.describe(),
+        "molecules": 1,
     }
 
 

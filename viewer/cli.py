@@ -136,6 +136,12 @@ def snapshot_from_args(
 
     if args.colormap not in available_colormaps():
         raise CommandError(f"--colormap {args.colormap!r} is unknown; choose one of {', '.join(available_colormaps())}")
+    layers = {}
+    if getattr(args, "layer", None) is not None:
+        from equiview.viewer.model.layers import check_layer, layer_names
+
+        names = {row: layer_names(library.load(source)) for row, source in sources.items()}
+        layers = dict.fromkeys(check_layer(args.layer, names), args.layer)
     return Snapshot(
         molecule=molecule,
         transform=TransformParams(rx, ry, rz, tx, ty, tz, bool(args.reflect)),
@@ -150,6 +156,7 @@ def snapshot_from_args(
         rows=tuple(sources),
         structure=structure,
         aligned=bool(getattr(args, "aligned", False)),
+        layers=layers,
     )
 
 
@@ -203,6 +210,8 @@ def given_for(args: argparse.Namespace, kind: str) -> bool:
 
 def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> None:
     # nothing heavy here: building the parser must not import torch, Qt or VTK
+    from equiview.viewer.model.layers import LAYER_OPTION_HELP
+
     group = parser.add_argument_group("what to show")
     group.add_argument(
         "--molecule",
@@ -237,6 +246,12 @@ def _add_state_arguments(parser: argparse.ArgumentParser, size_help: str) -> Non
         f"arrows {ANGSTROM_PER_DEBYE:g} Å per Debye)",
     )
     group.add_argument("--model", action="append", metavar="NAME=FILE.py:FACTORY", help=MODEL_OPTION_HELP)
+    group.add_argument(
+        "--layer",
+        metavar="NAME",
+        default=None,
+        help=LAYER_OPTION_HELP,
+    )
     group.add_argument(
         "--rotate",
         metavar="RX,RY,RZ",
@@ -323,7 +338,8 @@ def _load(args: argparse.Namespace, background: bool = False):
 
 def loads_models_in_background(args: argparse.Namespace) -> bool:
     """The fast start: bundled molecules, shipped (or demo) models, a window to look at."""
-    return args.source == "bundled" and args.root is None and args.screenshot is None and not (args.naive or args.egnn)
+    given = args.naive or args.egnn or getattr(args, "layer", None)  # --layer needs the models to check its name
+    return args.source == "bundled" and args.root is None and args.screenshot is None and not given
 
 
 # ---------------------------------------------------------------------------------------------- commands

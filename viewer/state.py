@@ -118,6 +118,9 @@ class ViewState(QObject):
         for kind, (lo, hi) in snapshot.colour_ranges.items():
             if kind not in snapshot.rows or not lo < hi or not all(map(math.isfinite, (lo, hi))):
                 raise ValueError(f"colour range {lo}..{hi} for {kind!r} is not an increasing pair of finite numbers")
+        for row, layer in snapshot.layers.items():
+            if row not in rows or not layer:
+                raise ViewValueError(f"layer {layer!r} is set for {row!r}, which is not a model row")
         if snapshot.highlight is not None and int(snapshot.highlight) < 0:
             raise ValueError(f"atom index must be non-negative, got {snapshot.highlight}")
         t = snapshot.transform
@@ -192,10 +195,11 @@ class ViewState(QObject):
         self.set_transform(TransformParams())
 
     def _without_range(self, snapshot: Snapshot, kind: str) -> Snapshot:
-        """A row's chosen colour range is dropped when its model or projection changes."""
+        """A row's chosen colour range is dropped when its model, projection or layer changes."""
         if kind not in snapshot.colour_ranges or (
             snapshot.sources[kind] == self._snapshot.sources[kind]
             and snapshot.projections[kind] == self._snapshot.projections[kind]
+            and snapshot.layers.get(kind) == self._snapshot.layers.get(kind)
         ):
             return snapshot
         return snapshot.replace(colour_ranges={k: v for k, v in snapshot.colour_ranges.items() if k != kind})
@@ -206,7 +210,8 @@ class ViewState(QObject):
         _check_kind(source)
         if source.row not in self._snapshot.rows:
             raise ViewValueError(f"there is no model row {source.row!r}")
-        self.set_snapshot(self._without_range(self._snapshot.with_source(source), source.row))
+        changed = self._snapshot.with_source(source)
+        self.set_snapshot(self._without_range(self._without_layer(changed, source.row), source.row))
 
     def set_projection(self, row: str, spec: ProjectionSpec) -> None:
         if row not in self._snapshot.rows:
@@ -220,7 +225,27 @@ class ViewState(QObject):
             self.add_row(source, spec)
             return
         changed = self._snapshot.with_source(source).with_projection(source.row, spec)
+        if changed.sources[source.row] != self._snapshot.sources[source.row]:
+            changed = self._without_layer(changed, source.row)
         self.set_snapshot(self._without_range(changed, source.row))
+
+    @staticmethod
+    def _without_layer(snapshot: Snapshot, row: str) -> Snapshot:
+        """Another model in the row: its layers are another model's, so the row shows the model's output again."""
+        return snapshot.replace(layers={k: v for k, v in snapshot.layers.items() if k != row})
+
+    def set_layer(self, row: str, layer: str | None) -> None:
+        """Show ``row`` by ``layer``'s per-atom output (None: the model's own), on a colour scale of its own. The
+        caller offers only the row model's layers (:func:`equiview.viewer.model.layers.layer_names`)."""
+        if row not in self._snapshot.rows:
+            raise ViewValueError(f"there is no model row {row!r}")
+        layers = {k: v for k, v in self._snapshot.layers.items() if k != row}
+        if layer is not None:
+            layers[row] = str(layer)
+        self.set_snapshot(self._without_range(self._snapshot.replace(layers=layers), row))
+
+    def layer(self, row: str) -> str | None:
+        return self._snapshot.layers.get(row)
 
     def set_colour_ranges(self, ranges: dict[str, tuple[float, float]]) -> None:
         """Colour ranges chosen by the user per model row (empty: each row's scale frozen on the original pose)."""

@@ -50,6 +50,9 @@ def add_sweep_parser(subparsers) -> None:
     parser.add_argument("--naive", metavar="CKPT", default=None, help="naive GNN: checkpoint, 'untrained' or 'seed:N'")
     parser.add_argument("--egnn", metavar="CKPT", default=None, help="equivariant GNN: same choices as --naive")
     parser.add_argument("--model", action="append", metavar="NAME=FILE.py:FACTORY", help=MODEL_OPTION_HELP)
+    from equiview.viewer.model.layers import LAYER_OPTION_HELP
+
+    parser.add_argument("--layer", metavar="NAME", default=None, help=LAYER_OPTION_HELP)
     parser.add_argument("--rotate", metavar="RX,RY,RZ", default=None, help="the current g: rotation in degrees")
     parser.add_argument("--translate", metavar="X,Y,Z", default=None, help="the current g: translation in Å")
     parser.add_argument("--reflect", action="store_true", help="the current g: mirror x -> -x before rotating")

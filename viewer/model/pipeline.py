@@ -110,10 +110,38 @@ class ShownMolecule:
 
 @dataclass(frozen=True)
 class AtomVectors:
-    """A user's model's vectors ``[n, 3]`` (no unit), shaped like core's ``DipoleVectors``: no molecule vector."""
+    """A user's model's vectors (no unit), shaped like core's ``DipoleVectors``: no molecule vector. ``per_atom``
+    ``[n, 3]`` is drawn (the first of k vectors per atom); ``others`` ``[n·(k−1), 3]`` are judged with it."""
 
     per_atom: Any  # Tensor [n, 3]
     molecule: None = None
+    others: Any = None  # Tensor [n·(k−1), 3] or None
+
+
+@dataclass(frozen=True)
+class IrrepsBlock:
+    """One irrep type ("0e", "1o", "2e") of a user's model's irreps output: max |h_l(g·x) − D_l(g) h_l(x)| over its
+    atoms and channels by the engine, and whether it passes the tolerance for its scale (max |h_l(x)|)."""
+
+    max_error: float
+    scale: float
+
+    @property
+    def equivariant(self) -> bool:
+        return within_tolerance(self.max_error, self.scale)
+
+
+def irreps_blocks(original, moved, g) -> dict[str, IrrepsBlock]:
+    """Per irrep type, the engine's block-by-block comparison (:func:`equiview.core.equivariance.molecule_irreps_errors`,
+    Wigner-D with parity from det R) of the irreps ``(tensor [n, dim], "16x0e+16x1o")`` of x and of g·x."""
+    import torch
+
+    from equiview.core.equivariance import Poses, molecule_irreps_errors
+
+    values, text = original
+    one = torch.zeros(values.shape[0], dtype=torch.long)  # every atom in molecule 0
+    errors = molecule_irreps_errors(values, moved[0][None], Poses.of([g]), text, one, 1)
+    return {label: IrrepsBlock(float(e[0, 0]), float(sc[0])) for label, (e, sc) in errors.items()}
 
 
 @dataclass
@@ -192,6 +220,8 @@ class RowFrame:
     prediction_transformed: float | None
     target_idx: int | None
     vectors: VectorFrame | None = None  # the dipole kinds only
+    irreps: dict[str, IrrepsBlock] | None = None  # a user's model's irreps output, per irrep type
+    layer: str | None = None  # the row shows this layer's output (Snapshot.layers), not the model's
     embedding_scale: float = 1.0  # max |h(x)|: float32 rounding of max |Δh| grows with it
     delta: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 [n], max over channels of |Δh|
     verdict: Verdict | None = None
@@ -250,9 +280,10 @@ class RowFrame:
 
     @property
     def bar_title(self) -> str:
+        what = "h" if self.layer is None else self.layer
         if self.embedding_dim == 1 and self.projection.kind == "channel":
-            return "h (1-D)"
-        return f"h: {self.projection.label()}"
+            return f"{what} (1-D)"
+        return f"{what}: {self.projection.label()}"
 
 
 @dataclass
@@ -362,6 +393,7 @@ class _OriginalPose:
     h: Any  # Tensor [n, d]
     prediction: float
     vectors: Any  # core.models.dipole.DipoleVectors or None
+    irreps: Any  # (Tensor [n, dim], "16x0e+16x1o") or None
     projection: Projection
     scale: ColourScale
     values: np.ndarray
@@ -379,17 +411,24 @@ def _prediction(model: Checkpoint, h, vectors) -> float | None:
     return None if prediction is None else float(prediction.reshape(-1)[0])
 
 
-def model_outputs(model: Checkpoint | UserRowModel, graph) -> tuple[Any, Any]:
-    """Features ``[n, d]`` and vectors for ``graph``: a dipole model's ``DipoleVectors``, a user's model's
-    :class:`AtomVectors` when it returns vectors, else None; one forward pass gives both."""
+def model_outputs(model: Checkpoint | UserRowModel, graph) -> tuple[Any, Any, Any]:
+    """Features ``[n, d]``, vectors and irreps for ``graph``: a dipole model's ``DipoleVectors``, a user's model's
+    :class:`AtomVectors` when it returns vectors, else None; a user's model's irreps ``(tensor, "8x0e+8x1o")`` when
+    it returns a dict with them, else None. One forward pass gives all."""
     from equiview.core.vector_equivariance import is_vector_model, model_features_and_vectors
+    from equiview.viewer.model.layers import LayerModel
 
-    if isinstance(model, UserRowModel):
+    if isinstance(model, (UserRowModel, LayerModel)):
         output = model.run(graph)
-        return output.features, None if output.vectors is None else AtomVectors(output.vectors)
+        vectors = None
+        if output.vectors is not None:
+            v = output.vectors.reshape(output.vectors.shape[0], -1, 3)  # [n, k, 3]
+            others = v[:, 1:].reshape(-1, 3) if v.shape[1] > 1 else None
+            vectors = AtomVectors(v[:, 0], others=others)
+        return output.features, vectors, output.irreps
     if is_vector_model(model.model):
-        return model_features_and_vectors(model.model, graph)
-    return model.encode(graph), None
+        return (*model_features_and_vectors(model.model, graph), None)
+    return model.encode(graph), None, None
 
 
 def _numpy(tensor) -> np.ndarray:
@@ -423,6 +462,8 @@ def vector_frame(original, moved, g, centre: np.ndarray, parity: str = "polar") 
     pose = Poses.of([g])
     n = int(original.per_atom.shape[0])
     rows, moved_rows = original.per_atom, moved.per_atom
+    if getattr(original, "others", None) is not None:  # a user's k > 1 vectors per atom: all judged, first drawn
+        rows, moved_rows = torch.cat((rows, original.others)), torch.cat((moved_rows, moved.others))
     if original.molecule is not None:
         rows = torch.cat((rows, original.molecule.reshape(1, 3)))
         moved_rows = torch.cat((moved_rows, moved.molecule.reshape(1, 3)))
@@ -430,7 +471,7 @@ def vector_frame(original, moved, g, centre: np.ndarray, parity: str = "polar") 
     error = float(vector_errors(rows, moved_rows[None], pose, parity)[0])
     dipoles: tuple = (None, None, None)
     if original.molecule is not None:
-        dipoles = tuple(_numpy(v).reshape(3) for v in (original.molecule, moved.molecule, expected[n:]))
+        dipoles = tuple(_numpy(v).reshape(3) for v in (original.molecule, moved.molecule, expected[-1:]))
     rotation = g.rotation.numpy()
     atoms_original = _numpy(original.per_atom)
     units = ("D", ANGSTROM_PER_DEBYE) if original.molecule is not None else ("", user_arrow_length(atoms_original))
@@ -494,21 +535,24 @@ class Pipeline:
         spec: ProjectionSpec,
         cmap: str,
         colour_range: tuple[float, float] | None = None,
+        layer: str | None = None,
     ) -> _OriginalPose:
-        key = (molecule.key, source, spec, cmap, colour_range)
+        key = (molecule.key, source, spec, cmap, colour_range, layer)
         cached = self._originals.get(key)
         if cached is not None:
             return cached
         if len(self._originals) > 256:
             self._originals.clear()
-        h, vectors = model_outputs(model, molecule.graph())
-        projection = Projection(spec.kind, spec.channel).fit(h)
+        h, vectors, irreps = model_outputs(model, molecule.graph())
+        channel = min(spec.channel, int(h.shape[1]) - 1) if h.dim() == 2 else spec.channel  # a layer may be narrower
+        projection = Projection(spec.kind, max(0, channel)).fit(h)
         values = projection(h)
         scale = ColourScale.fit(values, cmap) if colour_range is None else ColourScale(*colour_range, cmap)
         cached = _OriginalPose(
             h=h,
             prediction=_prediction(model, h, vectors),
             vectors=vectors,
+            irreps=irreps,
             projection=projection,
             scale=scale,
             values=values,
@@ -528,12 +572,14 @@ class Pipeline:
         spec: ProjectionSpec,
         cmap: str,
         colour_range: tuple[float, float] | None = None,
+        layer: str | None = None,
     ) -> RowFrame:
-        """One model row; ``g`` is the slider's :class:`~equiview.core.transforms.E3Transform` (for a vector model's R·v)."""
-        original = self._original(molecule, source, model, spec, cmap, colour_range)
+        """One model row; ``g`` is the slider's :class:`~equiview.core.transforms.E3Transform` (for a vector model's R·v);
+        ``layer``: the row shows that layer's output (``model`` is then a :class:`LayerModel`)."""
+        original = self._original(molecule, source, model, spec, cmap, colour_range, layer)
         from equiview.core.equivariance import feature_errors
 
-        h, moved_vectors = model_outputs(model, moved)
+        h, moved_vectors, moved_irreps = model_outputs(model, moved)
         values = original.projection(h)
         error = float(feature_errors(original.h, h[None])[0])  # the engine's max|Δh|
         difference = (h - original.h).abs()  # per atom, for the difference colouring only
@@ -543,6 +589,9 @@ class Pipeline:
         if original.vectors is not None and moved_vectors is not None:
             parity = model.user_model.vector_parity if isinstance(model, UserRowModel) else "polar"
             vectors = vector_frame(original.vectors, moved_vectors, g, molecule.centre, parity)
+        irreps = None
+        if original.irreps is not None and moved_irreps is not None:
+            irreps = irreps_blocks(original.irreps, moved_irreps, g)
         return RowFrame(
             kind=model.kind,
             source=source,
@@ -563,6 +612,8 @@ class Pipeline:
             prediction_transformed=_prediction(model, h, moved_vectors),
             target_idx=model.target_idx,
             vectors=vectors,
+            irreps=irreps,
+            layer=layer,
             embedding_scale=float(original.h.abs().max()) if original.h.numel() else 1.0,
             domain_problem=None if isinstance(model, UserRowModel) else training_domain_problem(molecule.z),
             delta=delta.double().numpy(),
@@ -610,8 +661,10 @@ class Pipeline:
         spec: ProjectionSpec,
         cmap: str,
         colour_range: tuple[float, float] | None = None,
+        layer: str | None = None,
     ) -> RowFrame:
         """One model row; a model that does not know an element, or a user model that fails, gives a row saying so.
+        ``layer`` (a name of :func:`~equiview.viewer.model.layers.layer_names`) shows that layer's output instead.
 
         A built-in model's failure is a bug and propagates; a user's model's failure is theirs and stays in its row.
         """
@@ -623,7 +676,11 @@ class Pipeline:
         if reason is not None:
             return self.unavailable_row(molecule, source, spec, "unsupported", reason)
         try:
-            return self.row(molecule, moved, g, source, model, spec, cmap, colour_range)
+            if layer is not None:
+                from equiview.viewer.model.layers import LayerModel
+
+                model = LayerModel(model, layer)
+            return self.row(molecule, moved, g, source, model, spec, cmap, colour_range, layer)
         except UserModelError as error:
             return self.unavailable_row(molecule, source, spec, "failed", str(error))
 
@@ -644,7 +701,8 @@ class Pipeline:
                 if self.library.is_loading(source):  # a user's file still importing on its thread: "loading NAME…"
                     continue
                 spec, colour_range = snapshot.projections[name], snapshot.colour_ranges.get(name)
-                row = self.model_row(molecule, moved, g, source, spec, snapshot.colormap, colour_range)
+                layer = snapshot.layers.get(name)
+                row = self.model_row(molecule, moved, g, source, spec, snapshot.colormap, colour_range, layer)
                 if row.available:
                     v = row.vectors
                     row.verdict = verdict(
@@ -653,6 +711,9 @@ class Pipeline:
                         row.embedding_scale,
                         None if v is None else v.max_error,
                         0.0 if v is None else v.scale,
+                        None
+                        if row.irreps is None
+                        else {k: (b.max_error, b.equivariant) for k, b in row.irreps.items()},
                     )
                     row.shown_title = row.bar_title
                 rows[name] = row
@@ -738,11 +799,14 @@ def view_titles(frame: Frame) -> dict[tuple[str, str], str]:
             titles[(kind, "original")] = f"{name}: not available"
             titles[(kind, "transformed")] = row.message if row.status == "failed" else f"not available: {row.message}"
             continue
-        titles[(kind, "original")] = f"{name}: h(x)"
+        titles[(kind, "original")] = f"{name}: h(x)" if row.layer is None else f"{name}, layer {row.layer}: h(x)"
         titles[(kind, "transformed")] = f"|h({g}) − h(x)|" if frame.colour_mode == "difference" else f"h({g})"
         if row.vectors is not None:
             v = row.vectors
             if v.has_dipole:
                 titles[(kind, "original")] += f", |μ| = {v.norm_original:.2f} D"
             titles[(kind, "transformed")] += f"   max |v({g}) − R·v(x)| = {format_change(v.max_error)}{v.unit_text()}"
+        if row.irreps:  # a user's irreps output, judged block by block: name every irrep type and its error
+            blocks = ", ".join(f"{label} {format_change(b.max_error)}" for label, b in row.irreps.items())
+            titles[(kind, "transformed")] += f"   irreps {blocks}"
     return titles

@@ -236,7 +236,8 @@ class Snapshot:
     set, is the molecule shown instead of QM9's ``molecule``. ``dragging`` says a slider (or a drag in the g·x column)
     is held down: the scene draws fast frames until it is released. ``highlight`` is the atom under the mouse (or
     picked), marked in every view. ``colour_ranges`` replaces a row's colour scale (frozen on the original pose) by one
-    the user chose ("Rescale to this pose"); ``colour_mode`` is :data:`COLOUR_MODES`.
+    the user chose ("Rescale to this pose"); ``colour_mode`` is :data:`COLOUR_MODES`. ``layers`` shows a row by one
+    layer's output instead of its model's (row -> layer name, :mod:`equiview.viewer.model.layers`).
     """
 
     molecule: int = DEFAULT_MOLECULE
@@ -255,6 +256,7 @@ class Snapshot:
     rows: tuple[str, ...] = MODEL_ROWS
     structure: StructureRef | None = None
     aligned: bool = False  # g·x drawn from a camera moved by g: both columns look alike, only colours differ
+    layers: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # read-only copies: nobody can change a snapshot that the controller or a cache holds
@@ -262,6 +264,9 @@ class Snapshot:
         object.__setattr__(self, "projections", MappingProxyType(dict(self.projections)))
         ranges = {kind: (float(lo), float(hi)) for kind, (lo, hi) in dict(self.colour_ranges).items()}
         object.__setattr__(self, "colour_ranges", MappingProxyType(ranges))
+        object.__setattr__(
+            self, "layers", MappingProxyType({row: str(name) for row, name in dict(self.layers).items()})
+        )
 
     def __hash__(self) -> int:
         return hash(
@@ -280,6 +285,7 @@ class Snapshot:
                 self.colour_mode,
                 self.aligned,
                 tuple(sorted(self.colour_ranges.items())),
+                tuple(sorted(self.layers.items())),
                 self.rows,
                 self.structure,
             )
@@ -310,6 +316,7 @@ class Snapshot:
             sources={k: v for k, v in self.sources.items() if k != row},
             projections={k: v for k, v in self.projections.items() if k != row},
             colour_ranges={k: v for k, v in self.colour_ranges.items() if k != row},
+            layers={k: v for k, v in self.layers.items() if k != row},
         )
 
     def with_projection(self, kind: str, spec: ProjectionSpec) -> Snapshot:

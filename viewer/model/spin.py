@@ -47,6 +47,10 @@ def row_models(pipeline: Pipeline, snapshot: Snapshot) -> tuple[dict, dict[str, 
         reason = unsupported_reason(known_elements(loaded), z)
         if reason is not None:
             unavailable[name] = Unavailable("unsupported", reason)
+        elif name in snapshot.layers:  # the row shows one layer's output (one pose per call)
+            from equiview.viewer.model.layers import LayerModel
+
+            models[name] = LayerModel(loaded, snapshot.layers[name])
         else:
             models[name] = loaded if isinstance(loaded, UserRowModel) else loaded.model
     return models, unavailable

@@ -26,7 +26,7 @@ import torch
 from torch import Tensor, nn
 
 from equiview.core.embeddings import encode
-from equiview.core.equivariance import Poses, feature_errors, vector_errors
+from equiview.core.equivariance import Poses, feature_errors, molecule_irreps_errors, vector_errors
 from equiview.core.model_input import Graph
 from equiview.core.transforms import E3Transform, axis_angle_matrices
 from equiview.core.user_input_errors import UserModelError
@@ -122,6 +122,7 @@ class ModelSweep:
     vmin: float  # the colour bar's frozen limits (fitted on h(x))
     vmax: float
     vector_error: np.ndarray | None = None  # float64 [N], max |v(g_θ·x) − R_θ v(x)|; None: the model has no vectors
+    irreps_error: dict[str, np.ndarray] | None = None  # per irrep type: [N] max |h_l(g_θ·x) − D_l(g_θ) h_l(x)|
 
     @property
     def error_curves(self) -> tuple[np.ndarray, ...]:
@@ -161,50 +162,56 @@ def _per_atom_rows(h: Tensor) -> Tensor:
     return h if h.dim() == 2 else h[:, None]
 
 
-def outputs_of(model, data) -> tuple[Tensor, PoseVectors | None]:
-    """Embeddings ``[n, d]`` of every atom of ``data`` (one molecule or a batch of B) and the model's vectors (per
-    atom ``[B, n / B, 3]``, the molecules' ``[B, 3]`` for a dipole model), or None for a model without vectors.
+def outputs_of(model, data) -> tuple[Tensor, PoseVectors | None, tuple[Tensor, str] | None]:
+    """Embeddings ``[n, d]`` of every atom of ``data`` (one molecule or a batch of B), the model's vectors (per
+    atom ``[B, n·k / B, 3]``, the molecules' ``[B, 3]`` for a dipole model) or None for a model without vectors, and
+    a user's model's irreps ``(tensor [n, dim], "8x0e+8x1o")`` or None.
 
-    One forward pass gives both.
+    One forward pass gives all.
     """
     graphs = getattr(data, "num_graphs", 1)
     if isinstance(model, nn.Module):
         if not is_vector_model(model):
-            return encode_one(model, data), None
+            return encode_one(model, data), None, None
         h, vectors = model_features_and_vectors(model, data)
-        return _per_atom_rows(h), PoseVectors(vectors.per_atom.reshape(graphs, -1, 3), vectors.molecule)
+        return _per_atom_rows(h), PoseVectors(vectors.per_atom.reshape(graphs, -1, 3), vectors.molecule), None
     output = model.run(data)
     h = _per_atom_rows(output.features)
-    if output.vectors is None:
-        return h, None
-    return h, PoseVectors(output.vectors.reshape(graphs, -1, 3), None)
+    vectors = None if output.vectors is None else PoseVectors(output.vectors.reshape(graphs, -1, 3), None)
+    return h, vectors, output.irreps
 
 
 def encode_poses(
     model, data, rotations: Tensor, translations: Tensor, with_vectors: bool = False
-) -> tuple[Tensor, PoseVectors | None]:
+) -> tuple[Tensor, PoseVectors | None, tuple[Tensor, str] | None]:
     """Embeddings ``[N, n, d]`` of the N moved copies of ``data`` (a built-in network in batches of at most
-    MAX_ATOMS_PER_PASS atoms, a user's model one pose per call) and, ``with_vectors``, the model's vectors of
-    every pose (None when it gives none)."""
+    MAX_ATOMS_PER_PASS atoms, a user's model one pose per call) and, ``with_vectors``, the model's vectors and
+    irreps ``([N, n, dim], "8x0e+8x1o")`` of every pose (None when it gives none)."""
     n = max(1, int(data.z.numel()))
     per_pass = max(1, MAX_ATOMS_PER_PASS // n) if isinstance(model, nn.Module) else 1
     chunks: list[Tensor] = []
     vectors: list[PoseVectors] = []
+    irreps: list[tuple[Tensor, str]] = []
     for start in range(0, int(rotations.shape[0]), per_pass):
         stop = start + per_pass
         poses = batch_of_poses(data, rotations[start:stop], translations[start:stop])
         if with_vectors:
-            h, pose_vectors = outputs_of(model, poses)
+            h, pose_vectors, pose_irreps = outputs_of(model, poses)
             if pose_vectors is not None:
                 vectors.append(pose_vectors)
+            if pose_irreps is not None:
+                irreps.append(pose_irreps)
         else:
             h = encode_one(model, poses)
         chunks.append(h.reshape(-1, n, h.shape[-1]))
+    every_irreps = None
+    if irreps and len(irreps) == len(chunks):
+        every_irreps = (torch.cat([v.reshape(-1, n, v.shape[-1]) for v, _ in irreps]), irreps[0][1])
     if not vectors or len(vectors) != len(chunks):  # no vectors, or not for every pose
-        return torch.cat(chunks), None
+        return torch.cat(chunks), None, every_irreps
     molecules = [v.molecule for v in vectors]
     molecule = torch.cat(molecules) if all(m is not None for m in molecules) else None
-    return torch.cat(chunks), PoseVectors(torch.cat([v.per_atom for v in vectors]), molecule)
+    return torch.cat(chunks), PoseVectors(torch.cat([v.per_atom for v in vectors]), molecule), every_irreps
 
 
 def sweep_model(
@@ -220,11 +227,12 @@ def sweep_model(
     The projection (``"channel"``, ``"pca"`` or ``"norm"``) and the colour limits are fitted on the
     original pose, as in the viewer's rows.
     """
-    h0, vectors0 = outputs_of(model, data)
+    h0, vectors0, irreps0 = outputs_of(model, data)
     fitted = Projection(projection, channel).fit(h0)
     values_original = fitted(h0)
     scale = ColourScale.fit(values_original)
-    h, vectors = encode_poses(model, data, rotations, translations, with_vectors=vectors0 is not None)
+    extras = vectors0 is not None or irreps0 is not None
+    h, vectors, irreps = encode_poses(model, data, rotations, translations, with_vectors=extras)
     count, n, d = h.shape
     values = fitted(h.reshape(count * n, d)).reshape(count, n) if n else np.zeros((count, 0))
     max_error = feature_errors(h0, h).numpy()
@@ -232,7 +240,13 @@ def sweep_model(
     vector_error = None
     if vectors0 is not None and vectors is not None:
         vector_error = vectors.deviation(vectors0, rotations, parity)
-    return ModelSweep(values, max_error, values_original, scale.vmin, scale.vmax, vector_error)
+    irreps_error = None
+    if irreps0 is not None and irreps is not None:  # block by block against Wigner-D, by the engine
+        poses = Poses(rotations, translations)
+        one = torch.zeros(n, dtype=torch.long)
+        blocks = molecule_irreps_errors(irreps0[0], irreps[0], poses, irreps0[1], one, 1)
+        irreps_error = {label: errors[0].numpy() for label, (errors, _) in blocks.items()}
+    return ModelSweep(values, max_error, values_original, scale.vmin, scale.vmax, vector_error, irreps_error)
 
 
 @dataclass(frozen=True)
@@ -261,7 +275,8 @@ class Sweep:
 
     def as_json(self, molecule: str) -> dict:
         """``{"molecule", "axis", "angles", "models": {kind: {"max_error": [...]}}}`` (what ``equiview sweep --json``
-        prints), with ``"vector_max_error": [...]`` for a model with vectors; a row without a sweep has
+        prints), with ``"vector_max_error": [...]`` for a model with vectors and ``"irreps_max_error": {"1o": [...]}``
+        for a user model with irreps; a row without a sweep has
         ``{"verdict": "unsupported" or "failed", "reason"}`` instead."""
         models = {}
         for kind in self.rows:
@@ -272,6 +287,10 @@ class Sweep:
             models[kind] = {"max_error": [float(e) for e in model.max_error]}
             if model.vector_error is not None:
                 models[kind]["vector_max_error"] = [float(e) for e in model.vector_error]
+            if model.irreps_error is not None:
+                models[kind]["irreps_max_error"] = {
+                    label: [float(e) for e in errors] for label, errors in model.irreps_error.items()
+                }
         return {
             "molecule": molecule,
             "axis": self.axis,
@@ -359,7 +378,7 @@ def invariance_sphere(
     h0 = encode_one(model, data)
     rotations = torch.cat([axis_rotations(k, angles) for k in upper])
     rotation, translation = spun_poses(rotations, base, centre)
-    h, _ = encode_poses(model, data, rotation, translation)
+    h, _, _ = encode_poses(model, data, rotation, translation)
     per_pose = feature_errors(h0, h).numpy()
     top = per_pose.reshape(bands // 2, 2 * bands, len(angles)).max(axis=2)
     # antipode of cell (i, j) is (bands - 1 - i, j + bands): polar π − θ, azimuth φ + π

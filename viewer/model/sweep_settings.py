@@ -45,7 +45,7 @@ def check_sphere_resolution(bands: int) -> int:
     return int(bands)
 
 
-SWEEP_INPUTS = ("molecule", "structure", "rows", "sources", "projections")
+SWEEP_INPUTS = ("molecule", "structure", "rows", "sources", "projections", "layers")
 """The state fields a sweep depends on besides the pose: when one changes, the curves are of another sweep."""
 
 

@@ -45,6 +45,7 @@ class Verdict:
     max_error: float
     vector_error: float | None = None
     vectors_failed: bool = False
+    failed_block: tuple[str, float] | None = None  # an irreps output's first failing block: (irrep "1o", its error)
 
     @property
     def text(self) -> str:
@@ -52,6 +53,9 @@ class Verdict:
             return "identity: move a slider"
         if self.kind in ("invariant", "equivariant"):
             return f"{self.kind}: {format_change(self.max_error)}"
+        if self.failed_block is not None:
+            label, error = self.failed_block
+            return f"changed: {label} block max|h(g·x) − D(g)·h(x)| = {format_change(error)}"
         if self.vectors_failed and self.vector_error is not None:
             return f"changed: max|v(g·x) − R·v(x)| = {format_change(self.vector_error)}"
         return f"changed: max|Δh| = {format_change(self.max_error)}"
@@ -71,14 +75,20 @@ def verdict(
     embedding_scale: float = 1.0,
     vector_error: float | None = None,
     vector_scale: float = 0.0,
+    blocks: dict[str, tuple[float, bool]] | None = None,
 ) -> Verdict:
     """``identity`` at the exact identity; else ``changed`` when max|Δh| (or, for a model with vectors, max|v(g·x) −
     s(R) R v(x)|) is beyond the engine's tolerance for outputs of that size; else ``equivariant`` (with vectors) or
-    ``invariant``. NaN is ``changed``."""
+    ``invariant``. ``blocks`` (an irreps output: per irrep type its error and whether it passes) must pass too, and
+    the first failing one is named. NaN is ``changed``."""
     if transform.is_identity:
         return Verdict("identity", float(max_error), vector_error)
     features_pass = within_tolerance(max_error, embedding_scale)
     vectors_pass = vector_error is None or within_tolerance(vector_error, vector_scale)
     if not features_pass or not vectors_pass:
         return Verdict("changed", float(max_error), vector_error, vectors_failed=features_pass)
-    return Verdict("equivariant" if vector_error is not None else "invariant", float(max_error), vector_error)
+    failed = next(((label, error) for label, (error, ok) in (blocks or {}).items() if not ok), None)
+    if failed is not None:
+        return Verdict("changed", float(max_error), vector_error, failed_block=failed)
+    kind = "equivariant" if vector_error is not None or blocks else "invariant"
+    return Verdict(kind, float(max_error), vector_error)

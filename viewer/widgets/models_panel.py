@@ -124,6 +124,15 @@ class ModelBox(QGroupBox):
         projection_row.addWidget(QLabel("k"))
         projection_row.addWidget(self.channel_spin)
 
+        self.layer_combo = QComboBox()
+        self.layer_combo.setObjectName(f"{kind}LayerCombo")
+        self.layer_combo.setAccessibleName(f"{self.title()} layer")
+        self.layer_combo.setToolTip(
+            "Colour this row by one layer's per-atom output (a forward hook) and judge that layer in its badge: "
+            "the first layer that changes under g is where the symmetry breaks"
+        )
+        self.layer_combo.activated.connect(self._layer_chosen)
+
         self.info = QLabel()
         self.info.setObjectName(f"{kind}InfoLabel")
         self.info.setWordWrap(True)
@@ -133,6 +142,7 @@ class ModelBox(QGroupBox):
         form.addRow("Source", source_row)
         form.addRow("Seed N", self.seed_spin)
         form.addRow("Colour by", projection_row)
+        form.addRow("Layer", self.layer_combo)
         form.addRow(self.info)
         form.addRow(self.remove_button)
         if self.is_user:  # a user's model comes from its Python file: no checkpoints, no seed
@@ -241,6 +251,29 @@ class ModelBox(QGroupBox):
             raise ModelLoadError(f"{path}: {kind_mismatch(source.kind, self.kind)}")
         return bool(self._apply_source(source))
 
+    # ------------------------------------------------------------------ layer
+    @Slot(int)
+    @guarded(on_error="_follow_layer")
+    def _layer_chosen(self, index: int) -> None:
+        self.state.set_layer(self.kind, self.layer_combo.itemData(index))
+
+    def _fill_layers(self, model) -> None:
+        """The row model's layers (a built-in model's children, a user model's ``layers = [...]``)."""
+        from equiview.viewer.model.layers import layer_names
+
+        names = layer_names(model)
+        with QSignalBlocker(self.layer_combo):
+            self.layer_combo.clear()
+            self.layer_combo.addItem("Model output", None)
+            for name in names:
+                self.layer_combo.addItem(name, name)
+        self.layer_combo.setEnabled(bool(names))
+        self._follow_layer()
+
+    def _follow_layer(self) -> None:
+        with QSignalBlocker(self.layer_combo):
+            self.layer_combo.setCurrentIndex(max(0, self.layer_combo.findData(self.state.layer(self.kind))))
+
     # ------------------------------------------------------------------ projection
     @Slot()
     @guarded(on_error="_follow_projection")
@@ -259,6 +292,8 @@ class ModelBox(QGroupBox):
             self._follow_source()
         elif old.projections[self.kind] != new.projections[self.kind]:
             self._follow_projection()
+        if old.layers.get(self.kind) != new.layers.get(self.kind):
+            self._follow_layer()
 
     def _follow_source(self) -> None:
         kind = self.kind
@@ -293,6 +328,7 @@ class ModelBox(QGroupBox):
             vectors = " · predicts a dipole vector (arrows)" if source.kind in VECTOR_KINDS else ""
             self.info.setText(f"{dim}-D atom embeddings · {trained}{vectors}")
         self.info.setToolTip(describe(model))
+        self._fill_layers(model)
         self._follow_projection()
 
     def _follow_projection(self) -> None:
