@@ -321,6 +321,13 @@ def choose_molecules(
 
 
 # ---------------------------------------------------------------------------------------- the forward
+def molecule_centres(pos: Tensor, batch: Tensor, count: int) -> Tensor:
+    """The centroid of each of ``count`` molecules, ``[count, 3]`` in float64."""
+    sums = torch.zeros(count, 3, dtype=torch.float64).index_add_(0, batch, pos.to(torch.float64))
+    atoms = torch.bincount(batch, minlength=count).clamp(min=1).to(torch.float64)
+    return sums / atoms[:, None]
+
+
 def posed_batch(batch, poses: engine.Poses, device: torch.device, dtype: torch.dtype):
     """The P·M graphs of ``batch`` (M molecules) in every pose, pose-major, as one PyG ``Batch``."""
     from torch_geometric.data import Batch
@@ -328,7 +335,12 @@ def posed_batch(batch, poses: engine.Poses, device: torch.device, dtype: torch.d
     n = int(batch.z.shape[0])
     m = int(batch.ptr.numel() - 1)
     p = len(poses)
-    pos = poses.apply(batch.pos.to(torch.float64)).to(dtype)  # [P, n, 3]; pose 0 is the identity: exactly x
+    x = batch.pos.to(torch.float64)
+    # each g acts about its molecule's centroid, as the window's sliders do: the element applied to molecule k is
+    # g_k = (R, t + c_k - R c_k) (Audit.element), so its gui command's --translate is t, within the window's range
+    centres = molecule_centres(x, batch.batch, m)[batch.batch]
+    pos = (poses.apply(x - centres) + centres).to(dtype)  # [P, n, 3]
+    pos[0] = x.to(dtype)  # pose 0 is the identity: exactly x
     shifts = torch.arange(p, dtype=torch.long)
     fields = {
         "z": batch.z.long().repeat(p),
@@ -480,6 +492,15 @@ class Audit:
     graphs_per_forward: int = GRAPHS_PER_FORWARD
     layers: bool = False  # record every layer's output (forward hooks) and judge it as well
 
+    def element(self, k: int, pose: int):
+        """The element of E(3) pose ``pose`` applied to molecule ``k``: g about the molecule's centroid c,
+        x -> R (x - c) + c + t (see :func:`posed_batch`)."""
+        from equiview.core.transforms import E3Transform
+
+        g = self.poses[pose]
+        c = self.molecules.collate([k]).pos.to(torch.float64).mean(dim=0)
+        return E3Transform(g.rotation, g.translation + c - g.rotation @ c)
+
     def chunks(self, positions: Sequence[int]) -> Iterator[list[int]]:
         size = max(1, self.graphs_per_forward // len(self.poses))
         for start in range(0, len(positions), size):
@@ -533,9 +554,8 @@ def _number(value: float) -> float | None:
 
 def gui_command(audit: Audit, k: int, subject: AuditSubject, pose: int) -> str:
     """``equiview gui …`` that opens molecule ``k`` at pose ``pose`` (about its centroid, as the sliders work)."""
-    g = audit.poses[pose]
-    pos = audit.molecules.collate([k]).pos.to(torch.float64)
-    view = g.to_view(center=pos.mean(dim=0))
+    g = audit.element(k, pose)
+    view = g.to_view(center=audit.molecules.collate([k]).pos.to(torch.float64).mean(dim=0))
     words = ["equiview", "gui", *audit.molecules.gui_molecule(k), *subject.gui_options]
     words += ["--rotate", ",".join(f"{a:.3f}" for a in (view.rx, view.ry, view.rz))]
     if any(abs(t) > 1e-9 for t in view.translation):
@@ -582,7 +602,7 @@ def molecule_row(audit: Audit, k: int, subject: AuditSubject, result: MoleculeRe
         row["first_breaking_layer"] = next((name for name, m in result.layers.items() if not m.passes), None)
     if worst is not None:
         pose = worst + 1  # the audit's pose 0 is x itself
-        g = audit.poses[pose]
+        g = audit.element(k, pose)
         row["worst_g"] = {
             "case": measurement.cases[worst],
             "error": _number(float(measurement.errors[worst])),

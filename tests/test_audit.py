@@ -87,7 +87,7 @@ def test_batched_errors_are_the_one_molecule_errors(small_audit):
     for k in (0, 5, 11):
         data = run.molecules.collate([k])
         h_x = encode(model, data)
-        h_gx = torch.stack([encode(model, _posed(data, run.poses[b])) for b in range(1, len(run.poses))])
+        h_gx = torch.stack([encode(model, _posed(data, run.element(k, b))) for b in range(1, len(run.poses))])
         alone = engine.feature_errors(h_x, h_gx)
         batched = naive[k].features.errors
         assert torch.allclose(batched, alone, rtol=1e-3, atol=1e-5), (k, batched, alone)
@@ -121,7 +121,7 @@ def test_the_gui_command_reopens_the_worst_pose(small_audit):
     args = build_full_parser().parse_args(join_negative_values(words[1:]))
     k = item["position"]
     result = dict(by_model["naive"])[k]
-    worst = run.poses[result.features.worst_pose + 1]
+    worst = run.element(k, result.features.worst_pose + 1)
     centre = run.molecules.collate([k]).pos.to(torch.float64).mean(dim=0)
     rx, ry, rz = (float(v) for v in args.rotate.split(","))
     shift = [float(v) for v in args.translate.split(",")] if args.translate else [0.0, 0.0, 0.0]
@@ -249,3 +249,30 @@ def test_a_layer_name_that_is_no_submodule_is_that_rows_failure(tmp_path, capsys
     )
     summary = json.loads(capsys.readouterr().out)
     assert code == 0 and summary["layered"]["verdict"] == "failed" and "'nowhere'" in summary["layered"]["reason"]
+
+
+def test_a_molecule_far_from_the_origin_reopens_within_the_windows_translation_range(tmp_path, capsys):
+    """g acts about each molecule's centroid (as the window's sliders do): a molecule 60 Å from the origin gets
+    gui commands whose --translate is the audit's own t (|t| ≤ 9.5 Å), not t − c + R c (up to 120 Å, refused)."""
+    from molecule_files_fixtures import ETHANOL
+
+    far = [(element, x + 60.0, y - 40.0, z + 25.0) for element, x, y, z in ETHANOL]
+    molecule = write_xyz(tmp_path / "far.xyz", far, "far")
+    code = main(["check-invariance", "--molecule-file", str(molecule), "--trials", "3", "--json", "--no-progress"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    commands = [
+        item["gui"] for row in summary.values() if isinstance(row, dict) for item in row.get("worst_molecules", [])
+    ]
+    assert commands
+    for command in commands:
+        words = shlex.split(command)
+        translate = next(
+            (
+                w.split("=", 1)[1] if "=" in w else words[i + 1]
+                for i, w in enumerate(words)
+                if w.startswith("--translate")
+            ),
+            "0,0,0",
+        )
+        assert max(abs(float(v)) for v in translate.split(",")) <= audit.MAX_TRANSLATION + 1e-6, command
