@@ -29,6 +29,30 @@ def _numpy(values):
 
 PROJECTION_KINDS = ("channel", "pca", "norm")
 
+EMBEDDING_HELP = (
+    "h is a model's per-atom embedding: the d numbers its last message-passing layer computes for each atom, "
+    "before the readout sums them into the prediction."
+)
+PROJECTION_HELP = {
+    "pca": "PC 1: each atom's h projected onto the first principal component of the embeddings of x (the "
+    "original pose). Its mean and direction are fitted on x once and then frozen, so h(g·x) is projected onto "
+    "the same axis: an invariant model gives every atom the same value in both columns.",
+    "channel": "channel k: the k-th number of each atom's h.",
+    "norm": "‖h‖: the length of each atom's h (invariant whenever h is, and blind to a sign flip).",
+}
+COLOUR_BAR_HELP = (
+    "The colour bar maps this colour value to colours. Its range is fitted on x and frozen: both columns share it, "
+    "and atoms beyond it take the end colours (the bar then shows end swatches). With 'Colour g·x by the change "
+    "|Δh|' the g·x view shows |h(g·x) − h(x)| per atom on a bar from 0."
+)
+
+
+def projection_help(kind: str | None = None) -> list[str]:
+    """What "h: PC 1" (or channel k, ‖h‖; None: all three) and the colour bar mean, as paragraphs."""
+    kinds = PROJECTION_KINDS if kind is None else (kind,)
+    return [EMBEDDING_HELP, *(PROJECTION_HELP[k] for k in ("pca", "channel", "norm") if k in kinds), COLOUR_BAR_HELP]
+
+
 _CURATED_COLORMAPS = ("viridis", "plasma", "coolwarm", "cividis", "magma", "turbo", "RdBu_r")
 
 
