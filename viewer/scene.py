@@ -229,6 +229,15 @@ def _text_box(actor: vtkTextActor, renderer: vtkRenderer) -> tuple[float, float]
     return box[1] - box[0], box[3] - box[2]
 
 
+def text_display_box(actor: vtkTextActor, renderer: vtkRenderer) -> tuple[float, float, float, float]:
+    """Display-pixel box (x0, x1, y0, y1) of ``actor``'s text where it is drawn in ``renderer`` (VTK's own layout:
+    its bounding box around the anchor, moved to where the anchor lands)."""
+    box = [0.0] * 4
+    actor.GetBoundingBox(renderer, box)
+    x, y = actor.GetPositionCoordinate().GetComputedDisplayValue(renderer)
+    return box[0] + x, box[1] + x, box[2] + y, box[3] + y
+
+
 class ColourBar:
     """A model view's colour bar: the frozen scale as a strip, end swatches for clipped atoms, tick labels, title.
 
@@ -315,12 +324,7 @@ class ColourBar:
 
     def label_boxes(self) -> list[tuple[float, float, float, float]]:
         """Display-pixel boxes (x0, x1, y0, y1) of the title and tick labels as VTK lays them out now."""
-        boxes = []
-        for actor in (self.title_actor, *self.ticks):
-            box = [0.0] * 4
-            actor.GetBoundingBox(self.renderer, box)
-            boxes.append(tuple(box))
-        return boxes
+        return [text_display_box(actor, self.renderer) for actor in (self.title_actor, *self.ticks)]
 
     def _layout(self) -> None:
         if self._place is None:
