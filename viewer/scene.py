@@ -106,7 +106,7 @@ class SceneStyle:
     highlight: tuple[float, float, float] = (1.0, 0.2, 0.6)
     highlight_ring: tuple[float, float] = (1.2, 1.65)  # the highlight ring's inner and outer radius / atom radius
     triad_length: float = 1.0  # Å: the axes at the origin of the coordinates
-    label_fraction: float = 0.9  # index label height / hydrogen's displayed diameter
+    label_fraction: float = 0.75  # index label height / hydrogen's displayed diameter (its box is a little taller)
     bar_strip: float = 12.0  # px: width of the colour strip (and side of the end swatches)
     bar_margin: float = 6.0  # px kept between the bar's labels and the view's right edge
 
