@@ -597,13 +597,12 @@ class View:
             if k >= len(shown):
                 actor.VisibilityOff()
                 continue
-            text = (
-                f" {element_symbol(shown[k])} " if k < MAX_LEGEND_ELEMENTS - 1 or len(numbers) == len(shown) else " … "
-            )
-            actor.SetInput(text)
+            more = k == MAX_LEGEND_ELEMENTS - 1 and len(numbers) > len(shown)  # the last entry says there are more
+            actor.SetInput(" … " if more else f" {element_symbol(shown[k])} ")
             prop = actor.GetTextProperty()
-            prop.SetBackgroundColor(*(rgba[k, :3] / 255.0))
-            prop.SetColor(*((1.0, 1.0, 1.0) if light_text[k] else (0.06, 0.06, 0.08)))
+            prop.SetBackgroundColor(*(self.style.background if more else rgba[k, :3] / 255.0))
+            text = (1.0, 1.0, 1.0) if light_text[k] else (0.06, 0.06, 0.08)
+            prop.SetColor(*(self.style.text if more else text))
             actor.VisibilityOn()
 
     def place_legend(self, width_px: float, height_px: float, title_px: float, px: float) -> None:
