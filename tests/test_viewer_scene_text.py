@@ -197,3 +197,9 @@ def test_the_input_row_has_an_element_legend(offscreen_scene, pipeline):
     other = pipeline.frame(Snapshot(molecule=0), models=True)  # gdb_1: methane
     scene.update(other)
     assert [symbol for symbol, _ in view.legend_entries()] == ["C", "H"]
+    # a file with more elements than the legend has room for: the last entry says so
+    from equiview.viewer.scene import MAX_LEGEND_ELEMENTS
+
+    view.set_legend(np.arange(1, MAX_LEGEND_ELEMENTS + 3))
+    symbols = [symbol for symbol, _ in view.legend_entries()]
+    assert len(symbols) == MAX_LEGEND_ELEMENTS and symbols[0] == "Mg" and symbols[-1] == "…"
