@@ -432,8 +432,8 @@ class View:
         renderer.AddViewProp(self.bond_actor)
 
         # text that must stay readable over the atoms (index labels, the triad's letters) lives in a renderer of
-        # its own (layer 2, same viewport and camera) drawn last with a fresh depth buffer: in the atoms' renderer
-        # a label is depth-tested at its atom's centre and the sphere of an atom in front cuts it
+        # its own (layer 2, same viewport and camera) drawn last with a fresh depth buffer: on top whatever the
+        # OpenGL driver does with the depth of 2D text anchored at an atom's centre behind another atom's sphere
         self.text_layer = vtkRenderer()
         self.text_layer.SetLayer(2)
         self.text_layer.InteractiveOff()
