@@ -18,7 +18,7 @@ def test_difference_mode_colours_the_change_from_zero(qtbot, window):
     naive, egnn = scene.view("naive", "transformed"), scene.view("egnn", "transformed")
     np.testing.assert_allclose(naive.point_array("value"), frame.rows["naive"].delta)
     assert egnn.point_array("value").max() <= 1e-5
-    assert naive.lut.GetTableRange()[0] == 0.0 and naive.bar.GetTitle() == "|Δh| per atom"
+    assert naive.lut.GetTableRange()[0] == 0.0 and naive.bar.title == "|Δh| per atom"
     # the EGNN's atoms all take the colour of 0; the naive GNN's do not
     egnn_rgba = egnn.point_array("rgba")
     assert (egnn_rgba == egnn_rgba[0]).all()
@@ -44,13 +44,13 @@ def test_out_of_range_atoms_are_marked_and_rescale_fits_both_poses(qtbot, window
     assert below + above > 0, "this pose should push naive values beyond the frozen range"
     view = scene.view("naive", "transformed")
     assert view.range_note.GetVisibility() and "outside the colour range" in view.range_note.GetInput()
-    assert view.bar.GetDrawBelowRangeSwatch() == (below > 0) and view.bar.GetDrawAboveRangeSwatch() == (above > 0)
+    assert view.bar.below == (below > 0) and view.bar.above == (above > 0)
 
     window.models_panel.rescale_button.click()
     wait_for_frame(qtbot, window)
     row = window.controller.frame.rows["naive"]
     assert row.outside_range == (0, 0) and not view.range_note.GetVisibility()
-    assert not view.bar.GetDrawBelowRangeSwatch() and not view.bar.GetDrawAboveRangeSwatch()
+    assert not view.bar.below and not view.bar.above
     assert window.models_panel.frozen_button.isEnabled()
     # a new molecule starts with its own frozen range again
     window.molecule_panel.next()

@@ -504,6 +504,12 @@ def row_report(row) -> dict:
         return report
     report["max_error"] = float(row.max_error)
     report["verdict"] = row.verdict.kind if row.verdict is not None else ("invariant" if row.invariant else "changed")
+    if row.target_idx is not None:  # the property as the window and the export captions name it
+        from equiview.core.data.targets import TARGETS
+        from equiview.viewer.model.properties import symbol
+
+        target = TARGETS[row.target_idx]
+        report["property"], report["unit"] = symbol(target), target.unit
     report["prediction_original"] = row.prediction_original
     report["prediction_transformed"] = row.prediction_transformed
     report["in_domain"] = row.in_domain  # false: the molecule is unlike the training data, the number no prediction

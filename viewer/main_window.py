@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import logging
 import os
 import re
 from pathlib import Path
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 from equiview.viewer.controller import QUALITY_SAMPLES, SceneController
 from equiview.viewer.guard import Failure, guarded, reporting
 from equiview.viewer.model.caption import readout_lines, with_caption
+from equiview.viewer.model.colouring import projection_help
 from equiview.viewer.model.errors import user_error_types
 from equiview.viewer.model.library import (
     ModelLibrary,
@@ -44,6 +47,7 @@ from equiview.viewer.model.movie_settings import MovieSettings
 from equiview.viewer.model.pipeline import Frame, Pipeline, pose_ranges
 from equiview.viewer.model.png import write_png
 from equiview.viewer.model.snapshot import GRID_SHAPE, MODEL_TITLES, ModelSource, ProjectionSpec, Snapshot
+from equiview.viewer.model.status_text import intro_message, molecule_status, short_name
 from equiview.viewer.model.structures import StructureLibrary, add_recent
 from equiview.viewer.model.trackball import drag_axis_angle, rotated
 from equiview.viewer.model_loader import ModelLoader
@@ -101,22 +105,19 @@ def keys_html(actions) -> str:
     return "<table cellspacing='6'>" + "".join(rows) + "</table>"
 
 
+log = logging.getLogger(__name__)
+
 DEFAULT_WINDOW_SIZE = (1280, 700)
 """Fits a 1366x768 laptop screen with the title bar and a panel."""
 READOUT_INTERVAL_MS = 400
 """While something moves, the readouts follow at most this often (rich-text relayout is not free)."""
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt")
+"""Dropped files with these endings are checkpoints; any other dropped file is opened as a molecule."""
 LOADER_FALLBACK_MS = 1000
 """The background model loader starts with the first frame, or this long after the window is built."""
-
-
-def short_name(name: str, limit: int = 32) -> str:
-    """A molecule's name for the title and status bar (a long SMILES would push the panels aside)."""
-    return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
-"""Dropped files with these endings are checkpoints; any other dropped file is opened as a molecule."""
 DOCK_WIDTH = 380
+INTRO_MS = 10000
+"""How long the first hint stays in the status bar."""
 SWEEP_DOCK_HEIGHT = 320
 """Room for two rows of sweep plots (``ROW_MIN_HEIGHT`` each) under the controls; more rows scroll."""
 SWEEP_DOCK_SHARE = 1.0 / 3.0
@@ -195,7 +196,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._presenting = False
         self._before_presenting: tuple | None = None  # geometry and which panels were shown
-        self._moving_ms = 0.0
+        self._intro = ""  # the first hint while the status bar shows it (it follows the rows that are available)
 
         self.setWindowTitle("equiview")
         self.setWindowIcon(app_icon())
@@ -265,11 +266,8 @@ class MainWindow(QMainWindow):
             # queued: the loader starts after the paint that showed the frame has returned
             self.controller.framePainted.connect(self._start_loading_models, Qt.ConnectionType.QueuedConnection)
             self._loader_fallback.start()
-        self.statusBar().showMessage(
-            "Drag the molecule in a g·x view (right column) or move a slider: "
-            "the EGNN keeps its colours, the naive GNN does not.",
-            10000,
-        )
+        self._intro = intro_message(self.controller.frame)
+        self.statusBar().showMessage(self._intro, INTRO_MS)
 
     # ------------------------------------------------------------------ layout
     def _build_panels(self) -> None:
@@ -494,6 +492,10 @@ class MainWindow(QMainWindow):
         help_menu = menu.addMenu("&Help")
         self.keys_action = self._action("&Keyboard and mouse", self.show_keys, "F1", "Every shortcut and mouse action")
         help_menu.addAction(self.keys_action)
+        self.colours_action = self._action(
+            "What the &colours show", self.show_colours_help, tip="h, PC 1 and the colour bar explained"
+        )
+        help_menu.addAction(self.colours_action)
         help_menu.addAction(self._action("&About equiview", self.show_about))
 
         self._sync_toggles()
@@ -662,6 +664,7 @@ class MainWindow(QMainWindow):
     @guarded
     def _frame_changed(self, frame: Frame) -> None:
         molecule = frame.molecule
+        self._follow_intro(frame)
         if self._title_molecule != molecule.key:  # the title follows the molecule, not every step
             self._title_molecule = molecule.key
             self.setWindowTitle(f"equiview: {short_name(molecule.name)} ({molecule.formula})")
@@ -674,6 +677,18 @@ class MainWindow(QMainWindow):
         else:
             self._readout_timer.stop()
             self.readouts.show_frame(frame)
+
+    def _follow_intro(self, frame: Frame) -> None:
+        """While the first hint shows, it names only the rows available now (a row turned "not available"
+        or a model finished loading)."""
+        status = self.statusBar()
+        if not self._intro or status.currentMessage() != self._intro:
+            self._intro = ""
+            return
+        text = intro_message(frame)
+        if text != self._intro:
+            self._intro = text
+            status.showMessage(text, INTRO_MS)
 
     def is_settled(self) -> bool:
         """Nothing left to catch up: no motion (the still frame is drawn) and no readout update pending."""
@@ -688,19 +703,15 @@ class MainWindow(QMainWindow):
     @Slot(float)
     @guarded
     def _frame_rendered(self, ms: float) -> None:
-        # while moving, only remember the time: repainting a label would cost a window composite
-        if self._closed:
-            return
-        if self.controller.fast:
-            self._moving_ms = ms
+        # timings are for benches and debugging, not for the user: the status bar names the molecule
+        log.debug("frame rendered in %.0f ms (%s)", ms, "moving" if self.controller.fast else "still")
+        if self._closed or self.controller.fast:  # while moving, repainting a label would cost a window composite
             return
         frame = self.controller.frame
         if frame is not None:
-            molecule = frame.molecule
-            moving = f" · moving {self._moving_ms:.0f} ms" if self._moving_ms else ""
-            self.frame_label.setText(
-                f"{short_name(molecule.name)} · {molecule.num_atoms} atoms · still frame {ms:.0f} ms{moving}"
-            )
+            text = molecule_status(frame)
+            if self.frame_label.text() != text:
+                self.frame_label.setText(text)
 
     def show_keys(self) -> QMessageBox:
         """Help ▸ Keyboard and mouse: every shortcut of the window's actions and what the mouse does."""
@@ -708,6 +719,23 @@ class MainWindow(QMainWindow):
         box.setObjectName("keysBox")
         box.setWindowTitle("Keyboard and mouse")
         box.setText(keys_html(self.actions()))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    def show_colours_help(self) -> QMessageBox:
+        """Help ▸ What the colours show: the input row's elements, h, its projection (PC 1) and the colour bar."""
+        box = QMessageBox(self)
+        box.setObjectName("coloursBox")
+        box.setWindowTitle("What the colours show")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        paragraphs = [
+            "<b>Input row</b>: atoms coloured by element (the legend in its g·x view names them).",
+            "<b>Model rows</b>: atoms coloured by one number per atom, the <i>colour value</i>, taken from the "
+            "model's embedding h (the colour bar's title says how, e.g. <b>h: PC 1</b>).",
+            *(html.escape(text) for text in projection_help()),
+        ]
+        box.setText("<br><br>".join(paragraphs))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box

@@ -23,13 +23,14 @@ from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonCore import VTK_FONT_FILE, VTK_ID_TYPE, vtkLookupTable, vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkFiltersSources import vtkDiskSource
-from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
     vtkActor2D,
+    vtkCoordinate,
     vtkFollower,
     vtkMapper,
     vtkPolyDataMapper,
+    vtkPolyDataMapper2D,
     vtkProperty,
     vtkRenderer,
     vtkTextActor,
@@ -39,9 +40,10 @@ from vtkmodules.vtkRenderingCore import (
 from vtkmodules.vtkRenderingLabel import vtkLabeledDataMapper
 from vtkmodules.vtkRenderingOpenGL2 import vtkOpenGLSphereMapper, vtkOpenGLStickMapper
 
+from equiview.core.elements import symbol as element_symbol
 from equiview.viewer.arrows import ViewArrows, arrows_for, dipole_angstrom_per_debye
 from equiview.viewer.model.aligned import ALIGNED_NOTE, drawn_arrows, drawn_positions
-from equiview.viewer.model.colouring import is_dark
+from equiview.viewer.model.colouring import bar_ticks, element_rgba, is_dark, scale_note
 from equiview.viewer.model.home_view import home_view_direction
 from equiview.viewer.model.pipeline import Frame
 from equiview.viewer.model.snapshot import GRID_SHAPE, MAX_MODEL_ROWS, MODEL_ROWS, TRANSLATION_RANGE
@@ -64,6 +66,15 @@ BOND_ARRAYS = {"rgba": (4, np.uint8), "direction": (3, np.float32), "size": (3, 
 LOADING_RGBA = np.array([205, 208, 214, 255], dtype=np.uint8)
 """Atoms of a model row whose model is still loading."""
 DARK_LABEL, LIGHT_LABEL = 0, 1  # label text types: dark text on light atoms, light text on dark atoms
+LABEL_LOOKS = {  # text colour, box colour and the box's opacity: readable on any atom the label lands on
+    DARK_LABEL: ((0.06, 0.06, 0.08), (1.0, 1.0, 1.0), 0.6),
+    LIGHT_LABEL: ((1.0, 1.0, 1.0), (0.08, 0.08, 0.1), 0.55),
+}
+TRIAD_AXES = (("x", (214, 39, 40)), ("y", (44, 160, 44)), ("z", (31, 119, 180)))
+"""The origin triad's axes: letter and colour (RGB 0..255)."""
+BAR_TICKS = 3
+MAX_LEGEND_ELEMENTS = 10
+"""The input row's element legend lists at most this many elements (a molecule file can hold more)."""
 DRAG_HINTS = {
     "original": "drag: turn the view (camera only)",
     "transformed": "drag: rotate g (the models' input)",
@@ -95,7 +106,9 @@ class SceneStyle:
     highlight: tuple[float, float, float] = (1.0, 0.2, 0.6)
     highlight_ring: tuple[float, float] = (1.2, 1.65)  # the highlight ring's inner and outer radius / atom radius
     triad_length: float = 1.0  # Å: the axes at the origin of the coordinates
-    label_fraction: float = 0.9  # index label height / hydrogen's displayed diameter
+    label_fraction: float = 0.75  # index label height / hydrogen's displayed diameter (its box is a little taller)
+    bar_strip: float = 12.0  # px: width of the colour strip (and side of the end swatches)
+    bar_margin: float = 6.0  # px kept between the bar's labels and the view's right edge
 
 
 DEFAULT_STYLE = SceneStyle()
@@ -207,6 +220,180 @@ class _Arrays:
         self.polydata.Modified()
 
 
+def _text_box(actor: vtkTextActor, renderer: vtkRenderer) -> tuple[float, float]:
+    """Width and height in pixels that ``actor``'s text takes as VTK lays it out now (0, 0 when empty)."""
+    if not actor.GetInput():
+        return 0.0, 0.0
+    box = [0.0] * 4
+    actor.GetBoundingBox(renderer, box)
+    return box[1] - box[0], box[3] - box[2]
+
+
+def text_display_box(actor: vtkTextActor, renderer: vtkRenderer) -> tuple[float, float, float, float]:
+    """Display-pixel box (x0, x1, y0, y1) of ``actor``'s text where it is drawn in ``renderer`` (VTK's own layout:
+    its bounding box around the anchor, moved to where the anchor lands)."""
+    box = [0.0] * 4
+    actor.GetBoundingBox(renderer, box)
+    x, y = actor.GetPositionCoordinate().GetComputedDisplayValue(renderer)
+    return box[0] + x, box[1] + x, box[2] + y, box[3] + y
+
+
+class ColourBar:
+    """A model view's colour bar: the frozen scale as a strip, end swatches for clipped atoms, tick labels, title.
+
+    Drawn from 2D actors whose places this class computes (no ``vtkScalarBarActor``, which lays its labels out
+    where no caller can read them and clipped "4.50e+03" at the view's edge): tick labels are
+    :func:`~equiview.viewer.model.colouring.bar_ticks` (plain decimals, a shared power of ten in the title), set
+    right-aligned against the view's edge with the strip to their left, so every label lies inside the view.
+    """
+
+    def __init__(self, renderer: vtkRenderer, style: SceneStyle, font_scale: float) -> None:
+        self.renderer = renderer
+        self.style = style
+        self.title = ""  # as given (the drawn title adds the power of ten of the ticks)
+        self.below = False  # end swatches drawn: some atoms are beyond the range
+        self.above = False
+        self._table = np.zeros((2, 4), dtype=np.uint8)
+        self._place: tuple[float, float, float, float] | None = None  # width, height, title band, px scale
+
+        self.strip = vtkPolyData()
+        coordinate = vtkCoordinate()
+        coordinate.SetCoordinateSystemToNormalizedViewport()
+        mapper = vtkPolyDataMapper2D()
+        mapper.SetInputData(self.strip)
+        mapper.SetTransformCoordinate(coordinate)
+        mapper.SetScalarModeToUseCellData()
+        mapper.SetColorModeToDirectScalars()
+        self.strip_actor = vtkActor2D()
+        self.strip_actor.SetMapper(mapper)
+        self.strip_actor.GetProperty().SetLineWidth(1.0)
+        renderer.AddViewProp(self.strip_actor)
+
+        self.ticks = [self._text(font_scale, bold=False) for _ in range(BAR_TICKS)]
+        for tick in self.ticks:
+            tick.GetTextProperty().SetJustificationToLeft()
+            tick.GetTextProperty().SetVerticalJustificationToCentered()
+        self.title_actor = self._text(font_scale, bold=True)
+        self.title_actor.GetTextProperty().SetJustificationToRight()
+        self.title_actor.GetTextProperty().SetVerticalJustificationToTop()
+
+    def _text(self, font_scale: float, bold: bool) -> vtkTextActor:
+        actor = vtkTextActor()
+        actor.SetTextScaleModeToNone()
+        style_text(actor.GetTextProperty(), self.style.bar_label_size * font_scale, self.style.text, bold=bold)
+        actor.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+        self.renderer.AddViewProp(actor)
+        return actor
+
+    def actors(self) -> list:
+        return [self.strip_actor, self.title_actor, *self.ticks]
+
+    @property
+    def visible(self) -> bool:
+        return bool(self.strip_actor.GetVisibility())
+
+    def set_visible(self, shown: bool) -> None:
+        for actor in self.actors():
+            actor.SetVisibility(shown)
+
+    def set_scale(self, table: np.ndarray, vmin: float, vmax: float, title: str) -> None:
+        """The colours (``uint8 [k, 4]``) from ``vmin`` to ``vmax`` and the title; re-laid out at once."""
+        labels, exponent = bar_ticks(vmin, vmax, BAR_TICKS)
+        for actor, text in zip(self.ticks, labels):
+            actor.SetInput(text)
+        self.title = title
+        note = scale_note(exponent)
+        self.title_actor.SetInput(f"{title}\n{note}" if note else title)
+        self._table = np.ascontiguousarray(table, dtype=np.uint8)
+        self._layout()
+
+    def set_swatches(self, below: bool, above: bool) -> None:
+        if (below, above) != (self.below, self.above):
+            self.below, self.above = below, above
+            self._layout()
+
+    def place(self, width_px: float, height_px: float, title_px: float, px: float) -> None:
+        """Lay the bar out in a view of ``width_px`` × ``height_px`` below its ``title_px`` title band."""
+        self._place = (float(width_px), float(height_px), float(title_px), float(px))
+        self._layout()
+
+    def set_font_size(self, size: int) -> None:
+        for actor in (self.title_actor, *self.ticks):
+            actor.GetTextProperty().SetFontSize(size)
+        self._layout()
+
+    def label_boxes(self) -> list[tuple[float, float, float, float]]:
+        """Display-pixel boxes (x0, x1, y0, y1) of the title and tick labels as VTK lays them out now."""
+        return [text_display_box(actor, self.renderer) for actor in (self.title_actor, *self.ticks)]
+
+    def _layout(self) -> None:
+        if self._place is None:
+            return
+        width, height, title_px, px = self._place
+        if width <= 1 or height <= 1:
+            return
+        style = self.style
+        margin, strip, gap = style.bar_margin * px, style.bar_strip * px, 4.0 * px
+        label_w = max(_text_box(tick, self.renderer)[0] for tick in self.ticks)
+        label_h = max(_text_box(tick, self.renderer)[1] for tick in self.ticks)
+        title_h = _text_box(self.title_actor, self.renderer)[1]
+        right = width - margin
+        x1 = max(right - label_w - gap, strip)
+        x0 = x1 - strip
+        top = height - 1.35 * title_px  # below the view's title
+        y1 = top - title_h - 0.5 * label_h - 3.0 * px
+        y0 = max(0.07 * height, 0.5 * label_h + 2.0 * px)
+        y1 = max(y1, y0 + 4.0 * strip)
+        # end swatches: a square below / above the strip, a small gap apart
+        s0 = y0
+        if self.below:
+            y0 += strip + 3.0 * px
+        s1 = y1
+        if self.above:
+            y1 -= strip + 3.0 * px
+        self.title_actor.GetPositionCoordinate().SetValue(right / width, top / height)
+        for k, tick in enumerate(self.ticks):
+            y = y0 + (y1 - y0) * k / (len(self.ticks) - 1)
+            tick.GetPositionCoordinate().SetValue((x1 + gap) / width, y / height)
+        self._write_strip(x0 / width, x1 / width, y0 / height, y1 / height, s0 / height, s1 / height, strip / height)
+
+    def _write_strip(self, x0, x1, y0, y1, s0, s1, side) -> None:
+        """The strip as one quad per colour, the swatches as one quad each, and a thin outline."""
+        table = self._table
+        k = len(table)
+        ys = np.linspace(y0, y1, k + 1)
+        quads = [((x0, a), (x1, a), (x1, b), (x0, b)) for a, b in zip(ys[:-1], ys[1:])]
+        colours = [tuple(int(c) for c in row) for row in table]
+        if self.below:
+            quads.append(((x0, s0), (x1, s0), (x1, s0 + side), (x0, s0 + side)))
+            colours.append(tuple(int(c) for c in table[0]))
+        if self.above:
+            quads.append(((x0, s1 - side), (x1, s1 - side), (x1, s1), (x0, s1)))
+            colours.append(tuple(int(c) for c in table[-1]))
+        outline = ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0))
+        points = vtkPoints()
+        polys = vtkCellArray()
+        for quad in quads:
+            polys.InsertNextCell(4)
+            for x, y in quad:
+                polys.InsertCellPoint(points.InsertNextPoint(x, y, 0.0))
+        lines = vtkCellArray()
+        lines.InsertNextCell(len(outline))
+        for x, y in outline:
+            lines.InsertCellPoint(points.InsertNextPoint(x, y, 0.0))
+        edge = tuple(round(255 * c) for c in self.style.border) + (255,)
+        # cell data runs over verts, lines, polys in that order: the outline's colour comes first
+        rgba = np.array([edge, *colours], dtype=np.uint8)
+        self.strip.Initialize()
+        self.strip.SetPoints(points)
+        self.strip.SetLines(lines)
+        self.strip.SetPolys(polys)
+        array = numpy_to_vtk(rgba, deep=True)
+        array.SetName("rgba")
+        self.strip.GetCellData().SetScalars(array)
+        self.strip.Modified()
+
+
 class View:
     """One viewport: atoms, bonds, index labels, title and (model rows, right column) a colour bar."""
 
@@ -244,18 +431,27 @@ class View:
         self._shade(self.bond_actor.GetProperty(), specular=0.2)
         renderer.AddViewProp(self.bond_actor)
 
+        # text that must stay readable over the atoms (index labels, the triad's letters) lives in a renderer of
+        # its own (layer 2, same viewport and camera) drawn last with a fresh depth buffer: on top whatever the
+        # OpenGL driver does with the depth of 2D text anchored at an atom's centre behind another atom's sphere
+        self.text_layer = vtkRenderer()
+        self.text_layer.SetLayer(2)
+        self.text_layer.InteractiveOff()
         self.label_mapper = vtkLabeledDataMapper()
         self.label_mapper.SetInputData(self.atoms)
         self.label_mapper.SetLabelModeToLabelIds()
-        for label_type, colour in ((DARK_LABEL, (0.06, 0.06, 0.08)), (LIGHT_LABEL, (1.0, 1.0, 1.0))):
+        for label_type, (colour, box, opacity) in LABEL_LOOKS.items():
             label_text = vtkTextProperty()
             style_text(label_text, style.label_size * font_scale, colour, bold=True)
             label_text.SetJustificationToCentered()
             label_text.SetVerticalJustificationToCentered()
+            # a box in the contrasting colour: the label reads on whatever atom or bond lies in front of its own
+            label_text.SetBackgroundColor(*box)
+            label_text.SetBackgroundOpacity(opacity)
             self.label_mapper.SetLabelTextProperty(label_text, label_type)
         self.label_actor = vtkActor2D()
         self.label_actor.SetMapper(self.label_mapper)
-        renderer.AddViewProp(self.label_actor)
+        self.text_layer.AddViewProp(self.label_actor)
 
         self.title = vtkTextActor()
         self.title.SetTextScaleModeToNone()
@@ -279,11 +475,19 @@ class View:
             self.overlay.InteractiveOff()
             self.arrows = ViewArrows(self.overlay)
 
-        self.bar: vtkScalarBarActor | None = None
+        self.bar: ColourBar | None = None
         self.lut: vtkLookupTable | None = None
         self._bar_key: tuple | None = None
         if row != "input" and column == "transformed":
-            self._build_bar(font_scale)
+            self.lut = vtkLookupTable()
+            self.lut.SetNumberOfTableValues(256)
+            self.lut.Build()
+            self.bar = ColourBar(renderer, style, font_scale)
+        # the input row's element legend (its g·x view): which colour is which element of the molecule
+        self.legend: list[vtkTextActor] = []
+        self.legend_title: vtkTextActor | None = None
+        if row == "input" and column == "transformed":
+            self._build_legend(font_scale)
 
         # the verdict ("changed: max|Δh| = 0.54") inside the view, so that every screenshot carries it
         self.badge: vtkTextActor | None = None
@@ -327,14 +531,102 @@ class View:
         self.renderer.AddViewProp(actor)
         return actor
 
-    def add_triad(self, mapper: vtkPolyDataMapper) -> None:
-        """The shared axes at the origin (x red, y green, z blue): a translation moves the molecule away from it."""
+    def add_triad(self, mapper: vtkPolyDataMapper, length: float, font_scale: float) -> None:
+        """The shared axes at the origin (x red, y green, z blue): a translation moves the molecule away from it.
+
+        Each axis carries its letter just past its tip, in its colour, on the text layer (never hidden by atoms).
+        """
         self.triad_actor = vtkActor()
         self.triad_actor.SetMapper(mapper)
         self.triad_actor.GetProperty().SetLineWidth(2.0)
         self.triad_actor.GetProperty().LightingOff()
         self.triad_actor.PickableOff()
         self.renderer.AddViewProp(self.triad_actor)
+        self.triad_letters: list[vtkTextActor] = []
+        for k, (letter, colour) in enumerate(TRIAD_AXES):
+            actor = vtkTextActor()
+            actor.SetTextScaleModeToNone()
+            actor.SetInput(letter)
+            prop = actor.GetTextProperty()
+            style_text(prop, self.style.hint_size * font_scale, tuple(c / 255.0 for c in colour), bold=True)
+            prop.SetJustificationToCentered()
+            prop.SetVerticalJustificationToCentered()
+            tip = [0.0, 0.0, 0.0]
+            tip[k] = 1.18 * length
+            coordinate = actor.GetPositionCoordinate()
+            coordinate.SetCoordinateSystemToWorld()
+            coordinate.SetValue(*tip)
+            actor.PickableOff()
+            self.text_layer.AddViewProp(actor)
+            self.triad_letters.append(actor)
+
+    def _build_legend(self, font_scale: float) -> None:
+        size = self.style.bar_label_size * font_scale
+        self.legend_title = vtkTextActor()
+        self.legend_title.SetTextScaleModeToNone()
+        self.legend_title.SetInput("element")
+        style_text(self.legend_title.GetTextProperty(), size, self.style.text, bold=True)
+        self.legend_title.GetTextProperty().SetJustificationToRight()
+        self.legend_title.GetTextProperty().SetVerticalJustificationToTop()
+        self.legend_title.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+        self.renderer.AddViewProp(self.legend_title)
+        for _ in range(MAX_LEGEND_ELEMENTS):
+            actor = vtkTextActor()
+            actor.SetTextScaleModeToNone()
+            prop = actor.GetTextProperty()
+            style_text(prop, size, self.style.text, bold=True)
+            prop.SetJustificationToCentered()
+            prop.SetVerticalJustificationToTop()
+            prop.SetBackgroundOpacity(1.0)
+            prop.SetFrame(True)
+            prop.SetFrameColor(*self.style.border)
+            actor.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+            actor.VisibilityOff()
+            self.renderer.AddViewProp(actor)
+            self.legend.append(actor)
+
+    def set_legend(self, z: np.ndarray) -> None:
+        """One swatch per element of the molecule (heaviest first), in the colour its atoms have, named on it."""
+        if self.legend_title is None:
+            return
+        numbers = sorted({int(v) for v in np.asarray(z).reshape(-1)}, reverse=True)
+        shown = numbers[:MAX_LEGEND_ELEMENTS]
+        rgba = element_rgba(np.array(shown, dtype=np.int64)) if shown else np.zeros((0, 4), dtype=np.uint8)
+        light_text = is_dark(rgba) if shown else []
+        for k, actor in enumerate(self.legend):
+            if k >= len(shown):
+                actor.VisibilityOff()
+                continue
+            more = k == MAX_LEGEND_ELEMENTS - 1 and len(numbers) > len(shown)  # the last entry says there are more
+            actor.SetInput(" … " if more else f" {element_symbol(shown[k])} ")
+            prop = actor.GetTextProperty()
+            prop.SetBackgroundColor(*(self.style.background if more else rgba[k, :3] / 255.0))
+            text = (1.0, 1.0, 1.0) if light_text[k] else (0.06, 0.06, 0.08)
+            prop.SetColor(*(self.style.text if more else text))
+            actor.VisibilityOn()
+
+    def place_legend(self, width_px: float, height_px: float, title_px: float, px: float) -> None:
+        """The legend as a column at the right edge of the view, below its title (where model rows have a bar)."""
+        if self.legend_title is None or width_px <= 1 or height_px <= 1:
+            return
+        right = width_px - self.style.bar_margin * px
+        top = height_px - 1.35 * title_px
+        self.legend_title.GetPositionCoordinate().SetValue(right / width_px, top / height_px)
+        _, title_h = _text_box(self.legend_title, self.renderer)
+        widths = [_text_box(actor, self.renderer)[0] for actor in self.legend if actor.GetInput()]
+        centre = right - 0.5 * max(widths, default=0.0)
+        y = top - title_h - 4.0 * px
+        for actor in self.legend:
+            actor.GetPositionCoordinate().SetValue(centre / width_px, y / height_px)
+            y -= _text_box(actor, self.renderer)[1] + 3.0 * px
+
+    def legend_entries(self) -> list[tuple[str, tuple[float, float, float]]]:
+        """(element symbol, swatch colour RGB 0..1) of every legend entry shown, top to bottom."""
+        return [
+            (actor.GetInput().strip(), tuple(actor.GetTextProperty().GetBackgroundColor()))
+            for actor in self.legend
+            if actor.GetVisibility()
+        ]
 
     @staticmethod
     def _colour_by(mapper: vtkMapper) -> None:
@@ -349,27 +641,6 @@ class View:
         prop.SetDiffuse(0.82)
         prop.SetSpecular(specular)
         prop.SetSpecularPower(40.0)
-
-    def _build_bar(self, font_scale: float) -> None:
-        self.lut = vtkLookupTable()
-        self.lut.SetNumberOfTableValues(256)
-        self.lut.Build()
-        bar = vtkScalarBarActor()
-        bar.SetLookupTable(self.lut)
-        bar.SetOrientationToVertical()
-        bar.SetNumberOfLabels(3)
-        bar.SetLabelFormat("%-#6.3g")
-        bar.UnconstrainedFontSizeOn()
-        bar.SetTextPositionToSucceedScalarBar()
-        bar.SetBarRatio(0.3)
-        bar.DrawFrameOff()
-        bar.DrawAnnotationsOff()  # the end swatches speak for themselves; "Below"/"Above" would cover atoms
-        bar.SetDrawTickLabels(True)
-        bar.SetVerticalTitleSeparation(round(6 * font_scale))
-        style_text(bar.GetLabelTextProperty(), self.style.bar_label_size * font_scale, self.style.text)
-        style_text(bar.GetTitleTextProperty(), self.style.bar_label_size * font_scale, self.style.text, bold=True)
-        self.bar = bar
-        self.renderer.AddViewProp(bar)
 
     # ------------------------------------------------------------------ data
     def resize(self, num_atoms: int, num_bonds: int) -> None:
@@ -436,11 +707,10 @@ class View:
         if self.range_note.GetInput() != text:
             self.range_note.SetInput(text)
         self.range_note.SetVisibility(bool(text))
-        if bool(self.bar.GetDrawBelowRangeSwatch()) != below or bool(self.bar.GetDrawAboveRangeSwatch()) != above:
+        if (self.bar.below, self.bar.above) != (below, above):
             self.lut.SetUseBelowRangeColor(below)
             self.lut.SetUseAboveRangeColor(above)
-            self.bar.SetDrawBelowRangeSwatch(below)
-            self.bar.SetDrawAboveRangeSwatch(above)
+            self.bar.set_swatches(below, above)
 
     def place_badge(self, height_px: float, title_px: float) -> None:
         if self.badge is not None and height_px > 0:
@@ -491,22 +761,19 @@ class View:
             self.lut.SetBelowRangeColor(*(lut[0] / 255.0))
             self.lut.SetAboveRangeColor(*(lut[-1] / 255.0))
             self.lut.Modified()
-        if self.bar.GetTitle() != title:
-            self.bar.SetTitle(title)
+            self.bar.set_scale(lut, vmin, vmax, title)
+        elif self.bar.title != title:
+            self.bar.set_scale(lut, vmin, vmax, title)
 
     def show_bar(self, shown: bool) -> None:
-        if self.bar is not None and bool(self.bar.GetVisibility()) != shown:
-            self.bar.SetVisibility(shown)
+        if self.bar is not None and self.bar.visible != shown:
+            self.bar.set_visible(shown)
 
-    def place_bar(self, width_px: float, height_px: float, band_px: float, title_px: float) -> None:
-        """Keep the colour bar inside the right band of the view, below the title."""
-        if self.bar is None or width_px <= 0 or height_px <= 0:
-            return
-        bar_width = min(0.95, band_px / width_px)
-        bottom = 0.07
-        self.bar.SetPosition(1.0 - bar_width - 4.0 / width_px, bottom)
-        self.bar.SetWidth(bar_width)
-        self.bar.SetHeight(max(0.2, 1.0 - bottom - 1.4 * title_px / height_px))
+    def place_bar(self, width_px: float, height_px: float, title_px: float, px: float) -> None:
+        """Keep the colour bar (or the input row's legend) inside the right of the view, below the title."""
+        if self.bar is not None:
+            self.bar.place(width_px, height_px, title_px, px)
+        self.place_legend(width_px, height_px, title_px, px)
 
     def set_labels_visible(self, visible: bool) -> None:
         self.label_actor.SetVisibility(bool(visible))
@@ -522,10 +789,14 @@ class View:
         ]
         for actor, size in sizes:
             actor.GetTextProperty().SetFontSize(max(1, round(size * font_scale)))
+        text_size = max(1, round(style.bar_label_size * font_scale))
+        for actor in (self.legend_title, *self.legend):
+            if actor is not None:
+                actor.GetTextProperty().SetFontSize(text_size)
+        for actor in self.triad_letters:
+            actor.GetTextProperty().SetFontSize(max(1, round(style.hint_size * font_scale)))
         if self.bar is not None:
-            for prop in (self.bar.GetLabelTextProperty(), self.bar.GetTitleTextProperty()):
-                prop.SetFontSize(max(1, round(style.bar_label_size * font_scale)))
-            self.bar.SetVerticalTitleSeparation(round(6 * font_scale))
+            self.bar.set_font_size(text_size)
 
     # ------------------------------------------------------------------ read back
     def atom_positions(self) -> np.ndarray:
@@ -601,7 +872,7 @@ class GridScene:
                     color=style.border, width=1.0, edges=("top",) if column == "original" else ("top", "left")
                 )
                 view = View(renderer, row, column, style, self.font_scale)
-                view.add_triad(self._triad_mapper)
+                view.add_triad(self._triad_mapper, style.triad_length, self.font_scale)
                 view.marker_actor.SetMapper(self._ring_mapper)
                 self.views[(row, column)] = view
         plotter.link_views()
@@ -610,8 +881,10 @@ class GridScene:
         for view in self.views.values():
             view.marker_actor.SetCamera(self.camera)  # the ring turns to face the viewer
         render_window = plotter.render_window
-        render_window.SetNumberOfLayers(max(2, render_window.GetNumberOfLayers()))
+        render_window.SetNumberOfLayers(max(3, render_window.GetNumberOfLayers()))
         for view in self.views.values():
+            view.text_layer.SetActiveCamera(self.camera)
+            render_window.AddRenderer(view.text_layer)
             if view.overlay is not None:
                 view.overlay.SetActiveCamera(self.camera)
                 view.overlay.AutomaticLightCreationOff()
@@ -647,7 +920,7 @@ class GridScene:
         colours = vtkUnsignedCharArray()
         colours.SetNumberOfComponents(3)
         colours.SetName("rgb")
-        for end, colour in ((1, (214, 39, 40)), (2, (44, 160, 44)), (3, (31, 119, 180))):
+        for end, (_letter, colour) in enumerate(TRIAD_AXES, start=1):
             lines.InsertNextCell(2)
             lines.InsertCellPoint(0)
             lines.InsertCellPoint(end)
@@ -713,6 +986,8 @@ class GridScene:
                 if view.overlay is not None:
                     view.overlay.SetViewport(renderer.GetViewport())
                     view.overlay.SetDraw(renderer.GetDraw())
+                view.text_layer.SetViewport(renderer.GetViewport())
+                view.text_layer.SetDraw(renderer.GetDraw())
         self._place_bars()
         self._apply_hints()
 
@@ -749,9 +1024,9 @@ class GridScene:
 
     def _place_bars(self) -> None:
         width, height = self.view_size_px()
-        for row in MODEL_SLOTS:
+        for row in SLOTS:
             view = self.views[(row, "transformed")]
-            view.place_bar(width, height, self.style.bar_band * self.px, self.style.title_band * self.px)
+            view.place_bar(width, height, self.style.title_band * self.px, self.px)
             view.place_badge(height, self.style.title_band * self.px)
 
     @property
@@ -851,6 +1126,7 @@ class GridScene:
         if new_molecule:
             for view in self.views.values():
                 view.resize(molecule.num_atoms, len(molecule.bonds))
+            self.view("input", "transformed").set_legend(molecule.z)
             few = molecule.num_atoms <= MAX_LABELLED_ATOMS
             if few != self._few_atoms:
                 self._few_atoms = few

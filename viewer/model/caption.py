@@ -12,6 +12,7 @@ import numpy as np
 
 from equiview.core.data.targets import TARGETS
 from equiview.viewer.model.pipeline import Frame
+from equiview.viewer.model.properties import symbol
 from equiview.viewer.model.snapshot import MODEL_ROWS, MODEL_TITLES
 
 LIGHT_TEXT = (238, 240, 244)
@@ -19,7 +20,10 @@ DARK_TEXT = (33, 38, 48)
 
 
 def readout_lines(frame: Frame) -> list[str]:
-    """One line for the molecule and g, one per model: verdict and both predictions."""
+    """One line for the molecule and g, one per model: verdict and both predictions.
+
+    The property is named as the window names it (⟨R²⟩, μ), not by its QM9 key (r2, mu).
+    """
     molecule = frame.molecule
     lines = [f"{molecule.name} ({molecule.formula}) · g = {frame.transform.describe()}"]
     for kind in MODEL_ROWS:
@@ -34,7 +38,7 @@ def readout_lines(frame: Frame) -> list[str]:
         if not row.in_domain:
             trained = f" ({row.domain_problem})"
         lines.append(
-            f"{MODEL_TITLES[kind]} ({row.model_label}): {row.verdict.text} · {target.name} predicted "
+            f"{MODEL_TITLES[kind]} ({row.model_label}): {row.verdict.text} · {symbol(target)} predicted "
             f"{row.prediction_original:.2f} (x), {row.prediction_transformed:.2f} (g·x){dft} "
             f"{target.unit}{trained}"
         )

@@ -29,6 +29,30 @@ def _numpy(values):
 
 PROJECTION_KINDS = ("channel", "pca", "norm")
 
+EMBEDDING_HELP = (
+    "h is a model's per-atom embedding: the d numbers its last message-passing layer computes for each atom, "
+    "before the readout sums them into the prediction."
+)
+PROJECTION_HELP = {
+    "pca": "PC 1: each atom's h projected onto the first principal component of the embeddings of x (the "
+    "original pose). Its mean and direction are fitted on x once and then frozen, so h(g·x) is projected onto "
+    "the same axis: an invariant model gives every atom the same value in both columns.",
+    "channel": "channel k: the k-th number of each atom's h.",
+    "norm": "‖h‖: the length of each atom's h (invariant whenever h is, and blind to a sign flip).",
+}
+COLOUR_BAR_HELP = (
+    "The colour bar maps this colour value to colours. Its range is fitted on x and frozen: both columns share it, "
+    "and atoms beyond it take the end colours (the bar then shows end swatches). With 'Colour g·x by the change "
+    "|Δh|' the g·x view shows |h(g·x) − h(x)| per atom on a bar from 0."
+)
+
+
+def projection_help(kind: str | None = None) -> list[str]:
+    """What "h: PC 1" (or channel k, ‖h‖; None: all three) and the colour bar mean, as paragraphs."""
+    kinds = PROJECTION_KINDS if kind is None else (kind,)
+    return [EMBEDDING_HELP, *(PROJECTION_HELP[k] for k in ("pca", "channel", "norm") if k in kinds), COLOUR_BAR_HELP]
+
+
 _CURATED_COLORMAPS = ("viridis", "plasma", "coolwarm", "cividis", "magma", "turbo", "RdBu_r")
 
 
@@ -225,3 +249,41 @@ def is_dark(rgba: np.ndarray) -> np.ndarray:
     # ITU-R BT.601 luma weights: how bright a colour looks to the eye
     luminance = 0.299 * rgb[:, 0] + 0.587 * rgb[:, 1] + 0.114 * rgb[:, 2]
     return luminance < 0.5
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def bar_ticks(vmin: float, vmax: float, count: int = 3) -> tuple[list[str], int]:
+    """Tick labels of a colour bar from ``vmin`` (first) to ``vmax`` (last), and the power of ten they are in.
+
+    Labels are plain short decimals (no exponent, no trailing '.'), all with the same number of
+    decimals: 3 significant digits of the larger end, and enough to tell neighbouring ticks apart. Values beyond
+    0.01..9999 share an engineering exponent (a multiple of 3) that the bar's title carries (:func:`scale_note`).
+    """
+    vmin, vmax = float(vmin), float(vmax)
+    if not (math.isfinite(vmin) and math.isfinite(vmax)) or count < 2:
+        raise ValueError(f"a colour bar needs finite limits and 2 or more ticks, got {vmin}..{vmax}, {count}")
+    largest = max(abs(vmin), abs(vmax))
+    exponent = 0
+    if largest >= 1e4 or 0.0 < largest < 1e-2:
+        exponent = 3 * math.floor(math.log10(largest) / 3)
+    scale = 10.0**exponent
+    low, high = vmin / scale, vmax / scale
+    step = abs(high - low) / (count - 1)
+    decimals = 2 - math.floor(math.log10(largest / scale)) if largest > 0 else 0
+    if step > 0:  # neighbours differ in their printed digits
+        decimals = max(decimals, 1 - math.floor(math.log10(step)))
+    decimals = min(max(decimals, 0), 4)
+    labels = []
+    for value in np.linspace(low, high, count):
+        text = f"{value:.{decimals}f}"
+        if float(text) == 0.0:
+            text = text.lstrip("-")  # no "-0.00"
+        labels.append(text)
+    return labels, exponent
+
+
+def scale_note(exponent: int) -> str:
+    """``"×10³"`` for the exponent :func:`bar_ticks` chose ("" for none)."""
+    return f"×10{str(exponent).translate(_SUPERSCRIPT)}" if exponent else ""

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from equiview.viewer.guard import guarded
 from equiview.viewer.model.arrow_length import DIPOLE_REACH
-from equiview.viewer.model.colouring import available_colormaps
+from equiview.viewer.model.colouring import PROJECTION_HELP, available_colormaps, projection_help
 from equiview.viewer.model.errors import error_text
 from equiview.viewer.model.library import (
     VECTOR_KIND_OF_ROW,
@@ -109,9 +109,10 @@ class ModelBox(QGroupBox):
         self.projection_combo.setObjectName(f"{kind}ProjectionCombo")
         for key, text in PROJECTIONS:
             self.projection_combo.addItem(text, key)
-        self.projection_combo.setToolTip(
-            "How d-dimensional atom embeddings become one colour value; PCA is fitted on the original pose"
-        )
+            self.projection_combo.setItemData(self.projection_combo.count() - 1, PROJECTION_HELP[key], 3)  # tooltip
+        # what "h: PC 1" on the colour bar means, where the user picks it
+        colour_help = "\n\n".join(projection_help())
+        self.projection_combo.setToolTip(colour_help)
         self.projection_combo.activated.connect(self._projection_changed)
         self.channel_spin = QSpinBox()
         self.channel_spin.setObjectName(f"{kind}ChannelSpin")
@@ -141,7 +142,9 @@ class ModelBox(QGroupBox):
         form = QFormLayout(self)
         form.addRow("Source", source_row)
         form.addRow("Seed N", self.seed_spin)
-        form.addRow("Colour by", projection_row)
+        colour_label = QLabel("Colour by")
+        colour_label.setToolTip(colour_help)
+        form.addRow(colour_label, projection_row)
         form.addRow("Layer", self.layer_combo)
         form.addRow(self.info)
         form.addRow(self.remove_button)
