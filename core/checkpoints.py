@@ -199,12 +199,14 @@ class Checkpoint:
             return self.denormalise(readout(node_embed, batch))
 
     def describe(self) -> str:
-        """One line for logs and the viewer, e.g. ``egnn (hidden_channels=64, ...) -> r2 [a0²]``."""
+        """One line for logs and the viewer, e.g. ``egnn (hidden_channels=64, ...) -> ⟨R²⟩ [a0²]``."""
         hp = ", ".join(f"{key}={value}" for key, value in self.hparams.items())
         if self.path is None:
             return f"{self.kind} ({hp}): untrained demo, seed {self.seed}"
         origin = "plain state_dict" if self.is_plain_state_dict else f"format v{FORMAT_VERSION}"
-        return f"{self.kind} ({hp}) -> {self.target_name} [{self.target_unit}], {origin}: {self.path.name}"
+        return (
+            f"{self.kind} ({hp}) -> {TARGETS[self.target_idx].symbol} [{self.target_unit}], {origin}: {self.path.name}"
+        )
 
 
 # --------------------------------------------------------------------------- saving

@@ -79,6 +79,7 @@ def test_round_trip(tmp_path, dataset, kind):
         raw = model.eval()(batch)
     assert torch.allclose(loaded.predict(batch), raw * 45.0 + 190.0)
     assert kind in loaded.describe() and path.name in loaded.describe()
+    assert "-> ⟨R²⟩ [a0²]" in loaded.describe()  # the window's name of the target, not the key "r2"
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
 
 

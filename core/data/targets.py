@@ -20,28 +20,29 @@ class Target(NamedTuple):
     name: str
     unit: str
     description: str
+    symbol: str  # as a student reads it (⟨R²⟩, μ); ``name`` is the short key for the command line and files
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("mu", "D", "dipole moment"),
-    Target("alpha", "a0³", "isotropic polarizability"),
-    Target("homo", "eV", "HOMO energy"),
-    Target("lumo", "eV", "LUMO energy"),
-    Target("gap", "eV", "HOMO-LUMO gap"),
-    Target("r2", "a0²", "electronic spatial extent ⟨R²⟩"),
-    Target("zpve", "eV", "zero-point vibrational energy"),
-    Target("U0", "eV", "internal energy at 0 K"),
-    Target("U", "eV", "internal energy at 298.15 K"),
-    Target("H", "eV", "enthalpy at 298.15 K"),
-    Target("G", "eV", "free energy at 298.15 K"),
-    Target("cv", "cal/mol·K", "heat capacity at 298.15 K"),
-    Target("U0_atom", "eV", "atomization energy at 0 K"),
-    Target("U_atom", "eV", "atomization energy at 298.15 K"),
-    Target("H_atom", "eV", "atomization enthalpy at 298.15 K"),
-    Target("G_atom", "eV", "atomization free energy at 298.15 K"),
-    Target("A", "GHz", "rotational constant A"),
-    Target("B", "GHz", "rotational constant B"),
-    Target("C", "GHz", "rotational constant C"),
+    Target("mu", "D", "dipole moment", "μ"),
+    Target("alpha", "a0³", "isotropic polarizability", "α"),
+    Target("homo", "eV", "HOMO energy", "ε_HOMO"),
+    Target("lumo", "eV", "LUMO energy", "ε_LUMO"),
+    Target("gap", "eV", "HOMO-LUMO gap", "Δε"),
+    Target("r2", "a0²", "electronic spatial extent ⟨R²⟩", "⟨R²⟩"),
+    Target("zpve", "eV", "zero-point vibrational energy", "ZPVE"),
+    Target("U0", "eV", "internal energy at 0 K", "U₀"),
+    Target("U", "eV", "internal energy at 298.15 K", "U"),
+    Target("H", "eV", "enthalpy at 298.15 K", "H"),
+    Target("G", "eV", "free energy at 298.15 K", "G"),
+    Target("cv", "cal/mol·K", "heat capacity at 298.15 K", "c_v"),
+    Target("U0_atom", "eV", "atomization energy at 0 K", "U₀"),
+    Target("U_atom", "eV", "atomization energy at 298.15 K", "U"),
+    Target("H_atom", "eV", "atomization enthalpy at 298.15 K", "H"),
+    Target("G_atom", "eV", "atomization free energy at 298.15 K", "G"),
+    Target("A", "GHz", "rotational constant A", "A"),
+    Target("B", "GHz", "rotational constant B", "B"),
+    Target("C", "GHz", "rotational constant C", "C"),
 )
 
 NUM_TARGETS = len(TARGETS)

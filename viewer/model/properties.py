@@ -4,31 +4,9 @@ from __future__ import annotations
 
 from equiview.core.data.targets import Target
 
-TARGET_SYMBOLS = {
-    "mu": "μ",
-    "alpha": "α",
-    "homo": "ε_HOMO",
-    "lumo": "ε_LUMO",
-    "gap": "Δε",
-    "r2": "⟨R²⟩",
-    "zpve": "ZPVE",
-    "U0": "U₀",
-    "U": "U",
-    "H": "H",
-    "G": "G",
-    "cv": "c_v",
-    "U0_atom": "U₀",
-    "U_atom": "U",
-    "H_atom": "H",
-    "G_atom": "G",
-    "A": "A",
-    "B": "B",
-    "C": "C",
-}
-
 
 def symbol(target: Target) -> str:
-    return TARGET_SYMBOLS.get(target.name, target.name)
+    return target.symbol
 
 
 def property_name(target: Target) -> str:
