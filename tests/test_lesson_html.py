@@ -247,3 +247,96 @@ def test_hovering_an_atom_marks_it_in_every_view(lesson_file):
         assert severe_console_messages(driver) == []
     finally:
         driver.quit()
+
+
+# ------------------------------------------------------------------------------------------------ dipole arrows
+ARROW_ROWS = "naive-dipole,dipole"
+
+
+@pytest.fixture(scope="module")
+def dipole_lesson(tmp_path_factory):
+    """A lesson with both dipole models' rows (90° grid, g = R(0°, 0°, 90°)), written by the command line."""
+    out = tmp_path_factory.mktemp("dipole") / "dipole.html"
+    assert main(["html", "--out", str(out), "--rows", ARROW_ROWS, "--step", "90", "--rotate", "0,0,90"]) == 0
+    return out
+
+
+def arrow_layers(driver) -> dict[str, np.ndarray]:
+    """The arrow layer of every view with arrows (its own transparent WebGL canvas), as RGBA arrays."""
+    from PIL import Image
+
+    uris = driver.execute_script(
+        "return window.equiview.views.filter(v => v.arrowViewer).map(v => [v.canvas.id, v.arrowViewer.pngURI()])"
+    )
+    return {
+        name: np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGBA"), np.int16)
+        for name, uri in uris
+    }
+
+
+def arrow_masks(layer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels of the model's arrow (red) and of its ghost R·v(x) (the blue sheath) in an arrow layer."""
+    r, g, b, a = (layer[..., k] for k in range(4))
+    drawn = a > 0
+    red = drawn & (r > 90) & (r > g + 50) & (r > b + 50)
+    blue = drawn & (b > 90) & (b > r + 40)
+    return red, blue
+
+
+def near(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """``mask`` grown by ``pixels`` in each direction (a square neighbourhood)."""
+    grown = mask.copy()
+    for dy in range(-pixels, pixels + 1):
+        for dx in range(-pixels, pixels + 1):
+            grown |= np.roll(np.roll(mask, dy, axis=0), dx, axis=1)
+    return grown
+
+
+def inside_ghost(layer: np.ndarray) -> float:
+    """Fraction of the arrow's pixels that lie on or right beside its ghost: 1 when v(g·x) = R·v(x)."""
+    red, blue = arrow_masks(layer)
+    assert red.sum() > 50 and blue.sum() > 50, (red.sum(), blue.sum())  # both are drawn and visible
+    return float(near(blue, 3)[red].mean())
+
+
+@needs_browser
+def test_dipole_arrows_in_chromium_turn_with_the_molecule_and_meet_their_ghost(dipole_lesson):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = open_browser()
+    try:
+        load(driver, dipole_lesson)
+        driver.find_element(By.ID, "aligned").click()  # the g·x column as moved: the arrows turn with it
+        assert driver.execute_script("return window.equiview.options.aligned") is False
+        before = arrow_layers(driver)
+        assert set(before) == {
+            f"view-{row}-{column}" for row in ARROW_ROWS.split(",") for column in ("original", "transformed")
+        }
+        # the equivariant dipole's arrow lies in its ghost; the naive dipole's points elsewhere
+        assert inside_ghost(before["view-dipole-transformed"]) > 0.95
+        assert inside_ghost(before["view-naive-dipole-transformed"]) < 0.6
+        heading = driver.find_element(By.CSS_SELECTOR, "#view-dipole-transformed ~ .view-title").text
+        assert "max |v(g·x) − R·v(x)|" in heading and heading.endswith(" D")
+
+        driver.find_element(By.ID, "rotate-x").send_keys(Keys.ARROW_RIGHT)  # rx 0° -> 90°
+        assert driver.execute_script("return window.equiview.pose.angles") == [90, 0, 90]
+        after = arrow_layers(driver)
+        red_before, _ = arrow_masks(before["view-dipole-transformed"])
+        red_after, _ = arrow_masks(after["view-dipole-transformed"])
+        overlap = (red_before & red_after).sum() / max(red_before.sum(), red_after.sum())
+        assert overlap < 0.5  # the arrow turned with the molecule ...
+        assert inside_ghost(after["view-dipole-transformed"]) > 0.95  # ... and stays in its ghost
+        assert inside_ghost(after["view-naive-dipole-transformed"]) < 0.6
+        for name in ("view-dipole-original", "view-naive-dipole-original"):  # v(x) does not move
+            assert np.array_equal(before[name], after[name]), name
+
+        # aligned: the camera moved with g, so the equivariant arrow is drawn where v(x) is, in its ghost
+        driver.find_element(By.ID, "aligned").click()
+        aligned = arrow_layers(driver)
+        assert inside_ghost(aligned["view-dipole-transformed"]) > 0.95
+        assert inside_ghost(aligned["view-naive-dipole-transformed"]) < 0.6
+        assert severe_console_messages(driver) == []
+        assert driver.execute_script("return window.equiview.errors") == []
+    finally:
+        driver.quit()
