@@ -58,6 +58,7 @@ def firefox(tmp_path):
         with client.using_context(client.CONTEXT_CHROME):  # no network at all: the file must carry everything
             client.execute_script("Services.io.manageOfflineStatus = false; Services.io.offline = true;")
         client.set_window_rect(width=1366, height=768)
+        client.timeout.script = 300  # llvmpipe redraws every WebGL view per move: slow on a loaded CPU, not wrong
         yield client
     finally:
         client.delete_session()

@@ -305,6 +305,7 @@ def test_dipole_arrows_in_chromium_turn_with_the_molecule_and_meet_their_ghost(d
     from selenium.webdriver.common.keys import Keys
 
     driver = open_browser()
+    driver.set_script_timeout(300)  # SwiftShader redraws ten WebGL views per move: slow on a loaded CPU, not wrong
     try:
         load(driver, dipole_lesson)
         driver.find_element(By.ID, "aligned").click()  # the g·x column as moved: the arrows turn with it
