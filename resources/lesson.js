@@ -124,7 +124,7 @@
     const body = el("div", "body");
     const table = el("div", "grid");
     // views keep a readable height: with many rows the grid scrolls rather than squashing them
-    table.style.gridTemplateRows = `auto repeat(${1 + rows.length}, minmax(${rows.length > 2 ? "9em" : "0"}, 1fr))`;
+    table.style.gridTemplateRows = `auto repeat(${1 + rows.length}, minmax(${rows.length > 2 ? "7em" : "0"}, 1fr))`;
     const alignedNote = el("div", "column-head transformed-head");
     table.append(el("div", "column-head", "x: the input as given"), alignedNote);
     const views = [];
@@ -440,7 +440,9 @@
     views.forEach((v) => { v.viewer.resize(); if (v.arrowViewer) v.arrowViewer.resize(); }); // the canvases take their cells' final size before the first draw
     update();
     first.zoomTo();
-    first.zoom(1.4); // zoomTo leaves a wide margin; every rotation about the centroid still fits
+    // zoomTo leaves a wide margin; every rotation about the centroid still fits. Arrows reach out of the molecule
+    // (lesson.ARROW_REACH, 1.35 radii, plus the tip): the views then keep the room for them
+    first.zoom(rows.some((r) => r.vectors) ? 1.1 : 1.4);
     const camera = first.getView();
     views.forEach((v) => { v.viewer.setView(camera); v.viewer.render(); });
     arrowViewers.forEach((a) => { a.setSlab(...Object.values(first.getSlab())); a.setView(camera); a.render(); });
