@@ -341,3 +341,35 @@ def test_dipole_arrows_in_chromium_turn_with_the_molecule_and_meet_their_ghost(d
         assert driver.execute_script("return window.equiview.errors") == []
     finally:
         driver.quit()
+
+
+def test_lesson_arrows_are_the_pipelines(dataset):
+    """A dipole row's arrows at a pose are the window's: v(g·x), the ghost R·v(x), the error and its note."""
+    from equiview.viewer.model.lesson import arrow_angstrom, lesson_rows
+    from equiview.viewer.model.library import ModelLibrary
+    from equiview.viewer.model.snapshot import Snapshot
+
+    library = ModelLibrary()
+    pipeline = Pipeline(dataset, library)
+    snapshot = lesson_rows(Snapshot(molecule=800, rows=()), library, ["naive-dipole", "dipole"])
+    grid = PoseGrid(90.0)
+    data = lesson_data(pipeline, snapshot, grid)
+    ix, iy, iz, mirror = 3, 1, 2, True  # rx = 90, ry = -90, rz = 0, mirrored
+    index = ((1 * grid.count + iz) * grid.count + iy) * grid.count + ix
+    frame = pipeline.frame(snapshot.replace(transform=TransformParams(90.0, -90.0, 0.0, reflect=mirror)), models=True)
+    for row in data["rows"]:
+        v, vectors = frame.rows[row["name"]].vectors, row["vectors"]
+        dipole, expected = (
+            np.frombuffer(base64.b64decode(vectors[key]), "<f4").reshape(-1, 3)[index]
+            for key in ("dipole", "dipole_expected")
+        )
+        np.testing.assert_allclose(dipole, v.dipole_transformed, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(expected, v.dipole_expected, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(vectors["dipole_original"], v.dipole_original)
+        assert np.frombuffer(base64.b64decode(vectors["error"]), "<f8")[index] == v.max_error
+        assert frame.titles[(row["name"], "transformed")] == row["titles"]["embedding"] + vectors["notes"][index]
+        # long enough to see: the dipole of x reaches out of the molecule (radius: centroid to the farthest surface)
+        assert vectors["angstrom"] == arrow_angstrom(v, frame.molecule.radius, 1.0)
+        assert vectors["angstrom"] * v.norm_original >= frame.molecule.radius
+    naive, equivariant = (np.frombuffer(base64.b64decode(r["vectors"]["error"]), "<f8") for r in data["rows"])
+    assert naive.max() > 0.1 and equivariant.max() < 1e-4
