@@ -19,7 +19,7 @@ endif
 # Debian/Ubuntu packages the window, the off-screen renderer and the tests need (docs/platform.md says why).
 DEB_PACKAGES := xvfb xauth libgl1-mesa-dri libglx-mesa0 libegl1 libosmesa6 libxkbcommon-x11-0 libxcb-cursor0 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
-	libfontconfig1 libdbus-1-3 chromium chromium-driver
+	libfontconfig1 libdbus-1-3 chromium chromium-driver firefox-esr
 
 # Installs the missing ones with apt (as root, or through sudo); elsewhere one line names what to install.
 system-deps:

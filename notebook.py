@@ -47,21 +47,22 @@ def show(
 ) -> Lesson:
     """The lesson of a bundled QM9 molecule (a position or a name like ``gdb_814``) with the model rows ``models``.
 
-    ``models`` names the built-in rows, "naive" and "egnn" (their shipped checkpoints, else the untrained demos);
+    ``models`` names the built-in rows among "naive", "egnn", "naive-dipole" and "dipole" (their shipped
+    checkpoints, else the untrained demos; the dipole models draw their dipole and its ghost R·v(x) as arrows);
     an empty list shows the input coloured by element only. ``step`` is the pose grid in degrees (90, 60, 45, 30, 20
     or 15): the page's sliders move in these steps and its size grows as (360/step)³.
     """
     from equiview.viewer.model.colouring import available_colormaps
-    from equiview.viewer.model.lesson import PoseGrid, lesson_data, lesson_html
+    from equiview.viewer.model.lesson import LESSON_ROWS, PoseGrid, lesson_data, lesson_html, lesson_rows
     from equiview.viewer.model.library import ModelLibrary, default_projection
     from equiview.viewer.model.molecules import MoleculeTable
     from equiview.viewer.model.pipeline import Pipeline
     from equiview.viewer.model.snapshot import MODEL_ROWS, Snapshot, TransformParams
 
     rows = tuple(models)
-    unknown = [name for name in rows if name not in MODEL_ROWS]
+    unknown = [name for name in rows if name not in LESSON_ROWS]
     if unknown or len(set(rows)) != len(rows):
-        raise ValueError(f"models: choose distinct rows among {', '.join(MODEL_ROWS)}; got {list(models)}")
+        raise ValueError(f"models: choose distinct rows among {', '.join(LESSON_ROWS)}; got {list(models)}")
     if colormap not in available_colormaps():
         raise ValueError(f"colormap {colormap!r} is unknown; choose one of {', '.join(available_colormaps())}")
     grid = PoseGrid(float(step))
@@ -74,8 +75,9 @@ def show(
         sources=sources,
         projections={name: default_projection(library.load(source)) for name, source in sources.items()},
         colormap=colormap,
-        rows=rows,
+        rows=tuple(name for name in rows if name in MODEL_ROWS),
     )
+    snapshot = lesson_rows(snapshot, library, rows)  # the dipole rows' shipped checkpoints, in the order asked
     return Lesson(lesson_html(lesson_data(Pipeline(table, library), snapshot, grid)), height)
 
 

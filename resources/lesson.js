@@ -14,6 +14,10 @@
   }
   const f4 = (b64) => new Float32Array(bytes(b64).buffer);
   const f8 = (b64) => new Float64Array(bytes(b64).buffer);
+  // the window's arrow colours (viewer/arrows.py): the model's vectors; the ghost R·v(x), where an equivariant
+  // model's arrow must be, is a wider translucent sheath of another colour, so a coinciding arrow shows inside it
+  const ARROW = { dipole: "#c81e2d", atom: "#eb8714", ghost: "#1d8fe1" };
+  const SHAFT = { dipole: 0.17, atom: 0.07 }; // Å; the ghost is twice as wide
 
   async function payload() {
     const raw = bytes(document.getElementById("equiview-data").textContent.trim());
@@ -58,6 +62,14 @@
       diffRgb: bytes(r.diff_rgb),
       errorAt: f8(r.error),
       predAt: f8(r.pred),
+      vectors: r.vectors && {
+        ...r.vectors,
+        dipoleAt: r.vectors.dipole && f4(r.vectors.dipole),
+        expectedAt: r.vectors.dipole_expected && f4(r.vectors.dipole_expected),
+        atomsAt: r.vectors.atoms && f4(r.vectors.atoms),
+        atomsExpectedAt: r.vectors.atoms_expected && f4(r.vectors.atoms_expected),
+        errorAt: f8(r.vectors.error),
+      },
     }));
     const matrices = f8(data.matrices);
     const diffTop = f8(data.diff_top);
@@ -111,7 +123,8 @@
 
     const body = el("div", "body");
     const table = el("div", "grid");
-    table.style.gridTemplateRows = `auto repeat(${1 + rows.length}, minmax(0, 1fr))`;
+    // views keep a readable height: with many rows the grid scrolls rather than squashing them
+    table.style.gridTemplateRows = `auto repeat(${1 + rows.length}, minmax(${rows.length > 2 ? "7em" : "0"}, 1fr))`;
     const alignedNote = el("div", "column-head transformed-head");
     table.append(el("div", "column-head", "x: the input as given"), alignedNote);
     const views = [];
@@ -120,10 +133,20 @@
       const heading = el("div", "view-title", title);
       const canvas = el("div", "canvas3d");
       canvas.id = `view-${rowIndex < 0 ? "input" : rows[rowIndex].name}-${column}`;
-      cell.append(canvas, heading);
+      cell.append(canvas);
+      // a row with vectors draws its arrows in a second, transparent viewer stacked on the first and sharing its
+      // camera: no atom can hide an arrow or its ghost
+      let arrowViewer = null;
+      if (rowIndex >= 0 && rows[rowIndex].vectors) {
+        const layer = el("div", "arrows3d");
+        layer.id = `${canvas.id}-arrows`;
+        cell.append(layer);
+        arrowViewer = $3Dmol.createViewer(layer, { backgroundColor: "black", backgroundAlpha: 0, antialias: true });
+      }
+      cell.append(heading);
       table.appendChild(cell);
       const viewer = $3Dmol.createViewer(canvas, { backgroundColor: "white", antialias: true });
-      const view = { rowIndex, column, cell, heading, canvas, viewer, colours: [] };
+      const view = { rowIndex, column, cell, heading, canvas, viewer, arrowViewer, colours: [] };
       views.push(view);
       return view;
     };
@@ -148,6 +171,21 @@
       legend.appendChild(item);
     }
     side.appendChild(legend);
+    if (rows.some((r) => r.vectors)) {
+      const key = el("div", "legend arrow-legend");
+      key.appendChild(el("div", "legend-title", "Arrows"));
+      for (const [colour, text, cls] of [
+        [ARROW.dipole, "the model's vector v (a dipole from the centroid; per-atom vectors in orange)", "arrow-key"],
+        [ARROW.ghost, "ghost R·v(x): where an equivariant model's arrow must point; it hides nothing", "ghost-key"],
+      ]) {
+        const item = el("div", "key-item");
+        const sw = el("span", `swatch-line ${cls}`);
+        sw.style.background = colour;
+        item.append(sw, el("span", "", text));
+        key.appendChild(item);
+      }
+      side.appendChild(key);
+    }
     const readouts = el("table", "readouts");
     side.appendChild(readouts);
     const hover = el("div", "hover", "Hover an atom: it is marked in every view.");
@@ -164,7 +202,9 @@
     root.appendChild(body);
 
     // one camera for every view: a drag in one turns them all
+    const arrowViewers = views.filter((v) => v.arrowViewer).map((v) => v.arrowViewer);
     views.forEach((v) => views.forEach((w) => { if (v !== w) v.viewer.linkViewer(w.viewer); }));
+    views.forEach((v) => arrowViewers.forEach((a) => v.viewer.linkViewer(a))); // layers follow every drag
     views.forEach((v) => v.viewer.setHoverDuration(30));
 
     const poseIndex = () => (((pose.mirror ? 1 : 0) * count + pose.iz) * count + pose.iy) * count + pose.ix;
@@ -213,6 +253,52 @@
         });
       }
       viewer.render();
+    }
+
+    // the arrows of one view: v(x) in x; v(g·x) and its ghost R·v(x) in g·x (both as the pipeline computed them),
+    // from the centroid (the dipole) or the atoms (per-atom vectors). Aligned, the g·x column is drawn under a
+    // camera moved by g, so its feet are x's and its vectors are turned back by Rᵀ (viewer/model/aligned.py).
+    function drawArrows(view, p) {
+      const layer = view.arrowViewer;
+      if (!layer) return;
+      layer.removeAllShapes();
+      const vec = rows[view.rowIndex].vectors;
+      const s = vec.angstrom;
+      const original = view.column === "original";
+      const m = matrices.subarray(12 * p, 12 * p + 12);
+      const back = (v) => (original || !options.aligned ? v
+        : [m[0] * v[0] + m[3] * v[1] + m[6] * v[2], m[1] * v[0] + m[4] * v[1] + m[7] * v[2], m[2] * v[0] + m[5] * v[1] + m[8] * v[2]]);
+      const feet = positions(view, p);
+      const centre = original || options.aligned ? mol.centre : [
+        m[0] * mol.centre[0] + m[1] * mol.centre[1] + m[2] * mol.centre[2] + m[9],
+        m[3] * mol.centre[0] + m[4] * mol.centre[1] + m[5] * mol.centre[2] + m[10],
+        m[6] * mol.centre[0] + m[7] * mol.centre[1] + m[8] * mol.centre[2] + m[11],
+      ];
+      const arrow = (foot, v, radius, color, ghost) => {
+        const d = back(v);
+        if (Math.hypot(d[0], d[1], d[2]) * s < 1e-6) return; // a zero vector: nothing to draw
+        layer.addArrow({
+          start: { x: foot[0], y: foot[1], z: foot[2] },
+          end: { x: foot[0] + s * d[0], y: foot[1] + s * d[1], z: foot[2] + s * d[2] },
+          radius, radiusRatio: 2.2, mid: 0.78, color, wireframe: !!ghost, linewidth: 1,
+        });
+      };
+      const at = (array, k) => Array.from(array.subarray(3 * k, 3 * k + 3));
+      if (vec.dipole_original) {
+        if (original) arrow(centre, vec.dipole_original, SHAFT.dipole, ARROW.dipole);
+        else {
+          arrow(centre, at(vec.dipoleAt, p), SHAFT.dipole, ARROW.dipole);
+          arrow(centre, at(vec.expectedAt, p), 2 * SHAFT.dipole, ARROW.ghost, true);
+        }
+      }
+      if (vec.atoms_original) {
+        for (let i = 0; i < n; i++) {
+          if (original) { arrow(feet[i], vec.atoms_original[i], SHAFT.atom, ARROW.atom); continue; }
+          arrow(feet[i], at(vec.atomsAt, p * n + i), SHAFT.atom, ARROW.atom);
+          arrow(feet[i], at(vec.atomsExpectedAt, p * n + i), 2 * SHAFT.atom, ARROW.ghost, true);
+        }
+      }
+      layer.render();
     }
 
     function mark(i) {
@@ -311,9 +397,11 @@
         if (v.rowIndex < 0 && v.column === "transformed") v.heading.textContent = data.input_titles[p];
         if (v.rowIndex >= 0 && v.column === "transformed") {
           const row = rows[v.rowIndex];
-          v.heading.textContent = options.difference ? row.titles.difference : row.titles.embedding;
+          v.heading.textContent = (options.difference ? row.titles.difference : row.titles.embedding)
+            + (row.vectors ? row.vectors.notes[p] : "");
         }
         draw(v, p);
+        drawArrows(v, p);
         bars(v, p);
       });
       readouts.textContent = "";
@@ -328,6 +416,13 @@
         tr.appendChild(badge);
         const pred = (v) => (v === null || Number.isNaN(v) ? "–" : v.toFixed(2));
         tr.appendChild(el("td", "", `${pred(row.prediction_original)} → ${pred(row.predAt[p])}`));
+        if (row.vectors) { // the window's note on the arrows, e.g. "max |v(g·x) − R·v(x)| = 1.03 D"
+          const note = readouts.insertRow();
+          note.className = "vector-note";
+          const cell = el("td", "", `arrows: ${row.vectors.notes[p].trim()}`);
+          cell.colSpan = 3;
+          note.appendChild(cell);
+        }
       });
       drawSweep(p);
       state.pose = { ...pose, index: p, angles };
@@ -342,14 +437,20 @@
     state.badges = () => Object.fromEntries(rows.map((r) => [r.name, r.badge[poseIndex()]]));
 
     const first = views[0].viewer;
-    views.forEach((v) => v.viewer.resize()); // the canvases take their cells' final size before the first draw
+    views.forEach((v) => { v.viewer.resize(); if (v.arrowViewer) v.arrowViewer.resize(); }); // the canvases take their cells' final size before the first draw
     update();
     first.zoomTo();
-    first.zoom(1.4); // zoomTo leaves a wide margin; every rotation about the centroid still fits
+    // zoomTo leaves a wide margin; every rotation about the centroid still fits. Arrows reach out of the molecule
+    // (lesson.ARROW_REACH, 1.35 radii, plus the tip): the views then keep the room for them
+    first.zoom(rows.some((r) => r.vectors) ? 1.1 : 1.4);
     const camera = first.getView();
     views.forEach((v) => { v.viewer.setView(camera); v.viewer.render(); });
+    arrowViewers.forEach((a) => { a.setSlab(...Object.values(first.getSlab())); a.setView(camera); a.render(); });
     // a cell that changes size (window, notebook output, presentation) redraws its view at the new size
-    const observer = new ResizeObserver(() => { views.forEach((v) => v.viewer.resize()); drawSweep(poseIndex()); });
+    const observer = new ResizeObserver(() => {
+      views.forEach((v) => { v.viewer.resize(); if (v.arrowViewer) v.arrowViewer.resize(); });
+      drawSweep(poseIndex());
+    });
     views.forEach((v) => observer.observe(v.canvas));
     state.ready = true;
   }

@@ -247,3 +247,129 @@ def test_hovering_an_atom_marks_it_in_every_view(lesson_file):
         assert severe_console_messages(driver) == []
     finally:
         driver.quit()
+
+
+# ------------------------------------------------------------------------------------------------ dipole arrows
+ARROW_ROWS = "naive-dipole,dipole"
+
+
+@pytest.fixture(scope="module")
+def dipole_lesson(tmp_path_factory):
+    """A lesson with both dipole models' rows (90° grid, g = R(0°, 0°, 90°)), written by the command line."""
+    out = tmp_path_factory.mktemp("dipole") / "dipole.html"
+    assert main(["html", "--out", str(out), "--rows", ARROW_ROWS, "--step", "90", "--rotate", "0,0,90"]) == 0
+    return out
+
+
+def arrow_layers(driver) -> dict[str, np.ndarray]:
+    """The arrow layer of every view with arrows (its own transparent WebGL canvas), as RGBA arrays."""
+    from PIL import Image
+
+    uris = driver.execute_script(
+        "return window.equiview.views.filter(v => v.arrowViewer).map(v => [v.canvas.id, v.arrowViewer.pngURI()])"
+    )
+    return {
+        name: np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGBA"), np.int16)
+        for name, uri in uris
+    }
+
+
+def arrow_masks(layer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels of the model's arrow (red) and of its ghost R·v(x) (the blue sheath) in an arrow layer."""
+    r, g, b, a = (layer[..., k] for k in range(4))
+    drawn = a > 0
+    red = drawn & (r > 90) & (r > g + 50) & (r > b + 50)
+    blue = drawn & (b > 90) & (b > r + 40)
+    return red, blue
+
+
+def near(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """``mask`` grown by ``pixels`` in each direction (a square neighbourhood)."""
+    grown = mask.copy()
+    for dy in range(-pixels, pixels + 1):
+        for dx in range(-pixels, pixels + 1):
+            grown |= np.roll(np.roll(mask, dy, axis=0), dx, axis=1)
+    return grown
+
+
+def inside_ghost(layer: np.ndarray) -> float:
+    """Fraction of the arrow's pixels that lie on or right beside its ghost: 1 when v(g·x) = R·v(x)."""
+    red, blue = arrow_masks(layer)
+    assert red.sum() > 50 and blue.sum() > 50, (red.sum(), blue.sum())  # both are drawn and visible
+    return float(near(blue, 3)[red].mean())
+
+
+@needs_browser
+def test_dipole_arrows_in_chromium_turn_with_the_molecule_and_meet_their_ghost(dipole_lesson):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = open_browser()
+    driver.set_script_timeout(300)  # SwiftShader redraws ten WebGL views per move: slow on a loaded CPU, not wrong
+    try:
+        load(driver, dipole_lesson)
+        driver.find_element(By.ID, "aligned").click()  # the g·x column as moved: the arrows turn with it
+        assert driver.execute_script("return window.equiview.options.aligned") is False
+        before = arrow_layers(driver)
+        assert set(before) == {
+            f"view-{row}-{column}" for row in ARROW_ROWS.split(",") for column in ("original", "transformed")
+        }
+        # the equivariant dipole's arrow lies in its ghost; the naive dipole's points elsewhere
+        assert inside_ghost(before["view-dipole-transformed"]) > 0.95
+        assert inside_ghost(before["view-naive-dipole-transformed"]) < 0.6
+        heading = driver.find_element(By.CSS_SELECTOR, "#view-dipole-transformed ~ .view-title").text
+        assert "max |v(g·x) − R·v(x)|" in heading and heading.endswith(" D")
+
+        driver.find_element(By.ID, "rotate-x").send_keys(Keys.ARROW_RIGHT)  # rx 0° -> 90°
+        assert driver.execute_script("return window.equiview.pose.angles") == [90, 0, 90]
+        after = arrow_layers(driver)
+        red_before, _ = arrow_masks(before["view-dipole-transformed"])
+        red_after, _ = arrow_masks(after["view-dipole-transformed"])
+        overlap = (red_before & red_after).sum() / max(red_before.sum(), red_after.sum())
+        assert overlap < 0.5  # the arrow turned with the molecule ...
+        assert inside_ghost(after["view-dipole-transformed"]) > 0.95  # ... and stays in its ghost
+        assert inside_ghost(after["view-naive-dipole-transformed"]) < 0.6
+        for name in ("view-dipole-original", "view-naive-dipole-original"):  # v(x) does not move
+            assert np.array_equal(before[name], after[name]), name
+
+        # aligned: the camera moved with g, so the equivariant arrow is drawn where v(x) is, in its ghost
+        driver.find_element(By.ID, "aligned").click()
+        aligned = arrow_layers(driver)
+        assert inside_ghost(aligned["view-dipole-transformed"]) > 0.95
+        assert inside_ghost(aligned["view-naive-dipole-transformed"]) < 0.6
+        assert severe_console_messages(driver) == []
+        assert driver.execute_script("return window.equiview.errors") == []
+    finally:
+        driver.quit()
+
+
+def test_lesson_arrows_are_the_pipelines(dataset):
+    """A dipole row's arrows at a pose are the window's: v(g·x), the ghost R·v(x), the error and its note."""
+    from equiview.viewer.model.lesson import arrow_angstrom, lesson_rows
+    from equiview.viewer.model.library import ModelLibrary
+    from equiview.viewer.model.snapshot import Snapshot
+
+    library = ModelLibrary()
+    pipeline = Pipeline(dataset, library)
+    snapshot = lesson_rows(Snapshot(molecule=800, rows=()), library, ["naive-dipole", "dipole"])
+    grid = PoseGrid(90.0)
+    data = lesson_data(pipeline, snapshot, grid)
+    ix, iy, iz, mirror = 3, 1, 2, True  # rx = 90, ry = -90, rz = 0, mirrored
+    index = ((1 * grid.count + iz) * grid.count + iy) * grid.count + ix
+    frame = pipeline.frame(snapshot.replace(transform=TransformParams(90.0, -90.0, 0.0, reflect=mirror)), models=True)
+    for row in data["rows"]:
+        v, vectors = frame.rows[row["name"]].vectors, row["vectors"]
+        dipole, expected = (
+            np.frombuffer(base64.b64decode(vectors[key]), "<f4").reshape(-1, 3)[index]
+            for key in ("dipole", "dipole_expected")
+        )
+        np.testing.assert_allclose(dipole, v.dipole_transformed, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(expected, v.dipole_expected, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(vectors["dipole_original"], v.dipole_original)
+        assert np.frombuffer(base64.b64decode(vectors["error"]), "<f8")[index] == v.max_error
+        assert frame.titles[(row["name"], "transformed")] == row["titles"]["embedding"] + vectors["notes"][index]
+        # long enough to see: the dipole of x reaches out of the molecule (radius: centroid to the farthest surface)
+        assert vectors["angstrom"] == arrow_angstrom(v, frame.molecule.radius, 1.0)
+        assert vectors["angstrom"] * v.norm_original >= frame.molecule.radius
+    naive, equivariant = (np.frombuffer(base64.b64decode(r["vectors"]["error"]), "<f8") for r in data["rows"])
+    assert naive.max() > 0.1 and equivariant.max() < 1e-4

@@ -451,12 +451,16 @@ def _cmd_html(args: argparse.Namespace) -> int:
     _validate_common(args)
     out = check_output_path(args.out, "--out")
     from equiview.core.atomic import write_text_atomically
-    from equiview.viewer.model.lesson import STEPS, PoseGrid, lesson_data, lesson_html
+    from equiview.viewer.model.lesson import STEPS, PoseGrid, lesson_data, lesson_html, lesson_rows
     from equiview.viewer.model.pipeline import Pipeline
 
     if args.step not in STEPS:
         raise CommandError(f"--step must be one of {', '.join(f'{s:g}' for s in STEPS)} degrees; got {args.step:g}")
     dataset, library, snapshot = _load(args)
+    try:
+        snapshot = lesson_rows(snapshot, library, [name.strip() for name in args.rows.split(",") if name.strip()])
+    except ValueError as error:
+        raise CommandError(f"--rows: {error}") from None
     data = lesson_data(Pipeline(dataset, library), snapshot, PoseGrid(args.step))
     write_text_atomically(out, lesson_html(data))
     poses = 2 * data["grid"]["count"] ** 3
@@ -589,6 +593,15 @@ def add_viewer_commands(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         metavar="DEG",
         help="pose grid step in degrees: 90, 60, 45, 30 (default: 4394 poses), 20 or 15; the file grows as (360/step)³",
+    )
+    lesson.add_argument(
+        "--rows",
+        default="naive,egnn",
+        metavar="LIST",
+        help="built-in model rows, top to bottom, from naive, egnn, naive-dipole and dipole (default: naive,egnn); "
+        "the dipole models (shipped checkpoints) draw their dipole and its ghost R·v(x) as arrows, stretched to "
+        "reach out of the molecule (--arrow-scale sets the least length, --atom-vectors adds per-atom arrows); "
+        "--model rows come below, at most 4 model rows in all",
     )
     lesson.set_defaults(handler=_cmd_html, thread_role="interactive")
 

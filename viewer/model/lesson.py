@@ -7,7 +7,9 @@ badges and readouts are the window's for that pose. The 3D views are drawn by 3D
 from ``equiview.resources`` with its licence: the file needs no network.
 
 Size: per pose and model row it stores the atoms' values h(g·x) and |Δh| (float32) and both colourings (RGB
-bytes), then the whole payload is gzip-compressed and base64-encoded. With ``N = 360/step + 1`` angles per axis
+bytes); a row with vectors (a dipole model, a user's model that returns vectors) also stores per pose v(g·x) and
+its ghost R·v(x) (float32, as :class:`~equiview.viewer.model.pipeline.VectorFrame` holds them) and the window's
+"max |v(g·x) − R·v(x)|" note. Then the whole payload is gzip-compressed and base64-encoded. With ``N = 360/step + 1`` angles per axis
 the grid has ``2·N³`` poses, so the file grows as ``(360/step)³ × rows × atoms``: 4394 poses at 30° (the default).
 """
 
@@ -25,8 +27,22 @@ import numpy as np
 
 from equiview.core.elements import symbol
 from equiview.core.equivariance import tolerance_for
-from equiview.viewer.model.pipeline import Frame, Pipeline, show_differences, view_matrix, view_titles
-from equiview.viewer.model.snapshot import MODEL_TITLES, Snapshot, TransformParams
+from equiview.viewer.model.pipeline import (
+    Frame,
+    Pipeline,
+    VectorFrame,
+    show_differences,
+    view_matrix,
+    view_titles,
+)
+from equiview.viewer.model.snapshot import (
+    MAX_MODEL_ROWS,
+    MODEL_TITLES,
+    ROW_OF_KIND,
+    ModelSource,
+    Snapshot,
+    TransformParams,
+)
 from equiview.viewer.model.verdict import VERDICT_COLOURS, format_change
 
 VENDOR = "vendor/3dmol"
@@ -40,6 +56,13 @@ PROJECTION_HELP = (
     "and then frozen, so h(g·x) is projected on the same axis and drawn on the same colour bar. "
     "Equal colours in both columns mean equal embeddings."
 )
+LESSON_ROWS = tuple(MODEL_TITLES)
+"""The built-in rows a lesson can show (``--rows``, ``show(models=...)``): naive, egnn, naive-dipole, dipole."""
+ARROW_REACH = 1.35
+"""A dipole arrow of x reaches this many molecule radii (centroid to the farthest atom's surface) out of the
+centroid, so it sticks out of the molecule's silhouette from every side (the window's 2 Å/D can stay inside it)."""
+ARROW_STRETCH_LIMIT = 10.0
+"""At most this many times the window's arrow length: a near-zero dipole is not blown up to fill the view."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +141,56 @@ def _one_torch_thread():
         torch.set_num_threads(before)
 
 
+def lesson_rows(snapshot: Snapshot, library, names) -> Snapshot:
+    """``snapshot`` with the built-in model rows ``names`` (from :data:`LESSON_ROWS`, in that order) before its users'
+    rows (``--model``). The naive and egnn rows keep their sources (``--naive``/``--egnn``); a naive-dipole or dipole
+    row gets its shipped checkpoint (else the untrained demo, seed 0). One-line ``ValueError`` for a bad list."""
+    from equiview.viewer.model.library import default_projection, shipped_checkpoint
+
+    names = tuple(names)
+    unknown = [name for name in names if name not in LESSON_ROWS]
+    if unknown or len(set(names)) != len(names):
+        raise ValueError(f"choose distinct rows among {', '.join(LESSON_ROWS)}; got {','.join(names) or 'none'}")
+    users = tuple(name for name in snapshot.rows if name not in MODEL_TITLES)
+    if len(names) + len(users) > MAX_MODEL_ROWS:
+        raise ValueError(f"a lesson shows at most {MAX_MODEL_ROWS} model rows; got {len(names) + len(users)}")
+    sources, projections = dict(snapshot.sources), dict(snapshot.projections)
+    for name in names:
+        if name in sources and ROW_OF_KIND.get(name) == name:
+            continue  # naive / egnn: as the options chose
+        path = shipped_checkpoint(name)
+        sources[name] = ModelSource.from_checkpoint(name, path) if path else ModelSource.untrained(name, 0)
+        projections[name] = default_projection(library.load(sources[name]))
+    rows = (*names, *users)
+    return snapshot.replace(
+        rows=rows,
+        sources={name: sources[name] for name in rows},
+        projections={name: projections[name] for name in rows},
+    )
+
+
+def arrow_angstrom(v: VectorFrame, radius: float, arrow_scale: float) -> float:
+    """Å per unit of a row's arrows in the lesson: the window's (``arrow_scale`` × ``v.angstrom_per_unit``), stretched
+    so that a dipole of x reaches :data:`ARROW_REACH` molecule radii (at most :data:`ARROW_STRETCH_LIMIT` times)."""
+    window = arrow_scale * v.angstrom_per_unit
+    if not v.has_dipole or v.norm_original <= 1e-12:
+        return window
+    return max(window, min(ARROW_REACH * radius / v.norm_original, ARROW_STRETCH_LIMIT * window))
+
+
+def _vector_note(frame: Frame, name: str) -> str:
+    """What the window's g·x title says about a row's vectors ("   max |v(g·x) − R·v(x)| = … D"), or ""."""
+    title = frame.titles[(name, "transformed")]
+    head = "|h(g·x) − h(x)|" if frame.colour_mode == "difference" else "h(g·x)"
+    assert title.startswith(head), title
+    return title[len(head) :]
+
+
+def _without_note(title: str, vectors: dict | None) -> str:
+    """A g·x title without the vector note the window appends (the page appends the note of the pose shown)."""
+    return title if vectors is None else title.split("   max |v(", 1)[0]
+
+
 def lesson_data(pipeline: Pipeline, snapshot: Snapshot, grid: PoseGrid | None = None, progress=None) -> dict:
     """Every pose of ``grid`` through ``pipeline.frame`` (see :func:`_lesson_data`), torch on one thread."""
     with _one_torch_thread():
@@ -143,7 +216,11 @@ def _lesson_data(pipeline: Pipeline, snapshot: Snapshot, grid: PoseGrid | None =
             first = frame
             names = [name for name in frame.row_names if name in frame.rows]
             per_row = {
-                name: {k: [] for k in ("values", "delta", "rgb", "diff_rgb", "error", "pred", "badge", "kind")}
+                name: {
+                    k: []
+                    for k in ("values", "delta", "rgb", "diff_rgb", "error", "pred", "badge", "kind")
+                    + ("dipole", "dipole_expected", "atoms", "atoms_expected", "vector_note", "vector_error")
+                }
                 for name in names
             }
         r, t = view_matrix(params, frame.molecule.centre)
@@ -158,6 +235,15 @@ def _lesson_data(pipeline: Pipeline, snapshot: Snapshot, grid: PoseGrid | None =
             store["pred"].append(np.nan if row.prediction_transformed is None else row.prediction_transformed)
             store["badge"].append(row.badge)
             store["kind"].append(row.verdict.kind if row.verdict is not None else "")
+            v = row.vectors
+            if v is not None:  # the window's arrows: v(g·x) and its ghost R·v(x), as the pipeline computed them
+                if v.has_dipole:
+                    store["dipole"].append(v.dipole_transformed)
+                    store["dipole_expected"].append(v.dipole_expected)
+                store["atoms"].append(v.atoms_transformed)
+                store["atoms_expected"].append(v.atoms_expected)
+                store["vector_note"].append(_vector_note(frame, name))
+                store["vector_error"].append(v.max_error)
         show_differences(frame.rows, frame.colormap)  # the window's Δh mode: one scale from 0 for every row
         tops = [frame.rows[name].shown_range[1] for name in names if frame.rows[name].available]
         diff_tops.append(tops[0] if tops else 1.0)
@@ -175,6 +261,9 @@ def _lesson_data(pipeline: Pipeline, snapshot: Snapshot, grid: PoseGrid | None =
     for name in names:
         row, store = first.rows[name], per_row[name]
         diff_row = difference_frame.rows[name]
+        vectors = None
+        if row.vectors is not None and store["vector_note"]:
+            vectors = _vectors_data(row.vectors, store, first, snapshot)
         rows.append(
             {
                 "name": name,
@@ -182,10 +271,10 @@ def _lesson_data(pipeline: Pipeline, snapshot: Snapshot, grid: PoseGrid | None =
                 "available": row.available,
                 "message": row.message,
                 "label": row.model_label,
-                "titles": {
+                "titles": {  # a vector row's g·x title gets its pose's note (vectors["notes"]) on the page
                     "original": first.titles[(name, "original")],
-                    "embedding": view_titles(first)[(name, "transformed")],
-                    "difference": difference_frame.titles[(name, "transformed")],
+                    "embedding": _without_note(view_titles(first)[(name, "transformed")], vectors),
+                    "difference": _without_note(difference_frame.titles[(name, "transformed")], vectors),
                 },
                 "bar_title": row.bar_title,
                 "difference_title": diff_row.shown_title or "|Δh| per atom",
@@ -205,6 +294,7 @@ def _lesson_data(pipeline: Pipeline, snapshot: Snapshot, grid: PoseGrid | None =
                 "pred": _b64(np.array(store["pred"]), "<f8"),
                 "badge": store["badge"],
                 "kind": store["kind"],
+                "vectors": vectors,
             }
         )
     diff_lut = next((r.shown_lut for r in difference_frame.rows.values() if r.available), None)
@@ -222,6 +312,25 @@ def _lesson_data(pipeline: Pipeline, snapshot: Snapshot, grid: PoseGrid | None =
         "verdict_colours": {k: _hex([round(255 * c) for c in v]) for k, v in VERDICT_COLOURS.items()},
         "projection_help": PROJECTION_HELP,
         "difference_example": format_change(0.0),
+    }
+
+
+def _vectors_data(v: VectorFrame, store: dict, first: Frame, snapshot: Snapshot) -> dict:
+    """A vector row's arrows over the grid: the dipole (from the centroid) and, for a user's model or with
+    ``show_atom_vectors``, the per-atom vectors; each with its ghost R·v(x) in the g·x column. World frame (g·x's
+    own axes): the page draws them as the window does, turned back by Rᵀ in the aligned view."""
+    atoms = not v.has_dipole or snapshot.show_atom_vectors
+    return {
+        "unit": v.unit,
+        "angstrom": arrow_angstrom(v, first.molecule.radius, snapshot.arrow_scale),
+        "dipole_original": v.dipole_original.tolist() if v.has_dipole else None,
+        "dipole": _b64(np.stack(store["dipole"]), "<f4") if v.has_dipole else None,
+        "dipole_expected": _b64(np.stack(store["dipole_expected"]), "<f4") if v.has_dipole else None,
+        "atoms_original": v.atoms_original.tolist() if atoms else None,
+        "atoms": _b64(np.stack(store["atoms"]), "<f4") if atoms else None,
+        "atoms_expected": _b64(np.stack(store["atoms_expected"]), "<f4") if atoms else None,
+        "notes": store["vector_note"],
+        "error": _b64(np.array(store["vector_error"]), "<f8"),
     }
 
 
@@ -277,4 +386,4 @@ def grid_size_note(step: float, rows: int, atoms: int) -> str:
     return f"{grid.size} poses ({grid.count}³ rotations × mirror), ~{grid.size * per_pose / 1e6:.1f} MB before gzip"
 
 
-__all__ = ["PoseGrid", "build_lesson", "lesson_data", "lesson_html"]
+__all__ = ["LESSON_ROWS", "PoseGrid", "arrow_angstrom", "build_lesson", "lesson_data", "lesson_html", "lesson_rows"]
