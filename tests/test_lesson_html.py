@@ -13,6 +13,7 @@ import io
 import json
 import re
 import shutil
+import textwrap
 
 import numpy as np
 import pytest
@@ -373,3 +374,19 @@ def test_lesson_arrows_are_the_pipelines(dataset):
         assert vectors["angstrom"] * v.norm_original >= frame.molecule.radius
     naive, equivariant = (np.frombuffer(base64.b64decode(r["vectors"]["error"]), "<f8") for r in data["rows"])
     assert naive.max() > 0.1 and equivariant.max() < 1e-4
+
+
+def test_a_lesson_that_needs_more_3d_views_than_a_browser_keeps_is_refused(tmp_path, capsys):
+    """Four model rows that all draw arrows need 2·5 + 2·4 = 18 WebGL views; Chromium keeps 16 and blanks the
+    oldest, so the command says so (one line, exit 2) before computing the grid and writes nothing."""
+    from test_viewer_user_vectors import VECTOR_MODELS
+
+    models = tmp_path / "vectors.py"
+    models.write_text(textwrap.dedent(VECTOR_MODELS))
+    out = tmp_path / "x.html"
+    argv = ["html", "--out", str(out), "--rows", "naive-dipole,dipole"]
+    argv += ["--model", f"turns={models}:equivariant", "--model", f"raw={models}:raw"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "18 3D views" in err[0] and "at most 16" in err[0]
+    assert not out.exists()

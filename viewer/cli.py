@@ -461,7 +461,10 @@ def _cmd_html(args: argparse.Namespace) -> int:
         snapshot = lesson_rows(snapshot, library, [name.strip() for name in args.rows.split(",") if name.strip()])
     except ValueError as error:
         raise CommandError(f"--rows: {error}") from None
-    data = lesson_data(Pipeline(dataset, library), snapshot, PoseGrid(args.step))
+    try:
+        data = lesson_data(Pipeline(dataset, library), snapshot, PoseGrid(args.step))
+    except ValueError as error:  # a lesson the browser could not show (too many 3D views)
+        raise CommandError(f"--rows: {error}") from None
     write_text_atomically(out, lesson_html(data))
     poses = 2 * data["grid"]["count"] ** 3
     print(

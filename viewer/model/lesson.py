@@ -223,6 +223,7 @@ def _lesson_data(pipeline: Pipeline, snapshot: Snapshot, grid: PoseGrid | None =
                 }
                 for name in names
             }
+            check_view_count(len(names), sum(frame.rows[name].vectors is not None for name in names))
         r, t = view_matrix(params, frame.molecule.centre)
         matrices.append(np.concatenate([r.reshape(-1), t]))
         input_titles.append(frame.titles[("input", "transformed")])
@@ -374,6 +375,21 @@ def lesson_html(data: dict, title: str | None = None) -> str:
     )
 
 
+MAX_3D_VIEWS = 16
+"""WebGL contexts a browser keeps per page (Chromium's limit): past it the oldest 3D view goes blank."""
+
+
+def check_view_count(rows: int, vector_rows: int) -> None:
+    """The page draws 2 views per row (the input row and each model row) and an arrow layer over each of a vector
+    row's 2 views; more than :data:`MAX_3D_VIEWS` would leave a view blank, so the lesson is refused instead."""
+    views = 2 * (1 + rows) + 2 * vector_rows
+    if views > MAX_3D_VIEWS:
+        raise ValueError(
+            f"these rows need {views} 3D views (2 per row, 2 more per row with arrows) and browsers keep at most "
+            f"{MAX_3D_VIEWS} per page: show fewer rows with vectors"
+        )
+
+
 def build_lesson(pipeline: Pipeline, snapshot: Snapshot, step: float = DEFAULT_STEP, progress=None) -> str:
     """The lesson of ``snapshot`` (molecule, rows, colouring) over a :class:`PoseGrid` of ``step`` degrees."""
     return lesson_html(lesson_data(pipeline, snapshot, PoseGrid(step), progress))
@@ -386,4 +402,14 @@ def grid_size_note(step: float, rows: int, atoms: int) -> str:
     return f"{grid.size} poses ({grid.count}³ rotations × mirror), ~{grid.size * per_pose / 1e6:.1f} MB before gzip"
 
 
-__all__ = ["LESSON_ROWS", "PoseGrid", "arrow_angstrom", "build_lesson", "lesson_data", "lesson_html", "lesson_rows"]
+__all__ = [
+    "LESSON_ROWS",
+    "MAX_3D_VIEWS",
+    "PoseGrid",
+    "check_view_count",
+    "arrow_angstrom",
+    "build_lesson",
+    "lesson_data",
+    "lesson_html",
+    "lesson_rows",
+]
