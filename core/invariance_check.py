@@ -9,13 +9,15 @@ rotation) and over all of them ("max_error"). A model that also returns vectors 
 "vector_<case>" and "vector_max_error" are the largest Euclidean length |v(g·x) - s(R) R v(x)| over its vectors (the
 dipole kinds: every atom's vector and the molecule's dipole; polar, s = 1; a user's model may declare
 ``vector_parity = "pseudo"``, s = det R). "verdict" is "invariant", "equivariant" (features and vectors pass),
-"changed", "unsupported" (an element the model does not know) or "failed" (a user's model raised or returned
+"changed", "unsupported" (an element the model does not know, or more atoms than a built-in model computes:
+:mod:`equiview.core.atom_limits`) or "failed" (a user's model raised or returned
 something unusable; the other rows are still checked), judged by the engine's one tolerance policy for the
 precision the models ran in (``dtype``). "worst" names the molecule and the element g of the largest error.
 
 The models are the built-in kinds (untrained demos or checkpoints) and any user model (``--model``); the
 molecules are sampled from QM9, or come from a molecule file or a SMILES. A model that does not know an element
-of the molecules is reported as ``"verdict": "unsupported"`` with the ``"reason"``.
+of the molecules, or a built-in model given more atoms than it computes, is reported as ``"verdict": "unsupported"``
+with the ``"reason"`` ("more than 1000 atoms").
 """
 
 from __future__ import annotations
@@ -58,11 +60,13 @@ class ModelUnderTest:
     known_elements: tuple[int, ...] | None
     run: Callable[[object], tuple[Tensor, Tensor | None]]
     vector_parity: str = "polar"
+    max_atoms: int | None = None  # a built-in model's limit (equiview.core.atom_limits); a user's model: none
 
 
 def builtin_models(checkpoints: Sequence[str], seed: int, dtype: str = DEFAULT_DTYPE) -> list[ModelUnderTest]:
     """Every built-in kind: the seed's untrained demo unless a checkpoint of that kind is given, its parameters in
     ``dtype``."""
+    from equiview.core.atom_limits import builtin_max_atoms
     from equiview.core.checkpoints import load_checkpoint
     from equiview.core.embeddings import encode
     from equiview.core.known_elements import builtin_known_elements
@@ -91,7 +95,9 @@ def builtin_models(checkpoints: Sequence[str], seed: int, dtype: str = DEFAULT_D
         return lambda data: (encode(model, data), None)
 
     return [
-        ModelUnderTest(kind, description, builtin_known_elements(model), runner(model))
+        ModelUnderTest(
+            kind, description, builtin_known_elements(model), runner(model), max_atoms=builtin_max_atoms(model)
+        )
         for kind, (model, description) in models.items()
     ]
 
@@ -183,10 +189,14 @@ def measure(model: ModelUnderTest, molecules: Sequence, poses: Poses, dtype: str
 
     A user's model that fails is ``{"verdict": "failed", "reason"}``; a built-in model's failure is a bug and raises.
     """
+    from equiview.core.atom_limits import too_many_atoms
     from equiview.core.known_elements import unsupported_reason
     from equiview.core.user_input_errors import UserModelError
 
-    reasons = [unsupported_reason(model.known_elements, data.z.numpy()) for data in molecules]
+    reasons = [
+        unsupported_reason(model.known_elements, data.z.numpy()) or too_many_atoms(model.max_atoms, data.num_nodes)
+        for data in molecules
+    ]
     usable = [data for data, reason in zip(molecules, reasons) if reason is None]
     if not usable:
         return {"verdict": UNSUPPORTED, "reason": reasons[0], "model": model.description}
