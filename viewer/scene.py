@@ -15,7 +15,6 @@ arrays on the same actors.
 from __future__ import annotations
 
 import importlib
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,6 +160,24 @@ def half_bonds(positions: np.ndarray, bonds: np.ndarray) -> tuple[np.ndarray, np
     lengths = np.linalg.norm(vectors, axis=1)
     directions = vectors / np.maximum(lengths, 1e-12)[:, None]  # coincident atoms: a bond of length 0
     return ends + 0.5 * vectors, directions, lengths, owners
+
+
+def display_points(renderer: vtkRenderer, points: np.ndarray) -> np.ndarray:
+    """Display x, y (pixels, origin bottom left) and depth (0 near .. 1 far) of world ``points`` [n, 3]: VTK's
+    ``WorldToDisplay`` for all of them in one matrix product (a hover over 5,000 atoms made 20,000 VTK calls)."""
+    width, height = renderer.GetRenderWindow().GetSize()
+    x0, y0, x1, y1 = renderer.GetViewport()
+    matrix = renderer.GetActiveCamera().GetCompositeProjectionTransformMatrix(renderer.GetTiledAspectRatio(), -1, 1)
+    m = np.array([[matrix.GetElement(i, j) for j in range(4)] for i in range(4)])
+    view = np.c_[np.asarray(points, dtype=np.float64), np.ones(len(points))] @ m.T
+    view = view[:, :3] / view[:, 3:4]
+    return np.column_stack(
+        (
+            (view[:, 0] + 1.0) * 0.5 * (x1 - x0) * width + x0 * width,
+            (view[:, 1] + 1.0) * 0.5 * (y1 - y0) * height + y0 * height,
+            (view[:, 2] + 1.0) * 0.5,
+        )
+    )
 
 
 def label_types(rgba: np.ndarray) -> np.ndarray:
@@ -1058,16 +1075,12 @@ class GridScene:
             positions = drawn_positions(self.frame, column)
             radii = self.frame.molecule.atom_radii * self.style.atom_scale
             pixels_per_angstrom = (y1 - y0) * height / (2.0 * self.camera.GetParallelScale())
-            best: tuple[float, int] | None = None
-            renderer = view.renderer
-            for i, p in enumerate(positions):
-                renderer.SetWorldPoint(float(p[0]), float(p[1]), float(p[2]), 1.0)
-                renderer.WorldToDisplay()
-                px, py, depth = renderer.GetDisplayPoint()
-                if math.hypot(px - x, py - y) <= radii[i] * pixels_per_angstrom + 1.0:
-                    if best is None or depth < best[0]:
-                        best = (depth, i)
-            return Pick(row, column, best[1]) if best is not None else None
+            display = display_points(view.renderer, positions)
+            hit = np.hypot(display[:, 0] - x, display[:, 1] - y) <= radii * pixels_per_angstrom + 1.0
+            if not hit.any():
+                return None
+            nearest = int(np.flatnonzero(hit)[np.argmin(display[hit, 2])])  # the front-most atom under the pointer
+            return Pick(row, column, nearest)
         return None
 
     # ------------------------------------------------------------------ rendering
