@@ -193,6 +193,27 @@ def test_the_window_shows_5000_atoms_picks_them_and_says_why_rows_are_missing(qt
     assert frame.rows["cutoff"].verdict.kind == "invariant"
     colours = scene.view("cutoff", "transformed").point_array("rgba")
     assert len(np.unique(colours, axis=0)) > 10  # coloured by the model's features, not one grey
+    # bonds of so many atoms are half-lines on the same actor, each in its atom's colour, ending at the midpoints
+    view = scene.view("cutoff", "transformed")
+    assert view.lines and view.bond_actor.GetMapper() is view.line_mapper
+    bonds = frame.molecule.bonds
+    owners = np.column_stack((bonds[:, 0], bonds[:, 1])).reshape(-1)
+    np.testing.assert_array_equal(view._line_rgba, colours[owners])
+    lines = view.bond_lines
+    assert lines.GetNumberOfCells() == 2 * len(bonds) == 2 * 3333
+    ends = np.array([lines.GetPoint(lines.GetCell(k).GetPointId(1)) for k in (0, 1, 6665)])
+    drawn = view.atom_positions()
+    np.testing.assert_allclose(ends[:2], [0.5 * (drawn[bonds[0, 0]] + drawn[bonds[0, 1]])] * 2, atol=1e-9)
+
+    # the QM9 molecule again: back to cylinder imposters on the same actor
+    window.state.set_structure(None)
+    wait_for_frame(qtbot, window)
+    small = window.controller.scene.view("cutoff", "transformed")
+    assert not small.lines and small.bond_actor.GetMapper() is small.bond_mapper
+    window.state.set_structure(frame.molecule.key[0])  # the box (its StructureRef) again
+    wait_for_frame(qtbot, window)
+    scene, frame = window.controller.scene, window.controller.frame
+    assert frame.molecule.num_atoms == 5000 and scene.view("cutoff", "transformed").lines
 
     # hover/picking: the front-most atom under a pixel; the projection is VTK's own WorldToDisplay
     view = scene.view("cutoff", "original")

@@ -5,7 +5,8 @@ The scene is Qt-free: the GUI hands it a ``pyvistaqt.QtInteractor`` and ``equivi
 GNN and the equivariant GNN); columns: original pose, transformed pose. All views share one camera.
 
 Every view owns one mapper for all atoms (ray-cast sphere imposters sized by element) and one
-mesh for all bonds (two half-tubes per bond, each coloured like its atom); a model view also owns one glyph actor
+actor for all bonds (two half-cylinder imposters per bond, each coloured like its atom; above
+:data:`LINE_BONDS_ABOVE` atoms two half-lines); a model view also owns one glyph actor
 for a vector model's arrows (:mod:`equiview.viewer.arrows`). These actors are built once, when the
 scene is created; :meth:`GridScene.update` only writes new points, colours and text into the
 existing VTK arrays and marks them modified. A molecule with a different atom count gets fresh
@@ -60,6 +61,11 @@ MAX_LABELLED_ATOMS = 40
 ATOM_ARRAYS = {"radius": (1, np.float32), "value": (1, np.float64), "rgba": (4, np.uint8), "type": (1, np.int32)}
 BOND_ARRAYS = {"rgba": (4, np.uint8), "direction": (3, np.float32), "size": (3, np.float32)}
 """Per half-bond: its atom's colour, unit direction and (length, radius, radius) of its cylinder imposter."""
+LINE_BONDS_ABOVE = 1000
+"""Molecules of more atoms draw each half-bond as a line of LINE_WIDTH_PX, not a cylinder imposter: at the zoom that
+fits 5,000 atoms a bond is 1–2 px wide either way, and Mesa's llvmpipe drew 6,666 half-bond lines in a third of the
+time of their cylinders (6 views: 33 vs 106 ms, load 7). Smaller molecules keep their cylinders (and their look)."""
+LINE_WIDTH_PX = 2.0
 LOADING_RGBA = np.array([205, 208, 214, 255], dtype=np.uint8)
 """Atoms of a model row whose model is still loading."""
 DARK_LABEL, LIGHT_LABEL = 0, 1  # label text types: dark text on light atoms, light text on dark atoms
@@ -260,6 +266,19 @@ class View:
         self.bond_actor.SetMapper(self.bond_mapper)
         self._shade(self.bond_actor.GetProperty(), specular=0.2)
         renderer.AddViewProp(self.bond_actor)
+        # the same actor's mapper for molecules above LINE_BONDS_ABOVE atoms: points are the atoms, then the bonds'
+        # midpoints; one line cell per half-bond (atom -> midpoint) in its atom's colour, written in place
+        self.lines = False
+        self.bond_lines = vtkPolyData()
+        self.line_mapper = vtkPolyDataMapper()
+        self.line_mapper.SetInputData(self.bond_lines)
+        self.line_mapper.SetScalarModeToUseCellFieldData()
+        self.line_mapper.SelectColorArray("rgba")
+        self.line_mapper.SetColorModeToDirectScalars()
+        self.line_mapper.ScalarVisibilityOn()
+        self._line_owners = np.zeros(0, dtype=np.int64)
+        self._line_points = np.zeros((0, 3))
+        self._line_rgba = np.zeros((0, 4), dtype=np.uint8)
 
         self.label_mapper = vtkLabeledDataMapper()
         self.label_mapper.SetInputData(self.atoms)
@@ -393,10 +412,36 @@ class View:
         """Fresh arrays for a molecule of another size (same actors and mappers)."""
         if self.atom_arrays.n != num_atoms:
             self.atom_arrays = _Arrays(self.atoms, num_atoms, ATOM_ARRAYS)
-        if self.bond_arrays.n != 2 * num_bonds:
+        self.lines = num_atoms > LINE_BONDS_ABOVE
+        if self.bond_arrays.n != 2 * num_bonds and not self.lines:
             self.bond_arrays = _Arrays(self.bonds, 2 * num_bonds, BOND_ARRAYS)
             self.bond_arrays.arrays["size"][:, 1:] = self.style.bond_radius
+        self.bond_actor.SetMapper(self.line_mapper if self.lines else self.bond_mapper)
+        self.bond_actor.GetProperty().SetLighting(not self.lines)  # a line has no normal to light
+        self.bond_actor.GetProperty().SetLineWidth(LINE_WIDTH_PX)
         self.bond_actor.SetVisibility(num_bonds > 0)
+
+    def _build_lines(self, num_atoms: int, owners: np.ndarray) -> None:
+        """Line cells atom -> midpoint for the half-bonds of ``owners`` (:func:`half_bonds`), colours to be written."""
+        halves = len(owners)
+        self._line_owners = owners.copy()
+        self._line_points = np.zeros((num_atoms + halves // 2, 3))
+        points = vtkPoints()
+        points.SetData(numpy_to_vtk(self._line_points, deep=False))
+        self.bond_lines.SetPoints(points)
+        ends = np.column_stack((owners, num_atoms + np.arange(halves) // 2)).astype(np.int64)
+        cells = vtkCellArray()
+        cells.SetData(
+            numpy_to_vtk(np.arange(0, 2 * halves + 1, 2, dtype=np.int64), deep=True, array_type=VTK_ID_TYPE),
+            numpy_to_vtk(ends.reshape(-1), deep=True, array_type=VTK_ID_TYPE),
+        )
+        self.bond_lines.SetLines(cells)
+        self._line_rgba = np.zeros((halves, 4), dtype=np.uint8)
+        colours = numpy_to_vtk(self._line_rgba, deep=False)
+        colours.SetName("rgba")
+        self.bond_lines.GetCellData().RemoveArray("rgba")
+        self.bond_lines.GetCellData().AddArray(colours)
+        self._line_colours = colours
 
     def write_geometry(self, positions: np.ndarray, radii: np.ndarray | None, halves: tuple[np.ndarray, ...]) -> None:
         """Move atoms and bonds (``halves``: :func:`half_bonds`); ``radii`` None keeps them.
@@ -409,12 +454,22 @@ class View:
             atoms.arrays["radius"][:] = radii
         atoms.modified()
         centres, directions, lengths, owners = halves
+        self._owners = owners
+        if self.lines:
+            n = len(positions)
+            if not np.array_equal(self._line_owners, owners) or len(self._line_points) != n + len(owners) // 2:
+                self._build_lines(n, owners)
+                self._line_rgba[:] = atoms.arrays["rgba"][owners]
+            self._line_points[:n] = positions
+            self._line_points[n:] = 2.0 * centres[0::2] - positions[owners[0::2]]  # a half ends at the midpoint
+            self.bond_lines.GetPoints().Modified()
+            self.bond_lines.Modified()
+            return
         bonds = self.bond_arrays
         bonds.points[:] = centres
         bonds.arrays["direction"][:] = directions
         bonds.arrays["size"][:, 0] = lengths
         bonds.modified()
-        self._owners = owners
 
     def write_colours(self, rgba: np.ndarray, values: np.ndarray) -> bool:
         """Recolour atoms and half-bonds; returns False (and touches nothing) when nothing changed."""
@@ -425,7 +480,11 @@ class View:
         atoms.arrays["value"][:] = values
         atoms.arrays["type"][:] = label_types(rgba)
         atoms.modified()
-        if len(self._owners):
+        if self.lines and len(self._line_owners):
+            self._line_rgba[:] = rgba[self._line_owners]
+            self._line_colours.Modified()
+            self.bond_lines.Modified()
+        elif len(self._owners):
             self.bond_arrays.arrays["rgba"][:] = rgba[self._owners]
             self.bond_arrays.modified()
         return True
