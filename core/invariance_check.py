@@ -17,7 +17,7 @@ precision the models ran in (``dtype``). "worst" names the molecule and the elem
 The models are the built-in kinds (untrained demos or checkpoints) and any user model (``--model``); the
 molecules are sampled from QM9, or come from a molecule file or a SMILES. A model that does not know an element
 of the molecules, or a built-in model given more atoms than it computes, is reported as ``"verdict": "unsupported"``
-with the ``"reason"`` ("more than 1000 atoms").
+with the ``"reason"`` ("more than 500 atoms").
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from equiview.core.molecule import MAX_ATOMS
 
 EXAMPLES = ROOT / "examples"
 CUTOFF = f"cutoff={EXAMPLES / 'cutoff_model.py'}:make_model"
+PAST_EGNN = f"more than {BUILTIN_MAX_ATOMS['egnn']} atoms"  # what an EGNN row says of a larger molecule
 
 
 def example(name: str):
@@ -90,7 +91,7 @@ def test_every_builtin_kind_has_its_measured_limit():
 
 
 def test_check_invariance_skips_builtin_rows_past_their_limit(boxes):
-    """1,001 atoms: the EGNN and the dipole EGNN are not available (never 'invariant'), the rest is measured; the
+    """One atom past the EGNN's limit: the EGNN and the dipole EGNN are not available (never 'invariant'), the rest is measured; the
     same in the loop (--json) and in the batched audit (--jsonl)."""
     done = equiview(
         "check-invariance", "--molecule-file", str(boxes["past_egnn"]), "--trials", "1", "--model", CUTOFF, "--json"
@@ -110,9 +111,9 @@ def test_check_invariance_skips_builtin_rows_past_their_limit(boxes):
         "--jsonl", str(jsonl), "--no-progress",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "egnn         not available: more than 1000 atoms" in done.stdout
+    assert f"egnn         not available: {PAST_EGNN}" in done.stdout
     rows = {row["model"]: row for row in map(json.loads, jsonl.read_text().splitlines())}
-    assert rows["egnn"]["verdict"] == "unsupported" and rows["egnn"]["reason"] == "more than 1000 atoms"
+    assert rows["egnn"]["verdict"] == "unsupported" and rows["egnn"]["reason"] == PAST_EGNN
     assert rows["cutoff"]["verdict"] == "invariant" and rows["naive"]["verdict"] == "changed"
 
 
@@ -120,10 +121,10 @@ def test_sweep_says_not_available_past_the_limit(boxes, tmp_path):
     done = equiview("sweep", "--molecule-file", str(boxes["past_egnn"]), "--steps", "4", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     models = json.loads(done.stdout)["models"]
-    assert models["egnn"] == {"verdict": "unsupported", "reason": "more than 1000 atoms"}
+    assert models["egnn"] == {"verdict": "unsupported", "reason": PAST_EGNN}
     assert len(models["naive"]["max_error"]) == 4  # the naive GNN (bonds: linear) is swept
     done = equiview("sweep", "--molecule-file", str(boxes["past_egnn"]), "--steps", "4", cwd=tmp_path)
-    assert "egnn   not available: more than 1000 atoms" in done.stdout
+    assert f"egnn   not available: {PAST_EGNN}" in done.stdout
 
 
 # ----------------------------------------------------------------------------------------------- the user model
@@ -155,7 +156,7 @@ def test_render_draws_5000_atoms_and_colours_only_the_rows_that_compute(boxes, t
     result = json.loads(done.stdout)
     assert result["atoms"] == 5000
     assert result["models"]["egnn"]["verdict"] == "unsupported"
-    assert result["models"]["egnn"]["reason"] == "more than 1000 atoms"
+    assert result["models"]["egnn"]["reason"] == PAST_EGNN
     assert result["models"]["cutoff"]["verdict"] == "invariant"
     image = read_png(out)
     assert image.shape[:2] == (900, 1200)
@@ -188,8 +189,8 @@ def test_the_window_shows_5000_atoms_picks_them_and_says_why_rows_are_missing(qt
     assert scene.view("input", "original").atom_positions().shape == (5000, 3)
     assert scene.view("cutoff", "transformed").atom_positions().shape == (5000, 3)
     assert frame.rows["egnn"].status == "unsupported"
-    assert scene.view("egnn", "transformed").title.GetInput() == "not available: more than 1000 atoms"
-    assert "more than 1000 atoms" in window.readouts.models["egnn"].error.text()
+    assert scene.view("egnn", "transformed").title.GetInput() == f"not available: {PAST_EGNN}"
+    assert PAST_EGNN in window.readouts.models["egnn"].error.text()
     assert frame.rows["cutoff"].verdict.kind == "invariant"
     colours = scene.view("cutoff", "transformed").point_array("rgba")
     assert len(np.unique(colours, axis=0)) > 10  # coloured by the model's features, not one grey
