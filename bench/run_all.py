@@ -21,6 +21,7 @@ BENCHMARKS = [
     "startup.py",
     "interaction.py",
     "interaction.py --large",  # a 300-atom molecule (issue 12)
+    "interaction.py --atoms 5000",  # a 5,000-atom water box with a cutoff-graph user model (issue 20)
 ]
 
 

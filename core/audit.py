@@ -63,11 +63,13 @@ class AuditSubject:
     gui_options: tuple[str, ...] = ()
     module: object = None  # the nn.Module whose submodules ``layers`` names (for --layers)
     layers: tuple[str, ...] = ()
+    max_atoms: int | None = None  # a built-in model's limit (equiview.core.atom_limits); a user's model: none
 
 
 # ------------------------------------------------------------------------------------------- subjects
 def builtin_subject(kind: str, model, description: str, device: torch.device, dtype: torch.dtype) -> AuditSubject:
     """A built-in model (naive, egnn, the dipole kinds) on batched graphs."""
+    from equiview.core.atom_limits import builtin_max_atoms
     from equiview.core.known_elements import builtin_known_elements
     from equiview.core.vector_equivariance import is_vector_model
 
@@ -82,7 +84,13 @@ def builtin_subject(kind: str, model, description: str, device: torch.device, dt
             return Outputs(model.encode(batch))
 
     return AuditSubject(
-        kind, description, builtin_known_elements(model), run, module=model, layers=builtin_layers(model)
+        kind,
+        description,
+        builtin_known_elements(model),
+        run,
+        module=model,
+        layers=builtin_layers(model),
+        max_atoms=builtin_max_atoms(model),
     )
 
 
@@ -514,8 +522,13 @@ class Audit:
     ):
         """``shard=(rank, world)``: this process takes every world-th chunk from its rank on, so the chunks (and
         so the numbers) are the ones a single process computes, and every molecule falls to exactly one rank."""
+        from equiview.core.atom_limits import too_many_atoms
         from equiview.core.known_elements import unsupported_reason
         from equiview.core.user_input_errors import UserModelError
+
+        def reason_for(subject: AuditSubject, k: int) -> str | None:
+            z = self.molecules.z(k)
+            return unsupported_reason(subject.known_elements, z.numpy()) or too_many_atoms(subject.max_atoms, len(z))
 
         positions = list(range(len(self.molecules))) if positions is None else list(positions)
         torch_dtype = engine.DTYPES[self.dtype]
@@ -525,7 +538,7 @@ class Audit:
             per_subject = {}
             graphs: dict[tuple[int, ...], object] = {}  # one posed graph per set of usable molecules
             for subject in self.subjects:
-                reasons = {k: unsupported_reason(subject.known_elements, self.molecules.z(k).numpy()) for k in chunk}
+                reasons = {k: reason_for(subject, k) for k in chunk}
                 usable = [k for k in chunk if reasons[k] is None]
                 results = {k: MoleculeResult(None, None, reasons[k]) for k in chunk if reasons[k] is not None}
                 if usable:

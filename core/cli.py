@@ -257,8 +257,9 @@ def _invariance_table(result: dict) -> str:
     rows = _rows(result)
     lines = []
     for name, report in rows.items():
-        if report["verdict"] in ("unsupported", "failed"):
-            lines.append(f"{name:<12} {report['verdict']}: {report['reason']}  ({report['model']})")
+        if report["verdict"] in ("unsupported", "failed"):  # unsupported reads as the window's row does
+            said = "not available" if report["verdict"] == "unsupported" else "failed"
+            lines.append(f"{name:<12} {said}: {report['reason']}  ({report['model']})")
             continue
         cases = "  ".join(f"{case} {report.get(case, 0.0):.1e}" for case in ("rotation", "reflection", "translation"))
         vectors = f"  vectors {report['vector_max_error']:.1e}" if "vector_max_error" in report else ""

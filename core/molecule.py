@@ -13,8 +13,10 @@ import numpy as np
 
 from equiview.core.elements import MAX_Z, formula
 
-MAX_ATOMS = 300
-"""The largest molecule equiview accepts (its complete graph has 300 · 299 = 89,700 edges)."""
+MAX_ATOMS = 5000
+"""The largest molecule equiview reads from a file and shows: a ligand in its pocket or a small protein. The viewer
+draws it with imposters and a user's model gets all of it; a built-in model computes up to its own limit
+(:mod:`equiview.core.atom_limits`) and says "not available: more than N atoms" beyond it."""
 MAX_COORDINATE_ANGSTROM = 1e4
 """Every coordinate of a molecule from outside QM9 lies within this many Å of the origin: float32 (what the models
 read) still resolves 1e-3 Å there, while 1e308 (finite in float64) is inf in float32 and 3e38 overflows on the

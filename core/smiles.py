@@ -17,13 +17,16 @@ import numpy as np
 
 from equiview.core.data.bonds import unique_bonds
 from equiview.core.elements import MAX_Z
-from equiview.core.molecule import MAX_ATOMS, Molecule
+from equiview.core.molecule import Molecule
 from equiview.core.user_input_errors import MoleculeInputError
 
 SMILES_SEED = 0xC0FFEE
 MIN_FRAGMENT_DISTANCE = 3.0
 """Å between the closest atoms of two fragments of one SMILES (no bond is that long; issue 19 asks for >= 1.5)."""
 MAX_SMILES_CHARS = 1000
+MAX_SMILES_ATOMS = 300
+"""Most atoms (hydrogens included) a SMILES may build: RDKit's ETKDG embedding takes seconds at 300 atoms and grows
+fast beyond, so larger molecules come from a file with coordinates (up to ``molecule.MAX_ATOMS``)."""
 MMFF_ITERATIONS = 2000
 
 
@@ -48,9 +51,10 @@ def molecule_from_smiles(smiles: str, seed: int = SMILES_SEED) -> Molecule:
         if not 1 <= atom.GetAtomicNum() <= MAX_Z:
             raise MoleculeInputError(f"SMILES {shown}: atom {atom.GetSymbol()!r} is not an element from H to Rn")
     mol = Chem.AddHs(mol)
-    if mol.GetNumAtoms() > MAX_ATOMS:  # checked before embedding: ETKDG's cost grows fast with size
+    if mol.GetNumAtoms() > MAX_SMILES_ATOMS:  # checked before embedding: ETKDG's cost grows fast with size
         raise MoleculeInputError(
-            f"SMILES {shown} has {mol.GetNumAtoms()} atoms with hydrogens; equiview shows at most {MAX_ATOMS}"
+            f"SMILES {shown} has {mol.GetNumAtoms()} atoms with hydrogens; equiview embeds at most {MAX_SMILES_ATOMS}"
+            " (give larger molecules as a file with coordinates)"
         )
     params = AllChem.ETKDGv3()
     params.randomSeed = int(seed)

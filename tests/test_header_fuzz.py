@@ -18,6 +18,8 @@ from pathlib import Path
 
 from viewer_fixtures import ROOT
 
+from equiview.core.molecule import MAX_ATOMS
+
 BUDGET_BYTES = 1536 << 20
 """Address space of the child (torch, RDKit and ASE loaded need ~0.3 GB resident)."""
 BUDGET_CPU_SECONDS = 240
@@ -96,7 +98,7 @@ def cif(rows: int, blocks: int = 1) -> str:
 def header_lies() -> dict[str, str]:
     """File name -> text; the name's extension (or POSCAR) picks the format, as for a user's file."""
     cases = {}
-    for count in (HUGE, "301", "-3", "three", "4", "99999999999999999999999"):
+    for count in (HUGE, str(MAX_ATOMS + 1), "-3", "three", "4", "99999999999999999999999"):
         cases[f"count_{count[:8]}.xyz"] = xyz(count)
         cases[f"ext_{count[:8]}.xyz"] = xyz(count, 'Properties=species:S:1:pos:R:3 pbc="F F F"')
         cases[f"count_{count[:8]}.gen"] = gen(count)
@@ -107,7 +109,7 @@ def header_lies() -> dict[str, str]:
         ("huge_nospecies", None, HUGE),
         ("negative", "O H", "-1 2"),
         ("word", "O H", "1 two"),
-        ("sum", "O H", "200 200"),
+        ("sum", "O H", f"{MAX_ATOMS // 2 + 1} {MAX_ATOMS // 2 + 1}"),
         ("huge_first", "O H", f"{HUGE} 2"),
     ):
         cases[f"{name}_POSCAR"] = poscar(species, counts)
@@ -122,20 +124,19 @@ def header_lies() -> dict[str, str]:
     cases["animsteps.xsf"] = xsf_animated(HUGE, "3")
     cases["primcoord.xsf"] = xsf_animated("1", HUGE)
     cases["datagrid.xsf"] = xsf_grid("100000")
-    cases["atoms.pdb"] = pdb_atoms(301)
+    cases["atoms.pdb"] = pdb_atoms(MAX_ATOMS + 1)
     cases["models.pdb"] = pdb_atoms(1, models=10_001)
     v2000 = (
         "w\n  t\n\n{:>3}  0  0  0  0  0  0  0  0  0999 V2000\n    0.0000    0.0000    0.0000 O   0  0\nM  END\n$$$$\n"
     )
-    cases["v2000_999.sdf"] = v2000.format(999)
-    cases["v2000_301.sdf"] = v2000.format(301)
+    cases["v2000_999.sdf"] = v2000.format(999)  # its largest count (3 digits); V3000 below states more
     cases["v3000.sdf"] = (
         "w\n  t\n\n  0  0  0     0  0            999 V3000\nM  V30 BEGIN CTAB\n"
         f"M  V30 COUNTS {HUGE} 0 0 0 0\nM  V30 BEGIN ATOM\nM  V30 1 O 0 0 0.1173 0\nM  V30 END ATOM\n"
         "M  V30 END CTAB\nM  END\n$$$$\n"
     )
     cases["records.sdf"] = v2000.format(1) * 10_001
-    cases["rows.cif"] = cif(301)
+    cases["rows.cif"] = cif(MAX_ATOMS + 1)
     cases["blocks.cif"] = cif(1, blocks=10_001)
     return cases
 
@@ -226,7 +227,7 @@ def test_the_issue_files_are_exit_2_on_the_command_line(tmp_path):
         )
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         assert done.returncode == 2 and len(lines) == 1, (done.returncode, done.stderr[-1500:])
-        assert str(path) in lines[0] and "at most 300 atoms" in lines[0]
+        assert str(path) in lines[0] and f"at most {MAX_ATOMS} atoms" in lines[0]
 
 
 def test_a_normal_file_of_every_format_still_reads(tmp_path):

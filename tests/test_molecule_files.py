@@ -20,7 +20,7 @@ from equiview.core.data.bonds import infer_bonds, unique_bonds
 from equiview.core.known_elements import QM9_ELEMENTS, unsupported_reason
 from equiview.core.molecule import MAX_ATOMS
 from equiview.core.molecule_files import read_molecule_file
-from equiview.core.smiles import molecule_from_smiles
+from equiview.core.smiles import MAX_SMILES_ATOMS, molecule_from_smiles
 from equiview.core.user_input_errors import MoleculeInputError
 
 
@@ -169,4 +169,4 @@ def test_bad_smiles_are_one_line_naming_the_smiles():
     assert "'C1CC'" in one_line_error("C1CC", molecule_from_smiles)  # ring never closed
     assert "cannot be embedded" in one_line_error("C1#CC1", molecule_from_smiles)  # a triple bond in a 3-ring
     assert "empty" in one_line_error("  ", molecule_from_smiles)
-    assert f"at most {MAX_ATOMS}" in one_line_error("C" * 120, molecule_from_smiles)
+    assert f"at most {MAX_SMILES_ATOMS}" in one_line_error("C" * 120, molecule_from_smiles)  # 362 atoms

@@ -5,7 +5,8 @@ The scene is Qt-free: the GUI hands it a ``pyvistaqt.QtInteractor`` and ``equivi
 GNN and the equivariant GNN); columns: original pose, transformed pose. All views share one camera.
 
 Every view owns one mapper for all atoms (ray-cast sphere imposters sized by element) and one
-mesh for all bonds (two half-tubes per bond, each coloured like its atom); a model view also owns one glyph actor
+actor for all bonds (two half-cylinder imposters per bond, each coloured like its atom; above
+:data:`LINE_BONDS_ABOVE` atoms two half-lines); a model view also owns one glyph actor
 for a vector model's arrows (:mod:`equiview.viewer.arrows`). These actors are built once, when the
 scene is created; :meth:`GridScene.update` only writes new points, colours and text into the
 existing VTK arrays and marks them modified. A molecule with a different atom count gets fresh
@@ -15,7 +16,6 @@ arrays on the same actors.
 from __future__ import annotations
 
 import importlib
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +63,11 @@ MAX_LABELLED_ATOMS = 40
 ATOM_ARRAYS = {"radius": (1, np.float32), "value": (1, np.float64), "rgba": (4, np.uint8), "type": (1, np.int32)}
 BOND_ARRAYS = {"rgba": (4, np.uint8), "direction": (3, np.float32), "size": (3, np.float32)}
 """Per half-bond: its atom's colour, unit direction and (length, radius, radius) of its cylinder imposter."""
+LINE_BONDS_ABOVE = 1000
+"""Molecules of more atoms draw each half-bond as a line of LINE_WIDTH_PX, not a cylinder imposter: at the zoom that
+fits 5,000 atoms a bond is 1–2 px wide either way, and Mesa's llvmpipe drew 6,666 half-bond lines in a third of the
+time of their cylinders (6 views: 33 vs 106 ms, load 7). Smaller molecules keep their cylinders (and their look)."""
+LINE_WIDTH_PX = 2.0
 LOADING_RGBA = np.array([205, 208, 214, 255], dtype=np.uint8)
 """Atoms of a model row whose model is still loading."""
 DARK_LABEL, LIGHT_LABEL = 0, 1  # label text types: dark text on light atoms, light text on dark atoms
@@ -174,6 +179,24 @@ def half_bonds(positions: np.ndarray, bonds: np.ndarray) -> tuple[np.ndarray, np
     lengths = np.linalg.norm(vectors, axis=1)
     directions = vectors / np.maximum(lengths, 1e-12)[:, None]  # coincident atoms: a bond of length 0
     return ends + 0.5 * vectors, directions, lengths, owners
+
+
+def display_points(renderer: vtkRenderer, points: np.ndarray) -> np.ndarray:
+    """Display x, y (pixels, origin bottom left) and depth (0 near .. 1 far) of world ``points`` [n, 3]: VTK's
+    ``WorldToDisplay`` for all of them in one matrix product (a hover over 5,000 atoms made 20,000 VTK calls)."""
+    width, height = renderer.GetRenderWindow().GetSize()
+    x0, y0, x1, y1 = renderer.GetViewport()
+    matrix = renderer.GetActiveCamera().GetCompositeProjectionTransformMatrix(renderer.GetTiledAspectRatio(), -1, 1)
+    m = np.array([[matrix.GetElement(i, j) for j in range(4)] for i in range(4)])
+    view = np.c_[np.asarray(points, dtype=np.float64), np.ones(len(points))] @ m.T
+    view = view[:, :3] / view[:, 3:4]
+    return np.column_stack(
+        (
+            (view[:, 0] + 1.0) * 0.5 * (x1 - x0) * width + x0 * width,
+            (view[:, 1] + 1.0) * 0.5 * (y1 - y0) * height + y0 * height,
+            (view[:, 2] + 1.0) * 0.5,
+        )
+    )
 
 
 def label_types(rgba: np.ndarray) -> np.ndarray:
@@ -430,6 +453,19 @@ class View:
         self.bond_actor.SetMapper(self.bond_mapper)
         self._shade(self.bond_actor.GetProperty(), specular=0.2)
         renderer.AddViewProp(self.bond_actor)
+        # the same actor's mapper for molecules above LINE_BONDS_ABOVE atoms: points are the atoms, then the bonds'
+        # midpoints; one line cell per half-bond (atom -> midpoint) in its atom's colour, written in place
+        self.lines = False
+        self.bond_lines = vtkPolyData()
+        self.line_mapper = vtkPolyDataMapper()
+        self.line_mapper.SetInputData(self.bond_lines)
+        self.line_mapper.SetScalarModeToUseCellFieldData()
+        self.line_mapper.SelectColorArray("rgba")
+        self.line_mapper.SetColorModeToDirectScalars()
+        self.line_mapper.ScalarVisibilityOn()
+        self._line_owners = np.zeros(0, dtype=np.int64)
+        self._line_points = np.zeros((0, 3))
+        self._line_rgba = np.zeros((0, 4), dtype=np.uint8)
 
         # text that must stay readable over the atoms (index labels, the triad's letters) lives in a renderer of
         # its own (layer 2, same viewport and camera) drawn last with a fresh depth buffer: on top whatever the
@@ -647,10 +683,36 @@ class View:
         """Fresh arrays for a molecule of another size (same actors and mappers)."""
         if self.atom_arrays.n != num_atoms:
             self.atom_arrays = _Arrays(self.atoms, num_atoms, ATOM_ARRAYS)
-        if self.bond_arrays.n != 2 * num_bonds:
+        self.lines = num_atoms > LINE_BONDS_ABOVE
+        if self.bond_arrays.n != 2 * num_bonds and not self.lines:
             self.bond_arrays = _Arrays(self.bonds, 2 * num_bonds, BOND_ARRAYS)
             self.bond_arrays.arrays["size"][:, 1:] = self.style.bond_radius
+        self.bond_actor.SetMapper(self.line_mapper if self.lines else self.bond_mapper)
+        self.bond_actor.GetProperty().SetLighting(not self.lines)  # a line has no normal to light
+        self.bond_actor.GetProperty().SetLineWidth(LINE_WIDTH_PX)
         self.bond_actor.SetVisibility(num_bonds > 0)
+
+    def _build_lines(self, num_atoms: int, owners: np.ndarray) -> None:
+        """Line cells atom -> midpoint for the half-bonds of ``owners`` (:func:`half_bonds`), colours to be written."""
+        halves = len(owners)
+        self._line_owners = owners.copy()
+        self._line_points = np.zeros((num_atoms + halves // 2, 3))
+        points = vtkPoints()
+        points.SetData(numpy_to_vtk(self._line_points, deep=False))
+        self.bond_lines.SetPoints(points)
+        ends = np.column_stack((owners, num_atoms + np.arange(halves) // 2)).astype(np.int64)
+        cells = vtkCellArray()
+        cells.SetData(
+            numpy_to_vtk(np.arange(0, 2 * halves + 1, 2, dtype=np.int64), deep=True, array_type=VTK_ID_TYPE),
+            numpy_to_vtk(ends.reshape(-1), deep=True, array_type=VTK_ID_TYPE),
+        )
+        self.bond_lines.SetLines(cells)
+        self._line_rgba = np.zeros((halves, 4), dtype=np.uint8)
+        colours = numpy_to_vtk(self._line_rgba, deep=False)
+        colours.SetName("rgba")
+        self.bond_lines.GetCellData().RemoveArray("rgba")
+        self.bond_lines.GetCellData().AddArray(colours)
+        self._line_colours = colours
 
     def write_geometry(self, positions: np.ndarray, radii: np.ndarray | None, halves: tuple[np.ndarray, ...]) -> None:
         """Move atoms and bonds (``halves``: :func:`half_bonds`); ``radii`` None keeps them.
@@ -663,12 +725,22 @@ class View:
             atoms.arrays["radius"][:] = radii
         atoms.modified()
         centres, directions, lengths, owners = halves
+        self._owners = owners
+        if self.lines:
+            n = len(positions)
+            if not np.array_equal(self._line_owners, owners) or len(self._line_points) != n + len(owners) // 2:
+                self._build_lines(n, owners)
+                self._line_rgba[:] = atoms.arrays["rgba"][owners]
+            self._line_points[:n] = positions
+            self._line_points[n:] = 2.0 * centres[0::2] - positions[owners[0::2]]  # a half ends at the midpoint
+            self.bond_lines.GetPoints().Modified()
+            self.bond_lines.Modified()
+            return
         bonds = self.bond_arrays
         bonds.points[:] = centres
         bonds.arrays["direction"][:] = directions
         bonds.arrays["size"][:, 0] = lengths
         bonds.modified()
-        self._owners = owners
 
     def write_colours(self, rgba: np.ndarray, values: np.ndarray) -> bool:
         """Recolour atoms and half-bonds; returns False (and touches nothing) when nothing changed."""
@@ -679,7 +751,11 @@ class View:
         atoms.arrays["value"][:] = values
         atoms.arrays["type"][:] = label_types(rgba)
         atoms.modified()
-        if len(self._owners):
+        if self.lines and len(self._line_owners):
+            self._line_rgba[:] = rgba[self._line_owners]
+            self._line_colours.Modified()
+            self.bond_lines.Modified()
+        elif len(self._owners):
             self.bond_arrays.arrays["rgba"][:] = rgba[self._owners]
             self.bond_arrays.modified()
         return True
@@ -1356,16 +1432,12 @@ class GridScene:
             positions = drawn_positions(self.frame, column)
             radii = self.frame.molecule.atom_radii * self.style.atom_scale
             pixels_per_angstrom = (y1 - y0) * height / (2.0 * self.camera.GetParallelScale())
-            best: tuple[float, int] | None = None
-            renderer = view.renderer
-            for i, p in enumerate(positions):
-                renderer.SetWorldPoint(float(p[0]), float(p[1]), float(p[2]), 1.0)
-                renderer.WorldToDisplay()
-                px, py, depth = renderer.GetDisplayPoint()
-                if math.hypot(px - x, py - y) <= radii[i] * pixels_per_angstrom + 1.0:
-                    if best is None or depth < best[0]:
-                        best = (depth, i)
-            return Pick(row, column, best[1]) if best is not None else None
+            display = display_points(view.renderer, positions)
+            hit = np.hypot(display[:, 0] - x, display[:, 1] - y) <= radii * pixels_per_angstrom + 1.0
+            if not hit.any():
+                return None
+            nearest = int(np.flatnonzero(hit)[np.argmin(display[hit, 2])])  # the front-most atom under the pointer
+            return Pick(row, column, nearest)
         return None
 
     # ------------------------------------------------------------------ rendering

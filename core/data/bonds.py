@@ -22,6 +22,7 @@ BOND_TOLERANCE = 1.15
 
 _RADII = np.asarray(COVALENT_RADII, dtype=np.float64)
 _MAX_MOLECULES_PER_CHUNK = 4096  # bounds the [M, n, n] distance block to a few tens of MB
+_MAX_PAIRS_PER_BLOCK = 1 << 20  # atom pairs per distance block of one large molecule (~25 MB of float64)
 
 
 def _radii_of(z: np.ndarray) -> np.ndarray:
@@ -62,17 +63,21 @@ def infer_bonds_flat(
         molecules = np.flatnonzero(counts == n)
         offsets = np.arange(n)
         off_diagonal = ~np.eye(n, dtype=bool)
-        for start in range(0, molecules.size, _MAX_MOLECULES_PER_CHUNK):
-            chunk = molecules[start : start + _MAX_MOLECULES_PER_CHUNK]
+        # a large molecule (up to 5,000 atoms) is taken in blocks of source atoms: [1, b, n] instead of [1, n, n]
+        block = n if n * n <= _MAX_PAIRS_PER_BLOCK else max(1, _MAX_PAIRS_PER_BLOCK // n)
+        for start in range(0, molecules.size, _MAX_MOLECULES_PER_CHUNK if block == n else 1):
+            chunk = molecules[start : start + (_MAX_MOLECULES_PER_CHUNK if block == n else 1)]
             atoms = atom_ptr[chunk][:, None] + offsets  # [M, n]
             xyz = pos[atoms]  # [M, n, 3]
-            squared = ((xyz[:, :, None, :] - xyz[:, None, :, :]) ** 2).sum(-1)
             r = radii[atoms]
-            limit = factor * (r[:, :, None] + r[:, None, :])
-            m, i, j = np.nonzero((squared < limit * limit) & off_diagonal)
-            found_molecule.append(chunk[m])
-            found_source.append(i)
-            found_target.append(j)
+            for first in range(0, n, block):
+                last = min(n, first + block)
+                squared = ((xyz[:, first:last, None, :] - xyz[:, None, :, :]) ** 2).sum(-1)
+                limit = factor * (r[:, first:last, None] + r[:, None, :])
+                m, i, j = np.nonzero((squared < limit * limit) & off_diagonal[first:last])
+                found_molecule.append(chunk[m])
+                found_source.append(i + first)
+                found_target.append(j)
 
     if found_molecule:
         molecule = np.concatenate(found_molecule)

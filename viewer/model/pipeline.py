@@ -252,7 +252,7 @@ class RowFrame:
             return ""
         return f"{below + above} atom{'s' if below + above > 1 else ''} outside the colour range"
 
-    status: str = "ok"  # "ok" | "unsupported" (elements the model does not know) | "failed" (a user model broke)
+    status: str = "ok"  # "ok" | "unsupported" (elements or atoms beyond the model) | "failed" (a user model broke)
     message: str = ""  # why the row shows no model
     domain_problem: str | None = None  # why the prediction means nothing (a molecule unlike the training data)
 
@@ -488,6 +488,18 @@ def vector_frame(original, moved, g, centre: np.ndarray, parity: str = "polar") 
     )
 
 
+def unavailable_reason(model: Checkpoint | UserRowModel, z: np.ndarray) -> str | None:
+    """Why a row's model cannot take the molecule of atomic numbers ``z``: an element it does not know, or more atoms
+    than a built-in model computes (:mod:`equiview.core.atom_limits`); None when it can."""
+    from equiview.core.atom_limits import builtin_max_atoms, too_many_atoms
+    from equiview.core.known_elements import unsupported_reason
+
+    reason = unsupported_reason(known_elements(model), z)
+    if reason is None and not isinstance(model, UserRowModel):
+        reason = too_many_atoms(builtin_max_atoms(model.model), len(z))
+    return reason
+
+
 class Pipeline:
     """Computes frames for a dataset; caches molecules and original-pose results."""
 
@@ -663,16 +675,16 @@ class Pipeline:
         colour_range: tuple[float, float] | None = None,
         layer: str | None = None,
     ) -> RowFrame:
-        """One model row; a model that does not know an element, or a user model that fails, gives a row saying so.
-        ``layer`` (a name of :func:`~equiview.viewer.model.layers.layer_names`) shows that layer's output instead.
+        """One model row; a model that does not know an element or cannot take the molecule's size, or a user model
+        that fails, gives a row saying so. ``layer`` (a name of :func:`~equiview.viewer.model.layers.layer_names`)
+        shows that layer's output instead.
 
         A built-in model's failure is a bug and propagates; a user's model's failure is theirs and stays in its row.
         """
-        from equiview.core.known_elements import unsupported_reason
         from equiview.core.user_input_errors import UserModelError
 
         model = self.library.load(source)
-        reason = unsupported_reason(known_elements(model), molecule.z)
+        reason = unavailable_reason(model, molecule.z)
         if reason is not None:
             return self.unavailable_row(molecule, source, spec, "unsupported", reason)
         try:

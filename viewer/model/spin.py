@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from equiview.core.transforms import E3Transform
-from equiview.viewer.model.pipeline import Pipeline, ShownMolecule
+from equiview.viewer.model.pipeline import Pipeline, ShownMolecule, unavailable_reason
 from equiview.viewer.model.snapshot import Snapshot, TransformParams
 from equiview.viewer.model.sweep import InvarianceSphere, Sweep, Unavailable, invariance_sphere, spun_transform, sweep
 from equiview.viewer.model.sweep_settings import DEFAULT_STEPS, check_axis, same_sweep_inputs
@@ -36,15 +36,15 @@ def spun_params(molecule: ShownMolecule, params: TransformParams, axis: str, ang
 def row_models(pipeline: Pipeline, snapshot: Snapshot) -> tuple[dict, dict[str, Unavailable]]:
     """The networks of the state's model rows, in the grid's order, for a sweep: a built-in row's
     ``torch.nn.Module`` (batched), a user's row model (one pose per call). A row whose model does not know an
-    element of the molecule is ``unavailable`` with the grid's reason instead."""
-    from equiview.core.known_elements import unsupported_reason
-    from equiview.viewer.model.library import UserRowModel, known_elements
+    element of the molecule, or whose built-in model stops below its size, is ``unavailable`` with the grid's reason
+    instead."""
+    from equiview.viewer.model.library import UserRowModel
 
     z = pipeline.molecule_for(snapshot).z
     models, unavailable = {}, {}
     for name in snapshot.rows:
         loaded = pipeline.library.load(snapshot.sources[name])
-        reason = unsupported_reason(known_elements(loaded), z)
+        reason = unavailable_reason(loaded, z)
         if reason is not None:
             unavailable[name] = Unavailable("unsupported", reason)
         elif name in snapshot.layers:  # the row shows one layer's output (one pose per call)

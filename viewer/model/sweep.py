@@ -37,6 +37,10 @@ from equiview.viewer.model.sweep_settings import AXES, DEFAULT_STEPS, check_axis
 MAX_ATOMS_PER_PASS = 20_000
 """Poses are encoded in chunks of at most this many atoms, so a large sweep (the sphere) stays in memory:
 the EGNN's complete graphs grow with the square of the atom count per molecule."""
+MAX_PAIRS_PER_PASS = 2_000_000
+"""...and of at most this many atom pairs (complete-graph edges): the trained EGNN's forward holds ~0.8 kB per edge
+at its peak (a 500-atom sweep in passes of 6 million edges peaked at 5 GB resident; 1,000 atoms asked for more
+than the machine's limit), so a pass stays under ~2 GB; QM9's molecules are far below it."""
 
 
 def sweep_angles(steps: int) -> np.ndarray:
@@ -188,7 +192,9 @@ def encode_poses(
     MAX_ATOMS_PER_PASS atoms, a user's model one pose per call) and, ``with_vectors``, the model's vectors and
     irreps ``([N, n, dim], "8x0e+8x1o")`` of every pose (None when it gives none)."""
     n = max(1, int(data.z.numel()))
-    per_pass = max(1, MAX_ATOMS_PER_PASS // n) if isinstance(model, nn.Module) else 1
+    per_pass = (
+        max(1, min(MAX_ATOMS_PER_PASS // n, MAX_PAIRS_PER_PASS // (n * n))) if isinstance(model, nn.Module) else 1
+    )
     chunks: list[Tensor] = []
     vectors: list[PoseVectors] = []
     irreps: list[tuple[Tensor, str]] = []
