@@ -370,7 +370,7 @@ def test_lesson_arrows_are_the_pipelines(dataset):
         assert np.frombuffer(base64.b64decode(vectors["error"]), "<f8")[index] == v.max_error
         assert frame.titles[(row["name"], "transformed")] == row["titles"]["embedding"] + vectors["notes"][index]
         # long enough to see: the dipole of x reaches out of the molecule (radius: centroid to the farthest surface)
-        assert vectors["angstrom"] == arrow_angstrom(v, frame.molecule.radius, 1.0)
+        assert vectors["angstrom"] == arrow_angstrom(v, frame.molecule, 1.0)
         assert vectors["angstrom"] * v.norm_original >= frame.molecule.radius
     naive, equivariant = (np.frombuffer(base64.b64decode(r["vectors"]["error"]), "<f8") for r in data["rows"])
     assert naive.max() > 0.1 and equivariant.max() < 1e-4

@@ -27,6 +27,7 @@ import numpy as np
 
 from equiview.core.elements import symbol
 from equiview.core.equivariance import tolerance_for
+from equiview.viewer.model.arrow_length import dipole_angstrom_per_debye
 from equiview.viewer.model.pipeline import (
     Frame,
     Pipeline,
@@ -58,11 +59,6 @@ PROJECTION_HELP = (
 )
 LESSON_ROWS = tuple(MODEL_TITLES)
 """The built-in rows a lesson can show (``--rows``, ``show(models=...)``): naive, egnn, naive-dipole, dipole."""
-ARROW_REACH = 1.35
-"""A dipole arrow of x reaches this many molecule radii (centroid to the farthest atom's surface) out of the
-centroid, so it sticks out of the molecule's silhouette from every side (the window's 2 Å/D can stay inside it)."""
-ARROW_STRETCH_LIMIT = 10.0
-"""At most this many times the window's arrow length: a near-zero dipole is not blown up to fill the view."""
 
 
 @dataclass(frozen=True)
@@ -169,13 +165,13 @@ def lesson_rows(snapshot: Snapshot, library, names) -> Snapshot:
     )
 
 
-def arrow_angstrom(v: VectorFrame, radius: float, arrow_scale: float) -> float:
-    """Å per unit of a row's arrows in the lesson: the window's (``arrow_scale`` × ``v.angstrom_per_unit``), stretched
-    so that a dipole of x reaches :data:`ARROW_REACH` molecule radii (at most :data:`ARROW_STRETCH_LIMIT` times)."""
-    window = arrow_scale * v.angstrom_per_unit
-    if not v.has_dipole or v.norm_original <= 1e-12:
-        return window
-    return max(window, min(ARROW_REACH * radius / v.norm_original, ARROW_STRETCH_LIMIT * window))
+def arrow_angstrom(v: VectorFrame, molecule, arrow_scale: float) -> float:
+    """Å per unit of a row's arrows in the lesson: the window's rule (``arrow_scale`` × the dipole's length from
+    :func:`~equiview.viewer.model.arrow_length.dipole_angstrom_per_debye`, which ends outside the molecule; a row
+    without a dipole: ``v.angstrom_per_unit``). The page draws atoms at their radii, as this measures them."""
+    if not v.has_dipole:
+        return arrow_scale * v.angstrom_per_unit
+    return arrow_scale * dipole_angstrom_per_debye(v, molecule.positions, molecule.atom_radii)
 
 
 def _vector_note(frame: Frame, name: str) -> str:
@@ -323,7 +319,7 @@ def _vectors_data(v: VectorFrame, store: dict, first: Frame, snapshot: Snapshot)
     atoms = not v.has_dipole or snapshot.show_atom_vectors
     return {
         "unit": v.unit,
-        "angstrom": arrow_angstrom(v, first.molecule.radius, snapshot.arrow_scale),
+        "angstrom": arrow_angstrom(v, first.molecule, snapshot.arrow_scale),
         "dipole_original": v.dipole_original.tolist() if v.has_dipole else None,
         "dipole": _b64(np.stack(store["dipole"]), "<f4") if v.has_dipole else None,
         "dipole_expected": _b64(np.stack(store["dipole_expected"]), "<f4") if v.has_dipole else None,

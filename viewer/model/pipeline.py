@@ -556,7 +556,9 @@ class Pipeline:
         if len(self._originals) > 256:
             self._originals.clear()
         h, vectors, irreps = model_outputs(model, molecule.graph())
-        channel = min(spec.channel, int(h.shape[1]) - 1) if h.dim() == 2 else spec.channel  # a layer may be narrower
+        channel = spec.channel
+        if layer is not None and h.dim() == 2:  # a layer may be narrower than the output the channel was chosen on
+            channel = min(channel, int(h.shape[1]) - 1)
         projection = Projection(spec.kind, max(0, channel)).fit(h)
         values = projection(h)
         scale = ColourScale.fit(values, cmap) if colour_range is None else ColourScale(*colour_range, cmap)
