@@ -21,10 +21,7 @@ window and run, and reports ``p95_over_baseline_p95`` (goal <= 4). The threads a
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,18 +40,6 @@ GOAL_LARGE_P95_MS = 80.0
 GOAL_ATOMS_RATIO = 4.0
 """--atoms N: the slider step's p95 on N atoms at most this many times the one on QM9's largest, in the same run."""
 CUTOFF_MODEL = ROOT / "examples" / "cutoff_model.py"
-
-
-def _reexec_under_xvfb() -> int | None:
-    if os.environ.get("DISPLAY") or os.environ.get("EQUIVIEW_BENCH_NO_XVFB"):
-        return None
-    xvfb = shutil.which("xvfb-run")
-    if xvfb is None:
-        print(json.dumps({"error": "no DISPLAY and no xvfb-run: the interaction benchmark needs a display"}))
-        return 1
-    env = dict(os.environ, EQUIVIEW_BENCH_NO_XVFB="1")
-    command = [xvfb, "-a", "-s", "-screen 0 1920x1200x24", sys.executable, *sys.argv]
-    return subprocess.run(command, env=env).returncode
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -163,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    code = _reexec_under_xvfb()
+    from _report import emit, machine, reexec_under_xvfb  # bench/ is sys.path[0] when a bench runs as a script
+
+    code = reexec_under_xvfb("interaction")
     if code is not None:
         return code
 
@@ -239,8 +226,6 @@ def main(argv: list[str] | None = None) -> int:
     pipeline_ms, quality_ms, renders_per_step = timed["pipeline_ms"], timed["quality_ms"], timed["renders_per_step"]
     controller, scene = window.controller, window.controller.scene
 
-    import torch
-
     frame = controller.frame
     result = {
         "p50_ms": round(percentile(step_ms, 50), 2),
@@ -251,8 +236,6 @@ def main(argv: list[str] | None = None) -> int:
         "goal_p95_over_empty": GOAL_P95_OVER_EMPTY,
         "meets_goal": bool(percentile(step_ms, 95) <= goal),
         "meets_ratio_goal": bool(percentile(step_ms, 95) / percentile(empty_ms, 50) <= GOAL_P95_OVER_EMPTY),
-        "load_average": [round(v, 2) for v in os.getloadavg()],
-        "threads": {**threads, "torch_threads": torch.get_num_threads()},
         "steps": len(step_ms),
         "max_ms": round(max(step_ms), 2),
         "pipeline_p50_ms": round(percentile(pipeline_ms, 50), 2),
@@ -297,13 +280,10 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
         del result["goal_p95_ms"], result["meets_goal"]  # the absolute goal is the small molecule's
+    result.update(machine(threads))
     window.close()
     drain_events()
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>22}  {value}")
+    emit(result, args.json)
     return 0
 
 
