@@ -90,7 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--trials", type=int, default=5, help="elements per case (default 5)")
     parser.add_argument("--molecules", type=int, default=None, help="audit only the first N test molecules")
-    parser.add_argument("--loop-molecules", type=int, default=20, help="molecules for the loop baseline (20)")
+    parser.add_argument(
+        "--loop-molecules",
+        type=int,
+        default=100,
+        help="molecules for the loop baseline (100: 20 gave a loop time too short to be steady)",
+    )
     parser.add_argument("--all", action="store_true", help="also audit the whole bundled set (21,800 molecules)")
     args = parser.parse_args(argv)
 
