@@ -231,7 +231,7 @@ class MoleculeSet:
     names: list[str]
     atoms: list[int]
     collate: Callable[[Sequence[int]], object]
-    gui_molecule: Callable[[int], tuple[str, ...]]
+    gui_molecule: Callable[[int], tuple[str, ...] | None]
     z: Callable[[int], Tensor]
 
     def __len__(self) -> int:
@@ -269,8 +269,13 @@ def structure_molecules(structures: Sequence, file: str | None = None) -> Molecu
     data = [structure.to_data() for structure in structures]
     names = [str(getattr(structure, "name", "") or f"molecule {k}") for k, structure in enumerate(structures)]
 
-    def gui(k: int) -> tuple[str, ...]:
-        return ("--molecule-file", file, "--molecule", str(k)) if file else ("--molecule", str(k))
+    def gui(k: int) -> tuple[str, ...] | None:
+        if file:
+            return ("--molecule-file", file, "--molecule", str(k))
+        origin = str(getattr(structures[k], "origin", ""))
+        if origin.startswith("SMILES "):  # the window embeds the same SMILES with the same seed: the same molecule
+            return ("--smiles", origin[len("SMILES ") :])
+        return None  # a Molecule made in Python (equiview.testing): no command line opens it
 
     return MoleculeSet(
         names,
@@ -565,11 +570,15 @@ def _number(value: float) -> float | None:
     return None if value != value else float(value)  # JSON has no NaN: null
 
 
-def gui_command(audit: Audit, k: int, subject: AuditSubject, pose: int) -> str:
-    """``equiview gui …`` that opens molecule ``k`` at pose ``pose`` (about its centroid, as the sliders work)."""
+def gui_command(audit: Audit, k: int, subject: AuditSubject, pose: int) -> str | None:
+    """``equiview gui …`` that opens molecule ``k`` at pose ``pose`` (about its centroid, as the sliders work), or
+    None for a molecule no command line names."""
     g = audit.element(k, pose)
     view = g.to_view(center=audit.molecules.collate([k]).pos.to(torch.float64).mean(dim=0))
-    words = ["equiview", "gui", *audit.molecules.gui_molecule(k), *subject.gui_options]
+    molecule = audit.molecules.gui_molecule(k)
+    if molecule is None:
+        return None
+    words = ["equiview", "gui", *molecule, *subject.gui_options]
     words += ["--rotate", ",".join(f"{a:.3f}" for a in (view.rx, view.ry, view.rz))]
     if any(abs(t) > 1e-9 for t in view.translation):
         words += ["--translate", ",".join(f"{t:.3f}" for t in view.translation)]
@@ -655,6 +664,10 @@ class Progress:
         self.stream.flush()
 
 
+ZERO_OUTPUT_NOTE = "every output is 0 on every molecule: nothing varies, so the check shows nothing"
+"""Said of a row whose features (and vectors) are 0 for every atom of every molecule: invariant, and meaningless."""
+
+
 def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], worst: int) -> dict:
     """Per model: the engine's summary verdict and maxima over every molecule, and the ``worst`` molecules
     (largest error relative to their own bound) with the ``equiview gui`` command that opens each at its worst g."""
@@ -680,6 +693,10 @@ def summarize(audit: Audit, rows: dict[str, list[tuple[int, MoleculeResult]]], w
         if all(r.vectors is not None for _, r in measured):
             vectors = engine.Summary(tuple(r.vectors for _, r in measured))
         entry["verdict"] = engine.summary_verdict(features, vectors)
+        if all(r.features.scale == 0 and (r.vectors is None or r.vectors.scale == 0) for _, r in measured):
+            # zeros compare equal in every pose: "invariant" would say nothing (a zero-initialised head, say)
+            entry["zero_output"] = True
+            entry["note"] = ZERO_OUTPUT_NOTE
         entry["max_error"] = _number(features.max_error)
         entry.update({case: _number(e) for case, e in features.by_case().items()})
         if vectors is not None:

@@ -164,14 +164,17 @@ def _rows(result: dict) -> dict[str, dict]:
 
 
 def _required_rows_hold(result: dict, required: Sequence[str]) -> int:
-    """0 when every row named by ``--require-invariant`` (``all``: every row) is invariant or equivariant; else one
-    line per failing row on stderr (``naive: too large for: rotation, reflection``) and 1."""
+    """0 when every row named by ``--require-invariant`` (``all``: every row) is invariant or equivariant with an
+    output that is not 0 everywhere; else one line per failing row on stderr (``naive: too large for: rotation,
+    reflection``) and 1."""
     rows = _rows(result)
     names = list(rows) if "all" in required else list(dict.fromkeys(required))
-    failing = [name for name in names if rows[name]["verdict"] not in PASSING_VERDICTS]
+    failing = [name for name in names if rows[name]["verdict"] not in PASSING_VERDICTS or rows[name].get("zero_output")]
     for name in failing:
         report = rows[name]
-        if report["verdict"] == "changed":
+        if report.get("zero_output"):
+            print(f"{name}: {report['note']}", file=sys.stderr)
+        elif report["verdict"] == "changed":
             print(f"{name}: too large for: {', '.join(report.get('too_large_for', []))}", file=sys.stderr)
         else:
             print(f"{name}: {report['verdict']}: {report['reason']}", file=sys.stderr)
@@ -267,6 +270,8 @@ def _invariance_table(result: dict) -> str:
             f"{name:<12} {report['verdict']:<11} max|h(g·x) − h(x)| = {report['max_error']:.3e}  "
             f"({cases}{vectors})  ({report['model']})"
         )
+        if report.get("zero_output"):
+            lines.append(f"{'':<12} but {report['note']}")
     for name, report in rows.items():
         if report.get("worst_molecules"):
             changed = report.get("changed_molecules", 0)
@@ -275,7 +280,7 @@ def _invariance_table(result: dict) -> str:
                 f"{name}: {report['verdict']} ({changed} of {report['molecules']} molecules changed{breaks}); worst:"
             )
             lines += [
-                f"  {item['molecule']}  {item.get('max_error', 0):.2e}  {item.get('gui', '')}"
+                f"  {item['molecule']}  {item.get('max_error', 0):.2e}  {item.get('gui') or ''}"
                 for item in report["worst_molecules"]
             ]
     return "\n".join(lines)

@@ -276,3 +276,38 @@ def test_a_molecule_far_from_the_origin_reopens_within_the_windows_translation_r
             "0,0,0",
         )
         assert max(abs(float(v)) for v in translate.split(",")) <= audit.MAX_TRANSLATION + 1e-6, command
+
+
+def test_the_gui_command_of_a_smiles_molecule_names_the_smiles(capsys):
+    """A SMILES audit's worst molecule reopens from the same SMILES, not as QM9's molecule 0."""
+    assert main(["check-invariance", "--smiles", "CCO", "--trials", "1", "--json", "--no-progress"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    words = shlex.split(summary["naive"]["worst"]["gui"])
+    assert words[words.index("--smiles") + 1] == "CCO" and "--molecule" not in words
+
+
+ZEROS = """
+import torch
+class Zeros(torch.nn.Module):
+    def forward(self, z, pos, batch):
+        return torch.zeros(len(z), 4) * pos.sum()
+def make():
+    return Zeros()
+"""
+
+
+def test_a_row_whose_output_is_zero_everywhere_is_flagged_and_fails_require_invariant(tmp_path, capsys):
+    """Zeros compare equal in every pose: the row is invariant, says that this shows nothing, and a test suite
+    that requires it invariant fails (one line on stderr)."""
+    model = tmp_path / "zeros.py"
+    model.write_text(ZEROS)
+    argv = ["check-invariance", "--molecules", "2", "--trials", "1", "--model", f"zeros={model}:make", "--no-progress"]
+    assert main([*argv, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["zeros"]["verdict"] == "invariant" and summary["zeros"]["zero_output"] is True
+    assert "zero_output" not in summary["egnn"]
+    assert main([*argv, "--require-invariant", "egnn"]) == 0
+    captured = capsys.readouterr()
+    assert "but every output is 0 on every molecule" in captured.out
+    assert main([*argv, "--require-invariant", "zeros"]) == 1
+    assert capsys.readouterr().err.strip() == f"zeros: {audit.ZERO_OUTPUT_NOTE}"
