@@ -121,6 +121,7 @@ def _check(model, molecules, trials, rtol, atol, dtype, seed, vectors: bool, par
     failures = []  # (error / bound, what, case, molecule position, error, scale)
     worst: dict[str, float] = {}
     measured = 0
+    scales: list[float] = []  # every output's max |h(x)|, |v(x)|: all 0 means nothing was tested
     for k, _, result in run.run():
         if result.failed:
             raise AssertionError(f"{subject.name} failed on molecule {molecule_set.names[k]!r}: {result.reason}")
@@ -134,6 +135,7 @@ def _check(model, molecules, trials, rtol, atol, dtype, seed, vectors: bool, par
             outputs.append(("vectors", result.vectors))
         outputs += [(f"irreps {label}", m) for label, m in (result.irreps or {}).items()]
         for what, measurement in outputs:
+            scales.append(measurement.scale)
             for case, error in measurement.by_case().items():
                 key = {"features": case, "vectors": f"vector_{case}"}.get(what, f"{what.replace(' ', '_')}_{case}")
                 worst[key] = error if error != error else max(worst.get(key, 0.0), error)
@@ -143,6 +145,8 @@ def _check(model, molecules, trials, rtol, atol, dtype, seed, vectors: bool, par
                     failures.append((ratio, what, case, k, error, measurement.scale))
     if measured == 0:
         raise ValueError(f"{subject.name} knows none of the molecules' elements: nothing was tested")
+    if scales and max(scales) == 0:  # zeros compare equal in every pose: passing would say nothing
+        raise AssertionError(f"{subject.name}: {audit.ZERO_OUTPUT_NOTE} (a zero-initialised output layer?)")
     if failures:
         ratio, what, case, k, error, scale = max(failures, key=lambda item: item[0])
         formula = {"features": "|h(g·x) − h(x)|", "vectors": "|v(g·x) − s(R) R v(x)|"}.get(

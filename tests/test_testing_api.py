@@ -61,3 +61,15 @@ def test_the_pytest_example_passes_as_a_user_runs_it():
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "3 passed" in done.stdout
+
+
+class Zeros(nn.Module):
+    """Zero features for every atom (an untrained zero-initialised head, as PyG's DimeNet++ has by default)."""
+
+    def forward(self, z, pos, batch):
+        return torch.zeros(len(z), 4) * pos.sum()
+
+
+def test_an_output_that_is_zero_everywhere_is_no_proof_of_invariance():
+    with pytest.raises(AssertionError, match="every output is 0 on every molecule"):
+        assert_invariant(Zeros(), molecules=2, trials=1)

@@ -71,3 +71,15 @@ def test_format_change_switches_at_one_hundredth():
 
     assert format_change(0.01) == "0.0100" and format_change(0.00999) == "1.0e-02"
     assert format_change(100.0) == "100"  # "100." loses its trailing point
+
+
+def test_an_output_that_is_zero_everywhere_is_no_green_invariant():
+    """h(x) = 0 on every atom: h(g·x) = 0 too, invariant and meaningless; the badge says so in the neutral grey."""
+    zero = verdict(0.0, MOVED, 0.0)
+    assert zero.kind == "invariant" and zero.zero_output
+    assert zero.text == "invariant, but the output is 0 on every atom: nothing to compare"
+    assert zero.colour == VERDICT_COLOURS["identity"]
+    assert not verdict(0.0, MOVED, 1e-6).zero_output  # any output at all is judged as usual
+    assert verdict(0.0, MOVED, 1e-6).colour == VERDICT_COLOURS["invariant"]
+    assert not verdict(0.0, MOVED, 0.0, vector_error=0.0, vector_scale=2.0).zero_output  # the vectors say something
+    assert verdict(1.0, MOVED, 0.0).kind == "changed"  # zeros that become non-zero are a change

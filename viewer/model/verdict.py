@@ -46,11 +46,14 @@ class Verdict:
     vector_error: float | None = None
     vectors_failed: bool = False
     failed_block: tuple[str, float] | None = None  # an irreps output's first failing block: (irrep "1o", its error)
+    zero_output: bool = False  # every output of x is 0: equal in every pose, so "invariant" shows nothing
 
     @property
     def text(self) -> str:
         if self.kind == "identity":
             return "identity: move a slider"
+        if self.kind in ("invariant", "equivariant") and self.zero_output:
+            return f"{self.kind}, but the output is 0 on every atom: nothing to compare"
         if self.kind in ("invariant", "equivariant"):
             return f"{self.kind}: {format_change(self.max_error)}"
         if self.failed_block is not None:
@@ -62,7 +65,7 @@ class Verdict:
 
     @property
     def colour(self) -> tuple[float, float, float]:
-        return VERDICT_COLOURS[self.kind]
+        return VERDICT_COLOURS["identity" if self.zero_output else self.kind]  # no green for an empty proof
 
     @property
     def hex_colour(self) -> str:
@@ -91,4 +94,5 @@ def verdict(
     if failed is not None:
         return Verdict("changed", float(max_error), vector_error, failed_block=failed)
     kind = "equivariant" if vector_error is not None or blocks else "invariant"
-    return Verdict(kind, float(max_error), vector_error)
+    zero = embedding_scale == 0 and (vector_error is None or vector_scale == 0)
+    return Verdict(kind, float(max_error), vector_error, zero_output=zero)
