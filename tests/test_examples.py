@@ -126,3 +126,33 @@ def test_the_mace_example_features_irreps_and_forces(tmp_path, capsys):
     model = f"mace={tmp_path / 'no_grad.py'}:make_model"
     result = check(capsys, "--smiles", "CCO", "--model", model, "--jsonl", str(tmp_path / "n.jsonl"), "--no-progress")
     assert result["mace"]["verdict"] == "failed" and "needs_grad = True" in result["mace"]["reason"]
+
+
+def test_the_dimenet_plus_plus_example_is_invariant_with_outputs_that_vary(tmp_path, capsys):
+    """PyG's DimeNet++ (radius graph from from_pyg, triplets in plain torch) on three molecules: invariant, and not
+    because its outputs are zero (PyG's default output initialiser)."""
+    molecules = write_multi_xyz(tmp_path / "three.xyz")
+    model = f"dimenet={EXAMPLES / 'dimenet_model.py'}:make_model"
+    result = check(capsys, "--molecule-file", str(molecules), "--model", model, "--no-progress")
+    assert result["dimenet"]["verdict"] == "invariant" and "zero_output" not in result["dimenet"]
+
+
+def test_the_triplets_in_plain_torch_are_every_path_k_j_i_with_k_not_i():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dimenet_model", EXAMPLES / "dimenet_model.py")
+    dimenet = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dimenet)
+    edges = torch.tensor([[0, 1, 1, 2, 0, 2, 3, 1], [1, 0, 2, 1, 2, 0, 1, 3]])  # j -> i, a triangle and a tail
+    i, j, idx_i, idx_j, idx_k, idx_kj, idx_ji = dimenet.triplets(edges, 4)
+    assert torch.equal(i, edges[1]) and torch.equal(j, edges[0])
+    found = sorted(zip(idx_k.tolist(), idx_j.tolist(), idx_i.tolist()))
+    expected = sorted(
+        (int(k), int(e_j), int(e_i))
+        for e_j, e_i in edges.T
+        for k, target in edges.T
+        if int(target) == int(e_j) and int(k) != int(e_i)
+    )
+    assert found == expected
+    assert torch.equal(edges[0, idx_kj], idx_k) and torch.equal(edges[1, idx_kj], idx_j)  # edge kj is k -> j
+    assert torch.equal(edges[0, idx_ji], idx_j) and torch.equal(edges[1, idx_ji], idx_i)  # edge ji is j -> i
