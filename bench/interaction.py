@@ -127,6 +127,17 @@ def time_steps(app, window, steps: int) -> dict:
     }
 
 
+def _settle(window) -> None:
+    """Let the window take its new state and draw it once before timing."""
+    from equiview.viewer.app import drain_events
+
+    for _ in range(5):
+        drain_events()
+        time.sleep(0.05)
+    window.controller.refresh()
+    drain_events()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -191,11 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     window.resize(1280, 800)
     window.show()
-    for _ in range(5):
-        drain_events()
-        time.sleep(0.05)
-    window.controller.refresh()
-    drain_events()
+    _settle(window)
 
     timed = time_steps(app, window, args.steps)
     baseline = None
@@ -215,11 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             "step_render_p50_ms": round(percentile(timed["step_render_ms"], 50), 2),
         }
         window.state.set_structure(StructureRef.file(xyz))
-        for _ in range(5):
-            drain_events()
-            time.sleep(0.05)
-        window.controller.refresh()
-        drain_events()
+        _settle(window)
         timed = time_steps(app, window, args.steps)
     step_ms, compute_ms, empty_ms = timed["step_ms"], timed["compute_ms"], timed["empty_ms"]
     step_render_ms, empty_render_ms = timed["step_render_ms"], timed["empty_render_ms"]
