@@ -83,3 +83,25 @@ def test_an_output_that_is_zero_everywhere_is_no_green_invariant():
     assert verdict(0.0, MOVED, 1e-6).colour == VERDICT_COLOURS["invariant"]
     assert not verdict(0.0, MOVED, 0.0, vector_error=0.0, vector_scale=2.0).zero_output  # the vectors say something
     assert verdict(1.0, MOVED, 0.0).kind == "changed"  # zeros that become non-zero are a change
+
+
+def test_a_failing_irreps_block_makes_the_row_changed_and_is_named():
+    """An irreps output passes only when every block passes; the badge names the first block that does not."""
+    passing = {"0e": (1e-6, True), "1o": (2e-6, True)}
+    assert verdict(1e-6, MOVED, 1.0, blocks=passing).kind == "equivariant"
+    failing = {"0e": (1e-6, True), "1o": (0.3, False), "2e": (0.5, False)}
+    judged = verdict(1e-6, MOVED, 1.0, blocks=failing)
+    assert judged.kind == "changed" and judged.failed_block == ("1o", 0.3) and judged.max_error == 1e-6
+    assert judged.text == "changed: 1o block max|h(g·x) − D(g)·h(x)| = 0.300"
+    assert judged.colour == VERDICT_COLOURS["changed"]
+
+
+def test_zero_features_with_zero_vectors_are_no_proof_either():
+    assert verdict(0.0, MOVED, 0.0, vector_error=0.0, vector_scale=0.0).zero_output
+    assert verdict(0.0, MOVED, 0.0, vector_error=0.0, vector_scale=0.0).kind == "equivariant"
+
+
+def test_the_default_scale_is_one():
+    between = F32.absolute + F32.relative * 1.5  # above the bound at scale 1, below it at scale 2
+    assert verdict(between, MOVED).kind == "changed"
+    assert verdict(between, MOVED, 2.0).kind == "invariant"
