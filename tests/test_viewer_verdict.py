@@ -94,6 +94,8 @@ def test_a_failing_irreps_block_makes_the_row_changed_and_is_named():
     assert judged.kind == "changed" and judged.failed_block == ("1o", 0.3) and judged.max_error == 1e-6
     assert judged.text == "changed: 1o block max|h(g·x) − D(g)·h(x)| = 0.300"
     assert judged.colour == VERDICT_COLOURS["changed"]
+    with_vectors = verdict(1e-6, MOVED, 1.0, vector_error=2e-6, vector_scale=1.0, blocks=failing)
+    assert with_vectors.kind == "changed" and with_vectors.vector_error == 2e-6  # the readouts still show it
 
 
 def test_zero_features_with_zero_vectors_are_no_proof_either():
