@@ -9,18 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import torch
 from torch import Tensor, nn
 
-
-def radius_edges(pos: Tensor, batch: Tensor, cutoff: float) -> Tensor:
-    """Every ordered pair (i, j), i ≠ j, of one molecule closer than ``cutoff`` Å: ``edge_index`` [2, E].
-
-    Plain PyTorch (no torch-cluster): all pairwise distances, fine for molecules of a few thousand atoms.
-    """
-    close = (batch[:, None] == batch[None, :]) & (torch.cdist(pos, pos) < cutoff)
-    close.fill_diagonal_(False)
-    return close.nonzero().t()
+from equiview.core.neighbours import radius_edges
 
 
 class PyGModel(nn.Module):

@@ -9,7 +9,8 @@ Try it (this runs this file's code) on a box of 5,000 atoms of water:
 A complete graph (every pair of atoms, as the tutorial's EGNN uses) has n(n − 1) edges: 25 million at 5,000 atoms.
 Atoms only feel their neighbours within a cutoff ``c`` here, found with a cell list (cells of side ``c``: an atom's
 neighbours lie in its own cell or one of the 26 around it; each pair of cells is looked at once), so the graph and
-the cost grow linearly with n. A
+the cost grow linearly with n (:func:`equiview.core.neighbours.neighbour_pairs`, also the radius graph that
+``from_pyg(cutoff=...)`` builds). A
 SchNet-style continuous filter turns each neighbour's features into a message,
 
 .. math::
@@ -24,48 +25,12 @@ depend on it). ``batched = True``: equiview may hand it many molecules at once, 
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import torch
 from torch import Tensor, nn
 
-_HALF_SHELL = tuple(cell for cell in itertools.product((-1, 0, 1), repeat=3) if cell >= (0, 0, 0))
-"""An atom's own cell and the 13 neighbouring cells "after" it: every pair of cells is visited once, from one side."""
-
-
-def radius_graph(pos: Tensor, batch: Tensor, cutoff: float) -> tuple[Tensor, Tensor]:
-    """Directed pairs (i, j), i ≠ j, of atoms of one molecule closer than ``cutoff``: both directions of
-    :func:`neighbour_pairs`."""
-    i, j = neighbour_pairs(pos, batch, cutoff)
-    return torch.cat((i, j)), torch.cat((j, i))
-
-
-def neighbour_pairs(pos: Tensor, batch: Tensor, cutoff: float) -> tuple[Tensor, Tensor]:
-    """Every pair {i, j} of atoms of one molecule closer than ``cutoff``, once, by a cell list: O(n) work."""
-    n = pos.shape[0]
-    if n < 2:
-        empty = torch.zeros(0, dtype=torch.long, device=pos.device)
-        return empty, empty
-    cell = torch.floor((pos - pos.min(dim=0).values) / cutoff).long() + 1  # from 1: cell − 1 stays in its row
-    size = cell.max(dim=0).values + 2
-    key = ((batch * size[0] + cell[:, 0]) * size[1] + cell[:, 1]) * size[2] + cell[:, 2]
-    order = torch.argsort(key)
-    sorted_key = key[order]
-    shifts = torch.tensor([(a * int(size[1]) + b) * int(size[2]) + c for a, b, c in _HALF_SHELL], device=pos.device)
-    wanted = (key[:, None] + shifts[None, :]).reshape(-1)  # [n · 14] cells to look in
-    start = torch.searchsorted(sorted_key, wanted)
-    counts = torch.searchsorted(sorted_key, wanted, right=True) - start
-    slot = torch.repeat_interleave(torch.arange(wanted.numel(), device=pos.device), counts)
-    # candidate k of a slot is the (k − first k of that slot)-th atom of the sorted cell
-    within = torch.arange(slot.numel(), device=pos.device) - (torch.cumsum(counts, 0) - counts).index_select(0, slot)
-    i = torch.div(slot, len(_HALF_SHELL), rounding_mode="floor")
-    j = order.index_select(0, start.index_select(0, slot) + within)
-    own_cell = slot % len(_HALF_SHELL) == 0  # (0, 0, 0) comes first: in its own cell a pair is seen from both atoms
-    difference = pos.index_select(0, i) - pos.index_select(0, j)  # index_select: several times faster than pos[i]
-    close = ((difference * difference).sum(dim=-1) < cutoff * cutoff) & ((i < j) | ~own_cell)
-    close = close.nonzero().squeeze(1)
-    return i.index_select(0, close), j.index_select(0, close)
+from equiview.core.neighbours import neighbour_pairs
 
 
 class CosineCutoff(nn.Module):

@@ -132,19 +132,20 @@ def test_sweep_says_not_available_past_the_limit(boxes, tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------- the user model
-def test_the_cutoff_model_finds_exactly_the_pairs_within_its_cutoff():
-    cutoff_model = example("cutoff_model")
+def test_the_cell_list_finds_exactly_the_pairs_within_the_cutoff():
+    from equiview.core.neighbours import radius_edges
+
     symbols, positions = example("water_box").water_box(600)
     pos = torch.tensor(positions, dtype=torch.float32)
     batch = torch.zeros(len(pos), dtype=torch.long)
-    i, j = cutoff_model.radius_graph(pos, batch, 4.0)
+    i, j = radius_edges(pos, batch, 4.0)
     distances = torch.cdist(pos.double(), pos.double())
     expected = ((distances < 4.0) & ~torch.eye(len(pos), dtype=torch.bool)).nonzero()
     assert len(i) == len(expected) > 10 * len(pos)
     assert sorted(zip(i.tolist(), j.tolist())) == sorted(map(tuple, expected.tolist()))
     # two copies as a batch: the same pairs twice, none across molecules
     twice, numbered = torch.cat((pos, pos)), torch.cat((batch, batch + 1))
-    i2, j2 = cutoff_model.radius_graph(twice, numbered, 4.0)
+    i2, j2 = radius_edges(twice, numbered, 4.0)
     assert len(i2) == 2 * len(i) and bool((numbered[i2] == numbered[j2]).all())
 
 
